@@ -1,0 +1,48 @@
+# AuraLink Core. `make run` and `make test` are the two commands a new machine needs.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+PROTOS := $(wildcard protos/auralink/v1/*.proto)
+AREA ?=
+
+.PHONY: setup run test protos protos-check bench lint fmt clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+## setup: create .venv and install the project (idempotent; a no-op when pyproject.toml is unchanged)
+setup: $(STAMP)
+
+## run: start the daemon in the foreground on the embedded PostgreSQL
+run: setup
+	$(BIN)/auralinkd serve
+
+## test: the whole suite (needs PostgreSQL 15 on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; .ci/run starts them)
+test: setup protos-check
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## protos: regenerate the committed stubs in auralink/v1 from protos/
+protos: setup
+	$(BIN)/python -m auralinkd.tools.gen_protos
+
+## protos-check: fail when the committed stubs differ from a fresh generation
+protos-check: setup
+	$(BIN)/python -m auralinkd.tools.gen_protos --check
+
+## bench: run benchmarks (AREA=grpc_rps for one; QUICK=1 for the short version)
+bench: setup
+	$(BIN)/python -m bench $(AREA) $(if $(QUICK),--quick,)
+
+lint: setup
+	$(BIN)/ruff check auralinkd auralink_cli tui tests bench
+	$(BIN)/ruff format --check auralinkd auralink_cli tui tests bench
+
+fmt: setup
+	$(BIN)/ruff check --fix auralinkd auralink_cli tui tests bench
+	$(BIN)/ruff format auralinkd auralink_cli tui tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

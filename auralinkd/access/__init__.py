@@ -1,0 +1,1 @@
+"""Access: who is calling (tokens, principals), what they may do, and the first admin."""

@@ -1,0 +1,1 @@
+"""The gRPC edge: servicers translate proto <-> domain types; interceptors authenticate and map errors."""

@@ -1,0 +1,163 @@
+"""The guard interceptor: request ids, authentication, the declared permission, readiness and error mapping.
+
+Every handler of ours is wrapped here, so a servicer only ever raises domain errors. Health and
+reflection stay open; everything else needs `authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from auralinkd.access.tokens import TokenService
+from auralinkd.api import context as call_context
+from auralinkd.api.errors import status_code_for, trailing_details
+from auralinkd.errors import AuralinkError, PermissionDenied, Unauthenticated, Unavailable
+from auralinkd.system.stats import CallStats
+
+log = logging.getLogger(__name__)
+
+OPEN_METHOD_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    method: str
+    permission: str
+    needs_ready: bool
+
+
+class GuardInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(
+        self,
+        permissions: dict[str, str],
+        tokens: TokenService,
+        is_ready: Callable[[], bool],
+        not_ready_reason: Callable[[], str],
+        available_while_starting: frozenset[str],
+        stats: CallStats,
+    ) -> None:
+        self._rules = {
+            method: _Rule(method, permission, method not in available_while_starting)
+            for method, permission in permissions.items()
+        }
+        self._tokens = tokens
+        self._is_ready = is_ready
+        self._not_ready_reason = not_ready_reason
+        self.stats = stats
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Any], details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_METHOD_PREFIXES):
+            return handler
+        rule = self._rules.get(details.method)
+        if rule is None:  # a registered method without a declared permission: refuse rather than guess
+            rule = _Rule(details.method, "", True)
+        return _wrap(handler, self, rule)
+
+    # -- per call -------------------------------------------------------------------------------
+
+    def admit(self, context: grpc.aio.ServicerContext, rule: _Rule) -> str:
+        """Authenticate and authorise the call; returns its request id. Raises domain errors."""
+        self.stats.calls_total += 1
+        token = ""
+        request_id = ""
+        for key, value in context.invocation_metadata() or ():
+            if key == "authorization":
+                token = value
+            elif key == "x-request-id" and isinstance(value, str) and _REQUEST_ID.match(value):
+                request_id = value
+        request_id = request_id or uuid.uuid4().hex
+        call_context.request_id.set(request_id)
+        context.set_trailing_metadata((("x-request-id", request_id),))
+        scheme, _, credential = token.partition(" ")
+        if not credential or scheme.lower() != "bearer":
+            raise Unauthenticated("missing credentials: send metadata 'authorization: Bearer <token>'")
+        principal = self._tokens.verify(credential.strip())
+        if not rule.permission or not principal.can(rule.permission):
+            needed = rule.permission or "a declared permission"
+            raise PermissionDenied(f"{rule.method.rsplit('/', 1)[-1]} needs permission '{needed}'")
+        if rule.needs_ready and not self._is_ready():
+            raise Unavailable(f"the daemon is not ready: {self._not_ready_reason()}")
+        call_context.set_principal(principal)
+        return request_id
+
+    async def fail(self, context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
+        """Abort the call with the status for `exc`; unknown errors become INTERNAL with the request id."""
+        self.stats.errors_total += 1
+        request_id = call_context.request_id.get()
+        metadata: tuple[tuple[str, Any], ...] = (("x-request-id", request_id),)
+        if isinstance(exc, AuralinkError):
+            code = status_code_for(exc)
+            message = exc.message
+            metadata += trailing_details(exc, code)
+        else:
+            log.error("request %s: %s failed", request_id, method, exc_info=exc)
+            code = grpc.StatusCode.INTERNAL
+            message = f"internal error (request id {request_id}); the daemon log has the details"
+        await context.abort(code, message, trailing_metadata=metadata)
+
+
+_PASS_THROUGH = (asyncio.CancelledError, grpc.aio.AbortError)
+
+
+def _wrap(handler: grpc.RpcMethodHandler, guard: GuardInterceptor, rule: _Rule) -> grpc.RpcMethodHandler:
+    io = {"request_deserializer": handler.request_deserializer, "response_serializer": handler.response_serializer}
+    if handler.unary_unary is not None:
+        inner_uu = handler.unary_unary
+
+        async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                guard.admit(context, rule)
+                return await inner_uu(request, context)
+            except _PASS_THROUGH:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the error boundary of every RPC
+                await guard.fail(context, exc, rule.method)
+
+        return grpc.unary_unary_rpc_method_handler(unary_unary, **io)
+
+    if handler.stream_unary is not None:
+        inner_su = handler.stream_unary
+
+        async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+            try:
+                guard.admit(context, rule)
+                return await inner_su(requests, context)
+            except _PASS_THROUGH:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                await guard.fail(context, exc, rule.method)
+
+        return grpc.stream_unary_rpc_method_handler(stream_unary, **io)
+
+    streaming = handler.unary_stream or handler.stream_stream
+    assert streaming is not None
+
+    async def stream(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            guard.admit(context, rule)
+            async for response in streaming(request_or_iterator, context):
+                yield response
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            await guard.fail(context, exc, rule.method)
+
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(stream, **io)
+    return grpc.stream_stream_rpc_method_handler(stream, **io)

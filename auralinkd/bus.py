@@ -1,0 +1,154 @@
+"""The event bus: every replica's events reach every subscriber, through Redis pub/sub when it is up.
+
+Local subscribers always get local events directly, so losing Redis only loses other replicas' events
+(and `status` says so), never this replica's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from auralinkd.redis_link import RedisLink, RedisUnavailable
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "auralink:events"
+_CLOSED = object()
+
+
+@dataclass(frozen=True)
+class Event:
+    topic: str
+    data: dict[str, Any]
+    replica_id: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "time": self.time.isoformat()})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        value = json.loads(raw)
+        return cls(
+            value["topic"], value["data"], value["replica_id"], value["id"], datetime.fromisoformat(value["time"])
+        )
+
+
+class Subscription:
+    """A bounded queue of events; a slow reader loses the oldest events, never blocks publishers."""
+
+    def __init__(self, prefixes: Iterable[str], maxsize: int = 1000) -> None:
+        self.prefixes = tuple(prefixes)
+        self.dropped = 0
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
+
+    def wants(self, event: Event) -> bool:
+        return not self.prefixes or any(event.topic.startswith(p) for p in self.prefixes)
+
+    def offer(self, item: Any) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+            self.dropped += 1
+        self._queue.put_nowait(item)
+
+    async def next(self, timeout_s: float) -> Event | None:
+        """The next event, None on timeout; raises EOFError once the bus has closed."""
+        try:
+            item = await asyncio.wait_for(self._queue.get(), timeout_s)
+        except TimeoutError:
+            return None
+        if item is _CLOSED:
+            raise EOFError("event bus closed")
+        return item  # type: ignore[no-any-return]
+
+
+class EventBus:
+    def __init__(self, replica_id: str, redis: RedisLink | None, history: int = 1000) -> None:
+        self.replica_id = replica_id
+        self._redis = redis
+        self._subscriptions: set[Subscription] = set()
+        self._recent: deque[Event] = deque(maxlen=history)
+        self._closed = False
+
+    async def publish(self, topic: str, data: dict[str, Any] | None = None) -> Event:
+        event = Event(topic, data or {}, self.replica_id)
+        self._deliver(event)
+        if self._redis is not None:
+            try:
+                await self._redis.call(lambda client: client.publish(CHANNEL, event.to_json()))
+            except RedisUnavailable:
+                pass  # local subscribers already have it; status reports the outage
+        return event
+
+    def subscribe(self, prefixes: Iterable[str] = (), replay: int = 0) -> Subscription:
+        subscription = Subscription(prefixes)
+        if self._closed:
+            subscription.offer(_CLOSED)
+            return subscription
+        for event in list(self._recent)[-replay:] if replay > 0 else []:
+            if subscription.wants(event):
+                subscription.offer(event)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    def recent(self) -> list[Event]:
+        return list(self._recent)
+
+    def close(self) -> None:
+        """End every subscription (streams then finish with UNAVAILABLE)."""
+        self._closed = True
+        for subscription in self._subscriptions:
+            subscription.offer(_CLOSED)
+        self._subscriptions.clear()
+
+    def _deliver(self, event: Event) -> None:
+        self._recent.append(event)
+        for subscription in list(self._subscriptions):
+            if subscription.wants(event):
+                subscription.offer(event)
+
+    async def relay_from_redis(self) -> None:
+        """Background task: deliver other replicas' events; reconnects as the breaker allows."""
+        if self._redis is None:
+            return
+        redis = self._redis
+        while not self._closed:
+            if not redis.breaker.allow():
+                await asyncio.sleep(0.2)
+                continue
+            try:
+                async for raw in self._listen(redis):
+                    event = Event.from_json(raw)
+                    if event.replica_id != self.replica_id:
+                        self._deliver(event)
+            except redis.errors as exc:
+                redis.note_failure(exc)
+            except (ValueError, KeyError) as exc:
+                log.warning("ignoring a malformed event from Redis: %s", exc)
+
+    async def _listen(self, redis: RedisLink) -> AsyncIterator[bytes]:
+        pubsub = redis.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(CHANNEL)
+            redis.note_success()
+            while not self._closed:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None and message["type"] == "message":
+                    yield message["data"]
+        finally:
+            try:
+                await pubsub.aclose()
+            except redis.errors:
+                pass

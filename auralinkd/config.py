@@ -1,0 +1,150 @@
+"""Settings: `AURALINK_*` environment variables, then `<data_dir>/auralink.toml`, then safe laptop defaults.
+
+A bad value stops start-up with one line naming the variable (`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "AURALINK_"
+CONFIG_FILE_NAME = "auralink.toml"
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line that names the variable."""
+
+
+def default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "auralink"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    # Unset: the daemon runs an embedded PostgreSQL 16 (pgserver) in <data_dir>/pg.
+    database_url: SecretStr | None = None
+    db_pool_min_size: int = Field(2, ge=1, le=100)
+    db_pool_max_size: int = Field(10, ge=1, le=500)
+    db_connect_attempts: int = Field(8, ge=1, le=100)
+    db_statement_timeout_s: float = Field(30.0, gt=0, le=3600)
+
+    # Unset: no Redis; cache and event bus are in-process (a single replica).
+    redis_url: str | None = None
+    redis_breaker_failures: int = Field(3, ge=1, le=100)
+    redis_breaker_reset_s: float = Field(2.0, gt=0, le=600)
+
+    # Unix socket path; default <data_dir>/auralinkd.sock.
+    listen: Path | None = None
+    tcp_address: str | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    shutdown_grace_s: float = Field(10.0, ge=0, le=600)
+
+    # Development: generated once into <data_dir>/jwt.secret. Production: required, >= 32 bytes.
+    jwt_secret: SecretStr | None = None
+    admin_token_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    health_probe_interval_s: float = Field(1.0, gt=0, le=60)
+
+    @field_validator("log_level", "log_format", "env", mode="before")
+    @classmethod
+    def _lowercase(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("tcp_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("db_pool_min_size: must not exceed db_pool_max_size")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_key_file: tls_cert_file and tls_key_file must be set together")
+        for name in ("tls_cert_file", "tls_key_file"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name}: {path} does not exist")
+        if self.env == "production":
+            if self.jwt_secret is None:
+                raise ValueError("jwt_secret: required when env=production")
+            if len(self.jwt_secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+                raise ValueError(f"jwt_secret: must be at least {MIN_SECRET_BYTES} bytes when env=production")
+            if self.tcp_address and self.tls_cert_file is None:
+                raise ValueError("tcp_address: needs tls_cert_file and tls_key_file when env=production")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the TOML file, which is passed in as init values.
+        return (env_settings, init_settings)
+
+    @property
+    def socket_path(self) -> Path:
+        return self.listen or self.data_dir / "auralinkd.sock"
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning any problem into a ConfigError that names the variable."""
+    data_dir = Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR") or overrides.get("data_dir") or default_data_dir())
+    file_values = _read_config_file(data_dir / CONFIG_FILE_NAME)
+    try:
+        return Settings(**{**file_values, **overrides})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file_values)) from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc}") from None
+
+
+def _describe(exc: ValidationError, file_values: dict[str, Any]) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    message = error["msg"].removeprefix("Value error, ")
+    if not field and ": " in message:
+        # Cross-field checks name their field as "<field>: <problem>".
+        field, message = message.split(": ", 1)
+    if not field:
+        return f"invalid configuration: {message}"
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    where = f" (or `{field}` in {CONFIG_FILE_NAME})" if field in file_values else ""
+    return f"{variable}{where}: {message}"

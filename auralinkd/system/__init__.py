@@ -1,0 +1,1 @@
+"""The daemon describing itself: status, and the events other domains publish."""
