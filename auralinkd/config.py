@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(default_factory=default_data_dir)
 
+    # Where the NNN_name.sql files live; default: the source tree's migrations/ (the image sets it).
+    migrations_dir: Path | None = None
+
     # Unset: the daemon runs an embedded PostgreSQL 16 (pgserver) in <data_dir>/pg.
     database_url: SecretStr | None = None
     db_pool_min_size: int = Field(2, ge=1, le=100)

@@ -23,7 +23,7 @@ async def run_migrate(settings: Settings, *, status_only: bool) -> int:
             dsn = settings.database_url.get_secret_value()
         conn = await with_retry(lambda: asyncpg.connect(dsn, timeout=5), attempts=settings.db_connect_attempts)
         try:
-            migrations = migrate.discover()
+            migrations = migrate.discover(settings.migrations_dir or migrate.MIGRATIONS_DIR)
             if not status_only:
                 for migration in await migrate.apply(conn, migrations):
                     print(f"applied  {migration.file_name}")

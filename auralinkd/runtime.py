@@ -108,7 +108,7 @@ class Runtime:
         await self.server.start()
         settings.socket_path.chmod(0o600)  # the socket is the local trust boundary: owner only
 
-        migrations = migrate.discover()
+        migrations = migrate.discover(settings.migrations_dir or migrate.MIGRATIONS_DIR)
         if self._embedded is not None:
             dsn = await asyncio.to_thread(self._embedded.start)
         else:

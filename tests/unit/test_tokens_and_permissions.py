@@ -1,0 +1,83 @@
+"""Tokens verify only when intact and unexpired; permissions are declared beside handlers, never drift."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from auralink.v1 import system_pb2
+from auralinkd.access.principal import Principal, grants
+from auralinkd.access.tokens import TokenService
+from auralinkd.api import permissions
+from auralinkd.api.errors import STATUS_FOR_ERROR, status_code_for
+from auralinkd.api.system import SystemServicer
+from auralinkd import errors
+
+
+def test_a_token_round_trips_to_its_principal() -> None:
+    tokens = TokenService(b"k" * 32)
+    user, org = uuid.uuid4(), uuid.uuid4()
+    principal = tokens.verify(tokens.issue(user, org, ["memories:read", "system:*"], ttl_s=60))
+    assert principal.user_id == user and principal.org_id == org
+    assert principal.can("memories:read") and principal.can("system:ping")
+    assert not principal.can("memories:write")
+
+
+def test_an_expired_token_is_refused_even_from_the_cache() -> None:
+    now = [1_000_000.0]
+    tokens = TokenService(b"k" * 32, clock=lambda: now[0])
+    token = tokens.issue(uuid.uuid4(), uuid.uuid4(), ["*"], ttl_s=60)
+    real = TokenService(b"k" * 32)
+    with pytest.raises(errors.Unauthenticated, match="expired"):
+        real.verify(token)  # issued with a clock far in the past
+
+
+def test_grants_understands_wildcards() -> None:
+    assert grants({"*"}, "mesh:write")
+    assert grants({"mesh:*"}, "mesh:write")
+    assert not grants({"mesh:*"}, "memories:write")
+    assert not grants({"mesh:read"}, "mesh:write")
+
+
+def test_org_admin_flag_follows_the_permission() -> None:
+    admin = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"org:admin"}), "j")
+    member = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"memories:read"}), "j")
+    assert admin.tenant.org_admin and not member.tenant.org_admin
+
+
+def test_every_system_rpc_declares_a_permission() -> None:
+    servicer = SystemServicer(system=None, bus=None)  # type: ignore[arg-type]
+    descriptor = system_pb2.DESCRIPTOR.services_by_name["SystemService"]
+    table = permissions.collect([(servicer, descriptor)])
+    assert table == {
+        "/auralink.v1.SystemService/GetStatus": "system:read",
+        "/auralink.v1.SystemService/WatchEvents": "events:watch",
+        "/auralink.v1.SystemService/Ping": "system:ping",
+    }
+
+
+def test_an_rpc_without_a_declaration_stops_the_server_from_starting() -> None:
+    class Forgetful:
+        @permissions.requires("system:read")
+        async def GetStatus(self, request, context): ...
+
+        async def Ping(self, request, context): ...
+
+    descriptor = system_pb2.DESCRIPTOR.services_by_name["SystemService"]
+    with pytest.raises(RuntimeError, match="Ping.*WatchEvents|WatchEvents.*Ping"):
+        permissions.collect([(Forgetful(), descriptor)])
+
+
+def test_permission_names_are_validated() -> None:
+    with pytest.raises(ValueError):
+        permissions.requires("Memories Write")
+
+
+def test_every_domain_error_has_a_status_and_none_maps_to_internal() -> None:
+    domain_errors = [cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.AuralinkError)]
+    for cls in domain_errors:
+        if cls is errors.AuralinkError:
+            continue
+        assert cls in STATUS_FOR_ERROR, cls
+        assert status_code_for(cls("x")).name != "INTERNAL"
