@@ -1,0 +1,106 @@
+"""The only place that prints: results as a table, JSON or YAML to stdout; errors and logs to stderr.
+
+JSON and YAML are the raw values (full ids, numbers as numbers), with a stable shape that tests
+pin. Tables are for people and may change. No ANSI codes when stdout is not a terminal, when
+NO_COLOR is set, or under --no-color.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # rich is imported only when a table is printed
+    from rich.console import Console, RenderableType
+
+TableRenderer = Callable[[Any], "RenderableType | list[RenderableType]"]
+
+
+def color_disabled(no_color: bool = False) -> bool:
+    return no_color or bool(os.environ.get("NO_COLOR"))
+
+
+def console(no_color: bool = False, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    if color_disabled(no_color):
+        # color_system=None drops every escape code (bold too), not just colours.
+        return Console(stderr=stderr, color_system=None, highlight=False)
+    return Console(stderr=stderr, highlight=False)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def emit(data: Any, fmt: str, table: TableRenderer | None = None, no_color: bool = False) -> None:
+    """Print one result. `table` turns `data` into rich renderables; without it, tables are key: value."""
+    if fmt == "json":
+        sys.stdout.write(to_json(data) + "\n")
+    elif fmt == "yaml":
+        sys.stdout.write(to_yaml(data))
+    else:
+        out = console(no_color)
+        rendered = table(data) if table is not None else key_values(data)
+        for item in rendered if isinstance(rendered, list) else [rendered]:
+            out.print(item)
+    sys.stdout.flush()
+
+
+def emit_line(data: Mapping[str, Any], text: str, fmt: str, no_color: bool = False) -> None:
+    """Print one item of a stream: a JSON line under -o json, a YAML document under -o yaml, else `text`."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    elif fmt == "yaml":
+        sys.stdout.write("---\n" + to_yaml(data))
+    else:
+        console(no_color).print(text, markup=False, soft_wrap=True)
+    sys.stdout.flush()
+
+
+def key_values(data: Any) -> RenderableType:
+    """A plain two-column table for a flat dict."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            grid.add_row(str(key), "" if value is None else str(value))
+    else:
+        grid.add_row(str(data))
+    return grid
+
+
+def error(message: str) -> None:
+    """One `error: …` line on stderr: newlines in the message are folded into it."""
+    line = " ".join(str(message).split())
+    sys.stderr.write(f"error: {line}\n")
+    sys.stderr.flush()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {' '.join(str(message).split())}\n")
+    sys.stderr.flush()
+
+
+def info(message: str) -> None:
+    """A progress or confirmation note for people: stderr, so stdout stays results only."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def plain(text: str) -> None:
+    """Raw text to stdout (completion scripts, single values)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,155 @@
+"""Global options anywhere on the command line, a light `--help`, and one-line errors with exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auralink_cli.main import normalize_argv
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY_MODULES = ("torch", "litellm", "transformers", "autogen", "autogen_agentchat", "langchain", "crewai", "auralinkd")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["status", "-o", "json"], ["-o", "json", "status"]),
+        (["status", "--output", "json"], ["--output", "json", "status"]),
+        (["status", "--output=json"], ["--output=json", "status"]),
+        (["status", "-ojson"], ["-ojson", "status"]),
+        (["-o", "json", "status"], ["-o", "json", "status"]),
+        (["status", "--no-color"], ["--no-color", "status"]),
+        (
+            ["config", "set", "address", "unix:///s", "--profile", "prod", "--timeout=3"],
+            ["--profile", "prod", "--timeout=3", "config", "set", "address", "unix:///s"],
+        ),
+        (
+            ["events", "--topic", "mesh", "--address", "h:1", "--token", "t", "--replay", "5"],
+            ["--address", "h:1", "--token", "t", "events", "--topic", "mesh", "--replay", "5"],
+        ),
+    ],
+)
+def test_global_options_move_in_front_of_the_subcommand(argv: list[str], expected: list[str]) -> None:
+    assert normalize_argv(argv) == expected
+
+
+def test_options_after_a_double_dash_are_left_alone() -> None:
+    argv = ["config", "set", "-o", "yaml", "--", "token", "-o", "--output=json", "--no-color"]
+    assert normalize_argv(argv) == ["-o", "yaml", "config", "set", "--", "token", "-o", "--output=json", "--no-color"]
+
+
+def test_a_value_option_without_its_value_stays_put_for_click_to_report() -> None:
+    assert normalize_argv(["status", "-o"]) == ["status", "-o"]
+    assert normalize_argv(["status", "--output", "--"]) == ["status", "--output", "--"]
+
+
+def test_other_options_and_arguments_keep_their_order() -> None:
+    argv = ["config", "get", "token", "--show-secrets", "--help"]
+    assert normalize_argv(argv) == argv
+
+
+# --- through the real entry point, in a subprocess -------------------------------------------
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AURALINK_")}
+    return subprocess.run(
+        [sys.executable, "-c", "from auralink_cli.main import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def test_help_imports_neither_grpc_nor_heavy_modules_nor_the_daemon() -> None:
+    code = (
+        "import sys; sys.argv = ['auralink', '--help']\n"
+        "from auralink_cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert "Usage: auralink" in proc.stdout
+    loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    top_level = {name.split(".")[0] for name in loaded}
+    for heavy in HEAVY_MODULES:
+        assert heavy not in top_level, f"`auralink --help` imported {heavy}"
+    assert "grpc" not in top_level
+
+
+def test_status_imports_no_heavy_module_nor_the_daemon() -> None:
+    code = (
+        "import sys; sys.argv = ['auralink', 'status', '--address', 'unix:///tmp/nonexistent-auralink.sock']\n"
+        "from auralink_cli.main import main\n"
+        "from auralink_cli.commands import system\n"
+        "from auralink_cli import client\n"  # what a real status call loads
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    top_level = {name.split(".")[0] for name in json.loads(proc.stderr.strip().splitlines()[-1])}
+    for heavy in HEAVY_MODULES:
+        assert heavy not in top_level, f"`auralink status` imported {heavy}"
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_unreachable_daemon_exits_3_with_one_stderr_line(order: str, tmp_path: Path) -> None:
+    opts = ["--address", "unix:///tmp/nonexistent.sock", "-o", "json"]
+    args = [*opts, "status"] if order == "before" else ["status", *opts]
+    proc = run_cli(*args, env={"AURALINK_CONFIG": str(tmp_path / "config.toml")})
+    assert proc.returncode == 3
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: daemon unreachable")
+    assert "/tmp/nonexistent.sock" in lines[0]
+
+
+def test_refused_tcp_connection_exits_3(tmp_path: Path) -> None:
+    proc = run_cli("status", "--address", "127.0.0.1:1", "--timeout", "5", env={"AURALINK_CONFIG": str(tmp_path / "c")})
+    assert proc.returncode == 3, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("error: daemon unreachable at 127.0.0.1:1")
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    env = {"AURALINK_CONFIG": str(tmp_path / "c")}
+    assert run_cli("status", "--bogus", env=env).returncode == 2
+    assert run_cli("status", "-o", "xml", env=env).returncode == 2
+    assert run_cli("nonsense", env=env).returncode == 2
+
+
+def test_version_prints_the_client_version_then_exits_3_when_unreachable(tmp_path: Path) -> None:
+    from auralink_cli import __version__
+
+    proc = run_cli(
+        "version",
+        "-o",
+        "json",
+        "--address",
+        "unix:///tmp/nonexistent.sock",
+        env={"AURALINK_CONFIG": str(tmp_path / "c")},
+    )
+    assert proc.returncode == 3
+    assert json.loads(proc.stdout) == {"client": __version__, "server": "unreachable"}
+    assert len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_a_script_for_each_shell(shell: str) -> None:
+    proc = run_cli("completion", shell)
+    assert proc.returncode == 0, proc.stderr
+    assert "_AURALINK_COMPLETE" in proc.stdout
+
+
+def test_completion_answers_when_the_shell_asks(tmp_path: Path) -> None:
+    env = {"_AURALINK_COMPLETE": "complete_bash", "COMP_WORDS": "auralink sta", "COMP_CWORD": "1"}
+    proc = run_cli(env={**env, "AURALINK_CONFIG": str(tmp_path / "c")})
+    assert proc.returncode == 0
+    assert "status" in proc.stdout
