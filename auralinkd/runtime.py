@@ -11,18 +11,26 @@ import fcntl
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import IO
+from typing import IO, Any
 
+import grpc
 from grpc_health.v1._async import HealthServicer
 
-from auralink.v1 import system_pb2, system_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, system_pb2, system_pb2_grpc
+from auralinkd.access.authenticator import Authenticator
 from auralinkd.access.bootstrap import ensure_admin_token, jwt_secret
+from auralinkd.access.credentials import CredentialService
+from auralinkd.access.denylist import Denylist
 from auralinkd.access.tokens import TokenService
 from auralinkd.api import permissions
+from auralinkd.api.audit import AuditServicer
+from auralinkd.api.credentials import CredentialServicer
 from auralinkd.api.guard import GuardInterceptor
 from auralinkd.api.server import Registration, build_server
 from auralinkd.api.system import SystemServicer
+from auralinkd.audit.service import AuditLog
 from auralinkd.breaker import BreakerState, CircuitBreaker
 from auralinkd.bus import EventBus
 from auralinkd.cache import Cache
@@ -30,6 +38,9 @@ from auralinkd.config import Settings
 from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
+from auralinkd.rbac import store as rbac_store
+from auralinkd.rbac.catalogue import Catalogue
+from auralinkd.rbac.resolver import PermissionResolver
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.system.service import SystemService
@@ -40,6 +51,24 @@ log = logging.getLogger(__name__)
 SYSTEM_SERVICE = system_pb2.DESCRIPTOR.services_by_name["SystemService"]
 # Status, ping and events answer while starting, so operators can see why the daemon is not ready.
 AVAILABLE_WHILE_STARTING = frozenset(f"/{SYSTEM_SERVICE.full_name}/{m.name}" for m in SYSTEM_SERVICE.methods)
+
+
+def _service(module: Any, name: str) -> Any:
+    return module.DESCRIPTOR.services_by_name[name]
+
+
+# Every service of the API: (servicer class, descriptor, add function). The permission catalogue is
+# read from these classes' declarations before anything is instantiated.
+API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
+    (SystemServicer, SYSTEM_SERVICE, system_pb2_grpc.add_SystemServiceServicer_to_server),
+    (CredentialServicer, _service(access_pb2, "CredentialService"),
+     access_pb2_grpc.add_CredentialServiceServicer_to_server),
+    (AuditServicer, _service(access_pb2, "AuditService"), access_pb2_grpc.add_AuditServiceServicer_to_server),
+]  # fmt: skip
+
+
+def build_catalogue() -> Catalogue:
+    return Catalogue(permissions.collect((cls, descriptor) for cls, descriptor, _ in API))
 
 
 class DataDirInUse(Exception):
@@ -54,16 +83,13 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_requested = asyncio.Event()
         self._embedded = EmbeddedPostgres(settings.data_dir / "pg") if settings.embedded_database else None
+        self.server: grpc.aio.Server | None = None
 
-        self.redis = (
-            RedisLink(
-                settings.redis_url, CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
-            )
-            if settings.redis_url
-            else None
-        )
+        # Infrastructure: exists from here on, connects in start().
+        breaker = CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
+        self.redis = RedisLink(settings.redis_url, breaker) if settings.redis_url else None
         self.bus = EventBus(self.replica_id, self.redis)
-        self.cache = Cache(self.redis)  # shared by the domain services (permissions, sessions)
+        self.cache = Cache(self.redis)
         self.call_stats = CallStats()
         self.database = Database(
             embedded=self._embedded is not None,
@@ -72,38 +98,47 @@ class Runtime:
             statement_timeout_s=settings.db_statement_timeout_s,
         )
         self.health = HealthServicer()
-        self.readiness = Readiness(self.health, [SYSTEM_SERVICE.full_name])
+        self.readiness = Readiness(self.health, [descriptor.full_name for _, descriptor, _ in API])
+
+        # Domain services, each with its dependencies passed explicitly.
+        self.catalogue = build_catalogue()
+        self.audit = AuditLog(self.database)
+        self.resolver = PermissionResolver(self.database, self.bus, self.redis)
+        self.denylist = Denylist(self.database, self.bus, self.redis)
         self.system = SystemService(
             database=self.database,
             redis=self.redis,
             readiness=self.readiness,
             bus=self.bus,
             call_stats=self.call_stats,
-            service_names=[SYSTEM_SERVICE.full_name],
+            service_names=[descriptor.full_name for _, descriptor, _ in API],
         )
-        self.registrations = [
-            Registration(
-                SystemServicer(self.system, self.bus),
-                SYSTEM_SERVICE,
-                system_pb2_grpc.add_SystemServiceServicer_to_server,
-            ),
-        ]
-        self.server = None
 
     async def start(self) -> None:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock_data_dir()
         tokens = TokenService(jwt_secret(settings))
+        authenticator = Authenticator(tokens, self.resolver, self.denylist, self.database, self.bus)
+        credentials = CredentialService(
+            self.database, authenticator, self.denylist, self.audit, self.bus, self.catalogue
+        )
+        servicers: dict[type, Any] = {
+            SystemServicer: SystemServicer(self.system, self.bus),
+            CredentialServicer: CredentialServicer(credentials, _whoami_stub),
+            AuditServicer: AuditServicer(self.audit, stopping=lambda: self.readiness.phase is Phase.STOPPING),
+        }
+        registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = GuardInterceptor(
-            permissions.collect((r.servicer, r.descriptor) for r in self.registrations),
-            tokens,
+            permissions.collect((r.servicer, r.descriptor) for r in registrations),
+            authenticator,
+            self.audit,
             is_ready=lambda: self.readiness.ready,
             not_ready_reason=lambda: self.readiness.reason,
             available_while_starting=AVAILABLE_WHILE_STARTING,
             stats=self.call_stats,
         )
-        self.server = build_server(settings, self.registrations, [guard], self.health)
+        self.server = build_server(settings, registrations, [guard], self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")
         await self.server.start()
         settings.socket_path.chmod(0o600)  # the socket is the local trust boundary: owner only
@@ -115,16 +150,29 @@ class Runtime:
             assert settings.database_url is not None
             dsn = settings.database_url.get_secret_value()
         await self.database.connect(dsn, attempts=settings.db_connect_attempts, migrations=migrations)
-        token_path = await ensure_admin_token(settings, self.database, tokens)
+        await self._sync_catalogue()
+        await self.denylist.reload()
+        token_path = await ensure_admin_token(settings, self.database, tokens, self.denylist.__contains__)
         log.info("admin token in %s", token_path)
 
         if self.redis is not None:
             await self.redis.probe()
-            self._tasks.append(asyncio.create_task(self.bus.relay_from_redis(), name="bus-relay"))
-        self._tasks.append(asyncio.create_task(self._watch_dependencies(), name="dependency-probe"))
+            self._background(self.bus.relay_from_redis, "bus-relay")
+        self._background(self._watch_dependencies, "dependency-probe")
+        self._background(self.resolver.follow_changes, "permission-invalidation")
+        self._background(self.denylist.follow, "token-revocations")
+        self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
         await self.readiness.set(Phase.SERVING)
         await self.bus.publish("system.started", {"replica_id": self.replica_id})
         log.info("serving (replica %s)", self.replica_id)
+
+    def _background(self, work: Callable[[], Awaitable[None]], name: str) -> None:
+        self._tasks.append(asyncio.create_task(work(), name=name))
+
+    async def _sync_catalogue(self) -> None:
+        async with self.database.system() as conn:
+            await rbac_store.sync_permission_catalogue(conn, [(p.name, p.description) for p in self.catalogue.all()])
+            await rbac_store.sync_system_roles(conn, self.catalogue.system_roles())
 
     async def _watch_dependencies(self) -> None:
         """Readiness follows the database; Redis state follows its breaker (status shows DEGRADED)."""
@@ -190,3 +238,7 @@ class Runtime:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self._lock_file = handle
+
+
+async def _whoami_stub(caller: Any) -> tuple[None, None]:
+    return None, None

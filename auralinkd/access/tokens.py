@@ -1,6 +1,8 @@
 """HS256 access tokens: issued by the daemon, verified on every call, cached while valid.
 
-A verified token is cached by its exact string until it expires, so the per-call cost is one dict look-up;
+A token says who (user, org), which credential (jti) and, optionally, which scopes narrow the
+holder's permissions; the permissions themselves come from roles at call time, so a role change
+applies to existing tokens at once. A verified token is cached by its exact string until it expires;
 forged, tampered, expired or malformed tokens are never cached.
 """
 
@@ -10,11 +12,11 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 import jwt
 
-from auralinkd.access.principal import Principal
 from auralinkd.errors import Unauthenticated
 
 ISSUER = "auralinkd"
@@ -23,48 +25,61 @@ ALGORITHM = "HS256"
 LEEWAY_S = 5
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: UUID
+    org_id: UUID
+    token_id: str
+    scopes: frozenset[str] | None
+    issued_at: float
+    expires_at: float
+
+
 class TokenService:
     def __init__(self, secret: bytes, clock: Callable[[], float] = time.time, cache_size: int = 4096) -> None:
         self._secret = secret
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._cache: OrderedDict[str, TokenClaims] = OrderedDict()
         self._cache_size = cache_size
 
-    def issue(self, user_id: UUID, org_id: UUID, permissions: Iterable[str], ttl_s: int) -> str:
+    def issue(self, user_id: UUID, org_id: UUID, scopes: Iterable[str] | None, ttl_s: int) -> tuple[str, TokenClaims]:
         now = int(self._clock())
-        claims = {
+        claims = TokenClaims(
+            user_id=user_id,
+            org_id=org_id,
+            token_id=uuid.uuid4().hex,
+            scopes=frozenset(scopes) if scopes is not None else None,
+            issued_at=now,
+            expires_at=now + ttl_s,
+        )
+        payload: dict[str, object] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": str(user_id),
             "org": str(org_id),
-            "perms": sorted(set(permissions)),
-            "jti": uuid.uuid4().hex,
+            "jti": claims.token_id,
             "iat": now,
             "exp": now + ttl_s,
         }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        if claims.scopes is not None:
+            payload["scp"] = sorted(claims.scopes)
+        return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
-    def verify(self, token: str) -> Principal:
+    def verify(self, token: str) -> TokenClaims:
         cached = self._cache.get(token)
         if cached is not None:
-            expires, principal = cached
-            if self._clock() < expires + LEEWAY_S:
-                return principal
+            if self._clock() < cached.expires_at + LEEWAY_S:
+                return cached
             del self._cache[token]
-        principal, expires = self._decode(token)
-        self._cache[token] = (expires, principal)
+        claims = self._decode(token)
+        self._cache[token] = claims
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return principal
+        return claims
 
-    def expires_in(self, token: str) -> float:
-        """Seconds until a valid token expires."""
-        self.verify(token)
-        return self._cache[token][0] - self._clock()
-
-    def _decode(self, token: str) -> tuple[Principal, float]:
+    def _decode(self, token: str) -> TokenClaims:
         try:
-            claims = jwt.decode(
+            payload = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
@@ -80,12 +95,14 @@ class TokenService:
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
         try:
-            principal = Principal(
-                user_id=UUID(claims["sub"]),
-                org_id=UUID(claims["org"]),
-                permissions=frozenset(str(p) for p in claims.get("perms", [])),
-                token_id=str(claims["jti"]),
+            scopes = payload.get("scp")
+            return TokenClaims(
+                user_id=UUID(payload["sub"]),
+                org_id=UUID(payload["org"]),
+                token_id=str(payload["jti"]),
+                scopes=frozenset(str(s) for s in scopes) if scopes is not None else None,
+                issued_at=float(payload["iat"]),
+                expires_at=float(payload["exp"]),
             )
         except (KeyError, ValueError, TypeError):
             raise Unauthenticated("invalid token: malformed claims") from None
-        return principal, float(claims["exp"])

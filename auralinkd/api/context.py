@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from auralinkd.access.principal import Principal
+from auralinkd.access.principal import Caller
 from auralinkd.errors import Unauthenticated
 
-_principal: ContextVar[Principal | None] = ContextVar("auralink_principal", default=None)
+_caller: ContextVar[Caller | None] = ContextVar("auralink_caller", default=None)
 request_id: ContextVar[str] = ContextVar("auralink_request_id", default="-")
 
 
-def current_principal() -> Principal:
-    principal = _principal.get()
-    if principal is None:  # only reachable for a handler registered without the guard: a bug
-        raise Unauthenticated("no authenticated principal for this call")
-    return principal
+def current_caller() -> Caller:
+    caller = _caller.get()
+    if caller is None:  # only reachable for a handler registered without the guard: a bug
+        raise Unauthenticated("no authenticated caller for this call")
+    return caller
 
 
-def set_principal(principal: Principal | None) -> None:
-    _principal.set(principal)
+def set_caller(caller: Caller | None) -> None:
+    _caller.set(caller)

@@ -16,9 +16,11 @@ from typing import Any
 
 import grpc
 
-from auralinkd.access.tokens import TokenService
+from auralinkd.access.authenticator import Authenticator
+from auralinkd.access.principal import Caller
 from auralinkd.api import context as call_context
 from auralinkd.api.errors import status_code_for, trailing_details
+from auralinkd.audit.service import AuditLog
 from auralinkd.errors import AuralinkError, PermissionDenied, Unauthenticated, Unavailable
 from auralinkd.system.stats import CallStats
 
@@ -43,7 +45,8 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
     def __init__(
         self,
         permissions: dict[str, str],
-        tokens: TokenService,
+        authenticator: Authenticator,
+        audit: AuditLog,
         is_ready: Callable[[], bool],
         not_ready_reason: Callable[[], str],
         available_while_starting: frozenset[str],
@@ -53,7 +56,8 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
             method: _Rule(method, permission, method not in available_while_starting)
             for method, permission in permissions.items()
         }
-        self._tokens = tokens
+        self._authenticator = authenticator
+        self._audit = audit
         self._is_ready = is_ready
         self._not_ready_reason = not_ready_reason
         self.stats = stats
@@ -71,8 +75,8 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
 
     # -- per call -------------------------------------------------------------------------------
 
-    def admit(self, context: grpc.aio.ServicerContext, rule: _Rule) -> str:
-        """Authenticate and authorise the call; returns its request id. Raises domain errors."""
+    async def admit(self, context: grpc.aio.ServicerContext, rule: _Rule) -> None:
+        """Authenticate and authorise the call. Raises domain errors; refusals of known callers are audited."""
         self.stats.calls_total += 1
         token = ""
         request_id = ""
@@ -87,14 +91,20 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
         scheme, _, credential = token.partition(" ")
         if not credential or scheme.lower() != "bearer":
             raise Unauthenticated("missing credentials: send metadata 'authorization: Bearer <token>'")
-        principal = self._tokens.verify(credential.strip())
-        if not rule.permission or not principal.can(rule.permission):
-            needed = rule.permission or "a declared permission"
-            raise PermissionDenied(f"{rule.method.rsplit('/', 1)[-1]} needs permission '{needed}'")
         if rule.needs_ready and not self._is_ready():
             raise Unavailable(f"the daemon is not ready: {self._not_ready_reason()}")
-        call_context.set_principal(principal)
-        return request_id
+        if self._is_ready():
+            principal = await self._authenticator.authenticate(credential.strip())
+        else:  # status while starting or while the database is away: signature-only, status permissions only
+            principal = self._authenticator.authenticate_offline(credential.strip(), rule.permission)
+        caller = Caller(principal, request_id, context.peer() or "")
+        if not rule.permission or not principal.can(rule.permission):
+            needed = rule.permission or "a declared permission"
+            message = f"{rule.method.rsplit('/', 1)[-1]} needs permission '{needed}'"
+            if rule.needs_ready:
+                await self._audit.record_denied(caller, rule.method.lstrip("/").removeprefix("auralink.v1."), message)
+            raise PermissionDenied(message)
+        call_context.set_caller(caller)
 
     async def fail(self, context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
         """Abort the call with the status for `exc`; unknown errors become INTERNAL with the request id."""
@@ -122,7 +132,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: GuardInterceptor, rule: _Rule) 
 
         async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             try:
-                guard.admit(context, rule)
+                await guard.admit(context, rule)
                 return await inner_uu(request, context)
             except _PASS_THROUGH:
                 raise
@@ -136,7 +146,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: GuardInterceptor, rule: _Rule) 
 
         async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
             try:
-                guard.admit(context, rule)
+                await guard.admit(context, rule)
                 return await inner_su(requests, context)
             except _PASS_THROUGH:
                 raise
@@ -150,7 +160,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: GuardInterceptor, rule: _Rule) 
 
     async def stream(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         try:
-            guard.admit(context, rule)
+            await guard.admit(context, rule)
             async for response in streaming(request_or_iterator, context):
                 yield response
         except _PASS_THROUGH:

@@ -175,6 +175,17 @@ class Database:
             raise Unavailable(f"database unavailable: {exc}") from exc
 
     @asynccontextmanager
+    async def anonymous(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction as `auralink_app` with no tenant: RLS shows nothing; only the pre-login look-up
+        functions (SECURITY DEFINER, such as auth_find_api_key) return data."""
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT set_config('role', $1, true)", APP_ROLE)
+                yield conn
+        except TRANSIENT_ERRORS as exc:
+            raise Unavailable(f"database unavailable: {exc}") from exc
+
+    @asynccontextmanager
     async def system(self) -> AsyncIterator[asyncpg.Connection]:
         """A transaction as the daemon's own role, for bootstrap work that precedes any tenant."""
         try:

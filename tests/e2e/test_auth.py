@@ -70,7 +70,7 @@ def test_an_expired_token_is_unauthenticated(daemon: Daemon) -> None:
     tokens = TokenService(
         (daemon.data_dir / "jwt.secret").read_text().strip().encode(), clock=lambda: time.time() - 3600
     )
-    expired = tokens.issue(claims["sub"], claims["org"], ["*"], ttl_s=60)
+    expired, _ = tokens.issue(claims["sub"], claims["org"], None, ttl_s=60)
     error = _call_status(daemon, bearer(expired))
     assert error is not None and error.code() is grpc.StatusCode.UNAUTHENTICATED
     assert "expired" in error.details()
@@ -78,15 +78,16 @@ def test_an_expired_token_is_unauthenticated(daemon: Daemon) -> None:
 
 def test_a_token_signed_with_another_secret_is_unauthenticated(daemon: Daemon) -> None:
     claims = _claims(daemon.token)
-    forged = TokenService(b"x" * 48).issue(claims["sub"], claims["org"], ["*"], ttl_s=600)
+    forged, _ = TokenService(b"x" * 48).issue(claims["sub"], claims["org"], None, ttl_s=600)
     error = _call_status(daemon, bearer(forged))
     assert error is not None and error.code() is grpc.StatusCode.UNAUTHENTICATED
     assert "signature" in error.details()
 
 
 def test_a_tampered_token_is_unauthenticated(daemon: Daemon) -> None:
-    limited = _daemon_tokens(daemon).issue(_claims(daemon.token)["sub"], _claims(daemon.token)["org"], ["system:ping"], 600)
-    escalated = _tamper(limited, perms=["*"])
+    claims = _claims(daemon.token)
+    limited, _ = _daemon_tokens(daemon).issue(claims["sub"], claims["org"], ["system:ping"], 600)
+    escalated = _tamper(limited, scp=["*"])
     error = _call_status(daemon, bearer(escalated))
     assert error is not None and error.code() is grpc.StatusCode.UNAUTHENTICATED
 
@@ -100,7 +101,7 @@ def test_an_unsigned_alg_none_token_is_unauthenticated(daemon: Daemon) -> None:
 
 def test_a_missing_permission_is_permission_denied(daemon: Daemon) -> None:
     claims = _claims(daemon.token)
-    ping_only = _daemon_tokens(daemon).issue(claims["sub"], claims["org"], ["system:ping"], ttl_s=600)
+    ping_only, _ = _daemon_tokens(daemon).issue(claims["sub"], claims["org"], ["system:ping"], ttl_s=600)
     error = _call_status(daemon, bearer(ping_only))
     assert error is not None and error.code() is grpc.StatusCode.PERMISSION_DENIED
     assert "system:read" in error.details()
@@ -113,7 +114,7 @@ def test_a_missing_permission_is_permission_denied(daemon: Daemon) -> None:
 
 def test_a_wildcard_resource_permission_grants_its_actions(daemon: Daemon) -> None:
     claims = _claims(daemon.token)
-    system_all = _daemon_tokens(daemon).issue(claims["sub"], claims["org"], ["system:*"], ttl_s=600)
+    system_all, _ = _daemon_tokens(daemon).issue(claims["sub"], claims["org"], ["system:*"], ttl_s=600)
     assert _call_status(daemon, bearer(system_all)) is None
 
 

@@ -13,7 +13,11 @@ import grpc
 import pytest
 
 from auralink.v1 import common_pb2, system_pb2, system_pb2_grpc
+from auralinkd.db.migrate import discover
 from tests.support import BIN, Daemon, EmbeddedServer, bearer, daemon_env, free_port, short_tempdir
+
+
+LATEST_MIGRATION = len(discover())
 
 
 def _status(daemon: Daemon) -> system_pb2.GetStatusResponse:
@@ -57,7 +61,7 @@ def test_the_embedded_default_reaches_serving_with_pgvector_and_grpcurl_lists_se
         assert status.state == common_pb2.SERVING_STATE_SERVING
         assert status.database.embedded and status.database.has_pgvector
         assert status.database.server_version.startswith("16.")
-        assert status.database.migration_level == 7 and status.database.migrations_pending == 0
+        assert status.database.migration_level == LATEST_MIGRATION and status.database.migrations_pending == 0
         assert (workspace / "d" / "pg" / "PG_VERSION").exists()
 
         listed = subprocess.run(
@@ -191,6 +195,6 @@ def test_migrate_status_and_apply_commands(workspace, pg16_fresh_dsn: str) -> No
     before = subprocess.run([str(BIN / "auralinkd"), "migrate", "--status"], env=env, capture_output=True, text=True)
     assert before.returncode == 1 and "pending  001_initial_schema.sql" in before.stdout
     applied = subprocess.run([str(BIN / "auralinkd"), "migrate"], env=env, capture_output=True, text=True)
-    assert applied.returncode == 0 and "level 7, 0 pending" in applied.stdout
+    assert applied.returncode == 0 and f"level {LATEST_MIGRATION}, 0 pending" in applied.stdout
     after = subprocess.run([str(BIN / "auralinkd"), "migrate", "--status"], env=env, capture_output=True, text=True)
     assert after.returncode == 0 and "pending  " not in after.stdout

@@ -15,19 +15,31 @@ from auralinkd.api.system import SystemServicer
 from auralinkd import errors
 
 
-def test_a_token_round_trips_to_its_principal() -> None:
+def test_a_token_round_trips_to_its_claims() -> None:
     tokens = TokenService(b"k" * 32)
     user, org = uuid.uuid4(), uuid.uuid4()
-    principal = tokens.verify(tokens.issue(user, org, ["memories:read", "system:*"], ttl_s=60))
-    assert principal.user_id == user and principal.org_id == org
-    assert principal.can("memories:read") and principal.can("system:ping")
-    assert not principal.can("memories:write")
+    token, issued = tokens.issue(user, org, ["memories:read", "system:*"], ttl_s=60)
+    claims = tokens.verify(token)
+    assert claims == issued
+    assert claims.user_id == user and claims.org_id == org
+    assert claims.scopes == frozenset({"memories:read", "system:*"})
+    unscoped, _ = tokens.issue(user, org, None, ttl_s=60)
+    assert tokens.verify(unscoped).scopes is None
+
+
+def test_scopes_narrow_role_permissions_and_never_widen_them() -> None:
+    held = frozenset({"memories:*", "system:read"})
+    narrowed = Principal(uuid.uuid4(), uuid.uuid4(), held, "jti", scopes=frozenset({"memories:read", "mesh:write"}))
+    assert narrowed.can("memories:read")
+    assert not narrowed.can("memories:write")  # held, but outside the scopes
+    assert not narrowed.can("mesh:write")  # in the scopes, but not held
+    assert not narrowed.can("system:read")
 
 
 def test_an_expired_token_is_refused_even_from_the_cache() -> None:
     now = [1_000_000.0]
     tokens = TokenService(b"k" * 32, clock=lambda: now[0])
-    token = tokens.issue(uuid.uuid4(), uuid.uuid4(), ["*"], ttl_s=60)
+    token, _ = tokens.issue(uuid.uuid4(), uuid.uuid4(), None, ttl_s=60)
     real = TokenService(b"k" * 32)
     with pytest.raises(errors.Unauthenticated, match="expired"):
         real.verify(token)  # issued with a clock far in the past

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: one row per mutating call, hash-chained per organization."""

@@ -1,0 +1,1 @@
+"""Role-based access control: the permission catalogue, roles, assignments and effective permissions."""
