@@ -139,7 +139,9 @@ class Daemon:
                 self.proc.wait()
         return self.proc.returncode
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, timeout_s: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         """Run the `auralink` CLI against this daemon."""
         return subprocess.run(
             [str(BIN / "auralink"), *args],

@@ -57,17 +57,17 @@ class Authenticator:
         if apikeys.looks_like_key(credential):
             key = await self._api_key(credential)
             user_id, org_id, scopes = key.user_id, key.org_id, key.scopes
-            credential_id, credential_type = key.prefix, "api_key"
+            credential_id, credential_type, node_id = key.prefix, "api_key", None
         else:
             claims = self.tokens.verify(credential)
             if claims.token_id in self._denylist:
                 raise Unauthenticated("token revoked")
             user_id, org_id, scopes = claims.user_id, claims.org_id, claims.scopes
-            credential_id, credential_type = claims.token_id, "token"
+            credential_id, credential_type, node_id = claims.token_id, "token", claims.node_id
         effective = await self._resolver.effective(user_id, org_id)
         if effective is None or not effective.active:
             raise Unauthenticated("the user or organization is deactivated or no longer exists")
-        return Principal(user_id, org_id, effective.permissions, credential_id, credential_type, scopes)
+        return Principal(user_id, org_id, effective.permissions, credential_id, credential_type, scopes, node_id)
 
     def authenticate_offline(self, credential: str, permission: str) -> Principal:
         """Without the database: a valid, unrevoked token may read status, nothing else."""

@@ -111,6 +111,28 @@ class CredentialService:
             )  # fmt: skip
         return IssuedToken(token, claims.token_id, expires, checked)
 
+    async def issue_node_token(self, caller: Caller, node_id: str, scopes: list[str], ttl_s: int) -> IssuedToken:
+        """A credential that acts only as one mesh node, for the caller who registers it.
+
+        Call it inside the registration flow; the scopes must be ones the caller holds.
+        """
+        checked = self._checked_scopes(caller, scopes) or []
+        if not checked:
+            raise InvalidArgument.for_field("scopes", "a node token needs explicit scopes")
+        token, claims = self._authenticator.tokens.issue(
+            caller.principal.user_id, caller.principal.org_id, checked, ttl_s, node_id=node_id
+        )
+        expires = datetime.fromtimestamp(claims.expires_at, UTC)
+        async with self._database.tenant(caller.tenant) as conn:
+            await store.record_token(
+                conn, org_id=caller.principal.org_id, user_id=caller.principal.user_id, token_id=claims.token_id,
+                scopes=checked, description=f"mesh node {node_id}",
+                issued_at=datetime.fromtimestamp(claims.issued_at, UTC), expires_at=expires,
+            )  # fmt: skip
+            await self._audit.record(conn, caller, "CredentialService/IssueNodeToken", "mesh_node", node_id,
+                                     metadata={"token_id": claims.token_id, "scopes": checked})  # fmt: skip
+        return IssuedToken(token, claims.token_id, expires, checked)
+
     async def _subject(self, caller: Caller, user: str) -> UUID:
         if not user:
             return caller.principal.user_id

@@ -35,6 +35,8 @@ class Principal:
     credential_id: str
     credential_type: str = "token"  # "token" or "api_key"
     scopes: frozenset[str] | None = None
+    # A mesh node's credential acts only as that node (heartbeats, reports).
+    node_id: str | None = None
 
     def can(self, permission: str) -> bool:
         if not grants(self.permissions, permission):

@@ -33,6 +33,8 @@ class TokenClaims:
     scopes: frozenset[str] | None
     issued_at: float
     expires_at: float
+    # Set for a mesh node's credential: the token may act only as this node.
+    node_id: str | None = None
 
 
 class TokenService:
@@ -42,7 +44,9 @@ class TokenService:
         self._cache: OrderedDict[str, TokenClaims] = OrderedDict()
         self._cache_size = cache_size
 
-    def issue(self, user_id: UUID, org_id: UUID, scopes: Iterable[str] | None, ttl_s: int) -> tuple[str, TokenClaims]:
+    def issue(
+        self, user_id: UUID, org_id: UUID, scopes: Iterable[str] | None, ttl_s: int, node_id: str | None = None
+    ) -> tuple[str, TokenClaims]:
         now = int(self._clock())
         claims = TokenClaims(
             user_id=user_id,
@@ -51,6 +55,7 @@ class TokenService:
             scopes=frozenset(scopes) if scopes is not None else None,
             issued_at=now,
             expires_at=now + ttl_s,
+            node_id=node_id,
         )
         payload: dict[str, object] = {
             "iss": ISSUER,
@@ -63,6 +68,8 @@ class TokenService:
         }
         if claims.scopes is not None:
             payload["scp"] = sorted(claims.scopes)
+        if node_id is not None:
+            payload["node"] = node_id
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
     def verify(self, token: str) -> TokenClaims:
@@ -103,6 +110,7 @@ class TokenService:
                 scopes=frozenset(str(s) for s in scopes) if scopes is not None else None,
                 issued_at=float(payload["iat"]),
                 expires_at=float(payload["exp"]),
+                node_id=str(payload["node"]) if payload.get("node") is not None else None,
             )
         except (KeyError, ValueError, TypeError):
             raise Unauthenticated("invalid token: malformed claims") from None

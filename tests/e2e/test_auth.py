@@ -19,7 +19,9 @@ from tests.support import Daemon, bearer
 def _call_status(daemon: Daemon, metadata: tuple[tuple[str, str], ...]) -> grpc.RpcError | None:
     with daemon.channel() as channel:
         try:
-            system_pb2_grpc.SystemServiceStub(channel).GetStatus(system_pb2.GetStatusRequest(), metadata=metadata, timeout=5)
+            system_pb2_grpc.SystemServiceStub(channel).GetStatus(
+                system_pb2.GetStatusRequest(), metadata=metadata, timeout=5
+            )
         except grpc.RpcError as exc:
             return exc
     return None

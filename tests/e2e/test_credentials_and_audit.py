@@ -78,12 +78,16 @@ def test_an_issued_token_works_until_revoked_and_is_then_refused(daemon: Daemon)
         )
         assert list(issued.scopes) == ["system:read"]
         assert _status_code(daemon, issued.token) is grpc.StatusCode.OK
-        listed = _credentials(channel).ListTokens(access_pb2.ListTokensRequest(), metadata=bearer(daemon.token), timeout=5)
+        listed = _credentials(channel).ListTokens(
+            access_pb2.ListTokensRequest(), metadata=bearer(daemon.token), timeout=5
+        )
         assert issued.token_id in [t.token_id for t in listed.tokens]
         assert issued.token not in str(listed)  # never echoed back
 
         _credentials(channel).RevokeToken(
-            access_pb2.RevokeTokenRequest(token_id=issued.token_id, reason="leaked"), metadata=bearer(daemon.token), timeout=5
+            access_pb2.RevokeTokenRequest(token_id=issued.token_id, reason="leaked"),
+            metadata=bearer(daemon.token),
+            timeout=5,
         )
     assert _status_code(daemon, issued.token) is grpc.StatusCode.UNAUTHENTICATED
     assert _status_code(daemon, daemon.token) is grpc.StatusCode.OK
@@ -121,7 +125,9 @@ def test_an_api_key_is_shown_once_accepted_directly_exchanged_and_revoked(daemon
         assert secret.startswith(created.api_key.prefix + "_")
         stored = _sql(daemon, "SELECT key_hash FROM api_keys WHERE prefix = $1", created.api_key.prefix)[0]["key_hash"]
         assert secret not in stored and stored.startswith("sha256$")
-        listed = _credentials(channel).ListApiKeys(access_pb2.ListApiKeysRequest(), metadata=bearer(daemon.token), timeout=5)
+        listed = _credentials(channel).ListApiKeys(
+            access_pb2.ListApiKeysRequest(), metadata=bearer(daemon.token), timeout=5
+        )
         assert secret not in str(listed) and created.api_key.prefix in [k.prefix for k in listed.api_keys]
 
         assert _status_code(daemon, secret) is grpc.StatusCode.OK
@@ -143,10 +149,14 @@ def test_an_api_key_is_shown_once_accepted_directly_exchanged_and_revoked(daemon
 def test_mutations_and_refusals_are_audited_and_the_chain_verifies(daemon: Daemon) -> None:
     member = _member_token(daemon, "auditee")
     with daemon.channel() as channel:
-        _credentials(channel).CreateApiKey(access_pb2.CreateApiKeyRequest(name="k1"), metadata=bearer(daemon.token), timeout=5)
+        _credentials(channel).CreateApiKey(
+            access_pb2.CreateApiKeyRequest(name="k1"), metadata=bearer(daemon.token), timeout=5
+        )
         with pytest.raises(grpc.RpcError):
             _audit(channel).VerifyAuditChain(access_pb2.VerifyAuditChainRequest(), metadata=bearer(member), timeout=5)
-        listed = _audit(channel).ListAuditLogs(access_pb2.ListAuditLogsRequest(), metadata=bearer(daemon.token), timeout=5)
+        listed = _audit(channel).ListAuditLogs(
+            access_pb2.ListAuditLogsRequest(), metadata=bearer(daemon.token), timeout=5
+        )
         actions = [(e.action, e.outcome) for e in listed.entries]
         assert ("CredentialService/CreateApiKey", "success") in actions
         assert ("CredentialService/IssueToken", "success") in actions
@@ -165,7 +175,9 @@ def test_mutations_and_refusals_are_audited_and_the_chain_verifies(daemon: Daemo
 def test_audit_verify_finds_a_row_edited_by_hand(daemon: Daemon) -> None:
     with daemon.channel() as channel:
         for name in ("a", "b", "c"):
-            _credentials(channel).CreateApiKey(access_pb2.CreateApiKeyRequest(name=name), metadata=bearer(daemon.token), timeout=5)
+            _credentials(channel).CreateApiKey(
+                access_pb2.CreateApiKeyRequest(name=name), metadata=bearer(daemon.token), timeout=5
+            )
         rows = _sql(daemon, "SELECT id FROM audit_logs ORDER BY id")
         victim = rows[len(rows) // 2]["id"]
         # A superuser can bypass the append-only trigger; the chain still tells.
@@ -188,7 +200,9 @@ def test_watch_audit_streams_new_rows(daemon: Daemon) -> None:
 
     def watch() -> None:
         with daemon.channel() as channel:
-            stream = _audit(channel).WatchAudit(access_pb2.WatchAuditRequest(), metadata=bearer(daemon.token), timeout=20)
+            stream = _audit(channel).WatchAudit(
+                access_pb2.WatchAuditRequest(), metadata=bearer(daemon.token), timeout=20
+            )
             try:
                 for entry in stream:
                     if not entry.heartbeat:
@@ -202,6 +216,8 @@ def test_watch_audit_streams_new_rows(daemon: Daemon) -> None:
     watcher.start()
     time.sleep(1.0)
     with daemon.channel() as channel:
-        _credentials(channel).CreateApiKey(access_pb2.CreateApiKeyRequest(name="watched"), metadata=bearer(daemon.token), timeout=5)
+        _credentials(channel).CreateApiKey(
+            access_pb2.CreateApiKeyRequest(name="watched"), metadata=bearer(daemon.token), timeout=5
+        )
     watcher.join(20)
     assert [e.action for e in seen][-1:] == ["CredentialService/CreateApiKey"]

@@ -16,7 +16,6 @@ from auralink.v1 import common_pb2, system_pb2, system_pb2_grpc
 from auralinkd.db.migrate import discover
 from tests.support import BIN, Daemon, EmbeddedServer, bearer, daemon_env, free_port, short_tempdir
 
-
 LATEST_MIGRATION = len(discover())
 
 
@@ -43,7 +42,9 @@ def _ping(daemon: Daemon, delay_s: float = 0.0, timeout_s: float = 10) -> system
     if delay_s:
         request.delay.FromMilliseconds(int(delay_s * 1000))
     with daemon.channel() as channel:
-        return system_pb2_grpc.SystemServiceStub(channel).Ping(request, metadata=bearer(daemon.token), timeout=timeout_s)
+        return system_pb2_grpc.SystemServiceStub(channel).Ping(
+            request, metadata=bearer(daemon.token), timeout=timeout_s
+        )
 
 
 @pytest.fixture
@@ -163,7 +164,9 @@ def test_sigterm_drains_in_flight_calls_then_exits_cleanly(daemon: Daemon) -> No
 
 
 def test_a_second_daemon_on_the_same_data_dir_is_refused(daemon: Daemon) -> None:
-    second = subprocess.run([str(BIN / "auralinkd"), "serve"], env=daemon.env, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [str(BIN / "auralinkd"), "serve"], env=daemon.env, capture_output=True, text=True, timeout=60
+    )
     assert second.returncode == 3
     assert "another auralinkd is running" in second.stderr
     assert daemon.health() == "SERVING"

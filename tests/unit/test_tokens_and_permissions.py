@@ -87,7 +87,9 @@ def test_permission_names_are_validated() -> None:
 
 
 def test_every_domain_error_has_a_status_and_none_maps_to_internal() -> None:
-    domain_errors = [cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.AuralinkError)]
+    domain_errors = [
+        cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.AuralinkError)
+    ]
     for cls in domain_errors:
         if cls is errors.AuralinkError:
             continue
