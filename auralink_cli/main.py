@@ -21,7 +21,23 @@ from auralink_cli.exit_codes import UNEXPECTED, CliError
 from auralink_cli.profiles import GlobalOptions
 
 # The registry: one module per area under auralink_cli/commands/, in --help order.
-COMMAND_MODULES: tuple[str, ...] = ("system", "doctor", "config", "completion")
+COMMAND_MODULES: tuple[str, ...] = (
+    "system",
+    "doctor",
+    "config",
+    "completion",
+    "orgs",
+    "users",
+    "auraid",
+    "roles",
+    "tokens",
+    "apikeys",
+    "audit",
+    "auth",
+    "compress",
+    "mesh",
+    "reputation",
+)
 
 # Global options that take a value, and those that do not. main() moves them in front of the
 # subcommand so that `auralink status -o json` works like `auralink -o json status`.

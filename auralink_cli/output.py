@@ -17,19 +17,20 @@ if TYPE_CHECKING:  # rich is imported only when a table is printed
     from rich.console import Console, RenderableType
 
 TableRenderer = Callable[[Any], "RenderableType | list[RenderableType]"]
+PIPE_WIDTH = 4096  # the width of `wide` tables when stdout is not a terminal
 
 
 def color_disabled(no_color: bool = False) -> bool:
     return no_color or bool(os.environ.get("NO_COLOR"))
 
 
-def console(no_color: bool = False, stderr: bool = False) -> Console:
+def console(no_color: bool = False, stderr: bool = False, width: int | None = None) -> Console:
     from rich.console import Console
 
     if color_disabled(no_color):
         # color_system=None drops every escape code (bold too), not just colours.
-        return Console(stderr=stderr, color_system=None, highlight=False)
-    return Console(stderr=stderr, highlight=False)
+        return Console(stderr=stderr, color_system=None, highlight=False, width=width)
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 def to_json(data: Any) -> str:
@@ -42,14 +43,18 @@ def to_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def emit(data: Any, fmt: str, table: TableRenderer | None = None, no_color: bool = False) -> None:
-    """Print one result. `table` turns `data` into rich renderables; without it, tables are key: value."""
+def emit(data: Any, fmt: str, table: TableRenderer | None = None, no_color: bool = False, wide: bool = False) -> None:
+    """Print one result. `table` turns `data` into rich renderables; without it, tables are key: value.
+
+    `wide`: when stdout is not a terminal, rows are not wrapped at 80 columns (one line per row, for
+    grep and awk); on a terminal its width applies.
+    """
     if fmt == "json":
         sys.stdout.write(to_json(data) + "\n")
     elif fmt == "yaml":
         sys.stdout.write(to_yaml(data))
     else:
-        out = console(no_color)
+        out = console(no_color, width=PIPE_WIDTH if wide and not sys.stdout.isatty() else None)
         rendered = table(data) if table is not None else key_values(data)
         for item in rendered if isinstance(rendered, list) else [rendered]:
             out.print(item)
@@ -104,3 +109,25 @@ def plain(text: str) -> None:
     """Raw text to stdout (completion scripts, single values)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def interactive() -> bool:
+    """Whether a person can answer a prompt (stdin is a terminal); CI and pipes are not."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr (default no); only call it when interactive()."""
+    import typer
+
+    return typer.confirm(question, default=False, err=True)
+
+
+def prompt_secret(label: str) -> str:
+    """Read a secret from the terminal without echoing it; the prompt goes to stderr."""
+    import typer
+
+    return str(typer.prompt(label, hide_input=True, err=True))

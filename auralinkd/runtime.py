@@ -18,7 +18,16 @@ from typing import IO, Any
 import grpc
 from grpc_health.v1._async import HealthServicer
 
-from auralink.v1 import access_pb2, access_pb2_grpc, system_pb2, system_pb2_grpc
+from auralink.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    compression_pb2,
+    compression_pb2_grpc,
+    mesh_pb2,
+    mesh_pb2_grpc,
+    system_pb2,
+    system_pb2_grpc,
+)
 from auralinkd.access.authenticator import Authenticator
 from auralinkd.access.bootstrap import ensure_admin_token, jwt_secret
 from auralinkd.access.credentials import CredentialService
@@ -26,21 +35,34 @@ from auralinkd.access.denylist import Denylist
 from auralinkd.access.tokens import TokenService
 from auralinkd.api import permissions
 from auralinkd.api.audit import AuditServicer
+from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.credentials import CredentialServicer
+from auralinkd.api.directory import OrganizationServicer, UserServicer
 from auralinkd.api.guard import GuardInterceptor
+from auralinkd.api.mesh import MeshServicer, ReputationServicer
+from auralinkd.api.roles import RoleServicer
 from auralinkd.api.server import Registration, build_server
 from auralinkd.api.system import SystemServicer
 from auralinkd.audit.service import AuditLog
 from auralinkd.breaker import BreakerState, CircuitBreaker
 from auralinkd.bus import EventBus
 from auralinkd.cache import Cache
+from auralinkd.compression import CalibrationTable, CompressionService
+from auralinkd.compression.config import CompressionConfig
+from auralinkd.compression.recorder import CompressionRecorder
+from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.config import Settings
 from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
+from auralinkd.directory.service import DirectoryService
+from auralinkd.mesh.routes import RouteService
+from auralinkd.mesh.service import MeshService
+from auralinkd.mesh.trust import ReputationService
 from auralinkd.rbac import store as rbac_store
 from auralinkd.rbac.catalogue import Catalogue
 from auralinkd.rbac.resolver import PermissionResolver
+from auralinkd.rbac.service import RoleService
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.system.service import SystemService
@@ -64,6 +86,15 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (CredentialServicer, _service(access_pb2, "CredentialService"),
      access_pb2_grpc.add_CredentialServiceServicer_to_server),
     (AuditServicer, _service(access_pb2, "AuditService"), access_pb2_grpc.add_AuditServiceServicer_to_server),
+    (RoleServicer, _service(access_pb2, "RoleService"), access_pb2_grpc.add_RoleServiceServicer_to_server),
+    (OrganizationServicer, _service(access_pb2, "OrganizationService"),
+     access_pb2_grpc.add_OrganizationServiceServicer_to_server),
+    (UserServicer, _service(access_pb2, "UserService"), access_pb2_grpc.add_UserServiceServicer_to_server),
+    (AICCompressionServicer, _service(compression_pb2, "AICCompressionService"),
+     compression_pb2_grpc.add_AICCompressionServiceServicer_to_server),
+    (MeshServicer, _service(mesh_pb2, "MeshRoutingService"), mesh_pb2_grpc.add_MeshRoutingServiceServicer_to_server),
+    (ReputationServicer, _service(mesh_pb2, "ReputationService"),
+     mesh_pb2_grpc.add_ReputationServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -84,6 +115,7 @@ class Runtime:
         self._stop_requested = asyncio.Event()
         self._embedded = EmbeddedPostgres(settings.data_dir / "pg") if settings.embedded_database else None
         self.server: grpc.aio.Server | None = None
+        self.mesh: MeshService | None = None
 
         # Infrastructure: exists from here on, connects in start().
         breaker = CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
@@ -105,6 +137,10 @@ class Runtime:
         self.audit = AuditLog(self.database)
         self.resolver = PermissionResolver(self.database, self.bus, self.redis)
         self.denylist = Denylist(self.database, self.bus, self.redis)
+        self.directory = DirectoryService(self.database, self.audit, self.resolver)
+        self.compression = CompressionService(CalibrationTable.load())
+        self.compression_configs = UserConfigs(CompressionConfig(), self.database)
+        self.compression_recorder = CompressionRecorder(self.compression, self.database)
         self.system = SystemService(
             database=self.database,
             redis=self.redis,
@@ -123,10 +159,20 @@ class Runtime:
         credentials = CredentialService(
             self.database, authenticator, self.denylist, self.audit, self.bus, self.catalogue
         )
+        self.mesh = MeshService(self.database, self.audit, self.bus, credentials)
+        self.routes = RouteService(self.mesh, self.database, self.audit, self.bus)
+        self.reputation = ReputationService(self.mesh, self.database, self.audit, self.bus)
+        stopping = lambda: self.readiness.phase is Phase.STOPPING  # noqa: E731
         servicers: dict[type, Any] = {
             SystemServicer: SystemServicer(self.system, self.bus),
-            CredentialServicer: CredentialServicer(credentials, _whoami_stub),
-            AuditServicer: AuditServicer(self.audit, stopping=lambda: self.readiness.phase is Phase.STOPPING),
+            CredentialServicer: CredentialServicer(credentials, self.directory),
+            AuditServicer: AuditServicer(self.audit, stopping=stopping),
+            RoleServicer: RoleServicer(RoleService(self.database, self.audit, self.resolver, self.catalogue)),
+            OrganizationServicer: OrganizationServicer(self.directory),
+            UserServicer: UserServicer(self.directory),
+            AICCompressionServicer: AICCompressionServicer(self.compression, self.compression_configs, stopping=stopping),
+            MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
+            ReputationServicer: ReputationServicer(self.mesh, self.reputation),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = GuardInterceptor(
@@ -152,6 +198,9 @@ class Runtime:
         await self.database.connect(dsn, attempts=settings.db_connect_attempts, migrations=migrations)
         await self._sync_catalogue()
         await self.denylist.reload()
+        await self.mesh.load()
+        await self.reputation.load()
+        await self.routes.load()
         token_path = await ensure_admin_token(settings, self.database, tokens, self.denylist.__contains__)
         log.info("admin token in %s", token_path)
 
@@ -159,6 +208,9 @@ class Runtime:
             await self.redis.probe()
             self._background(self.bus.relay_from_redis, "bus-relay")
         self._background(self._watch_dependencies, "dependency-probe")
+        self._background(self.compression_recorder.run, "compression-recorder")
+        self._background(self.mesh.run, "mesh-detector-flush")
+        self._background(self.reputation.run, "reputation-expiry")
         self._background(self.resolver.follow_changes, "permission-invalidation")
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
@@ -212,6 +264,11 @@ class Runtime:
         for task in self._tasks:
             with suppress(asyncio.CancelledError, Exception):
                 await task
+        with suppress(Exception):
+            await self.compression_recorder.flush()  # the last window of metrics
+        if self.mesh is not None:
+            with suppress(Exception):
+                await self.mesh.close()  # pending heartbeat state and transitions
         await self.database.close()
         if self.redis is not None:
             with suppress(Exception):
@@ -239,6 +296,3 @@ class Runtime:
         handle.flush()
         self._lock_file = handle
 
-
-async def _whoami_stub(caller: Any) -> tuple[None, None]:
-    return None, None

@@ -350,20 +350,22 @@ class UnassignRoleResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class RoleAssignment(_message.Message):
-    __slots__ = ("id", "user_id", "role_id", "role_name", "granted_by", "create_time")
+    __slots__ = ("id", "user_id", "role_id", "role_name", "granted_by", "create_time", "implicit")
     ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_NAME_FIELD_NUMBER: _ClassVar[int]
     GRANTED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IMPLICIT_FIELD_NUMBER: _ClassVar[int]
     id: str
     user_id: str
     role_id: str
     role_name: str
     granted_by: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., role_id: _Optional[str] = ..., role_name: _Optional[str] = ..., granted_by: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    implicit: bool
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., role_id: _Optional[str] = ..., role_name: _Optional[str] = ..., granted_by: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., implicit: bool = ...) -> None: ...
 
 class GetEffectivePermissionsRequest(_message.Message):
     __slots__ = ("user",)

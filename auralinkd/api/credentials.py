@@ -8,28 +8,31 @@ from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.access.credentials import ApiKeyInfo, CredentialService, IssuedToken, TokenInfo
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
+from auralinkd.api.directory import org_to_proto, user_to_proto
 from auralinkd.api.permissions import requires
+from auralinkd.directory.service import DirectoryService
 
 
 class CredentialServicer(access_pb2_grpc.CredentialServiceServicer):
-    def __init__(self, credentials: CredentialService, whoami) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, credentials: CredentialService, directory: DirectoryService) -> None:
         self._credentials = credentials
-        self._whoami = whoami  # async (caller) -> (User proto | None, Organization proto | None)
+        self._directory = directory
 
     @requires("self:read")
     async def WhoAmI(
         self, request: access_pb2.WhoAmIRequest, context: grpc.aio.ServicerContext
     ) -> access_pb2.WhoAmIResponse:
         caller = current_caller()
-        user, organization = await self._whoami(caller)
         principal = caller.principal
+        user = await self._directory.get_user(caller, str(principal.user_id))
+        organization = await self._directory.get_org(caller, str(principal.org_id))
         permissions = sorted(
             principal.permissions
             if principal.scopes is None
             else {p for p in principal.permissions | principal.scopes if principal.can(p)}
         )
         return access_pb2.WhoAmIResponse(
-            user=user, organization=organization, permissions=permissions,
+            user=user_to_proto(user), organization=org_to_proto(organization), permissions=permissions,
             credential_type=principal.credential_type, credential_id=principal.credential_id,
         )  # fmt: skip
 

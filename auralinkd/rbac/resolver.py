@@ -49,6 +49,7 @@ class PermissionResolver:
         self._clock = clock
         self._entries: dict[UUID, tuple[float, Effective]] = {}
         self._generation = 0  # bumps on every invalidation so a slow fill never resurrects stale data
+        self._loading: dict[UUID, asyncio.Future[Effective | None]] = {}  # one query per user, however many callers
 
     def _ttl(self) -> float:
         if self._redis is not None and not self._redis.up:
@@ -59,6 +60,24 @@ class PermissionResolver:
         cached = self._entries.get(user_id)
         if cached is not None and self._clock() < cached[0]:
             return cached[1]
+        pending = self._loading.get(user_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Effective | None] = asyncio.get_running_loop().create_future()
+        self._loading[user_id] = future
+        try:
+            effective = await self._load(user_id, org_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # consumed here: waiters re-raise it, nobody logs it as unretrieved
+            raise
+        else:
+            future.set_result(effective)
+            return effective
+        finally:
+            del self._loading[user_id]
+
+    async def _load(self, user_id: UUID, org_id: UUID) -> Effective | None:
         generation = self._generation
         async with self._database.tenant(Tenant(user_id, org_id)) as conn:
             loaded = await store.load_effective(conn, user_id)

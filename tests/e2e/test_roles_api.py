@@ -63,9 +63,9 @@ def test_a_custom_role_round_trip(daemon: Daemon) -> None:
         access_pb2.CreateRoleRequest(role=access_pb2.Role(name="auditors", permissions=["audit:read"])),
     )
     assert created.organization_id and not created.system and created.etag  # type: ignore[attr-defined]
-    assert _refused(daemon, "CreateRole", access_pb2.CreateRoleRequest(role=access_pb2.Role(name="auditors"))).code() == (
-        grpc.StatusCode.ALREADY_EXISTS
-    )
+    assert _refused(
+        daemon, "CreateRole", access_pb2.CreateRoleRequest(role=access_pb2.Role(name="auditors"))
+    ).code() == (grpc.StatusCode.ALREADY_EXISTS)
 
     updated = _call(
         daemon,

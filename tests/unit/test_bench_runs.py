@@ -11,13 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.__main__ import discover
+from bench.__main__ import candidates, load
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_bench_discovers_every_area_with_a_main_function() -> None:
-    assert "grpc_rps" in discover()
+def test_bench_finds_grpc_rps_as_an_area_with_a_main_function() -> None:
+    assert "grpc_rps" in candidates()
+    assert "common" not in candidates()
+    assert callable(load("grpc_rps"))
 
 
 def test_grpc_rps_quick_runs_and_writes_every_figure_with_its_baseline(tmp_path: Path) -> None:

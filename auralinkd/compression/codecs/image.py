@@ -82,8 +82,9 @@ class ImageCodec:
         try:
             with Image.open(io.BytesIO(payload), formats=[self.codec_id.name]) as img:
                 if img.size != (self.fmt.width, self.fmt.height):
-                    raise CodecError(f"image is {img.size[0]}x{img.size[1]}, the session declared "
-                                     f"{self.fmt.width}x{self.fmt.height}")
+                    raise CodecError(
+                        f"image is {img.size[0]}x{img.size[1]}, the session declared {self.fmt.width}x{self.fmt.height}"
+                    )
                 rgb = np.asarray(img.convert("RGB"))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             raise CodecError(f"{self.codec_id.name.lower()} decode: {exc}") from None

@@ -75,6 +75,11 @@ class OpusCodec:
         if any(getattr(settings, k) != getattr(self._settings, k) for k in keys):
             self._encoder = None  # re-opened with the new settings on the next frame
         self._settings = settings
+        if self._encoder is None:  # open now, so the first frame's encode time is the codec's alone
+            try:
+                self._encoder = self._open_encoder()
+            except (self._av.FFmpegError, ValueError) as exc:
+                raise CodecError(f"cannot open the encoder: {exc}") from None
 
     def _open_encoder(self) -> Any:
         s = self._settings

@@ -59,6 +59,11 @@ class Vp8Codec:
         if (settings.bitrate_bps, settings.scale) != (self._settings.bitrate_bps, self._settings.scale):
             self._encoder = None
         self._settings = settings
+        if self._encoder is None:  # open now, so the first frame's encode time is the codec's alone
+            try:
+                self._encoder = self._open_encoder()
+            except (self._av.FFmpegError, ValueError) as exc:
+                raise CodecError(f"cannot open the encoder: {exc}") from None
 
     def _open_encoder(self) -> Any:
         w, h = scaled_size(self.fmt, self._settings.scale)
@@ -70,7 +75,10 @@ class Vp8Codec:
         enc.thread_count = 1
         enc.options = {
             "deadline": "realtime",
-            "cpu-used": "8",
+            # A negative cpu-used fixes libvpx's speed at 6. A positive one lets realtime VP8
+            # re-pick its speed from measured encode times, so on a loaded machine the same frames
+            # came out at a different quality (and the calibration table stopped predicting it).
+            "cpu-used": "-6",
             "lag-in-frames": "0",
             "error-resilient": "1",
             "auto-alt-ref": "0",

@@ -1,0 +1,127 @@
+"""`auralink apikeys create|list|revoke` (CredentialService): keys for scripts and CI.
+
+A key is `alk_<8 characters>_<secret>`; `create` prints it once (only a salted hash is stored).
+Use it as a token directly, or trade it for a short-lived JWT with `auralink auth login --api-key`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from auralink_cli import output
+from auralink_cli.commands import _access as common
+from auralink_cli.commands.tokens import SHOWN_ONCE, ScopeOpt
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from auralink.v1 import access_pb2
+
+apikeys_app = typer.Typer(
+    name="apikeys", help="API keys for scripts and CI: create, list, revoke.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(apikeys_app, name="apikeys")
+
+
+def create_request(
+    name: str, scopes: list[str] | None = None, ttl: str | None = None
+) -> access_pb2.CreateApiKeyRequest:
+    from auralink.v1 import access_pb2
+
+    ttl_seconds = common.parse_duration(ttl) if ttl is not None else 0
+    return access_pb2.CreateApiKeyRequest(name=name, scopes=scopes or [], ttl_seconds=ttl_seconds)
+
+
+def key_pairs(key: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
+        ("ID", key["id"]),
+        ("Name", key["name"]),
+        ("Prefix", key["prefix"]),
+        ("User", key["user_id"]),
+        ("Scopes", common.joined(key["scopes"], "(all of the holder's permissions)")),
+        ("Created", common.when(key["create_time"])),
+        ("Expires", common.when(key["expire_time"]) if key["expire_time"] else "never"),
+    ]
+
+
+def created_table(data: dict[str, Any]) -> RenderableType:
+    """The key's details; the key itself follows on a plain line (see `create`)."""
+    return common.fields_table(key_pairs(data["api_key"]))
+
+
+def keys_table(data: dict[str, Any]) -> list[RenderableType]:
+    columns = [
+        ("ID", lambda k: k["id"]),
+        ("PREFIX", lambda k: k["prefix"]),
+        ("NAME", lambda k: k["name"]),
+        ("SCOPES", lambda k: common.joined(k["scopes"], "(all)")),
+        ("CREATED", lambda k: common.when(k["create_time"])),
+        ("EXPIRES", lambda k: common.when(k["expire_time"]) if k["expire_time"] else "never"),
+        ("LAST USED", lambda k: common.when(k["last_use_time"])),
+        ("REVOKED", lambda k: common.when(k["revoke_time"])),
+    ]
+    return [common.rows_table(data["api_keys"], columns, "(no API keys)"), *common.more_note(data["next_page_token"])]
+
+
+@apikeys_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name to recognise the key by.")],
+    scope: ScopeOpt = None,
+    ttl: Annotated[
+        str | None, typer.Option("--ttl", help="Lifetime: seconds or 30m, 1h, 90d (default: never expires).")
+    ] = None,
+) -> None:
+    """Create an API key and print it once (-o json: api_key, secret)."""
+    settings = common.settings_of(ctx)
+    resp = common.call(settings, "CredentialService", "CreateApiKey", create_request(name, scope, ttl))
+    data = common.to_dict(resp)
+    common.emit(settings, data, created_table)
+    if settings.output == "table":
+        output.plain(data["secret"])  # a line of its own, never wrapped, so that it copies whole
+        output.warn(f"API key {data['api_key']['prefix']}: {SHOWN_ONCE}")
+
+
+@apikeys_app.command("list")
+def list_keys(
+    ctx: typer.Context,
+    include_revoked: Annotated[bool, typer.Option("--include-revoked", help="Show revoked keys too.")] = False,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """List your API keys (prefixes only, never secrets)."""
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        credentials = common.stub(client, "CredentialService")
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            request = access_pb2.ListApiKeysRequest(page_size=size, page_token=token, include_revoked=include_revoked)
+            resp = client.call(credentials.ListApiKeys, request)
+            return list(resp.api_keys), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"api_keys": [common.to_dict(k) for k in items], "next_page_token": next_token}
+    common.emit(settings, data, keys_table)
+
+
+@apikeys_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    api_key: Annotated[str, typer.Argument(metavar="ID_OR_PREFIX", help="The key's id or its prefix (alk_…).")],
+    yes: Annotated[bool, common.YesOption] = False,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Revoke API key {api_key}?")
+    common.call(settings, "CredentialService", "RevokeApiKey", access_pb2.RevokeApiKeyRequest(api_key=api_key))
+    common.done(settings, {"api_key": api_key, "revoked": True}, f"API key {api_key} revoked")

@@ -1,0 +1,171 @@
+"""`auralink orgs create|list|show|update|deactivate` (OrganizationService).
+
+`update` without --etag reads the organization first and guards the update with its current etag.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from auralink_cli.commands import _access as common
+from auralink_cli.exit_codes import USAGE, CliError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from auralink.v1 import access_pb2
+
+orgs_app = typer.Typer(name="orgs", help="Organizations (tenants).", no_args_is_help=True)
+
+OrgArg = Annotated[str, typer.Argument(help="An organization id or slug.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(orgs_app, name="orgs")
+
+
+def update_request(
+    ref: str, *, current: access_pb2.Organization | None = None, etag: str | None = None, name: str | None = None
+) -> access_pb2.UpdateOrganizationRequest:
+    """An UpdateOrganizationRequest whose update_mask names exactly the fields whose flags were given."""
+    from auralink.v1 import access_pb2
+
+    org = access_pb2.Organization()
+    if current is not None:
+        org.id = current.id
+    elif common.looks_like_uuid(ref):
+        org.id = ref
+    else:
+        org.slug = ref
+    org.etag = etag if etag is not None else (current.etag if current is not None else "")
+    paths: list[str] = []
+    if name is not None:
+        org.name = name
+        paths.append("name")
+    if not paths:
+        raise CliError(USAGE, "nothing to update: give --name")
+    request = access_pb2.UpdateOrganizationRequest(organization=org)
+    request.update_mask.paths.extend(paths)
+    return request
+
+
+def org_table(org: dict[str, Any]) -> RenderableType:
+    return common.fields_table(
+        [
+            ("ID", org["id"]),
+            ("Name", org["name"]),
+            ("Slug", org["slug"]),
+            ("Active", "yes" if org["active"] else "no"),
+            ("Created", common.when(org["create_time"])),
+            ("Updated", common.when(org["update_time"])),
+            ("Etag", org["etag"]),
+        ]
+    )
+
+
+def orgs_table(data: dict[str, Any]) -> list[RenderableType]:
+    columns = [
+        ("ID", lambda o: o["id"]),
+        ("SLUG", lambda o: o["slug"]),
+        ("NAME", lambda o: o["name"]),
+        ("ACTIVE", lambda o: "yes" if o["active"] else "no"),
+        ("CREATED", lambda o: common.when(o["create_time"])),
+    ]
+    rows = data["organizations"]
+    return [common.rows_table(rows, columns, "(no organizations)"), *common.more_note(data["next_page_token"])]
+
+
+@orgs_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Display name.")],
+    slug: Annotated[str, typer.Option("--slug", help="Lowercase [a-z0-9-], 2-63 characters; unique.")],
+) -> None:
+    """Create an organization (platform operators)."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    request = access_pb2.CreateOrganizationRequest(name=name, slug=slug)
+    org = common.call(settings, "OrganizationService", "CreateOrganization", request)
+    common.emit(settings, common.to_dict(org), org_table)
+
+
+@orgs_app.command("list")
+def list_orgs(
+    ctx: typer.Context,
+    include_inactive: Annotated[bool, typer.Option("--include-inactive", help="Show deactivated ones too.")] = False,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """List organizations (your own; every one for platform operators)."""
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        orgs = common.stub(client, "OrganizationService")
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            request = access_pb2.ListOrganizationsRequest(
+                page_size=size, page_token=token, include_inactive=include_inactive
+            )
+            resp = client.call(orgs.ListOrganizations, request)
+            return list(resp.organizations), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"organizations": [common.to_dict(o) for o in items], "next_page_token": next_token}
+    common.emit(settings, data, orgs_table)
+
+
+@orgs_app.command("show")
+def show(ctx: typer.Context, org: OrgArg) -> None:
+    """Show one organization."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    request = access_pb2.GetOrganizationRequest(organization=org)
+    found = common.call(settings, "OrganizationService", "GetOrganization", request)
+    common.emit(settings, common.to_dict(found), org_table)
+
+
+@orgs_app.command("update")
+def update(
+    ctx: typer.Context,
+    org: OrgArg,
+    name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
+    etag: Annotated[
+        str | None, typer.Option("--etag", help="Update only if it still has this etag (default: the current).")
+    ] = None,
+) -> None:
+    """Rename an organization."""
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    update_request(org, etag="", name=name)  # usage errors before any call
+    with Client(settings) as client:
+        orgs = common.stub(client, "OrganizationService")
+        current = None
+        if etag is None:
+            current = client.call(orgs.GetOrganization, access_pb2.GetOrganizationRequest(organization=org))
+        updated = client.call(orgs.UpdateOrganization, update_request(org, current=current, etag=etag, name=name))
+    common.emit(settings, common.to_dict(updated), org_table)
+
+
+@orgs_app.command("deactivate")
+def deactivate(
+    ctx: typer.Context,
+    org: OrgArg,
+    etag: Annotated[str, typer.Option("--etag", help="Deactivate only if it still has this etag.")] = "",
+    yes: Annotated[bool, common.YesOption] = False,
+) -> None:
+    """Deactivate an organization: it and its users can no longer authenticate."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Deactivate organization {org}? Its users will no longer authenticate")
+    request = access_pb2.DeactivateOrganizationRequest(organization=org, etag=etag)
+    found = common.call(settings, "OrganizationService", "DeactivateOrganization", request)
+    common.emit(settings, common.to_dict(found), org_table)

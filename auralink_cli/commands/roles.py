@@ -1,0 +1,300 @@
+"""`auralink roles …` (RoleService): roles, their permissions, assignments and the permission catalogue.
+
+Nobody can grant a permission they do not hold (PERMISSION_DENIED, exit 4); system roles cannot be
+changed or deleted (FAILED_PRECONDITION, exit 6); unknown permissions are INVALID_ARGUMENT (exit 2).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from auralink_cli.commands import _access as common
+from auralink_cli.exit_codes import USAGE, CliError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from auralink.v1 import access_pb2
+
+roles_app = typer.Typer(name="roles", help="RBAC roles, permissions and role assignments.", no_args_is_help=True)
+
+RoleArg = Annotated[str, typer.Argument(help="A role id or name.")]
+PermsArg = Annotated[list[str], typer.Argument(help='Permissions, resource:action ("resource:*" and "*" too).')]
+UserArg = Annotated[str, typer.Argument(help="A user id, email or username.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(roles_app, name="roles")
+
+
+# --- request building ------------------------------------------------------------------------
+
+
+def create_request(
+    name: str, description: str = "", permissions: list[str] | None = None
+) -> access_pb2.CreateRoleRequest:
+    from auralink.v1 import access_pb2
+
+    role = access_pb2.Role(name=name, description=description, permissions=permissions or [])
+    return access_pb2.CreateRoleRequest(role=role)
+
+
+def update_request(
+    current: access_pb2.Role,
+    *,
+    etag: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    permissions: list[str] | None = None,
+) -> access_pb2.UpdateRoleRequest:
+    """An UpdateRoleRequest for `current` (by id) whose update_mask names the fields given."""
+    from auralink.v1 import access_pb2
+
+    role = access_pb2.Role(id=current.id, etag=current.etag if etag is None else etag)
+    paths: list[str] = []
+    if name is not None:
+        role.name = name
+        paths.append("name")
+    if description is not None:
+        role.description = description
+        paths.append("description")
+    if permissions is not None:
+        role.permissions[:] = permissions
+        paths.append("permissions")
+    if not paths:
+        raise CliError(USAGE, "nothing to update: give --name, --description or --permission")
+    request = access_pb2.UpdateRoleRequest(role=role)
+    request.update_mask.paths.extend(paths)
+    return request
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def role_table(role: dict[str, Any]) -> RenderableType:
+    return common.fields_table(
+        [
+            ("ID", role["id"]),
+            ("Name", role["name"]),
+            ("Description", role["description"]),
+            ("System", "yes" if role["system"] else "no"),
+            ("Organization", role["organization_id"] or "(system)"),
+            ("Permissions", "\n".join(role["permissions"]) or "-"),
+            ("Created", common.when(role["create_time"])),
+            ("Updated", common.when(role["update_time"])),
+            ("Etag", role["etag"]),
+        ]
+    )
+
+
+def roles_table(data: dict[str, Any]) -> list[RenderableType]:
+    columns = [
+        ("ID", lambda r: r["id"]),
+        ("NAME", lambda r: r["name"]),
+        ("SYSTEM", lambda r: "yes" if r["system"] else "no"),
+        ("PERMISSIONS", lambda r: len(r["permissions"])),
+        ("DESCRIPTION", lambda r: r["description"]),
+    ]
+    return [common.rows_table(data["roles"], columns, "(no roles)"), *common.more_note(data["next_page_token"])]
+
+
+def permissions_table(data: dict[str, Any]) -> RenderableType:
+    columns = [("PERMISSION", lambda p: p["name"]), ("DESCRIPTION", lambda p: p["description"])]
+    return common.rows_table(data["permissions"], columns, "(no permissions)")
+
+
+def assignment_table(data: dict[str, Any]) -> RenderableType:
+    a = data["assignment"]
+    return common.fields_table(
+        [
+            ("Assignment", a["id"]),
+            ("User", a["user_id"]),
+            ("Role", f"{a['role_name']} ({a['role_id']})"),
+            ("Granted by", a["granted_by"]),
+            ("Created", common.when(a["create_time"])),
+        ]
+    )
+
+
+def effective_table(data: dict[str, Any]) -> list[RenderableType]:
+    from rich.text import Text
+
+    columns = [
+        ("ROLE", lambda a: a["role_name"]),
+        ("ROLE ID", lambda a: a["role_id"]),
+        ("GRANTED BY", lambda a: "(base role)" if a["implicit"] else a["granted_by"] or "-"),
+        ("SINCE", lambda a: common.when(a["create_time"])),
+    ]
+    return [
+        common.fields_table([("User", data["user_id"])]),
+        common.rows_table(data["assignments"], columns, "(no roles)"),
+        Text("Permissions: " + common.joined(data["permissions"], "(none)")),
+    ]
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@roles_app.command("permissions")
+def permissions(
+    ctx: typer.Context,
+    resource: Annotated[str | None, typer.Option("--resource", help="Only this resource's permissions.")] = None,
+) -> None:
+    """The catalogue of every permission, resource:action, with what it allows."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    resp = common.call(settings, "RoleService", "ListPermissions", access_pb2.ListPermissionsRequest())
+    data = common.to_dict(resp)
+    if resource is not None:
+        data["permissions"] = [p for p in data["permissions"] if p["resource"] == resource]
+    common.emit(settings, data, permissions_table)
+
+
+@roles_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Role name, unique in the organization.")],
+    description: Annotated[str, typer.Option("--description", help="What the role is for.")] = "",
+    permission: Annotated[
+        list[str] | None, typer.Option("--permission", "-p", help="A permission to grant (repeatable).")
+    ] = None,
+) -> None:
+    """Create a custom role of your organization (only with permissions you hold)."""
+    settings = common.settings_of(ctx)
+    role = common.call(settings, "RoleService", "CreateRole", create_request(name, description, permission))
+    common.emit(settings, common.to_dict(role), role_table)
+
+
+@roles_app.command("list")
+def list_roles(
+    ctx: typer.Context,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """List the system roles and your organization's custom roles."""
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        roles = common.stub(client, "RoleService")
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            resp = client.call(roles.ListRoles, access_pb2.ListRolesRequest(page_size=size, page_token=token))
+            return list(resp.roles), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"roles": [common.to_dict(r) for r in items], "next_page_token": next_token}
+    common.emit(settings, data, roles_table)
+
+
+@roles_app.command("show")
+def show(ctx: typer.Context, role: RoleArg) -> None:
+    """Show one role and its permissions."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    found = common.call(settings, "RoleService", "GetRole", access_pb2.GetRoleRequest(role=role))
+    common.emit(settings, common.to_dict(found), role_table)
+
+
+@roles_app.command("update")
+def update(
+    ctx: typer.Context,
+    role: RoleArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="New description.")] = None,
+    permission: Annotated[
+        list[str] | None,
+        typer.Option("--permission", "-p", help="Replace the permissions with these (repeatable)."),
+    ] = None,
+    etag: Annotated[
+        str | None, typer.Option("--etag", help="Update only if the role still has this etag (default: the current).")
+    ] = None,
+) -> None:
+    """Rename a custom role, or change its description or (all of) its permissions."""
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    fields: dict[str, Any] = {"name": name, "description": description, "permissions": permission}
+    update_request(access_pb2.Role(), **fields)  # usage errors before any call
+    with Client(settings) as client:
+        roles = common.stub(client, "RoleService")
+        current = client.call(roles.GetRole, access_pb2.GetRoleRequest(role=role))  # the id, and the etag
+        updated = client.call(roles.UpdateRole, update_request(current, etag=etag, **fields))
+    common.emit(settings, common.to_dict(updated), role_table)
+
+
+@roles_app.command("delete")
+def delete(ctx: typer.Context, role: RoleArg, yes: Annotated[bool, common.YesOption] = False) -> None:
+    """Delete a custom role (system roles cannot be deleted: exit 6)."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Delete role {role}? Its assignments go with it")
+    common.call(settings, "RoleService", "DeleteRole", access_pb2.DeleteRoleRequest(role=role))
+    common.done(settings, {"role": role, "deleted": True}, f"role {role} deleted")
+
+
+@roles_app.command("grant")
+def grant(ctx: typer.Context, role: RoleArg, permissions: PermsArg) -> None:
+    """Add permissions to a role (each must be one you hold)."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    request = access_pb2.GrantPermissionsRequest(role=role, permissions=permissions)
+    updated = common.call(settings, "RoleService", "GrantPermissions", request)
+    common.emit(settings, common.to_dict(updated), role_table)
+
+
+@roles_app.command("revoke")
+def revoke(
+    ctx: typer.Context, role: RoleArg, permissions: PermsArg, yes: Annotated[bool, common.YesOption] = False
+) -> None:
+    """Remove permissions from a role."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Revoke {', '.join(permissions)} from role {role}?")
+    request = access_pb2.RevokePermissionsRequest(role=role, permissions=permissions)
+    updated = common.call(settings, "RoleService", "RevokePermissions", request)
+    common.emit(settings, common.to_dict(updated), role_table)
+
+
+@roles_app.command("assign")
+def assign(ctx: typer.Context, role: RoleArg, user: UserArg) -> None:
+    """Give a role to a user (you must hold every permission of the role)."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    resp = common.call(settings, "RoleService", "AssignRole", access_pb2.AssignRoleRequest(role=role, user=user))
+    common.emit(settings, common.to_dict(resp), assignment_table)
+
+
+@roles_app.command("unassign")
+def unassign(ctx: typer.Context, role: RoleArg, user: UserArg, yes: Annotated[bool, common.YesOption] = False) -> None:
+    """Take a role away from a user."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Unassign role {role} from user {user}?")
+    common.call(settings, "RoleService", "UnassignRole", access_pb2.UnassignRoleRequest(role=role, user=user))
+    common.done(settings, {"role": role, "user": user, "unassigned": True}, f"role {role} unassigned from {user}")
+
+
+@roles_app.command("effective")
+def effective(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="A user id, email or username; default: you.")] = "",
+) -> None:
+    """A user's roles and effective permissions (yours without USER)."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    request = access_pb2.GetEffectivePermissionsRequest(user=user)
+    resp = common.call(settings, "RoleService", "GetEffectivePermissions", request)
+    common.emit(settings, common.to_dict(resp), effective_table)

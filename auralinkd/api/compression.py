@@ -1,0 +1,472 @@
+"""AICCompressionService servicer: proto <-> compression domain types, nothing more.
+
+Where the codecs run: audio and data frames are coded inline on the event loop, video and screen
+frames (and data frames over 64 KiB) in a worker thread. Why: an Opus frame costs 0.13-0.24 ms
+(issue 6's measurement), about what a hop to the default executor and back costs, and inline keeps
+one stream's frames in order without a queue; a VP8 or WebP frame costs several to tens of ms, which
+inline would add to every other stream's round trip, and PyAV and Pillow release the GIL while they
+code. bench/compress_capacity.py --offload compare measures the three policies (auto, inline,
+thread); its first runs, on a 2-core machine at load average 9, were too noisy to rank them
+(2 streams: p50 1.7 ms inline, 1.5 ms thread; p99 75-100 ms for both). Re-measure on a quiet one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from auralink.v1 import compression_pb2 as pb
+from auralink.v1 import compression_pb2_grpc
+from auralinkd.api.context import current_caller
+from auralinkd.api.errors import status_code_for
+from auralinkd.api.permissions import requires
+from auralinkd.compression import abr
+from auralinkd.compression.config import AVAILABLE, CompressionConfig, ModelType, parse_model_type
+from auralinkd.compression.formats import (
+    MAX_PAYLOAD_BYTES,
+    AudioFormat,
+    DataFormat,
+    FrameType,
+    ImageFormat,
+    PixelFormat,
+    StreamFormat,
+)
+from auralinkd.compression.metrics import MetricsReport, MetricsSnapshot
+from auralinkd.compression.modes import Mode
+from auralinkd.compression.service import CompressionService, CompressResult, DecompressResult
+from auralinkd.compression.userconfig import UserConfigs
+from auralinkd.errors import AuralinkError, InvalidArgument, ResourceExhausted, Unavailable
+
+T = TypeVar("T")
+
+HEARTBEAT_S = 15.0
+MIN_WATCH_INTERVAL_S = 1.0
+MAX_WATCH_INTERVAL_S = 3600.0
+STOP_POLL_S = 0.5  # how quickly a watch notices shutdown
+
+FRAME_TYPES = {
+    pb.FRAME_TYPE_AUDIO: FrameType.AUDIO,
+    pb.FRAME_TYPE_VIDEO: FrameType.VIDEO,
+    pb.FRAME_TYPE_SCREEN: FrameType.SCREEN,
+    pb.FRAME_TYPE_DATA: FrameType.DATA,
+}
+FRAME_TYPE_PB = {v: k for k, v in FRAME_TYPES.items()}
+MODES = {
+    pb.COMPRESSION_MODE_CONSERVATIVE: Mode.CONSERVATIVE,
+    pb.COMPRESSION_MODE_ADAPTIVE: Mode.ADAPTIVE,
+    pb.COMPRESSION_MODE_AGGRESSIVE: Mode.AGGRESSIVE,
+    pb.COMPRESSION_MODE_OFF: Mode.OFF,
+}
+MODE_PB = {v: k for k, v in MODES.items()}
+PIXEL_FORMATS = {pb.PIXEL_FORMAT_I420: PixelFormat.I420, pb.PIXEL_FORMAT_RGB24: PixelFormat.RGB24}
+CONFIG_FIELDS = ("mode", "target_compression_ratio", "max_latency", "model_type", "use_gpu", "min_quality_score")
+# Frame types whose codecs are cheap enough to run on the event loop (see the module docstring).
+INLINE_TYPES = frozenset({FrameType.AUDIO, FrameType.DATA})
+INLINE_MAX_BYTES = 64 * 1024
+
+
+class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer):
+    def __init__(
+        self,
+        service: CompressionService,
+        configs: UserConfigs,
+        *,
+        stopping: Callable[[], bool],
+        benchmark: Callable[..., Any] | None = None,
+        offload: str = "auto",
+    ) -> None:
+        """`benchmark` is auralinkd.compression.benchmark.run (injected so tests can stub it);
+        `offload` is "auto" (see the module docstring), "inline" or "thread" (for the measurement)."""
+        if offload not in ("auto", "inline", "thread"):
+            raise ValueError(f"offload must be auto, inline or thread, got {offload!r}")
+        self._service = service
+        self._configs = configs
+        self._stopping = stopping
+        self._benchmark = benchmark
+        self._offload = offload
+        self._bench_lock = asyncio.Lock()
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    @requires("compression:write")
+    async def StartSession(self, request: pb.StartSessionRequest, context: grpc.aio.ServicerContext) -> Any:
+        caller = current_caller()
+        frame_type = _frame_type(request.frame_type)
+        base = (await self._configs.get(caller.tenant)).config
+        config = _merge_config(base, request.config) if request.HasField("config") else base
+        fmt = _format(frame_type, request.format)
+        started = self._service.start_session(
+            str(caller.principal.user_id), frame_type, fmt, config, org_id=str(caller.principal.org_id)
+        )
+        return pb.StartSessionResponse(
+            session_id=started.session_id, codec=started.codec, quality_metric=started.quality_metric,
+            quality_target=started.mode_target or 0.0, target_reachable=started.target_reachable,
+            initial_bitrate_bps=started.bitrate_bps,
+            idle_timeout=_duration_ms(self._service.sessions.idle_timeout_s * 1000),
+        )  # fmt: skip
+
+    @requires("compression:write")
+    async def EndSession(self, request: pb.EndSessionRequest, context: grpc.aio.ServicerContext) -> Any:
+        self._service.end_session(request.session_id, self._user())
+        return pb.EndSessionResponse()
+
+    # -- frames -----------------------------------------------------------------------------------
+
+    @requires("compression:write")
+    async def CompressFrame(self, request: pb.CompressFrameRequest, context: grpc.aio.ServicerContext) -> Any:
+        return _compressed(await self._compress(request, self._user()))
+
+    @requires("compression:write")
+    async def DecompressFrame(self, request: pb.DecompressFrameRequest, context: grpc.aio.ServicerContext) -> Any:
+        return _decompressed(await self._decompress(request, self._user()))
+
+    @requires("compression:write")
+    async def CompressStream(
+        self, request_iterator: AsyncIterator[pb.CompressFrameRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.CompressFrameResponse]:
+        user = self._user()
+        async for request in request_iterator:
+            try:
+                yield _compressed(await self._compress(request, user))
+            except AuralinkError as exc:  # this frame only; the stream goes on
+                yield pb.CompressFrameResponse(
+                    session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
+                )
+
+    @requires("compression:write")
+    async def DecompressStream(
+        self, request_iterator: AsyncIterator[pb.DecompressFrameRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.DecompressFrameResponse]:
+        user = self._user()
+        async for request in request_iterator:
+            try:
+                yield _decompressed(await self._decompress(request, user))
+            except AuralinkError as exc:
+                yield pb.DecompressFrameResponse(
+                    session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
+                )
+
+    async def _compress(self, request: pb.CompressFrameRequest, user: str) -> CompressResult:
+        _check_size(request.payload, "payload")
+        return await self._run(
+            request.session_id, len(request.payload), self._service.compress,
+            request.session_id, request.sequence, request.payload, user,
+        )  # fmt: skip
+
+    async def _decompress(self, request: pb.DecompressFrameRequest, user: str) -> DecompressResult:
+        _check_size(request.data, "data")
+        return await self._run(
+            request.session_id, len(request.data), self._service.decompress,
+            request.session_id, request.sequence, request.data, user,
+        )  # fmt: skip
+
+    async def _run(self, session_id: str, size: int, fn: Callable[..., T], *args: Any) -> T:
+        if self._offload == "inline" or (
+            self._offload == "auto"
+            and self._service.frame_type_of(session_id) in INLINE_TYPES
+            and size <= INLINE_MAX_BYTES
+        ):
+            return fn(*args)
+        return await asyncio.to_thread(fn, *args)
+
+    # -- network, metrics -------------------------------------------------------------------------
+
+    @requires("compression:write")
+    async def UpdateNetworkConditions(
+        self, request: pb.UpdateNetworkConditionsRequest, context: grpc.aio.ServicerContext
+    ) -> Any:
+        conditions = abr.NetworkConditions(
+            request.bandwidth_kbps, request.loss_pct, request.rtt.ToMilliseconds() if request.HasField("rtt") else 0.0
+        )
+        d = self._service.update_network_conditions(request.session_id, conditions, self._user())
+        return pb.UpdateNetworkConditionsResponse(
+            bitrate_bps=d.bitrate_bps, fec=d.fec, packet_loss_hint_pct=d.packet_loss_pct, scale=d.scale,
+            frame_rate=d.frame_rate, below_floor=d.below_floor, reason=d.reason,
+        )  # fmt: skip
+
+    @requires("compression:read")
+    async def GetCompressionMetrics(
+        self, request: pb.GetCompressionMetricsRequest, context: grpc.aio.ServicerContext
+    ) -> Any:
+        return self._metrics(request.session_id, request.user_id)
+
+    @requires("compression:read")
+    async def WatchMetrics(
+        self, request: pb.WatchMetricsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchMetricsResponse]:
+        interval = MIN_WATCH_INTERVAL_S
+        if request.HasField("interval"):
+            interval = request.interval.ToTimedelta().total_seconds()
+            if not MIN_WATCH_INTERVAL_S <= interval <= MAX_WATCH_INTERVAL_S:
+                raise InvalidArgument.for_field(
+                    "interval",
+                    f"must be between {MIN_WATCH_INTERVAL_S:g} and {MAX_WATCH_INTERVAL_S:g} s, got {interval:g}",
+                )
+        yield pb.WatchMetricsResponse(metrics=self._metrics(request.session_id, ""))
+        next_metrics = last_sent = time.monotonic()
+        next_metrics += interval
+        while True:
+            now = time.monotonic()
+            if self._stopping():
+                raise Unavailable("the daemon is shutting down; reconnect")
+            if now >= next_metrics:
+                yield pb.WatchMetricsResponse(metrics=self._metrics(request.session_id, ""))
+                next_metrics, last_sent = now + interval, now
+            elif now - last_sent >= HEARTBEAT_S:
+                yield pb.WatchMetricsResponse(heartbeat=_timestamp(datetime.now(UTC)))
+                last_sent = now
+            wake = min(next_metrics, last_sent + HEARTBEAT_S)
+            await asyncio.sleep(max(0.0, min(STOP_POLL_S, wake - time.monotonic())))
+
+    def _metrics(self, session_id: str, user_id: str) -> pb.GetCompressionMetricsResponse:
+        principal = current_caller().principal
+        own = str(principal.user_id)
+        if principal.is_platform_admin:
+            visible = None
+        elif principal.is_org_admin:
+            org = str(principal.org_id)
+            visible = {own} | {s.user_id for s in self._service.sessions.live() if s.org_id == org}
+        else:
+            visible = {own}
+        if user_id and visible is not None and user_id not in visible:
+            visible = set()  # another tenant's user: nothing, as if unknown
+        report = self._service.get_metrics(
+            session_id=session_id or None,
+            user_id=user_id or None,
+            visible_users=visible,
+            session_owner=None if visible is None else own,
+        )
+        return _metrics_response(report)
+
+    # -- benchmark --------------------------------------------------------------------------------
+
+    @requires("compression:bench")
+    async def RunBenchmark(
+        self, request: pb.RunBenchmarkRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.RunBenchmarkResponse]:
+        from auralinkd.compression import benchmark
+
+        types = [_frame_type(t) for t in request.frame_types] or list(FrameType)
+        modes = [_mode(m, "modes") for m in request.modes] or list(Mode)
+        if self._bench_lock.locked():
+            raise ResourceExhausted("a benchmark is already running on this daemon; try again when it ends")
+        run = self._benchmark or benchmark.run
+        async with self._bench_lock:
+            loop = asyncio.get_running_loop()
+            events: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
+            cancelled = False
+
+            def progress(fraction: float, step: str) -> None:  # called from the benchmark's thread
+                if cancelled:
+                    raise benchmark.Cancelled()
+                loop.call_soon_threadsafe(events.put_nowait, (fraction, step))
+
+            started = time.monotonic()
+            job = asyncio.ensure_future(
+                asyncio.to_thread(
+                    run, types, modes, quick=request.quick, calibrate=request.calibrate, progress=progress
+                )
+            )
+            job.add_done_callback(lambda _: loop.call_soon_threadsafe(events.put_nowait, None))
+            try:
+                while (event := await events.get()) is not None:
+                    yield pb.RunBenchmarkResponse(progress=pb.BenchmarkProgress(fraction=event[0], step=event[1]))
+                result = await job
+            finally:
+                cancelled = True
+            if request.calibrate:
+                self._service.reload_calibration()
+            for row in result.rows:
+                yield pb.RunBenchmarkResponse(row=_benchmark_row(row))
+            yield pb.RunBenchmarkResponse(
+                done=pb.BenchmarkDone(
+                    finished_at=_timestamp(datetime.now(UTC)),
+                    wall_time=_duration_ms((time.monotonic() - started) * 1000),
+                    git_commit=result.commit,
+                )
+            )
+
+    # -- configuration ----------------------------------------------------------------------------
+
+    @requires("compression:read")
+    async def GetConfig(self, request: pb.GetConfigRequest, context: grpc.aio.ServicerContext) -> Any:
+        found = await self._configs.get(current_caller().tenant)
+        return pb.GetConfigResponse(
+            config=_config_to_proto(found.config),
+            available_model_types={t.value: ",".join(m.value for m in models) for t, models in AVAILABLE.items()},
+            etag=found.etag,
+        )
+
+    @requires("compression:write")
+    async def UpdateConfig(self, request: pb.UpdateConfigRequest, context: grpc.aio.ServicerContext) -> Any:
+        tenant = current_caller().tenant
+        paths = list(request.update_mask.paths) if request.HasField("update_mask") else []
+        unknown = [p for p in paths if p not in CONFIG_FIELDS]
+        if unknown:
+            raise InvalidArgument.for_field(
+                "update_mask", f"unknown field(s) {', '.join(unknown)}; known: {', '.join(CONFIG_FIELDS)}"
+            )
+        current = (await self._configs.get(tenant)).config
+        config = _apply_config(current, request.config, paths or list(CONFIG_FIELDS))
+        updated = await self._configs.update(tenant, config, request.etag)
+        return pb.UpdateConfigResponse(config=_config_to_proto(updated.config), etag=updated.etag)
+
+    def _user(self) -> str:
+        return str(current_caller().principal.user_id)
+
+
+# -- conversions ------------------------------------------------------------------------------------
+
+
+def _check_size(payload: bytes, field: str) -> None:
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ResourceExhausted(f"{field} is {len(payload)} bytes, over the {MAX_PAYLOAD_BYTES} byte limit")
+
+
+def _frame_type(value: int) -> FrameType:
+    if value not in FRAME_TYPES:
+        raise InvalidArgument.for_field(
+            "frame_type", "must be one of " + ", ".join(pb.FrameType.Name(k) for k in FRAME_TYPES) + f", got {value}"
+        )
+    return FRAME_TYPES[value]
+
+
+def _mode(value: int, field: str = "config.mode") -> Mode:
+    if value not in MODES:
+        raise InvalidArgument.for_field(
+            field, "must be one of " + ", ".join(pb.CompressionMode.Name(k) for k in MODES) + f", got {value}"
+        )
+    return MODES[value]
+
+
+def _format(frame_type: FrameType, message: pb.StreamFormat) -> StreamFormat:
+    which = message.WhichOneof("format")
+    if frame_type is FrameType.AUDIO:
+        if which != "audio":
+            raise InvalidArgument.for_field("format", "AUDIO sessions need format.audio (PCM s16le)")
+        a = message.audio
+        frame_ms = a.frame_duration.ToMilliseconds() if a.HasField("frame_duration") else 20
+        return AudioFormat(a.sample_rate, a.channels, frame_ms)
+    if frame_type is FrameType.DATA:
+        if which not in (None, "data"):
+            raise InvalidArgument.for_field("format", "DATA sessions take format.data or none")
+        return DataFormat()
+    if which != "image":
+        raise InvalidArgument.for_field("format", f"{frame_type.name} sessions need format.image")
+    i = message.image
+    if i.pixel_format not in PIXEL_FORMATS:
+        raise InvalidArgument.for_field("format.image.pixel_format", "must be PIXEL_FORMAT_I420 or PIXEL_FORMAT_RGB24")
+    return ImageFormat(i.width, i.height, PIXEL_FORMATS[i.pixel_format], i.frame_rate or 30)
+
+
+def _merge_config(base: CompressionConfig, c: pb.CompressionConfig) -> CompressionConfig:
+    """StartSession: fields the request leaves at their zero value take the user's defaults."""
+    fields = [f for f in CONFIG_FIELDS if _is_set(c, f)]
+    return _apply_config(base, c, fields)
+
+
+def _is_set(c: pb.CompressionConfig, name: str) -> bool:
+    if name == "max_latency":
+        return c.HasField("max_latency")
+    return bool(getattr(c, name))
+
+
+def _apply_config(base: CompressionConfig, c: pb.CompressionConfig, fields: list[str]) -> CompressionConfig:
+    values: dict[str, Any] = {}
+    for name in fields:
+        if name == "mode":
+            values["mode"] = _mode(c.mode)
+        elif name == "max_latency":
+            values["max_latency_ms"] = c.max_latency.ToNanoseconds() / 1e6 if c.HasField("max_latency") else 20.0
+        elif name == "model_type":
+            values["model_type"] = parse_model_type(c.model_type) if c.model_type else ModelType.AUTO
+        else:
+            values[name] = getattr(c, name)
+    return CompressionConfig(**{**vars(base), **values}).validate()
+
+
+def _config_to_proto(config: CompressionConfig) -> pb.CompressionConfig:
+    return pb.CompressionConfig(
+        mode=MODE_PB[config.mode], target_compression_ratio=config.target_compression_ratio,
+        max_latency=_duration_ms(config.max_latency_ms), model_type=config.model_type.value, use_gpu=config.use_gpu,
+        min_quality_score=config.min_quality_score,
+    )  # fmt: skip
+
+
+def _compressed(r: CompressResult) -> pb.CompressFrameResponse:
+    response = pb.CompressFrameResponse(
+        session_id=r.session_id, sequence=r.sequence, data=r.data, codec=r.codec, input_bytes=r.input_bytes,
+        output_bytes=r.output_bytes, reduction_pct=r.reduction_pct, compression_ratio=r.compression_ratio,
+        latency=_duration_ms(r.latency_ms), fallback=r.fallback,
+        fallback_reason=r.fallback_reason if r.fallback else "", keyframe=r.keyframe, skipped=r.skipped,
+        bitrate_bps=r.bitrate_bps,
+    )  # fmt: skip
+    if r.quality_score is not None:
+        response.quality.CopyFrom(
+            pb.FrameQuality(metric=r.quality_metric, score=r.quality_score, source=r.quality_source)
+        )
+    if r.target_ratio_met is not None:
+        response.target_ratio_met = r.target_ratio_met
+    return response
+
+
+def _decompressed(r: DecompressResult) -> pb.DecompressFrameResponse:
+    return pb.DecompressFrameResponse(
+        session_id=r.session_id, sequence=r.sequence, payload=r.payload, codec=r.codec, fallback=r.fallback,
+        skipped=r.skipped, latency=_duration_ms(r.latency_ms),
+    )  # fmt: skip
+
+
+def _frame_error(exc: AuralinkError) -> pb.FrameError:
+    field = exc.violations[0].field if isinstance(exc, InvalidArgument) and exc.violations else ""
+    return pb.FrameError(code=status_code_for(exc).name, message=exc.message, field=field)
+
+
+def _figures(s: MetricsSnapshot) -> pb.CompressionFigures:
+    return pb.CompressionFigures(
+        frames=s.frames, bytes_in=s.bytes_in, bytes_out=s.bytes_out, compression_ratio=s.compression_ratio,
+        reduction_pct=s.reduction_pct, bandwidth_saved_bytes=s.bandwidth_saved_bytes, quality=s.quality,
+        latency_p50=_duration_ms(s.latency_p50_ms), latency_p99=_duration_ms(s.latency_p99_ms),
+        fallback_count=s.fallback_count, below_floor_count=s.below_floor_count,
+    )  # fmt: skip
+
+
+def _metrics_response(report: MetricsReport) -> pb.GetCompressionMetricsResponse:
+    return pb.GetCompressionMetricsResponse(
+        **{"global": _figures(report.global_)},  # `global` is a Python keyword
+        per_user={u: _figures(s) for u, s in report.per_user.items()},
+        per_session={k: _figures(s) for k, s in report.per_session.items()},
+        as_of=_timestamp(datetime.now(UTC)),
+    )
+
+
+def _benchmark_row(row: Any) -> pb.BenchmarkRow:
+    message = pb.BenchmarkRow(
+        frame_type=FRAME_TYPE_PB[row.frame_type], mode=MODE_PB[row.mode], codec=row.codec, kbps=row.kbps,
+        reduction_pct=row.reduction_pct, quality=row.quality, latency_p50=_duration_ms(row.latency_p50_ms),
+        latency_p99=_duration_ms(row.latency_p99_ms), fallbacks=row.fallbacks,
+        bitrate_vs_baseline=row.bitrate_vs_baseline or 0.0,
+    )  # fmt: skip
+    if row.baseline_name:
+        message.baseline.CopyFrom(
+            pb.BenchmarkBaseline(name=row.baseline_name, kbps=row.baseline_kbps, quality=row.baseline_quality)
+        )
+    return message
+
+
+def _duration_ms(ms: float) -> duration_pb2.Duration:
+    d = duration_pb2.Duration()
+    d.FromNanoseconds(int(round(ms * 1e6)))
+    return d
+
+
+def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp

@@ -1,0 +1,400 @@
+"""MeshRoutingService and ReputationService servicers: protos to domain calls and back, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from google.protobuf import duration_pb2, json_format
+
+from auralink.v1 import mesh_pb2, mesh_pb2_grpc
+from auralinkd.api.context import current_caller
+from auralinkd.api.convert import struct, timestamp
+from auralinkd.api.permissions import requires
+from auralinkd.errors import AuralinkError, InvalidArgument, Unavailable
+from auralinkd.mesh import status as mesh_status
+from auralinkd.mesh.detector import NodeState
+from auralinkd.mesh.graph import NodeInfo, Weights
+from auralinkd.mesh.reputation import Band, EvidenceKind
+from auralinkd.mesh.routes import RouteService, validated_weights
+from auralinkd.mesh.routing import Path
+from auralinkd.mesh.service import LinkReport, MeshService
+from auralinkd.mesh.trust import ReputationService
+
+_STATE = {
+    NodeState.ALIVE: mesh_pb2.NODE_STATE_ALIVE,
+    NodeState.SUSPECT: mesh_pb2.NODE_STATE_SUSPECT,
+    NodeState.OFFLINE: mesh_pb2.NODE_STATE_OFFLINE,
+}
+_STATE_NAME = {v: k.value for k, v in _STATE.items()}
+_TYPE = {
+    "peer": mesh_pb2.NODE_TYPE_PEER,
+    "relay": mesh_pb2.NODE_TYPE_RELAY,
+    "edge": mesh_pb2.NODE_TYPE_EDGE,
+    "server": mesh_pb2.NODE_TYPE_SERVER,
+}
+_TYPE_NAME = {v: k for k, v in _TYPE.items()}
+_BAND = {
+    Band.UNTRUSTED: mesh_pb2.TRUST_BAND_UNTRUSTED,
+    Band.LOW: mesh_pb2.TRUST_BAND_LOW,
+    Band.MEDIUM: mesh_pb2.TRUST_BAND_MEDIUM,
+    Band.HIGH: mesh_pb2.TRUST_BAND_HIGH,
+}
+_KIND = {
+    mesh_pb2.EVIDENCE_KIND_RELAY_SUCCESS: EvidenceKind.RELAY_SUCCESS,
+    mesh_pb2.EVIDENCE_KIND_RELAY_FAILURE: EvidenceKind.RELAY_FAILURE,
+    mesh_pb2.EVIDENCE_KIND_UPTIME: EvidenceKind.UPTIME,
+    mesh_pb2.EVIDENCE_KIND_MISBEHAVIOR: EvidenceKind.MISBEHAVIOR,
+}
+_KIND_NUMBER = {v.value: k for k, v in _KIND.items()}
+MAX_STREAM_ERRORS = 10
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    value = duration_pb2.Duration()
+    value.FromNanoseconds(int(seconds * 1e9))
+    return value
+
+
+def node_to_proto(row: dict[str, Any], band: Band) -> mesh_pb2.MeshNode:
+    return mesh_pb2.MeshNode(
+        id=str(row["id"]),
+        name=row["name"] or "",
+        address=row["address"],
+        region=row["region"] or "",
+        node_type=_TYPE.get(row["node_type"], 0),
+        state=_STATE[NodeState(row["state"])],
+        capabilities=struct(row["capabilities"]),
+        capacity=row["capacity"],
+        current_load=row["current_load"],
+        public_key=row["public_key"] or "",
+        anchor=row["anchor"],
+        quarantined=row["quarantined"],
+        quarantine_reason=row["quarantine_reason"] or "",
+        quarantine_expire_time=timestamp(row["quarantine_until"]),
+        heartbeat_interval=_duration(row["heartbeat_interval_ms"] / 1000),
+        last_heartbeat_time=timestamp(row["last_heartbeat_at"]),
+        state_change_time=timestamp(row["state_changed_at"]),
+        create_time=timestamp(row["created_at"]),
+        trust=row.get("trust", 0.0),
+        trust_band=_BAND[band],
+        link_count=row.get("link_count", 0),
+    )
+
+
+def path_to_proto(graph: Any, path: Path) -> mesh_pb2.RoutePath:
+    hops = []
+    for slot in path.slots:
+        source, target = graph.link_of_slot(slot)
+        estimate = graph.links[(source.id, target.id)]
+        hops.append(
+            mesh_pb2.RouteHop(
+                from_node=source.id,
+                to_node=target.id,
+                to_name=target.name,
+                latency_ms=estimate.latency_ms,
+                bandwidth_kbps=estimate.bandwidth_kbps,
+                loss_pct=estimate.loss_pct,
+                etx=estimate.etx,
+                cost=estimate.cost,
+                relay_trust=target.trust,
+            )
+        )
+    nodes = [graph.by_index[i] for i in path.indices]
+    return mesh_pb2.RoutePath(
+        nodes=[n.id for n in nodes],
+        names=[n.name for n in nodes],
+        hops=hops,
+        cost=path.cost,
+        latency_ms=path.latency_ms,
+        bottleneck_bandwidth_kbps=path.bottleneck_kbps,
+    )
+
+
+class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
+    def __init__(
+        self, mesh: MeshService, routes: RouteService, reputation: ReputationService, stopping: Callable[[], bool]
+    ) -> None:
+        self._mesh = mesh
+        self._routes = routes
+        self._reputation = reputation
+        self._stopping = stopping
+
+    def _node(self, row: dict[str, Any]) -> mesh_pb2.MeshNode:
+        return node_to_proto(row, Band.UNTRUSTED if row["quarantined"] else _band_of(row.get("trust", 0.0)))
+
+    @requires("mesh:write")
+    async def RegisterNode(self, request: mesh_pb2.RegisterNodeRequest, context: Any) -> mesh_pb2.RegisterNodeResponse:
+        if request.node_type and request.node_type not in _TYPE_NAME:
+            raise InvalidArgument.for_field("node_type", f"unknown value {request.node_type}")
+        values = {
+            "name": request.name,
+            "address": request.address,
+            "region": request.region,
+            "node_type": _TYPE_NAME.get(request.node_type, "peer"),
+            "capacity": request.capacity,
+            "capabilities": json_format.MessageToDict(request.capabilities),
+            "public_key": request.public_key,
+            "anchor": request.anchor,
+            "interval_s": request.heartbeat_interval.ToTimedelta().total_seconds()
+            if request.HasField("heartbeat_interval")
+            else 0.0,
+        }
+        row, issued = await self._mesh.register(current_caller(), values, request.token_ttl_seconds)
+        return mesh_pb2.RegisterNodeResponse(
+            node=self._node(self._mesh.live(row)),
+            token=issued.token,
+            token_id=issued.token_id,
+            token_expire_time=timestamp(issued.expires_at),
+        )
+
+    @requires("mesh:write")
+    async def DeregisterNode(self, request: mesh_pb2.DeregisterNodeRequest, context: Any) -> Any:
+        return mesh_pb2.DeregisterNodeResponse(id=await self._mesh.deregister(current_caller(), request.node))
+
+    @requires("mesh:read")
+    async def GetNode(self, request: mesh_pb2.GetNodeRequest, context: Any) -> mesh_pb2.MeshNode:
+        return self._node(await self._mesh.get(current_caller(), request.node))
+
+    @requires("mesh:read")
+    async def ListNodes(self, request: mesh_pb2.ListNodesRequest, context: Any) -> mesh_pb2.ListNodesResponse:
+        rows, token = await self._mesh.list(
+            current_caller(),
+            size=request.page_size,
+            token=request.page_token,
+            state=_STATE_NAME.get(request.state, ""),
+            region=request.region,
+            quarantined=request.quarantined_only,
+        )
+        return mesh_pb2.ListNodesResponse(nodes=[self._node(r) for r in rows], next_page_token=token)
+
+    def _beat(self, request: mesh_pb2.HeartbeatRequest) -> mesh_pb2.HeartbeatResponse:
+        links = [
+            LinkReport(x.neighbor, x.rtt_ms, x.bandwidth_kbps, x.loss_pct, x.cost if x.HasField("cost") else None)
+            for x in request.links
+        ]
+        state, interval = self._mesh.heartbeat(current_caller(), request.node, request.load, links)
+        return mesh_pb2.HeartbeatResponse(state=_STATE[state], sequence=request.sequence, interval=_duration(interval))
+
+    @requires("mesh:heartbeat")
+    async def Heartbeat(self, request: mesh_pb2.HeartbeatRequest, context: Any) -> mesh_pb2.HeartbeatResponse:
+        return self._beat(request)
+
+    @requires("mesh:heartbeat")
+    async def StreamHeartbeats(self, requests: AsyncIterator[mesh_pb2.HeartbeatRequest], context: Any) -> Any:
+        accepted = rejected = 0
+        errors: list[str] = []
+        async for request in requests:
+            try:
+                self._beat(request)
+                accepted += 1
+            except AuralinkError as exc:  # one bad beat is reported, not fatal to the stream
+                rejected += 1
+                if len(errors) < MAX_STREAM_ERRORS:
+                    errors.append(f"sequence {request.sequence}: {type(exc).__name__}: {exc.message}")
+        return mesh_pb2.StreamHeartbeatsResponse(accepted=accepted, rejected=rejected, errors=errors)
+
+    @requires("mesh:route")
+    async def FindOptimalRoute(self, request: mesh_pb2.FindOptimalRouteRequest, context: Any) -> Any:
+        caller = current_caller()
+        weights = Weights()
+        penalty = request.trust_penalty if request.HasField("trust_penalty") else weights.trust_penalty
+        if request.HasField("weights"):
+            w = request.weights
+            weights = validated_weights(w.latency, w.bandwidth, w.reliability, w.cost, penalty)
+        else:
+            weights = validated_weights(weights.latency, weights.bandwidth, weights.reliability, weights.cost, penalty)
+        c = request.constraints
+        constraints = {
+            "max_hops": c.max_hops,
+            "min_bandwidth_kbps": c.min_bandwidth_kbps,
+            "max_latency_ms": c.max_latency_ms,
+            "excluded": list(c.excluded_nodes),
+            "min_relay_trust": c.min_relay_trust,
+        }
+        graph, result, checked = self._routes.find(
+            caller, request.source, request.destination, weights, constraints, request.k
+        )
+        route_id = ""
+        if request.store and result.paths:
+            route_id = await self._routes.store_route(caller, graph, result.paths[0], weights, checked)
+        return mesh_pb2.FindOptimalRouteResponse(
+            paths=[path_to_proto(graph, p) for p in result.paths], reason=result.reason, route_id=route_id
+        )
+
+    @requires("mesh:read")
+    async def ListRoutes(self, request: mesh_pb2.ListRoutesRequest, context: Any) -> mesh_pb2.ListRoutesResponse:
+        rows, token = await self._routes.list(current_caller(), request.page_size, request.page_token)
+        routes = []
+        for row in rows:
+            path = mesh_pb2.RoutePath(
+                nodes=[str(n) for n in row["path"]],
+                cost=float(row["cost"]),
+                latency_ms=float(row["latency_estimate_ms"] or 0),
+                bottleneck_bandwidth_kbps=float(row["bandwidth_estimate_kbps"] or 0),
+            )
+            routes.append(
+                mesh_pb2.StoredRoute(
+                    id=str(row["id"]),
+                    source=str(row["source_node_id"]),
+                    destination=str(row["destination_node_id"]),
+                    path=path,
+                    active=row["is_active"],
+                    update_time=timestamp(row["updated_at"]),
+                )
+            )
+        return mesh_pb2.ListRoutesResponse(routes=routes, next_page_token=token)
+
+    @requires("mesh:read")
+    async def PredictLatency(self, request: mesh_pb2.PredictLatencyRequest, context: Any) -> Any:
+        from auralinkd.mesh.vivaldi import distance
+
+        org = str(current_caller().principal.org_id)
+        a = self._mesh.resolve(org, request.source, "source")
+        b = self._mesh.resolve(org, request.destination, "destination")
+        if a.id == b.id:
+            raise InvalidArgument.for_field("destination", "must differ from the source")
+        measured = self._mesh.graphs[org].links.get((a.id, b.id))
+        return mesh_pb2.PredictLatencyResponse(
+            rtt_ms=distance(a.coordinate, b.coordinate), measured_rtt_ms=measured.srtt_ms if measured else None
+        )
+
+    def _status(self) -> mesh_pb2.NetworkStatus:
+        org = str(current_caller().principal.org_id)
+        s = mesh_status.compute(self._mesh.graph(org))
+        return mesh_pb2.NetworkStatus(
+            nodes_by_state=s.nodes_by_state,
+            link_count=s.link_count,
+            mean_link_rtt_ms=s.mean_link_rtt_ms,
+            p95_link_rtt_ms=s.p95_link_rtt_ms,
+            components=s.components,
+            central_relays=[mesh_pb2.RelayCentrality(node=i, name=n, betweenness=b) for i, n, b in s.central_relays],
+            mean_route_stretch=s.mean_route_stretch,
+            quarantined=s.quarantined,
+            time=timestamp(_now()),
+            latency_prediction=mesh_pb2.LatencyPredictionQuality(
+                held_out_pairs=s.held_out_pairs,
+                median_relative_error=_finite(s.vivaldi_error),
+                baseline_median_relative_error=_finite(s.baseline_error),
+            ),
+        )
+
+    @requires("mesh:read")
+    async def GetNetworkStatus(self, request: mesh_pb2.GetNetworkStatusRequest, context: Any) -> Any:
+        return self._status()
+
+    @requires("mesh:watch")
+    async def WatchNetworkStatus(self, request: mesh_pb2.WatchNetworkStatusRequest, context: Any) -> Any:
+        interval = request.interval.ToTimedelta().total_seconds() if request.HasField("interval") else 5.0
+        if not 1 <= interval <= 60:
+            raise InvalidArgument.for_field("interval", f"must be between 1 and 60 s, got {interval:g}")
+        while True:
+            if self._stopping():
+                raise Unavailable("the daemon is shutting down; reconnect")
+            yield self._status()
+            waited = 0.0
+            while waited < interval:  # short sleeps: end promptly on shutdown
+                await asyncio.sleep(0.25)
+                waited += 0.25
+                if self._stopping():
+                    raise Unavailable("the daemon is shutting down; reconnect")
+
+
+def _band_of(trust: float) -> Band:
+    from auralinkd.mesh.reputation import band
+
+    return band(trust)
+
+
+def _finite(value: float) -> float:
+    return value if value == value else 0.0  # NaN (no held-out pairs yet) reads as 0
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+class ReputationServicer(mesh_pb2_grpc.ReputationServiceServicer):
+    def __init__(self, mesh: MeshService, reputation: ReputationService) -> None:
+        self._mesh = mesh
+        self._reputation = reputation
+
+    def _proto(self, info: NodeInfo) -> mesh_pb2.NodeReputation:
+        return mesh_pb2.NodeReputation(
+            node=info.id,
+            name=info.name,
+            trust=info.trust,
+            band=_BAND[self._reputation.band_of(info)],
+            global_trust=self._reputation.global_trust(info),
+            anchor=info.anchor,
+            quarantined=info.quarantined,
+            quarantine_expire_time=timestamp(info.quarantine_until),
+        )
+
+    def _resolve(self, ref: str) -> NodeInfo:
+        return self._mesh.resolve(str(current_caller().principal.org_id), ref)
+
+    @requires("reputation:read")
+    async def GetReputation(self, request: mesh_pb2.GetReputationRequest, context: Any) -> Any:
+        return self._proto(self._resolve(request.node))
+
+    @requires("reputation:read")
+    async def ListReputations(self, request: mesh_pb2.ListReputationsRequest, context: Any) -> Any:
+        from auralinkd.paging import decode_cursor, encode_cursor, page_size
+
+        size = page_size(request.page_size)
+        cursor = decode_cursor(request.page_token)
+        graph = self._mesh.graph(str(current_caller().principal.org_id))
+        ordered = sorted(graph.nodes.values(), key=lambda i: (-i.trust, i.id))
+        if request.band:
+            ordered = [i for i in ordered if _BAND[self._reputation.band_of(i)] == request.band]
+        if cursor:
+            ordered = [i for i in ordered if (-i.trust, i.id) > (-float(cursor["t"]), str(cursor["id"]))]
+        page = ordered[:size]
+        token = encode_cursor({"t": page[-1].trust, "id": page[-1].id}) if len(ordered) > size else ""
+        return mesh_pb2.ListReputationsResponse(reputations=[self._proto(i) for i in page], next_page_token=token)
+
+    @requires("reputation:report")
+    async def ReportEvidence(self, request: mesh_pb2.ReportEvidenceRequest, context: Any) -> Any:
+        kind = _KIND.get(request.kind)
+        if kind is None:
+            raise InvalidArgument.for_field("kind", "must be RELAY_SUCCESS, RELAY_FAILURE, UPTIME or MISBEHAVIOR")
+        evidence = json_format.MessageToDict(request.evidence)
+        event_id, info = await self._reputation.report(
+            current_caller(), request.node, request.reporter, kind, request.value, evidence
+        )
+        return mesh_pb2.ReportEvidenceResponse(event_id=event_id, reputation=self._proto(info))
+
+    @requires("reputation:read")
+    async def ExplainReputation(self, request: mesh_pb2.ExplainReputationRequest, context: Any) -> Any:
+        result = await self._reputation.explain(current_caller(), request.node, request.limit)
+        return mesh_pb2.ReputationExplanation(
+            reputation=self._proto(result.node),
+            summary=result.summary,
+            contributions=[
+                mesh_pb2.EvidenceContribution(
+                    event_id=c["event_id"],
+                    kind=_KIND_NUMBER[c["kind"]],
+                    reporter=c["reporter"],
+                    reporter_name=c["reporter_name"],
+                    reporter_trust=c["reporter_trust"],
+                    decayed_weight=c["decayed_weight"],
+                    impact=c["impact"],
+                    time=timestamp(c["time"]),
+                    evidence=struct(c["evidence"]),
+                )
+                for c in result.contributions
+            ],
+        )
+
+    @requires("reputation:manage")
+    async def QuarantineNode(self, request: mesh_pb2.QuarantineNodeRequest, context: Any) -> Any:
+        duration = request.duration.ToTimedelta().total_seconds() if request.HasField("duration") else 0.0
+        return self._proto(await self._reputation.quarantine(current_caller(), request.node, request.reason, duration))
+
+    @requires("reputation:manage")
+    async def ReleaseNode(self, request: mesh_pb2.ReleaseNodeRequest, context: Any) -> Any:
+        return self._proto(await self._reputation.release(current_caller(), request.node))

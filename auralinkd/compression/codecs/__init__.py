@@ -1,0 +1,1 @@
+"""One module per codec, behind the small interface in base.py."""

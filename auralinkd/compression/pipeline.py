@@ -1,0 +1,290 @@
+"""One session's path for a frame: validate, choose the setting, encode (or take a safe path), pack.
+
+The encoder side and the decoder side keep separate state and separate locks, so one session can
+compress and decompress at the same time from different threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auralinkd.compression import container
+from auralinkd.compression.abr import AbrDecision
+from auralinkd.compression.codecs.base import Codec, CodecError, CodecSettings, Encoded
+from auralinkd.compression.codecs.raw import RawCodec
+from auralinkd.compression.codecs.zstd import ZstdCodec
+from auralinkd.compression.container import CodecId, Flag
+from auralinkd.compression.fallback import FallbackPolicy, FallbackReason
+from auralinkd.compression.formats import (
+    AudioFormat,
+    DataFormat,
+    FrameType,
+    ImageFormat,
+    StreamFormat,
+    check_raw_frame,
+    check_size_limit,
+)
+from auralinkd.compression.modes import ModeSettings
+from auralinkd.errors import InvalidArgument
+
+SAFE_ZSTD_LEVEL = 1
+MAX_SETTING = {FrameType.AUDIO: 256_000.0, FrameType.VIDEO: 1.0, FrameType.SCREEN: 100.0}
+EXACT_SCORE = {"pesq_wb": 4.64, "pesq_nb": 4.55, "ssim": 1.0, "lossless": 1.0}
+ALLOWED_CODECS = {
+    FrameType.AUDIO: {CodecId.OPUS, CodecId.ZSTD, CodecId.RAW},
+    FrameType.VIDEO: {CodecId.VP8, CodecId.ZSTD, CodecId.RAW},
+    FrameType.SCREEN: {CodecId.WEBP, CodecId.AVIF, CodecId.ZSTD, CodecId.RAW},
+    FrameType.DATA: {CodecId.ZSTD, CodecId.RAW},
+}
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    data: bytes
+    codec: CodecId
+    flags: Flag
+    quality: float | None
+    quality_source: str  # "predicted" (calibration), "exact" (lossless) or "none"
+    fallback_reason: FallbackReason
+    encode_ms: float
+    bitrate_bps: int
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    payload: bytes
+    codec: CodecId
+    flags: Flag
+    wire_sequence: int
+
+
+def make_codec(codec: CodecId, frame_type: FrameType, fmt: StreamFormat) -> Codec:
+    frame_bytes = None if isinstance(fmt, DataFormat) else fmt.frame_bytes
+    if codec is CodecId.RAW:
+        return RawCodec(frame_bytes)
+    if codec is CodecId.ZSTD:
+        return ZstdCodec(3, frame_bytes)
+    if codec is CodecId.OPUS:
+        from auralinkd.compression.codecs.opus import OpusCodec
+
+        assert isinstance(fmt, AudioFormat)
+        return OpusCodec(fmt)
+    if codec is CodecId.VP8:
+        from auralinkd.compression.codecs.vp8 import Vp8Codec
+
+        assert isinstance(fmt, ImageFormat)
+        return Vp8Codec(fmt)
+    from auralinkd.compression.codecs.image import ImageCodec
+
+    assert isinstance(fmt, ImageFormat)
+    return ImageCodec(fmt, codec)
+
+
+class FramePipeline:
+    def __init__(
+        self,
+        frame_type: FrameType,
+        fmt: StreamFormat,
+        codec: CodecId,
+        mode: ModeSettings,
+        policy: FallbackPolicy,
+        metric: str,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.frame_type = frame_type
+        # Encode times drive the latency fallback; tests inject a timer so that decision never
+        # depends on how loaded the machine running them is.
+        self.timer = timer
+        self.fmt = fmt
+        self.codec_id = codec
+        self.mode = mode
+        self.policy = policy
+        self.metric = metric
+        self.decision = AbrDecision(0)
+        self.encode_lock = threading.Lock()
+        self.decode_lock = threading.Lock()
+        self._encoder: Codec | None = None
+        self._safe = ZstdCodec(SAFE_ZSTD_LEVEL)
+        self._lossless_codec = ZstdCodec(3)
+        self._decoders: dict[CodecId, Codec] = {}
+        self._fps_credit = 0.0
+        self._force_key = False
+        self._last_decoded: bytes | None = None
+
+    # -- compress ---------------------------------------------------------------------------------
+
+    def compress(self, sequence: int, payload: bytes) -> EncodedFrame:
+        check_raw_frame(self.fmt, payload)
+        with self.encode_lock:
+            if self._skip_for_frame_rate():
+                return self._pack(
+                    sequence, CodecId.RAW, Flag.SKIPPED, Encoded(b""), None, "none", FallbackReason.NONE, 0.0
+                )
+            if self.codec_id is CodecId.RAW:
+                return self._pack(
+                    sequence,
+                    CodecId.RAW,
+                    Flag.RAW,
+                    Encoded(payload, lossless=True),
+                    *self._exact(),
+                    FallbackReason.NONE,
+                    0.0,
+                )
+            if self.frame_type is FrameType.DATA:
+                return self._lossless(sequence, payload, FallbackReason.NONE, self._data_codec())
+            if self.policy.in_latency_cooldown():
+                return self._lossless(sequence, payload, FallbackReason.LATENCY, self._safe)
+            if self.frame_type is FrameType.SCREEN and self._text_heavy(payload):
+                return self._lossless(sequence, payload, FallbackReason.NONE, self._data_codec())
+            return self._encode(sequence, payload)
+
+    def _encode(self, sequence: int, payload: bytes) -> EncodedFrame:
+        plan = self.policy.plan_quality(self.mode, self._setting(), MAX_SETTING[self.frame_type])
+        if plan.lossless:
+            return self._lossless(sequence, payload, FallbackReason.QUALITY, self._safe)
+        encoder = self._get_encoder()
+        t0 = self.timer()
+        try:
+            encoder.configure(self._codec_settings(plan.setting))
+            t0 = self.timer()
+            enc = encoder.encode(payload, keyframe=self._force_key)
+        except CodecError as exc:
+            self._force_key = True
+            return self._lossless(sequence, payload, FallbackReason.CODEC_ERROR, self._safe, str(exc))
+        elapsed = (self.timer() - t0) * 1000
+        self._force_key = False
+        if self.policy.observe_encode(elapsed):
+            self.policy.record(FallbackReason.LATENCY, f"encode took {elapsed:.1f} ms")
+        flags = Flag.KEYFRAME if enc.keyframe else Flag.NONE
+        if self.decision.fec and self.codec_id is CodecId.OPUS:
+            flags |= Flag.FEC
+        if plan.reason is not FallbackReason.NONE:
+            flags |= Flag.FALLBACK
+            self.policy.record(plan.reason, f"predicted {self.metric} below min_quality_score")
+        quality = plan.predicted if not enc.lossless else EXACT_SCORE[self.metric]
+        source = "exact" if enc.lossless else "predicted"
+        return self._pack(
+            sequence, self.codec_id, flags, enc, quality, source, plan.reason, elapsed, self._bitrate(plan.setting)
+        )
+
+    def _lossless(
+        self, sequence: int, payload: bytes, reason: FallbackReason, codec: Codec, detail: str = ""
+    ) -> EncodedFrame:
+        """zstd when it is smaller, else raw: never larger than the payload plus the header."""
+        t0 = self.timer()
+        enc = codec.encode(payload)
+        elapsed = (self.timer() - t0) * 1000
+        codec_id, flags = CodecId.ZSTD, Flag.NONE
+        if len(enc.payload) >= len(payload):
+            codec_id, flags, enc = CodecId.RAW, Flag.RAW, Encoded(payload, lossless=True)
+        if reason is not FallbackReason.NONE:
+            flags |= Flag.FALLBACK
+            self.policy.record(reason, detail or reason.value)
+        return self._pack(sequence, codec_id, flags, enc, *self._exact(), reason, elapsed)
+
+    def _pack(
+        self,
+        sequence: int,
+        codec: CodecId,
+        flags: Flag,
+        enc: Encoded,
+        quality: float | None,
+        source: str,
+        reason: FallbackReason,
+        elapsed: float,
+        bitrate: int = 0,
+    ) -> EncodedFrame:
+        data = container.pack(codec, flags, sequence, enc.payload)
+        return EncodedFrame(data, codec, flags, quality, source, reason, elapsed, bitrate)
+
+    def _exact(self) -> tuple[float, str]:
+        return EXACT_SCORE[self.metric], "exact"
+
+    def _skip_for_frame_rate(self) -> bool:
+        if self.frame_type is not FrameType.VIDEO or not self.decision.frame_rate:
+            return False
+        assert isinstance(self.fmt, ImageFormat)
+        self._fps_credit += self.decision.frame_rate / self.fmt.frame_rate
+        if self._fps_credit >= 1.0:
+            self._fps_credit -= 1.0
+            return False
+        return True
+
+    def _text_heavy(self, payload: bytes) -> bool:
+        from auralinkd.compression.codecs.image import is_text_heavy
+
+        assert isinstance(self.fmt, ImageFormat)
+        return is_text_heavy(self.fmt, payload)
+
+    def _data_codec(self) -> Codec:
+        level = int(self.mode.floor) if self.frame_type is FrameType.DATA else 3
+        self._lossless_codec.configure(CodecSettings(level=level))
+        return self._lossless_codec
+
+    def _get_encoder(self) -> Codec:
+        if self._encoder is None:
+            self._encoder = make_codec(self.codec_id, self.frame_type, self.fmt)
+        return self._encoder
+
+    def _setting(self) -> float:
+        return self.decision.setting or self.mode.floor
+
+    def _bitrate(self, setting: float) -> int:
+        if self.frame_type is FrameType.AUDIO:
+            return int(setting)
+        if self.frame_type is FrameType.VIDEO:
+            assert isinstance(self.fmt, ImageFormat)
+            scale, fps = self.decision.scale, self.decision.frame_rate or self.fmt.frame_rate
+            return int(setting * self.fmt.width * scale * self.fmt.height * scale * fps)
+        return 0
+
+    def _codec_settings(self, setting: float) -> CodecSettings:
+        d = self.decision
+        if self.frame_type is FrameType.SCREEN:
+            return CodecSettings(quality=int(round(setting)))
+        return CodecSettings(
+            bitrate_bps=self._bitrate(setting), fec=d.fec, packet_loss_pct=d.packet_loss_pct, scale=d.scale
+        )
+
+    # -- decompress -------------------------------------------------------------------------------
+
+    def decompress(self, data: bytes) -> DecodedFrame:
+        check_size_limit(data, "data")
+        header, payload = container.unpack(data)
+        if header.codec not in ALLOWED_CODECS[self.frame_type]:
+            raise InvalidArgument.for_field(
+                "data", f"a {header.codec.name} frame cannot belong to a {self.frame_type.name} session"
+            )
+        with self.decode_lock:
+            if header.flags & Flag.SKIPPED:
+                out = self._last_decoded if self._last_decoded is not None else bytes(self._frame_size())
+            else:
+                out = self._decode(header.codec, payload)
+            if self.frame_type in (FrameType.VIDEO, FrameType.SCREEN):
+                self._last_decoded = out
+        return DecodedFrame(out, header.codec, header.flags, header.sequence)
+
+    def _decode(self, codec_id: CodecId, payload: bytes) -> bytes:
+        codec = self._decoders.get(codec_id)
+        if codec is None:
+            codec = self._decoders[codec_id] = make_codec(codec_id, self.frame_type, self.fmt)
+        try:
+            out = codec.decode(payload)
+        except CodecError as exc:
+            raise InvalidArgument.for_field("data", f"cannot decode the {codec_id.name} frame: {exc}") from None
+        if self.frame_type is not FrameType.DATA and len(out) != self._frame_size():
+            raise InvalidArgument.for_field(
+                "data", f"decodes to {len(out)} bytes, the session's frame is {self._frame_size()}"
+            )
+        return out
+
+    def _frame_size(self) -> int:
+        return 0 if isinstance(self.fmt, DataFormat) else self.fmt.frame_bytes
+
+    def close(self) -> None:
+        for codec in (self._encoder, *self._decoders.values()):
+            if codec is not None:
+                codec.close()

@@ -1,0 +1,273 @@
+"""CompressionService: the domain API the servicer calls. Synchronous and fast per frame, so the
+servicer may run it in a thread; plain dataclasses in and out; raises auralinkd.errors types only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from auralinkd.compression import abr
+from auralinkd.compression.config import CompressionConfig, resolve_codec
+from auralinkd.compression.container import CodecId, Flag
+from auralinkd.compression.fallback import FallbackPolicy
+from auralinkd.compression.formats import AudioFormat, FrameType, StreamFormat, validate_format
+from auralinkd.compression.metrics import MetricsRegistry, MetricsReport
+from auralinkd.compression.modes import CalibrationTable, Mode
+from auralinkd.compression.pipeline import FramePipeline
+from auralinkd.compression.session import Session, SessionInfo, SessionManager
+from auralinkd.errors import InvalidArgument
+
+MAX_SEQUENCE = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    session_id: str
+    codec: str
+    quality_metric: str
+    mode_target: float | None  # the mode's quality target on quality_metric's scale
+    target_reachable: bool
+    bitrate_bps: int
+
+
+@dataclass(frozen=True)
+class CompressResult:
+    session_id: str
+    sequence: int
+    data: bytes
+    codec: str
+    input_bytes: int
+    output_bytes: int
+    compression_ratio: float  # input / output
+    reduction_pct: float  # against the raw input
+    quality_score: float | None
+    quality_metric: str
+    quality_source: str  # "predicted" from the calibration table, or "exact" for lossless frames
+    latency_ms: float
+    fallback: bool
+    fallback_reason: str
+    keyframe: bool
+    skipped: bool
+    bitrate_bps: int
+    target_ratio_met: bool | None  # None when the config sets no target
+
+
+@dataclass(frozen=True)
+class DecompressResult:
+    session_id: str
+    sequence: int
+    payload: bytes
+    codec: str
+    fallback: bool
+    skipped: bool
+    latency_ms: float
+
+
+def quality_metric_for(frame_type: FrameType, fmt: StreamFormat, mode: Mode) -> str:
+    if mode is Mode.OFF or frame_type is FrameType.DATA:
+        return "lossless"
+    if frame_type is FrameType.AUDIO:
+        assert isinstance(fmt, AudioFormat)
+        return "pesq_nb" if fmt.sample_rate == 8000 else "pesq_wb"
+    return "ssim"
+
+
+class CompressionService:
+    def __init__(
+        self,
+        calibration: CalibrationTable,
+        *,
+        defaults: CompressionConfig | None = None,
+        idle_timeout_s: float = 300.0,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.calibration = calibration
+        self.defaults = (defaults or CompressionConfig()).validate()
+        self.clock = clock
+        self.timer = timer  # seconds, for encode/decode latency (injectable: see FramePipeline)
+        self.metrics = MetricsRegistry()
+        self.sessions = SessionManager(idle_timeout_s, max_sessions, clock, self._evicted)
+        self._ended_lock = threading.Lock()
+        self._ended: list[Session] = []  # ended since the recorder last drained them
+
+    # -- configuration ----------------------------------------------------------------------------
+
+    def get_config(self) -> CompressionConfig:
+        return self.defaults
+
+    def update_config(self, config: CompressionConfig) -> CompressionConfig:
+        """New defaults for sessions started from now on; open sessions keep theirs."""
+        self.defaults = config.validate()
+        return self.defaults
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def start_session(
+        self,
+        user_id: str,
+        frame_type: FrameType,
+        fmt: StreamFormat,
+        config: CompressionConfig | None = None,
+        *,
+        org_id: str = "",
+    ) -> SessionStarted:
+        if not isinstance(frame_type, FrameType):
+            raise InvalidArgument.for_field("frame_type", "must be one of " + ", ".join(t.name for t in FrameType))
+        config = (config or self.defaults).validate()
+        validate_format(frame_type, fmt)
+        codec = resolve_codec(frame_type, config)
+        codec_name = codec.name.lower() if codec in (CodecId.WEBP, CodecId.AVIF) else ""
+        mode = self.calibration.settings(frame_type, config.mode, fmt, codec_name)
+        metric = quality_metric_for(frame_type, fmt, config.mode)
+        policy = FallbackPolicy(config.min_quality_score, config.max_latency_ms, self.clock)
+        pipeline = FramePipeline(frame_type, fmt, codec, mode, policy, metric, self.timer)
+        pipeline.decision = abr.initial_decision(frame_type, mode, fmt)
+        session = self.sessions.create(user_id, frame_type, fmt, config, pipeline, org_id)
+        return SessionStarted(
+            session.id, codec.name.lower(), metric, mode.target, mode.reachable, pipeline.decision.bitrate_bps
+        )
+
+    def end_session(self, session_id: str, user_id: str | None = None) -> None:
+        session = self.sessions.remove(session_id, user_id)
+        self.metrics.end_session(session_id)
+        self._note_ended(session)
+
+    def list_sessions(self, user_id: str | None = None) -> list[SessionInfo]:
+        return self.sessions.list(user_id)
+
+    def frame_type_of(self, session_id: str) -> FrameType | None:
+        """The live session's frame type, without touching it (None when unknown)."""
+        session = self.sessions.peek(session_id)
+        return session.frame_type if session else None
+
+    def _evicted(self, session: Session) -> None:
+        self.metrics.end_session(session.id)
+        self._note_ended(session)
+
+    def _note_ended(self, session: Session) -> None:
+        with self._ended_lock:
+            self._ended.append(session)
+
+    def drain_ended(self) -> list[Session]:
+        """Sessions ended or evicted since the last call (for the recorder's session rows)."""
+        with self._ended_lock:
+            ended, self._ended = self._ended, []
+        return ended
+
+    # -- frames -----------------------------------------------------------------------------------
+
+    def compress(self, session_id: str, sequence: int, payload: bytes, user_id: str | None = None) -> CompressResult:
+        _check_sequence(sequence)
+        session = self.sessions.get(session_id, user_id)
+        t0 = self.timer()
+        frame = session.pipeline.compress(sequence, payload)
+        latency = (self.timer() - t0) * 1000
+        session.frames_in += 1
+        session.last_sequence = sequence
+        n_in, n_out = len(payload), len(frame.data)
+        fallback = bool(frame.flags & Flag.FALLBACK)
+        self.metrics.record_frame(
+            session.id,
+            session.user_id,
+            bytes_in=n_in,
+            bytes_out=n_out,
+            quality=frame.quality,
+            metric=session.pipeline.metric,
+            latency_ms=latency,
+            fallback=fallback,
+        )
+        ratio = n_in / n_out if n_out else 0.0
+        target = session.config.target_compression_ratio
+        return CompressResult(
+            session.id,
+            sequence,
+            frame.data,
+            frame.codec.name.lower(),
+            n_in,
+            n_out,
+            ratio,
+            100.0 * (1 - n_out / n_in) if n_in else 0.0,
+            frame.quality,
+            session.pipeline.metric,
+            frame.quality_source,
+            latency,
+            fallback,
+            frame.fallback_reason.value,
+            bool(frame.flags & Flag.KEYFRAME),
+            bool(frame.flags & Flag.SKIPPED),
+            frame.bitrate_bps,
+            (ratio >= target) if target else None,
+        )
+
+    def decompress(self, session_id: str, sequence: int, data: bytes, user_id: str | None = None) -> DecompressResult:
+        _check_sequence(sequence)
+        session = self.sessions.get(session_id, user_id)
+        t0 = self.timer()
+        frame = session.pipeline.decompress(data)
+        session.frames_out += 1
+        return DecompressResult(
+            session.id,
+            sequence,
+            frame.payload,
+            frame.codec.name.lower(),
+            bool(frame.flags & Flag.FALLBACK),
+            bool(frame.flags & Flag.SKIPPED),
+            (self.timer() - t0) * 1000,
+        )
+
+    # -- network and metrics ----------------------------------------------------------------------
+
+    def update_network_conditions(
+        self, session_id: str, conditions: abr.NetworkConditions, user_id: str | None = None
+    ) -> abr.AbrDecision:
+        conditions.validate()
+        session = self.sessions.get(session_id, user_id)
+        p = session.pipeline
+        channels = session.fmt.channels if isinstance(session.fmt, AudioFormat) else 1
+        decision = abr.decide(session.frame_type, p.mode, session.fmt, conditions, channels)
+        with p.encode_lock:
+            p.decision = decision
+        session.network = conditions
+        if decision.below_floor:
+            session.below_floor_count += 1
+            self.metrics.record_below_floor(session.id, session.user_id)
+        return decision
+
+    def get_metrics(
+        self,
+        *,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        reset_window: bool = False,
+        visible_users: set[str] | None = None,
+        session_owner: str | None = None,
+    ) -> MetricsReport:
+        """Figures per session, per user and overall; `visible_users` limits them to what a caller may
+        see, and a `session_id` filter must name a live session of `session_owner` (when given)."""
+        if session_id is not None:
+            self.sessions.get(session_id, session_owner)
+        return self.metrics.snapshot(
+            session_id=session_id, user_id=user_id, reset_window=reset_window, visible_users=visible_users
+        )
+
+    def reload_calibration(self, path: Path | None = None) -> None:
+        """Read the calibration table again (after the benchmark rewrote it); open sessions keep theirs."""
+        self.calibration = CalibrationTable.load(path)
+
+    def drain_fallback_log(self) -> list[tuple[str, str, object]]:
+        """Rate-limited fallback events of live sessions, for aic_fallback_logs: (session, user, event)."""
+        out: list[tuple[str, str, object]] = []
+        for session in self.sessions.live():
+            out.extend((session.id, session.user_id, e) for e in session.pipeline.policy.drain_log())
+        return out
+
+
+def _check_sequence(sequence: int) -> None:
+    if not 0 <= sequence <= MAX_SEQUENCE:
+        raise InvalidArgument.for_field("sequence", f"must be between 0 and {MAX_SEQUENCE}, got {sequence}")

@@ -1,0 +1,1 @@
+"""The mesh network: nodes, heartbeats, failure detection, the routing graph, latency prediction and trust."""

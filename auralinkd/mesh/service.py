@@ -1,0 +1,544 @@
+"""Mesh nodes, heartbeats, failure detection and routes: the domain logic behind MeshRoutingService.
+
+State lives in memory per org (MeshGraph) and is rebuilt from PostgreSQL on start-up. Heartbeats never
+write synchronously: a background loop writes state transitions within one tick (and retries until they
+are written), and batches loads, link estimates and per-link history every flush interval. Other
+replicas learn the same changes through the bus ("mesh." topics) and apply them to their own graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from auralinkd.access.principal import Caller
+from auralinkd.audit.service import AuditLog
+from auralinkd.bus import Event, EventBus
+from auralinkd.db.database import Database
+from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from auralinkd.mesh import store
+from auralinkd.mesh.detector import NodeState, PhiAccrual
+from auralinkd.mesh.graph import MeshGraph, NodeInfo
+from auralinkd.mesh.smoothing import LinkEstimate, valid_metric
+from auralinkd.mesh.vivaldi import Coordinate, held_out
+from auralinkd.mesh.vivaldi import update as vivaldi_update
+from auralinkd.paging import decode_cursor, encode_cursor, page_size
+
+log = logging.getLogger(__name__)
+
+NODE_SCOPES = ["mesh:heartbeat", "reputation:report"]
+NODE_TYPES = ("peer", "relay", "edge", "server")
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+DEFAULT_INTERVAL_S = 2.0
+DEFAULT_TOKEN_TTL_S = 30 * 24 * 3600
+MAX_LOAD = 1_000_000
+MAX_LINKS = 256
+TICK_S = 0.1
+FLUSH_S = 1.0
+HISTORY_WINDOW_S = 60
+
+
+@dataclass
+class LinkReport:
+    neighbor: str
+    rtt_ms: float
+    bandwidth_kbps: float
+    loss_pct: float
+    cost: float | None = None
+
+
+@dataclass
+class _Window:
+    """Per-link aggregate for route_performance: one row per link per window."""
+
+    started: float
+    n: int = 0
+    rtt: float = 0.0
+    jitter: float = 0.0
+    loss: float = 0.0
+    bandwidth: float = 0.0
+
+
+@dataclass
+class _Pending:
+    nodes: set[str] = field(default_factory=set)
+    links: set[tuple[str, str]] = field(default_factory=set)
+    transitions: list[tuple[str, str, NodeState, datetime]] = field(default_factory=list)
+
+
+_RANK = {NodeState.ALIVE: 0, NodeState.SUSPECT: 1, NodeState.OFFLINE: 2}
+
+
+def _uuid(value: str) -> UUID:
+    return UUID(value)
+
+
+class MeshService:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        bus: EventBus,
+        credentials: Any,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._audit = audit
+        self._bus = bus
+        self._credentials = credentials
+        self.clock = clock
+        self.graphs: dict[str, MeshGraph] = {}
+        self.node_org: dict[str, str] = {}
+        self.names: dict[tuple[str, str], str] = {}  # (org, name) -> id
+        self._pending = _Pending()
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._link_ids: dict[tuple[str, str], UUID] = {}
+        self.route_listeners: list[Callable[[str, str], Any]] = []  # (org, offline node) -> reroute
+        self.heartbeats = 0
+
+    # -- start-up ---------------------------------------------------------------------------------
+
+    def graph(self, org_id: str) -> MeshGraph:
+        graph = self.graphs.get(org_id)
+        if graph is None:
+            graph = self.graphs[org_id] = MeshGraph(org_id)
+        return graph
+
+    async def load(self) -> None:
+        """Rebuild every org's graph from PostgreSQL. Daemon bookkeeping across orgs, before any caller:
+        database.system() is the right scope (there is no tenant to act as)."""
+        async with self._database.system() as conn:
+            nodes = await store.all_nodes(conn)
+            links = await store.all_links(conn)
+        now = self.clock()
+        for row in nodes:
+            self._add(row, now)
+        for row in links:
+            source, target = str(row["source_node_id"]), str(row["target_node_id"])
+            if source in self.node_org and target in self.node_org:
+                estimate = LinkEstimate(
+                    row["srtt_ms"],
+                    row["rttvar_ms"],
+                    row["bandwidth_kbps"],
+                    row["loss_pct"],
+                    row["cost"],
+                    int(row["samples"]),
+                )
+                self.graph(str(row["organization_id"])).set_link(source, target, estimate)
+                self._link_ids[(source, target)] = row["id"]
+        log.info("mesh graph rebuilt: %d nodes, %d links", len(nodes), len(links))
+
+    def _add(self, row: dict[str, Any], now: float) -> NodeInfo:
+        org = str(row["organization_id"])
+        interval = row["heartbeat_interval_ms"] / 1000
+        info = NodeInfo(
+            id=str(row["id"]),
+            org_id=org,
+            name=row["name"] or "",
+            region=row["region"] or "",
+            index=-1,
+            interval_s=interval,
+            detector=PhiAccrual(interval, now),
+            state=NodeState(row["state"]),
+            quarantined=row["quarantined"],
+            quarantine_until=row["quarantine_until"],
+            anchor=row["anchor"],
+            load=row["current_load"],
+            capacity=row["capacity"],
+            coordinate=Coordinate.from_list(row["coordinates"]),
+        )
+        self.graph(org).add_node(info)
+        self.node_org[info.id] = org
+        if info.name:
+            self.names[(org, info.name)] = info.id
+        return info
+
+    # -- look-ups ---------------------------------------------------------------------------------
+
+    def resolve(self, org_id: str, ref: str, field_name: str = "node") -> NodeInfo:
+        if not ref:
+            raise InvalidArgument.for_field(field_name, "is required (a node id or name)")
+        graph = self.graphs.get(org_id)
+        node_id = self.names.get((org_id, ref), ref)
+        info = graph.nodes.get(node_id) if graph else None
+        if info is None:
+            raise NotFound(f"no mesh node {ref!r} in this organization")
+        return info
+
+    # -- registration -----------------------------------------------------------------------------
+
+    async def register(self, caller: Caller, values: dict[str, Any], token_ttl_s: int) -> tuple[dict[str, Any], Any]:
+        values = self._validated_registration(caller, values)
+        ttl = token_ttl_s or DEFAULT_TOKEN_TTL_S
+        if not 60 <= ttl <= DEFAULT_TOKEN_TTL_S:
+            raise InvalidArgument.for_field("token_ttl_seconds", f"must be between 60 and {DEFAULT_TOKEN_TTL_S}")
+        principal = caller.principal
+        async with self._database.tenant(caller.tenant) as conn:
+            clash = await store.find_conflict(conn, values["name"], values["address"], values["public_key"])
+            if clash:
+                raise AlreadyExists(f"a mesh node with this {clash} already exists in the organization")
+            row = await store.insert_node(conn, org_id=principal.org_id, owner=principal.user_id, values=values)
+            await self._audit.record(
+                conn,
+                caller,
+                "MeshRoutingService/RegisterNode",
+                "mesh_node",
+                str(row["id"]),
+                metadata={"name": values["name"], "anchor": values["anchor"]},
+            )
+        try:
+            issued = await self._credentials.issue_node_token(caller, str(row["id"]), NODE_SCOPES, ttl)
+        except Exception:
+            async with self._database.tenant(caller.tenant) as conn:  # no node without its credential
+                await store.delete_node(conn, row["id"])
+            raise
+        self._add(row, self.clock())
+        await self._bus.publish("mesh.node.registered", {"org": str(principal.org_id), "node": _wire(row)})
+        return row, issued
+
+    def _validated_registration(self, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+        name = values.get("name", "")
+        if not NAME.match(name):
+            raise InvalidArgument.for_field("name", "must match [a-z0-9][a-z0-9._-]{0,62}")
+        if not values.get("address") or len(values["address"]) > 255:
+            raise InvalidArgument.for_field("address", "is required (host:port or a URL, at most 255 characters)")
+        if values.get("node_type", "peer") not in NODE_TYPES:
+            raise InvalidArgument.for_field("node_type", f"must be one of {', '.join(NODE_TYPES)}")
+        capacity = values.get("capacity") or 100
+        if not 0 < capacity <= MAX_LOAD:
+            raise InvalidArgument.for_field("capacity", f"must be between 1 and {MAX_LOAD}, got {capacity}")
+        interval = values.get("interval_s") or DEFAULT_INTERVAL_S
+        if not (math.isfinite(interval) and 0.05 <= interval <= 600):
+            raise InvalidArgument.for_field("heartbeat_interval", f"must be between 0.05 and 600 s, got {interval}")
+        if values.get("anchor") and not caller.principal.is_org_admin:
+            raise PermissionDenied("only an org admin may designate an anchor node")
+        return {
+            "name": name,
+            "address": values["address"],
+            "region": values.get("region", "")[:100],
+            "public_key": values.get("public_key", ""),
+            "node_type": values.get("node_type", "peer"),
+            "capabilities": values.get("capabilities") or {},
+            "capacity": capacity,
+            "anchor": bool(values.get("anchor")),
+            "heartbeat_interval_ms": int(round(interval * 1000)),
+        }
+
+    async def deregister(self, caller: Caller, ref: str) -> str:
+        org = str(caller.principal.org_id)
+        info = self.resolve(org, ref)
+        async with self._database.tenant(caller.tenant) as conn:
+            if not await store.delete_node(conn, _uuid(info.id)):
+                raise NotFound(f"no mesh node {ref!r} in this organization")
+            await self._audit.record(conn, caller, "MeshRoutingService/DeregisterNode", "mesh_node", info.id)
+        self._forget(org, info.id)
+        await self._bus.publish("mesh.node.deregistered", {"org": org, "id": info.id})
+        return info.id
+
+    def _forget(self, org: str, node_id: str) -> None:
+        graph = self.graphs.get(org)
+        if graph is None or node_id not in graph.nodes:
+            return
+        info = graph.nodes[node_id]
+        graph.remove_node(node_id)
+        self.node_org.pop(node_id, None)
+        self.names.pop((org, info.name), None)
+        self._pending.nodes.discard(node_id)
+        for key in [k for k in self._windows if node_id in k]:
+            del self._windows[key]
+            self._pending.links.discard(key)
+            self._link_ids.pop(key, None)
+
+    async def get(self, caller: Caller, ref: str) -> dict[str, Any]:
+        info = self.resolve(str(caller.principal.org_id), ref)
+        async with self._database.tenant(caller.tenant) as conn:
+            row = await store.get_node(conn, info.id)
+        if row is None:
+            raise NotFound(f"no mesh node {ref!r} in this organization")
+        return self.live(row)
+
+    async def list(
+        self, caller: Caller, *, size: int, token: str, state: str, region: str, quarantined: bool
+    ) -> tuple[list[dict[str, Any]], str]:
+        limit = page_size(size)
+        cursor = decode_cursor(token)
+        after = (str(cursor["name"]), str(cursor["id"])) if cursor else None
+        async with self._database.tenant(caller.tenant) as conn:
+            rows = await store.list_nodes(
+                conn, after=after, limit=limit + 1, state=state, region=region, quarantined=quarantined
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_token = encode_cursor({"name": rows[-1]["name"] or "", "id": str(rows[-1]["id"])}) if more else ""
+        return [self.live(r) for r in rows], next_token
+
+    def live(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A stored row with the in-memory truth (state, load, trust, links) laid over it."""
+        info = self.graphs.get(str(row["organization_id"]), MeshGraph("")).nodes.get(str(row["id"]))
+        out = dict(row)
+        if info is not None:
+            graph = self.graphs[info.org_id]
+            out.update(
+                state=info.state.value,
+                current_load=info.load,
+                trust=info.trust,
+                quarantined=info.quarantined,
+                link_count=graph.graph.out_degree(info.index),
+            )
+        return out
+
+    # -- heartbeats -------------------------------------------------------------------------------
+
+    def heartbeat(self, caller: Caller, ref: str, load: int, links: list[LinkReport]) -> tuple[NodeState, float]:
+        """Validate everything first (a refusal changes nothing), then apply in memory."""
+        org = str(caller.principal.org_id)
+        info = self.resolve(org, ref)
+        node_id = caller.principal.node_id
+        if node_id is not None and node_id != info.id:
+            raise PermissionDenied("a node credential may only send heartbeats as its own node")
+        if not 0 <= load <= MAX_LOAD:
+            raise InvalidArgument.for_field("load", f"must be between 0 and {MAX_LOAD}, got {load}")
+        if len(links) > MAX_LINKS:
+            raise InvalidArgument.for_field("links", f"at most {MAX_LINKS} links per heartbeat")
+        graph = self.graphs[org]
+        targets = []
+        for i, link in enumerate(links):
+            target = self.resolve(org, link.neighbor, f"links[{i}].neighbor")
+            if target.id == info.id:
+                raise InvalidArgument.for_field(f"links[{i}].neighbor", "a node is not its own neighbour")
+            for name in ("rtt_ms", "bandwidth_kbps", "loss_pct"):
+                value = getattr(link, name)
+                if not valid_metric(value):
+                    raise InvalidArgument.for_field(f"links[{i}].{name}", f"must be finite and >= 0, got {value}")
+            if link.loss_pct > 100:
+                raise InvalidArgument.for_field(f"links[{i}].loss_pct", f"must be at most 100, got {link.loss_pct}")
+            if link.cost is not None and not valid_metric(link.cost):
+                raise InvalidArgument.for_field(f"links[{i}].cost", f"must be finite and >= 0, got {link.cost}")
+            targets.append(target)
+        now = self.clock()
+        info.detector.heartbeat(now)
+        info.load = load
+        self.heartbeats += 1
+        self._pending.nodes.add(info.id)
+        if info.state is not NodeState.ALIVE:
+            self._transition(info, NodeState.ALIVE)
+        for link, target in zip(links, targets, strict=True):
+            self._observe(graph, info, target, link, now)
+        return info.state, info.interval_s
+
+    def _observe(self, graph: MeshGraph, info: NodeInfo, target: NodeInfo, link: LinkReport, now: float) -> None:
+        key = (info.id, target.id)
+        estimate = graph.links.get(key)
+        if estimate is None:
+            estimate = LinkEstimate.first(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost or 0.0)
+        else:
+            estimate.update(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost)
+        graph.set_link(info.id, target.id, estimate)
+        if not held_out(info.id, target.id):  # held-out links measure the prediction error
+            vivaldi_update(info.coordinate, target.coordinate, link.rtt_ms)
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = _Window(now)
+        window.n += 1
+        window.rtt += link.rtt_ms
+        window.jitter += abs(link.rtt_ms - estimate.srtt_ms)
+        window.loss += link.loss_pct
+        window.bandwidth += link.bandwidth_kbps
+        self._pending.links.add(key)
+
+    def _transition(self, info: NodeInfo, state: NodeState) -> None:
+        info.state = state
+        self.graphs[info.org_id].node_changed(info)
+        self._pending.transitions.append((info.org_id, info.id, state, datetime.now(UTC)))
+
+    # -- the background loop ------------------------------------------------------------------------
+
+    def detect(self) -> list[NodeInfo]:
+        """One detector pass over every node; returns the nodes whose state changed."""
+        now = self.clock()
+        changed = []
+        for graph in self.graphs.values():
+            for info in graph.nodes.values():
+                verdict = info.detector.state(now)
+                # The detector only moves a node down; only a heartbeat brings it back to ALIVE.
+                if _RANK[verdict] > _RANK[info.state]:
+                    self._transition(info, verdict)
+                    changed.append(info)
+        return changed
+
+    async def run(self) -> None:
+        """Background task: detect every tick, write transitions at once, flush the rest every second."""
+        last_flush = self.clock()
+        subscription = self._bus.subscribe(["mesh."])
+        try:
+            while True:
+                await asyncio.sleep(TICK_S)
+                await self._apply_remote(subscription)
+                self.detect()
+                try:
+                    await self.write_transitions()
+                    if self.clock() - last_flush >= FLUSH_S:
+                        last_flush = self.clock()
+                        await self.flush()
+                except Exception as exc:  # noqa: BLE001 - keep the loop alive; pending work is retried
+                    log.warning("mesh state not written yet (will retry): %s", exc)
+        finally:
+            self._bus.unsubscribe(subscription)
+
+    async def write_transitions(self) -> None:
+        """Write queued transitions, then publish them; on failure they stay queued (never lost)."""
+        batch = list(self._pending.transitions)
+        if not batch:
+            return
+        async with self._database.system() as conn:  # daemon bookkeeping across orgs, rows addressed by id
+            changed = set(await store.set_states(conn, [(_uuid(n), s.value, at) for _, n, s, at in batch]))
+        del self._pending.transitions[: len(batch)]
+        for org, node_id, state, _ in batch:
+            if _uuid(node_id) in changed:
+                await self._bus.publish(f"mesh.node.{state.value}", {"org": org, "id": node_id})
+                if state is NodeState.OFFLINE:
+                    for listener in self.route_listeners:
+                        await listener(org, node_id)
+
+    async def flush(self, final: bool = False) -> None:
+        """Loads, link estimates, coordinates and closed history windows, in one transaction."""
+        nodes, self._pending.nodes = self._pending.nodes, set()
+        links, self._pending.links = self._pending.links, set()
+        now, wall = self.clock(), datetime.now(UTC)
+        node_rows = []
+        for node_id in nodes:
+            org = self.node_org.get(node_id)
+            if org is not None:
+                info = self.graphs[org].nodes[node_id]
+                node_rows.append((_uuid(node_id), info.load, wall, info.coordinate.as_list()))
+        link_rows: list[store.LinkRow] = []
+        for source, target in links:
+            org = self.node_org.get(source)
+            estimate = self.graphs[org].links.get((source, target)) if org else None
+            if org is None or estimate is None:
+                continue
+            link_rows.append(
+                (
+                    _uuid(org),
+                    _uuid(source),
+                    _uuid(target),
+                    estimate.srtt_ms,
+                    estimate.rttvar_ms,
+                    estimate.bandwidth_kbps,
+                    estimate.loss_pct,
+                    estimate.etx,
+                    estimate.cost,
+                    estimate.samples,
+                    wall,
+                )
+            )
+        try:
+            async with self._database.system() as conn:  # daemon bookkeeping across orgs, rows addressed by id
+                if node_rows:
+                    await store.flush_nodes(conn, node_rows)
+                if link_rows:
+                    ids = await store.upsert_links(conn, link_rows)
+                    self._link_ids.update({(str(s), str(t)): i for (s, t), i in ids.items()})
+                await store.insert_link_performance(conn, self._closed_windows(now, wall, final))
+        except Exception:
+            self._pending.nodes |= nodes
+            self._pending.links |= links
+            raise
+        if link_rows:
+            await self._bus.publish(
+                "mesh.links",
+                {
+                    "links": [[str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], r[8], r[9]] for r in link_rows],
+                    "beats": [[str(r[0]), r[1]] for r in node_rows],
+                },
+            )
+
+    def _closed_windows(self, now: float, wall: datetime, final: bool) -> list[Any]:
+        rows = []
+        for key, window in list(self._windows.items()):
+            if window.n and (final or now - window.started >= HISTORY_WINDOW_S):
+                link_id = self._link_ids.get(key)
+                org = self.node_org.get(key[0])
+                if link_id is None or org is None:
+                    continue
+                n = window.n
+                rows.append(
+                    (
+                        _uuid(org),
+                        link_id,
+                        window.rtt / n / 2,
+                        window.jitter / n,
+                        window.loss / n / 100,
+                        window.bandwidth / n,
+                        n,
+                        wall,
+                        HISTORY_WINDOW_S,
+                    )
+                )
+                self._windows[key] = _Window(now)
+        return rows
+
+    async def close(self) -> None:
+        """Shutdown: write what is pending (transitions first)."""
+        await self.write_transitions()
+        await self.flush(final=True)
+
+    # -- replicas -----------------------------------------------------------------------------------
+
+    async def _apply_remote(self, subscription: Any) -> None:
+        while True:
+            event = await subscription.next(0)
+            if event is None:
+                return
+            if event.replica_id != self._bus.replica_id:
+                self.apply_event(event)
+
+    def apply_event(self, event: Event) -> None:
+        """Another replica's change, applied to this replica's graph."""
+        data, org = event.data, str(event.data.get("org", ""))
+        topic = event.topic
+        if topic == "mesh.node.registered" and data["node"]["id"] not in self.node_org:
+            self._add(_unwire(data["node"]), self.clock())
+        elif topic == "mesh.node.deregistered":
+            self._forget(org, data["id"])
+        elif topic.startswith("mesh.node.") and data.get("id") in self.node_org:
+            info = self.graphs[org].nodes[data["id"]]
+            state = topic.rsplit(".", 1)[1]
+            if state in NodeState.__members__.values() and info.state.value != state:
+                info.state = NodeState(state)
+                if info.state is NodeState.ALIVE:
+                    info.detector.heartbeat(self.clock())
+                self.graphs[org].node_changed(info)
+            elif state in ("quarantined", "released"):
+                info.quarantined = state == "quarantined"
+                self.graphs[org].node_changed(info)
+        elif topic == "mesh.links":
+            now = self.clock()
+            for o, source, target, srtt, rttvar, bw, loss, cost, samples in data["links"]:
+                if source in self.node_org and target in self.node_org:
+                    self.graph(o).set_link(source, target, LinkEstimate(srtt, rttvar, bw, loss, cost, samples))
+            for node_id, load in data.get("beats", []):
+                org_of = self.node_org.get(node_id)
+                if org_of is not None:
+                    info = self.graphs[org_of].nodes[node_id]
+                    info.load = load
+                    info.detector.heartbeat(now)
+
+
+def _wire(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, UUID | datetime) else v) for k, v in row.items()}
+
+
+def _unwire(data: dict[str, Any]) -> dict[str, Any]:
+    row = dict(data)
+    for key in ("quarantine_until",):
+        row[key] = datetime.fromisoformat(row[key]) if row.get(key) else None
+    return row

@@ -1,0 +1,82 @@
+"""GetNetworkStatus figures: node states, link RTTs, partitions, central relays, stretch, prediction error."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+import rustworkx as rx
+
+from auralinkd.mesh.detector import NodeState
+from auralinkd.mesh.graph import MeshGraph, Weights
+from auralinkd.mesh.routing import Constraints, find_routes
+from auralinkd.mesh.vivaldi import distance, held_out, median_relative_error
+
+SAMPLED_PAIRS = 24
+LATENCY_ONLY = Weights(1.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass
+class NetworkStatus:
+    nodes_by_state: dict[str, int]
+    link_count: int
+    mean_link_rtt_ms: float
+    p95_link_rtt_ms: float
+    components: int
+    central_relays: list[tuple[str, str, float]]
+    mean_route_stretch: float
+    held_out_pairs: int
+    vivaldi_error: float
+    baseline_error: float
+    quarantined: int
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def prediction_quality(graph: MeshGraph) -> tuple[int, float, float]:
+    """(held-out pairs, Vivaldi median relative error, global-mean-RTT median relative error)."""
+    training = [e.srtt_ms for (s, t), e in graph.links.items() if not held_out(s, t)]
+    mean_rtt = sum(training) / len(training) if training else math.nan
+    vivaldi, naive = [], []
+    for (s, t), estimate in graph.links.items():
+        if held_out(s, t):
+            predicted = distance(graph.nodes[s].coordinate, graph.nodes[t].coordinate)
+            vivaldi.append((predicted, estimate.srtt_ms))
+            naive.append((mean_rtt, estimate.srtt_ms))
+    return len(vivaldi), median_relative_error(vivaldi), median_relative_error(naive)
+
+
+def compute(graph: MeshGraph, rng: random.Random | None = None) -> NetworkStatus:
+    rng = rng or random.Random(0)
+    states = Counter(info.state.value for info in graph.nodes.values())
+    rtts = sorted(e.srtt_ms for e in graph.links.values())
+    alive = [i.index for i in graph.nodes.values() if i.state is not NodeState.OFFLINE]
+    components = len(rx.weakly_connected_components(graph.graph.subgraph(alive))) if alive else 0
+    usable = [i for i in graph.nodes.values() if i.usable]
+    relays: Counter[int] = Counter()
+    stretches = []
+    for _ in range(SAMPLED_PAIRS if len(usable) > 1 else 0):
+        a, b = rng.sample(usable, 2)
+        best = find_routes(graph, a.id, b.id, Weights(), Constraints(), 1).paths
+        fastest = find_routes(graph, a.id, b.id, LATENCY_ONLY, Constraints(), 1).paths
+        if best and fastest and fastest[0].latency_ms > 0:
+            relays.update(best[0].indices[1:-1])
+            stretches.append(best[0].latency_ms / fastest[0].latency_ms)
+    held, viv, base = prediction_quality(graph)
+    central = [
+        (graph.by_index[i].id, graph.by_index[i].name, n / max(1, len(stretches))) for i, n in relays.most_common(5)
+    ]
+    return NetworkStatus(
+        nodes_by_state={s.value: states.get(s.value, 0) for s in NodeState},
+        link_count=len(graph.links),
+        mean_link_rtt_ms=sum(rtts) / len(rtts) if rtts else 0.0,
+        p95_link_rtt_ms=rtts[min(len(rtts) - 1, int(0.95 * len(rtts)))] if rtts else 0.0,
+        components=components,
+        central_relays=central,
+        mean_route_stretch=sum(stretches) / len(stretches) if stretches else 0.0,
+        held_out_pairs=held,
+        vivaldi_error=viv,
+        baseline_error=base,
+        quarantined=sum(1 for i in graph.nodes.values() if i.quarantined),
+    )

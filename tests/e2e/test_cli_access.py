@@ -1,0 +1,315 @@
+"""`auralink` access commands (tokens, apikeys, audit, auth, users, roles) against a real auralinkd."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from tests.support import BIN, Daemon
+
+TOKEN_KEYS = {"token", "token_id", "expire_time", "scopes"}
+ENTRY_KEYS = {
+    "id", "organization_id", "actor_user_id", "actor_type", "action", "resource_type", "resource_id", "outcome",
+    "request_id", "peer", "metadata", "create_time", "hash", "prev_hash", "heartbeat",
+}  # fmt: skip
+
+
+def ok_json(proc: subprocess.CompletedProcess[str]) -> Any:
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
+
+
+def status_code_with(daemon: Daemon, token: str) -> int:
+    return daemon.cli("status", "-o", "json", "--token", token).returncode
+
+
+def _sql(daemon: Daemon, query: str, *args: object) -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def test_an_issued_token_works_until_revoked_and_is_then_refused_with_exit_4(daemon: Daemon) -> None:
+    issued = ok_json(
+        daemon.cli("tokens", "issue", "--ttl", "1h", "--scope", "system:read", "--description", "ci", "-o", "json")
+    )
+    assert set(issued) == TOKEN_KEYS
+    assert issued["scopes"] == ["system:read"]
+    expires = datetime.fromisoformat(issued["expire_time"])
+    assert 3500 < (expires - datetime.now(UTC)).total_seconds() <= 3600
+    assert status_code_with(daemon, issued["token"]) == 0
+
+    listed = ok_json(daemon.cli("tokens", "list", "-o", "json"))
+    assert set(listed) == {"tokens", "next_page_token"}
+    mine = [t for t in listed["tokens"] if t["token_id"] == issued["token_id"]]
+    assert mine and mine[0]["description"] == "ci" and mine[0]["revoke_time"] is None
+    assert issued["token"] not in json.dumps(listed)
+
+    revoked = daemon.cli("tokens", "revoke", issued["token_id"], "--reason", "test", "--yes")
+    assert revoked.returncode == 0, revoked.stderr
+    deadline = time.monotonic() + 2
+    while status_code_with(daemon, issued["token"]) != 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    refused = daemon.cli("status", "--token", issued["token"])
+    assert refused.returncode == 4
+    one_error_line(refused)
+
+
+def test_tokens_issue_prints_the_token_once_with_a_warning_on_stderr(daemon: Daemon) -> None:
+    proc = daemon.cli("tokens", "issue", "--ttl", "600")
+    assert proc.returncode == 0, proc.stderr
+    assert "shown only this once" in proc.stderr
+    token = proc.stdout.strip().splitlines()[-1]
+    assert token.count(".") == 2 and status_code_with(daemon, token) == 0
+
+
+def test_revoking_without_yes_and_without_a_terminal_is_refused_and_changes_nothing(daemon: Daemon) -> None:
+    issued = ok_json(daemon.cli("tokens", "issue", "-o", "json"))
+    proc = daemon.cli("tokens", "revoke", issued["token_id"])
+    assert proc.returncode == 2
+    assert "--yes" in one_error_line(proc)
+    assert status_code_with(daemon, issued["token"]) == 0
+
+
+def test_scopes_beyond_the_catalogue_are_a_usage_error(daemon: Daemon) -> None:
+    proc = daemon.cli("tokens", "issue", "--scope", "nothing:such")
+    assert proc.returncode == 2
+    one_error_line(proc)
+
+
+# --- API keys and auth -----------------------------------------------------------------------
+
+
+def test_an_api_key_logs_in_as_a_short_lived_jwt_in_a_0600_profile(daemon: Daemon, tmp_path: Path) -> None:
+    created = ok_json(
+        daemon.cli("apikeys", "create", "ci", "--scope", "self:read", "--scope", "system:read", "-o", "json")
+    )
+    assert set(created) == {"api_key", "secret"}
+    key, prefix = created["secret"], created["api_key"]["prefix"]
+    assert key.startswith(prefix + "_") and created["api_key"]["expire_time"] is None
+
+    # A separate config file: the login must not change what the other commands use.
+    env = {**daemon.env, "AURALINK_CONFIG": str(tmp_path / "cli.toml")}
+    login = daemon.cli("auth", "login", "--api-key", key, "--profile", "ci", "-o", "json", env=env)
+    data = ok_json(login)
+    assert key not in login.stdout + login.stderr
+    assert data["profile"] == "ci" and data["credential_type"] == "token" and data["expire_time"]
+    config = tmp_path / "cli.toml"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    text = config.read_text()
+    assert key not in text and "token" in text
+
+    me = ok_json(daemon.cli("auth", "whoami", "-o", "json", env=env))
+    assert me["credential_type"] == "token" and me["credential_id"] == data["credential_id"]
+    assert set(me["permissions"]) <= {"self:read", "system:read"}
+    assert me["expire_time"] == data["expire_time"]
+
+    listed = ok_json(daemon.cli("apikeys", "list", "-o", "json"))
+    assert prefix in [k["prefix"] for k in listed["api_keys"]] and key not in json.dumps(listed)
+    assert daemon.cli("apikeys", "revoke", prefix, "--yes").returncode == 0
+    again = daemon.cli("auth", "login", "--api-key", key, "--profile", "other", env=env)
+    assert again.returncode == 4 and key not in again.stderr
+    one_error_line(again)
+
+
+def test_login_with_a_token_from_stdin_stores_it_and_whoami_shows_the_admin(daemon: Daemon, tmp_path: Path) -> None:
+    env = {**daemon.env, "AURALINK_CONFIG": str(tmp_path / "cli.toml")}
+    login = subprocess.run(
+        [str(BIN / "auralink"), "auth", "login", "--token", "-"],
+        input=daemon.token + "\n", env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert login.returncode == 0, login.stderr
+    assert daemon.token not in login.stdout + login.stderr
+    assert stat.S_IMODE((tmp_path / "cli.toml").stat().st_mode) == 0o600
+
+    table = daemon.cli("auth", "whoami", env=env)
+    assert table.returncode == 0 and "Permissions" in table.stdout and daemon.token not in table.stdout
+    me = ok_json(daemon.cli("auth", "whoami", "-o", "json", env=env))
+    assert me["credential_type"] == "token" and "*" in me["permissions"]
+
+
+def test_login_with_a_bad_token_stores_nothing(daemon: Daemon, tmp_path: Path) -> None:
+    env = {**daemon.env, "AURALINK_CONFIG": str(tmp_path / "cli.toml")}
+    proc = daemon.cli("auth", "login", "--token", "forged.token.value", env=env)
+    assert proc.returncode == 4 and "forged" not in proc.stderr
+    assert not (tmp_path / "cli.toml").exists()
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def test_audit_verify_exits_0_and_list_has_the_pinned_shape(daemon: Daemon) -> None:
+    ok_json(daemon.cli("apikeys", "create", "audited", "-o", "json"))
+    verified = ok_json(daemon.cli("audit", "verify", "-o", "json"))
+    assert verified["ok"] is True and verified["first_broken_id"] == 0 and verified["rows_checked"] >= 1
+    assert set(verified) == {"ok", "rows_checked", "first_broken_id", "reason"}
+
+    listed = ok_json(daemon.cli("audit", "list", "--action", "CredentialService/*", "--since", "1h", "-o", "json"))
+    assert set(listed) == {"entries", "next_page_token"}
+    assert listed["entries"] and all(set(e) == ENTRY_KEYS for e in listed["entries"])
+    entry = next(e for e in listed["entries"] if e["action"] == "CredentialService/CreateApiKey")
+    assert isinstance(entry["id"], int) and entry["outcome"] == "success" and len(entry["hash"]) == 64
+    assert entry["resource_type"] == "api_key" and entry["heartbeat"] is False
+
+    nothing = ok_json(daemon.cli("audit", "list", "--until", "2000-01-01T00:00:00Z", "-o", "json"))
+    assert nothing["entries"] == []
+    assert daemon.cli("audit", "list", "--since", "yesterday").returncode == 2
+
+
+def test_audit_verify_exits_1_naming_a_row_edited_by_hand(daemon: Daemon) -> None:
+    for name in ("a", "b", "c"):
+        assert daemon.cli("apikeys", "create", name, "-o", "json").returncode == 0
+    rows = _sql(daemon, "SELECT id FROM audit_logs ORDER BY id")
+    victim = rows[len(rows) // 2]["id"]
+    _sql(daemon, "UPDATE audit_logs SET metadata = metadata || '{\"edited\": true}' WHERE id = $1", victim)
+    proc = daemon.cli("audit", "verify")
+    assert proc.returncode == 1
+    assert f"row {victim}" in proc.stdout and f"row {victim}" in one_error_line(proc)
+    data = json.loads(daemon.cli("audit", "verify", "-o", "json").stdout)
+    assert data["ok"] is False and data["first_broken_id"] == victim
+
+
+def test_audit_watch_and_verify_watch_stream_new_entries(daemon: Daemon) -> None:
+    command = [str(BIN / "auralink")]
+    watchers = [
+        subprocess.Popen([*command, "audit", "watch", "-o", "json"], env=daemon.env, stdout=subprocess.PIPE, text=True),
+        subprocess.Popen(
+            [*command, "audit", "verify", "--watch", "--interval", "0.5", "-o", "json"],
+            env=daemon.env, stdout=subprocess.PIPE, text=True,
+        ),
+    ]  # fmt: skip
+    try:
+        time.sleep(2.0)  # both streams are open
+        assert daemon.cli("apikeys", "create", "watched", "-o", "json").returncode == 0
+        plain, verifying = ([], [])
+        for watcher, seen in zip(watchers, (plain, verifying), strict=True):
+            assert watcher.stdout is not None
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                seen.append(json.loads(watcher.stdout.readline()))
+                if "CreateApiKey" in json.dumps(seen[-1]):
+                    break
+    finally:
+        for watcher in watchers:
+            watcher.terminate()
+            watcher.wait(10)
+    assert plain[-1]["action"] == "CredentialService/CreateApiKey" and set(plain[-1]) == ENTRY_KEYS
+    assert verifying[0] == {"kind": "verify", "result": verifying[0]["result"]} and verifying[0]["result"]["ok"]
+    assert verifying[-1]["kind"] == "entry" and verifying[-1]["entry"]["action"] == "CredentialService/CreateApiKey"
+
+
+# --- users and roles (need the Organization/User/Role servicers in the daemon) -------------
+
+
+def test_users_create_list_show_update_and_deactivate(daemon: Daemon) -> None:
+    created = ok_json(
+        daemon.cli(
+            "users", "create", "--email", "ada@example.com", "--username", "ada", "--display-name", "Ada",
+            "--role", "moderator", "--aura-id", "@ada.aura", "-o", "json",
+        )
+    )  # fmt: skip
+    assert created["base_role"] == "MODERATOR" and created["aura_id"]["aura_id"] == "@ada.aura"
+    assert created["active"] is True and created["etag"]
+
+    listed = ok_json(daemon.cli("users", "list", "--filter", "ada", "-o", "json"))
+    assert [u["id"] for u in listed["users"]] == [created["id"]]
+    shown = ok_json(daemon.cli("users", "show", "ada", "-o", "json"))
+    assert shown == created
+
+    updated = ok_json(daemon.cli("users", "update", "ada", "--display-name", "Ada L.", "-o", "json"))
+    assert updated["display_name"] == "Ada L." and updated["email"] == "ada@example.com"
+    assert updated["base_role"] == "MODERATOR" and updated["etag"] != created["etag"]
+    stale = daemon.cli("users", "update", created["id"], "--display-name", "x", "--etag", created["etag"])
+    assert stale.returncode == 6
+
+    resolved = ok_json(daemon.cli("auraid", "resolve", "@ada.aura", "-o", "json"))
+    assert resolved["user_id"] == created["id"]
+
+    assert daemon.cli("users", "deactivate", "ada").returncode == 2  # no terminal, no --yes
+    gone = ok_json(daemon.cli("users", "deactivate", "ada", "--yes", "-o", "json"))
+    assert gone["active"] is False
+    duplicate = daemon.cli("users", "create", "--email", "ada@example.com", "--username", "ada2")
+    assert duplicate.returncode == 6
+
+
+def test_roles_create_grant_assign_and_the_refusals(daemon: Daemon) -> None:
+    role = ok_json(
+        daemon.cli("roles", "create", "auditors", "--description", "read the log", "-p", "audit:read", "-o", "json")
+    )
+    assert role["name"] == "auditors" and role["permissions"] == ["audit:read"] and role["system"] is False
+
+    unknown = daemon.cli("roles", "grant", "auditors", "nothing:such")
+    assert unknown.returncode == 2
+    one_error_line(unknown)
+    granted = ok_json(daemon.cli("roles", "grant", "auditors", "audit:verify", "-o", "json"))
+    assert set(granted["permissions"]) == {"audit:read", "audit:verify"}
+
+    catalogue = ok_json(daemon.cli("roles", "permissions", "-o", "json"))
+    names = {p["name"] for p in catalogue["permissions"]}
+    assert {"audit:read", "roles:create", "tokens:create"} <= names
+
+    roles = ok_json(daemon.cli("roles", "list", "-o", "json"))
+    system_role = next(r for r in roles["roles"] if r["system"])
+    refused = daemon.cli("roles", "delete", system_role["name"], "--yes")
+    assert refused.returncode == 6
+    one_error_line(refused)
+
+    user = ok_json(daemon.cli("users", "create", "--email", "bob@example.com", "--username", "bob", "-o", "json"))
+    assigned = ok_json(daemon.cli("roles", "assign", "auditors", "bob", "-o", "json"))
+    assert assigned["assignment"]["user_id"] == user["id"] and assigned["assignment"]["role_name"] == "auditors"
+    effective = ok_json(daemon.cli("roles", "effective", "bob", "-o", "json"))
+    assert "audit:verify" in effective["permissions"]
+
+    assert daemon.cli("roles", "unassign", "auditors", "bob", "--yes").returncode == 0
+    deleted = ok_json(daemon.cli("roles", "delete", "auditors", "--yes", "-o", "json"))
+    assert deleted == {"role": "auditors", "deleted": True}
+    assert daemon.cli("roles", "show", "auditors").returncode == 5
+
+
+def test_org_show_of_the_admins_org_and_an_unknown_one(daemon: Daemon) -> None:
+    orgs = ok_json(daemon.cli("orgs", "list", "-o", "json"))
+    assert orgs["organizations"]
+    first = orgs["organizations"][0]
+    assert ok_json(daemon.cli("orgs", "show", first["id"], "-o", "json"))["id"] == first["id"]
+    assert daemon.cli("orgs", "show", "no-such-org").returncode == 5
+
+
+def test_orgs_create_update_and_deactivate_with_the_etag_read_first(daemon: Daemon) -> None:
+    created = ok_json(daemon.cli("orgs", "create", "Acme", "--slug", "acme", "-o", "json"))
+    assert created["slug"] == "acme" and created["active"] is True
+    assert daemon.cli("orgs", "create", "Acme again", "--slug", "acme").returncode == 6
+
+    renamed = ok_json(daemon.cli("orgs", "update", "acme", "--name", "Acme Inc", "-o", "json"))
+    assert renamed["id"] == created["id"] and renamed["name"] == "Acme Inc" and renamed["etag"] != created["etag"]
+    stale = daemon.cli("orgs", "update", created["id"], "--name", "x", "--etag", created["etag"])
+    assert stale.returncode == 6
+    one_error_line(stale)
+
+    table = daemon.cli("orgs", "list")
+    assert table.returncode == 0 and "acme" in table.stdout and "\x1b[" not in table.stdout
+    gone = ok_json(daemon.cli("orgs", "deactivate", "acme", "--yes", "-o", "json"))
+    assert gone["active"] is False
+    listed = ok_json(daemon.cli("orgs", "list", "-o", "json"))
+    assert "acme" not in [o["slug"] for o in listed["organizations"]]

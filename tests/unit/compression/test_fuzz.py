@@ -1,0 +1,57 @@
+"""Random payloads against every entry point: only auralinkd.errors types, never anything else."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auralinkd.compression import (
+    AudioFormat,
+    CalibrationTable,
+    CompressionService,
+    DataFormat,
+    FrameType,
+    ImageFormat,
+    NetworkConditions,
+    PixelFormat,
+)
+from auralinkd.compression.container import CodecId, Flag, pack
+from auralinkd.errors import AuralinkError
+
+SVC = CompressionService(CalibrationTable.load())
+SESSIONS = {
+    FrameType.AUDIO: SVC.start_session("f", FrameType.AUDIO, AudioFormat(16000, 1, 20), None).session_id,
+    FrameType.VIDEO: SVC.start_session("f", FrameType.VIDEO, ImageFormat(32, 32, PixelFormat.I420)).session_id,
+    FrameType.SCREEN: SVC.start_session("f", FrameType.SCREEN, ImageFormat(32, 32)).session_id,
+    FrameType.DATA: SVC.start_session("f", FrameType.DATA, DataFormat()).session_id,
+}
+# Frames with a valid header and checksum but random codec payloads reach the decoders themselves.
+framed = st.builds(
+    lambda c, f, s, p: pack(c, Flag(f), s, p),
+    st.sampled_from(list(CodecId)),
+    st.integers(0, 31),
+    st.integers(0, 2**16 - 1),
+    st.binary(max_size=400),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ft=st.sampled_from(list(FrameType)), payload=st.one_of(st.binary(max_size=4000), framed), seq=st.integers(-5, 2**64)
+)
+def test_random_bytes_raise_only_domain_errors(ft, payload, seq):
+    sid = SESSIONS[ft]
+    for call in (SVC.compress, SVC.decompress):
+        try:
+            call(sid, seq, payload)
+        except AuralinkError:
+            pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(bw=st.floats(allow_nan=True), loss=st.floats(allow_nan=True), rtt=st.floats(allow_nan=True))
+def test_random_network_conditions_raise_only_domain_errors(bw, loss, rtt):
+    try:
+        SVC.update_network_conditions(SESSIONS[FrameType.AUDIO], NetworkConditions(bw, loss, rtt))
+    except AuralinkError:
+        pass
