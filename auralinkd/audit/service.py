@@ -68,11 +68,10 @@ class AuditLog:
         metadata: dict[str, Any] | None = None,
     ) -> int:
         """Append one row inside the caller's open transaction (so it commits or rolls back with the change)."""
-        head = await store.chain_head(conn)
-        prev_hash = head[1] if head else None
+        row_id, prev_hash = await store.reserve_next(conn)
         principal = caller.principal
         row = {
-            "id": await store.next_id(conn),
+            "id": row_id,
             "organization_id": str(principal.org_id),
             "actor_user_id": str(principal.user_id),
             "actor_type": "api_key" if principal.credential_type == "api_key" else "user",

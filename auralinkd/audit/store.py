@@ -15,14 +15,16 @@ _COLUMNS = (
 )
 
 
-async def chain_head(conn: asyncpg.Connection) -> tuple[int, bytes | None] | None:
-    """The org's last (id, hash), taking the per-org append lock until the transaction ends."""
-    row = await conn.fetchrow("SELECT id, hash FROM audit_chain_head()")
-    return (row["id"], row["hash"]) if row else None
+async def reserve_next(conn: asyncpg.Connection) -> tuple[int, bytes | None]:
+    """(the new row's id, the org's last hash), one round trip, holding the per-org append lock until commit.
 
-
-async def next_id(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT nextval(pg_get_serial_sequence('audit_logs', 'id'))"))
+    The lock is taken before nextval, so ids grow in chain order within an org.
+    """
+    row = await conn.fetchrow(
+        "SELECT h.hash, nextval(pg_get_serial_sequence('audit_logs', 'id')) AS next_id "
+        "FROM (SELECT * FROM audit_chain_head()) h RIGHT JOIN (SELECT 1) one ON true"
+    )
+    return int(row["next_id"]), row["hash"]
 
 
 async def insert(conn: asyncpg.Connection, row: dict[str, Any], prev_hash: bytes | None, hash_: bytes) -> None:
