@@ -75,8 +75,10 @@ def translate_error(
             "or run where the daemon's admin.token is readable)"
         )
     violations = bad_request_violations(err) if name in ("INVALID_ARGUMENT", "OUT_OF_RANGE") else []
-    if violations:
-        message += ": " + "; ".join(f"{f}: {d}" if f else d for f, d in violations)
+    # Add only what the server's message does not already say.
+    extra = [f"{f}: {d}" if f else d for f, d in violations if d not in message]
+    if extra:
+        message += ": " + "; ".join(extra)
     if exit_code == UNEXPECTED:
         server_id = _trailing(err, "x-request-id")
         message = f"{name}: {message} (request id {server_id or request_id})"

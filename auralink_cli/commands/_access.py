@@ -149,8 +149,9 @@ def paginate(
 # --- output ----------------------------------------------------------------------------------
 
 
-def emit(settings: Settings, data: Any, table: Callable[[Any], Any] | None = None) -> None:
-    output.emit(data, settings.output, table=table, no_color=settings.no_color, wide=True)
+def emit(settings: Settings, data: Any, table: Callable[[Any], Any] | None = None, wide: bool = False) -> None:
+    """Print a result; `wide` for lists: piped, one line per row whatever its width (output.emit)."""
+    output.emit(data, settings.output, table=table, no_color=settings.no_color, wide=wide)
 
 
 def done(settings: Settings, data: dict[str, Any], message: str) -> None:

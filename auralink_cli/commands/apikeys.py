@@ -109,7 +109,7 @@ def list_keys(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"api_keys": [common.to_dict(k) for k in items], "next_page_token": next_token}
-    common.emit(settings, data, keys_table)
+    common.emit(settings, data, keys_table, wide=True)
 
 
 @apikeys_app.command("revoke")

@@ -134,7 +134,7 @@ def list_entries(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"entries": [common.to_dict(e) for e in items], "next_page_token": next_token}
-    common.emit(settings, data, entries_table)
+    common.emit(settings, data, entries_table, wide=True)
 
 
 @audit_app.command("verify")

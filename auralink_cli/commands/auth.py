@@ -77,7 +77,7 @@ def whoami_table(data: dict[str, Any]) -> RenderableType:
             ("Organization", f"{org['name']} ({org['id']})" if org["id"] else "-"),
             ("Credential", f"{data['credential_type']} {data['credential_id']}".strip()),
             ("Expires", common.when(data["expire_time"]) if data["expire_time"] else "-"),
-            ("Permissions", common.joined(data["permissions"], "(none)")),
+            ("Permissions", "\n".join(data["permissions"]) or "(none)"),
         ]
     )
 

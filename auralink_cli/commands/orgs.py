@@ -116,7 +116,7 @@ def list_orgs(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"organizations": [common.to_dict(o) for o in items], "next_page_token": next_token}
-    common.emit(settings, data, orgs_table)
+    common.emit(settings, data, orgs_table, wide=True)
 
 
 @orgs_app.command("show")

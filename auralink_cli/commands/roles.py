@@ -150,7 +150,7 @@ def permissions(
     data = common.to_dict(resp)
     if resource is not None:
         data["permissions"] = [p for p in data["permissions"] if p["resource"] == resource]
-    common.emit(settings, data, permissions_table)
+    common.emit(settings, data, permissions_table, wide=True)
 
 
 @roles_app.command("create")
@@ -188,7 +188,7 @@ def list_roles(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"roles": [common.to_dict(r) for r in items], "next_page_token": next_token}
-    common.emit(settings, data, roles_table)
+    common.emit(settings, data, roles_table, wide=True)
 
 
 @roles_app.command("show")
@@ -297,4 +297,4 @@ def effective(
     settings = common.settings_of(ctx)
     request = access_pb2.GetEffectivePermissionsRequest(user=user)
     resp = common.call(settings, "RoleService", "GetEffectivePermissions", request)
-    common.emit(settings, common.to_dict(resp), effective_table)
+    common.emit(settings, common.to_dict(resp), effective_table, wide=True)

@@ -113,7 +113,7 @@ def list_tokens(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"tokens": [common.to_dict(t) for t in items], "next_page_token": next_token}
-    common.emit(settings, data, tokens_table)
+    common.emit(settings, data, tokens_table, wide=True)
 
 
 @tokens_app.command("revoke")

@@ -245,7 +245,7 @@ def list_users(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"users": [common.to_dict(u) for u in items], "next_page_token": next_token}
-    common.emit(settings, data, users_table)
+    common.emit(settings, data, users_table, wide=True)
 
 
 @users_app.command("show")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf import timestamp_pb2
 
 from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.api.context import current_caller
+from auralinkd.api.convert import timestamp
 from auralinkd.api.permissions import requires
 from auralinkd.directory.models import (
     AuraIdSettings,
@@ -154,12 +152,6 @@ class UserServicer(access_pb2_grpc.UserServiceServicer):
 # -- translation ----------------------------------------------------------------------------------
 
 
-def _stamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def _enum_name(table: dict[int, str], value: int) -> str:
     """Unspecified is "" (the service applies or refuses a default); an unknown number stays invalid."""
     if value == 0:
@@ -173,8 +165,8 @@ def org_to_proto(org: Organization) -> access_pb2.Organization:
         name=org.name,
         slug=org.slug,
         active=org.active,
-        create_time=_stamp(org.created_at),
-        update_time=_stamp(org.updated_at),
+        create_time=timestamp(org.created_at),
+        update_time=timestamp(org.updated_at),
         etag=org.etag,
     )
 
@@ -197,8 +189,8 @@ def user_to_proto(user: User) -> access_pb2.User:
         display_name=user.display_name,
         base_role=_ROLE_TO_PROTO[user.base_role],
         active=user.active,
-        create_time=_stamp(user.created_at),
-        update_time=_stamp(user.updated_at),
+        create_time=timestamp(user.created_at),
+        update_time=timestamp(user.updated_at),
         etag=user.etag,
     )
     if user.aura is not None:

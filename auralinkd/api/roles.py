@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf import timestamp_pb2
 
 from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.api.context import current_caller
+from auralinkd.api.convert import timestamp
 from auralinkd.api.permissions import requires
 from auralinkd.rbac.catalogue import PermissionInfo
 from auralinkd.rbac.service import Assignment, Role, RoleDraft, RoleService
@@ -112,14 +110,6 @@ def _draft(role: access_pb2.Role) -> RoleDraft:
     return RoleDraft(name=role.name, description=role.description, permissions=tuple(role.permissions))
 
 
-def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def permission_to_proto(info: PermissionInfo) -> access_pb2.Permission:
     return access_pb2.Permission(
         name=info.name,
@@ -138,8 +128,8 @@ def role_to_proto(role: Role) -> access_pb2.Role:
         description=role.description,
         permissions=list(role.permissions),
         system=role.system,
-        create_time=_timestamp(role.created_at),
-        update_time=_timestamp(role.updated_at),
+        create_time=timestamp(role.created_at),
+        update_time=timestamp(role.updated_at),
         etag=role.etag,
     )
 
@@ -152,6 +142,6 @@ def assignment_to_proto(assignment: Assignment) -> access_pb2.RoleAssignment:
         role_id=str(assignment.role_id),
         role_name=assignment.role_name,
         granted_by=str(assignment.granted_by) if assignment.granted_by else "",
-        create_time=_timestamp(assignment.created_at),
+        create_time=timestamp(assignment.created_at),
         implicit=assignment.implicit,
     )
