@@ -193,8 +193,8 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_variable(workspac
     assert "Traceback" not in result.stderr
 
 
-def test_migrate_status_and_apply_commands(workspace, pg16_fresh_dsn: str) -> None:
-    env = daemon_env(workspace / "d", database_url=pg16_fresh_dsn)
+def test_migrate_status_and_apply_commands(workspace, pg16_empty_dsn: str) -> None:
+    env = daemon_env(workspace / "d", database_url=pg16_empty_dsn)
     before = subprocess.run([str(BIN / "auralinkd"), "migrate", "--status"], env=env, capture_output=True, text=True)
     assert before.returncode == 1 and "pending  001_initial_schema.sql" in before.stdout
     applied = subprocess.run([str(BIN / "auralinkd"), "migrate"], env=env, capture_output=True, text=True)

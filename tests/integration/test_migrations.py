@@ -11,9 +11,9 @@ import pytest
 from auralinkd.db import migrate
 
 
-async def test_migrations_apply_once_and_rerunning_changes_nothing(fresh_dsn: str) -> None:
+async def test_migrations_apply_once_and_rerunning_changes_nothing(empty_dsn: str) -> None:
     migrations = migrate.discover()
-    conn = await asyncpg.connect(fresh_dsn)
+    conn = await asyncpg.connect(empty_dsn)
     try:
         first = await migrate.apply(conn, migrations)
         assert [m.version for m in first] == [m.version for m in migrations]
@@ -30,8 +30,8 @@ async def test_migrations_apply_once_and_rerunning_changes_nothing(fresh_dsn: st
         await conn.close()
 
 
-async def test_schema_has_the_spec_tables(fresh_dsn: str) -> None:
-    conn = await asyncpg.connect(fresh_dsn)
+async def test_schema_has_the_spec_tables(empty_dsn: str) -> None:
+    conn = await asyncpg.connect(empty_dsn)
     try:
         await migrate.apply(conn, migrate.discover())
         tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
@@ -51,8 +51,8 @@ async def test_schema_has_the_spec_tables(fresh_dsn: str) -> None:
     assert expected <= tables, f"missing: {sorted(expected - tables)}"
 
 
-async def test_vector_column_uses_pgvector_when_present_and_real_array_otherwise(fresh_dsn: str) -> None:
-    conn = await asyncpg.connect(fresh_dsn)
+async def test_vector_column_uses_pgvector_when_present_and_real_array_otherwise(empty_dsn: str) -> None:
+    conn = await asyncpg.connect(empty_dsn)
     try:
         await migrate.apply(conn, migrate.discover())
         available = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name='vector')")
@@ -65,10 +65,10 @@ async def test_vector_column_uses_pgvector_when_present_and_real_array_otherwise
     assert column_type == ("vector" if available else "real[]")
 
 
-async def test_a_changed_migration_is_refused(fresh_dsn: str, tmp_path: Path) -> None:
+async def test_a_changed_migration_is_refused(empty_dsn: str, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, directory)
-    conn = await asyncpg.connect(fresh_dsn)
+    conn = await asyncpg.connect(empty_dsn)
     try:
         await migrate.apply(conn, migrate.discover(directory))
         first = directory / "001_initial_schema.sql"
@@ -79,10 +79,10 @@ async def test_a_changed_migration_is_refused(fresh_dsn: str, tmp_path: Path) ->
         await conn.close()
 
 
-async def test_an_applied_migration_missing_on_disk_is_refused(fresh_dsn: str, tmp_path: Path) -> None:
+async def test_an_applied_migration_missing_on_disk_is_refused(empty_dsn: str, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, directory)
-    conn = await asyncpg.connect(fresh_dsn)
+    conn = await asyncpg.connect(empty_dsn)
     try:
         await migrate.apply(conn, migrate.discover(directory))
         last = sorted(directory.glob("*.sql"))[-1]
@@ -93,12 +93,12 @@ async def test_an_applied_migration_missing_on_disk_is_refused(fresh_dsn: str, t
         await conn.close()
 
 
-async def test_a_failing_migration_rolls_back_and_names_the_file(fresh_dsn: str, tmp_path: Path) -> None:
+async def test_a_failing_migration_rolls_back_and_names_the_file(empty_dsn: str, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, directory)
     broken = directory / f"{len(list(directory.glob('*.sql'))) + 1:03d}_broken.sql"
     broken.write_text("CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n")
-    conn = await asyncpg.connect(fresh_dsn)
+    conn = await asyncpg.connect(empty_dsn)
     try:
         with pytest.raises(migrate.MigrationError, match="_broken.sql failed and was rolled back"):
             await migrate.apply(conn, migrate.discover(directory))
