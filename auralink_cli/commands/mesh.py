@@ -59,7 +59,7 @@ def list_nodes(
         state=states[state], region=region, quarantined_only=quarantined, page_size=page_size, page_token=page_token
     )
     data = _dict(_call(settings, "ListNodes", request))
-    output.emit(data, settings.output, table=_nodes_table, no_color=settings.no_color)
+    output.emit(data, settings.output, table=_nodes_table, no_color=settings.no_color, wide=True)
 
 
 def _nodes_table(data: dict[str, Any]) -> Any:

@@ -50,7 +50,13 @@ def list_reputations(
         raise CliError(USAGE, f"--band must be one of {', '.join(b for b in BANDS if b)}, got {band!r}")
     settings = _settings(ctx)
     request = mesh_pb2.ListReputationsRequest(band=BANDS[band], page_size=page_size, page_token=page_token)
-    output.emit(_call(settings, "ListReputations", request), settings.output, table=_table, no_color=settings.no_color)
+    output.emit(
+        _call(settings, "ListReputations", request),
+        settings.output,
+        table=_table,
+        no_color=settings.no_color,
+        wide=True,
+    )
 
 
 def _table(data: dict[str, Any]) -> Any:

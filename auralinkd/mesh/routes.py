@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -10,26 +11,32 @@ from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
-from auralinkd.bus import EventBus
+from auralinkd.bus import Event, EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import FailedPrecondition, InvalidArgument
 from auralinkd.mesh import store
-from auralinkd.mesh.graph import MeshGraph, Weights
+from auralinkd.mesh.graph import INF, MeshGraph, Weights
 from auralinkd.mesh.routing import MAX_K, Constraints, Hysteresis, Path, RouteResult, find_routes, path_cost
-from auralinkd.mesh.service import MeshService
+from auralinkd.mesh.service import MeshService, Periodic
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 
 log = logging.getLogger(__name__)
 MAX_TRUST_PENALTY = 10.0
 
 
+REEVALUATE_S = 2.0  # stored routes are re-evaluated this often (hysteresis needs repeated evaluations)
+
+
 @dataclass
 class StoredRoute:
+    """A kept route. Its path is a list of node ids (graph indices are reused after a node is removed)."""
+
     id: str
     org_id: str
     weights: Weights
     constraints: Constraints
     hysteresis: Hysteresis
+    active: bool = True
 
 
 def validated_weights(latency: float, bandwidth: float, reliability: float, cost: float, penalty: float) -> Weights:
@@ -52,6 +59,8 @@ class RouteService:
         self._bus = bus
         self.stored: dict[str, StoredRoute] = {}
         mesh.route_listeners.append(self.node_offline)
+        mesh.periodic.append(Periodic(REEVALUATE_S, self.reevaluate, "stored-route re-evaluation"))
+        mesh.event_listeners.append(self._remote_event)
 
     def validated_constraints(self, org: str, c: dict[str, Any]) -> Constraints:
         for name in ("min_bandwidth_kbps", "max_latency_ms", "min_relay_trust"):
@@ -128,7 +137,12 @@ class RouteService:
                 metadata={"path": [str(i) for i in ids]},
             )
         route_id = str(row["id"])
-        self.stored[route_id] = StoredRoute(route_id, graph.org_id, weights, constraints, Hysteresis(path.indices))
+        path_ids = [str(i) for i in ids]
+        self.stored[route_id] = StoredRoute(route_id, graph.org_id, weights, constraints, Hysteresis(path_ids))
+        await self._bus.publish(
+            "mesh.route.stored",
+            {"org": graph.org_id, "id": route_id, "path": path_ids, "params": params},
+        )
         return route_id
 
     async def list(self, caller: Caller, size: int, token: str) -> tuple[list[Any], str]:
@@ -145,22 +159,29 @@ class RouteService:
         async with self._database.system() as conn:
             rows = await store.all_routes(conn)
         for row in rows:
-            org = str(row["organization_id"])
-            graph = self._mesh.graphs.get(org)
-            if graph is None or not all(str(n) in graph.nodes for n in row["path"]):
-                continue
-            params = row["params"] if isinstance(row["params"], dict) else __import__("json").loads(row["params"])
-            c = params.get("constraints", {})
-            constraints = Constraints(
-                c.get("max_hops", 0),
-                c.get("min_bandwidth_kbps", 0.0),
-                c.get("max_latency_ms", 0.0),
-                frozenset(c.get("excluded", ())),
-                c.get("min_relay_trust", 0.0),
-            )
-            weights = Weights(*params.get("weights", Weights().key))
-            indices = [graph.nodes[str(n)].index for n in row["path"]]
-            self.stored[str(row["id"])] = StoredRoute(str(row["id"]), org, weights, constraints, Hysteresis(indices))
+            params = row["params"] if isinstance(row["params"], dict) else json.loads(row["params"])
+            self._keep(str(row["organization_id"]), str(row["id"]), [str(n) for n in row["path"]], params)
+            self.stored[str(row["id"])].active = row["is_active"]
+
+    def _keep(self, org: str, route_id: str, path: list[str], params: dict[str, Any]) -> None:
+        if org not in self._mesh.graphs or len(path) < 2:
+            return
+        c = params.get("constraints", {})
+        constraints = Constraints(
+            c.get("max_hops", 0),
+            c.get("min_bandwidth_kbps", 0.0),
+            c.get("max_latency_ms", 0.0),
+            frozenset(c.get("excluded", ())),
+            c.get("min_relay_trust", 0.0),
+        )
+        weights = Weights(*params.get("weights", Weights().key))
+        self.stored[route_id] = StoredRoute(route_id, org, weights, constraints, Hysteresis(path))
+
+    def _remote_event(self, event: Event) -> None:
+        """Another replica stored a route: re-evaluate it here too (both write the same outcome)."""
+        if event.topic == "mesh.route.stored" and event.data["id"] not in self.stored:
+            data = event.data
+            self._keep(data["org"], data["id"], data["path"], data["params"])
 
     async def reevaluate(self, only_through: str | None = None) -> int:
         """Evaluate stored routes (all, or those through one node); returns how many switched."""
@@ -170,26 +191,31 @@ class RouteService:
             if graph is None:
                 continue
             current = route.hysteresis.current
-            if only_through is not None and graph.nodes.get(only_through, None) is not None:
-                if graph.nodes[only_through].index not in current:
-                    continue
-            src, dst = graph.by_index.get(current[0]), graph.by_index.get(current[-1])
-            if src is None or dst is None:
+            if only_through is not None and only_through not in current:
+                continue
+            src, dst = graph.nodes.get(current[0]), graph.nodes.get(current[-1])
+            if src is None or dst is None:  # an endpoint was deregistered (its rows cascade away)
                 self.stored.pop(route.id, None)
                 continue
             result = find_routes(graph, src.id, dst.id, route.weights, route.constraints, 1)
-            costs = graph.costs(route.weights)
-            now_cost = path_cost(graph, costs, current)
+            now_cost = path_cost(
+                graph, graph.costs(route.weights), [graph.nodes[n].index if n in graph.nodes else -1 for n in current]
+            )
             best = result.paths[0] if result.paths else None
             if best is None:
-                if math.isfinite(now_cost):
-                    continue
-                await self._save(route, graph, None)
-                switched += 1
+                if route.active and not math.isfinite(now_cost):
+                    route.active = False
+                    await self._save(route, graph, None)
+                    switched += 1
                 continue
-            if route.hysteresis.evaluate(now_cost, best.indices, best.cost):
-                await self._save(route, graph, best)
-                switched += 1
+            best_ids = [graph.by_index[i].id for i in best.indices]
+            if not route.active:  # a path exists again
+                route.hysteresis.evaluate(INF, best_ids, best.cost)
+            elif not route.hysteresis.evaluate(now_cost, best_ids, best.cost):
+                continue
+            route.active = True
+            await self._save(route, graph, best)
+            switched += 1
         return switched
 
     async def _save(self, route: StoredRoute, graph: MeshGraph, path: Path | None) -> None:

@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +74,16 @@ class _Pending:
     transitions: list[tuple[str, str, NodeState, datetime]] = field(default_factory=list)
 
 
+@dataclass
+class Periodic:
+    """Work that MeshService.run does every `interval_s` (e.g. RouteService.reevaluate)."""
+
+    interval_s: float
+    work: Callable[[], Awaitable[Any]]
+    name: str
+    last: float = 0.0
+
+
 _RANK = {NodeState.ALIVE: 0, NodeState.SUSPECT: 1, NodeState.OFFLINE: 2}
 
 
@@ -102,6 +112,10 @@ class MeshService:
         self._windows: dict[tuple[str, str], _Window] = {}
         self._link_ids: dict[tuple[str, str], UUID] = {}
         self.route_listeners: list[Callable[[str, str], Any]] = []  # (org, offline node) -> reroute
+        # Other replicas' "mesh." events beyond the graph's own (reputation reports), and periodic work
+        # (stored-route re-evaluation) that runs inside this service's background loop.
+        self.event_listeners: list[Callable[[Event], Any]] = []
+        self.periodic: list[Periodic] = []
         self.heartbeats = 0
 
     # -- start-up ---------------------------------------------------------------------------------
@@ -132,7 +146,7 @@ class MeshService:
                     row["cost"],
                     int(row["samples"]),
                 )
-                self.graph(str(row["organization_id"])).set_link(source, target, estimate)
+                self.graph(str(row["organization_id"])).set_link(source, target, estimate, now)
                 self._link_ids[(source, target)] = row["id"]
         log.info("mesh graph rebuilt: %d nodes, %d links", len(nodes), len(links))
 
@@ -181,6 +195,13 @@ class MeshService:
         if not 60 <= ttl <= DEFAULT_TOKEN_TTL_S:
             raise InvalidArgument.for_field("token_ttl_seconds", f"must be between 60 and {DEFAULT_TOKEN_TTL_S}")
         principal = caller.principal
+        # The node's credential carries only scopes its registrar holds; without mesh:heartbeat it would be
+        # useless, so refuse before anything is written.
+        scopes = [s for s in NODE_SCOPES if principal.can(s)]
+        if "mesh:heartbeat" not in scopes:
+            raise PermissionDenied(
+                "registering a node issues its heartbeat credential: you need mesh:heartbeat as well as mesh:write"
+            )
         async with self._database.tenant(caller.tenant) as conn:
             clash = await store.find_conflict(conn, values["name"], values["address"], values["public_key"])
             if clash:
@@ -195,7 +216,7 @@ class MeshService:
                 metadata={"name": values["name"], "anchor": values["anchor"]},
             )
         try:
-            issued = await self._credentials.issue_node_token(caller, str(row["id"]), NODE_SCOPES, ttl)
+            issued = await self._credentials.issue_node_token(caller, str(row["id"]), scopes, ttl)
         except Exception:
             async with self._database.tenant(caller.tenant) as conn:  # no node without its credential
                 await store.delete_node(conn, row["id"])
@@ -341,7 +362,7 @@ class MeshService:
             estimate = LinkEstimate.first(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost or 0.0)
         else:
             estimate.update(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost)
-        graph.set_link(info.id, target.id, estimate)
+        graph.set_link(info.id, target.id, estimate, now)
         if not held_out(info.id, target.id):  # held-out links measure the prediction error
             vivaldi_update(info.coordinate, target.coordinate, link.rtt_ms)
         window = self._windows.get(key)
@@ -366,6 +387,7 @@ class MeshService:
         now = self.clock()
         changed = []
         for graph in self.graphs.values():
+            graph.expire(now)
             for info in graph.nodes.values():
                 verdict = info.detector.state(now)
                 # The detector only moves a node down; only a heartbeat brings it back to ALIVE.
@@ -390,8 +412,19 @@ class MeshService:
                         await self.flush()
                 except Exception as exc:  # noqa: BLE001 - keep the loop alive; pending work is retried
                     log.warning("mesh state not written yet (will retry): %s", exc)
+                await self.run_periodic()
         finally:
             self._bus.unsubscribe(subscription)
+
+    async def run_periodic(self) -> None:
+        now = self.clock()
+        for task in self.periodic:
+            if now - task.last >= task.interval_s:
+                task.last = now
+                try:
+                    await task.work()
+                except Exception as exc:  # noqa: BLE001 - periodic work retries on its next turn
+                    log.warning("mesh %s failed (will retry): %s", task.name, exc)
 
     async def write_transitions(self) -> None:
         """Write queued transitions, then publish them; on failure they stay queued (never lost)."""
@@ -500,6 +533,8 @@ class MeshService:
                 return
             if event.replica_id != self._bus.replica_id:
                 self.apply_event(event)
+                for listener in self.event_listeners:
+                    listener(event)
 
     def apply_event(self, event: Event) -> None:
         """Another replica's change, applied to this replica's graph."""
@@ -524,7 +559,8 @@ class MeshService:
             now = self.clock()
             for o, source, target, srtt, rttvar, bw, loss, cost, samples in data["links"]:
                 if source in self.node_org and target in self.node_org:
-                    self.graph(o).set_link(source, target, LinkEstimate(srtt, rttvar, bw, loss, cost, samples))
+                    estimate = LinkEstimate(srtt, rttvar, bw, loss, cost, samples)
+                    self.graph(o).set_link(source, target, estimate, now)
             for node_id, load in data.get("beats", []):
                 org_of = self.node_org.get(node_id)
                 if org_of is not None:

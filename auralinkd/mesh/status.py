@@ -7,7 +7,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-import rustworkx as rx
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from auralinkd.mesh.detector import NodeState
 from auralinkd.mesh.graph import MeshGraph, Weights
@@ -47,12 +49,32 @@ def prediction_quality(graph: MeshGraph) -> tuple[int, float, float]:
     return len(vivaldi), median_relative_error(vivaldi), median_relative_error(naive)
 
 
+def partitions(graph: MeshGraph) -> int:
+    """Weakly connected components of the nodes that are not OFFLINE, over the links that are up."""
+    alive = np.array([i.index for i in graph.nodes.values() if i.state is not NodeState.OFFLINE], dtype=np.int64)
+    if not len(alive):
+        return 0
+    t = graph.topology()
+    keep = np.zeros(max(t.n, 1), bool)
+    keep[alive] = True
+    up = graph.up_mask(t.order)
+    mask = up & keep[t.sources] & keep[t.targets]
+    n = t.n
+    matrix = coo_matrix((np.ones(int(mask.sum())), (t.sources[mask], t.targets[mask])), shape=(n, n))
+    _, labels = connected_components(matrix, directed=True, connection="weak")
+    return len(set(labels[alive].tolist()))
+
+
 def compute(graph: MeshGraph, rng: random.Random | None = None) -> NetworkStatus:
     rng = rng or random.Random(0)
     states = Counter(info.state.value for info in graph.nodes.values())
-    rtts = sorted(e.srtt_ms for e in graph.links.values())
-    alive = [i.index for i in graph.nodes.values() if i.state is not NodeState.OFFLINE]
-    components = len(rx.weakly_connected_components(graph.graph.subgraph(alive))) if alive else 0
+    up = {
+        key: e
+        for key, e in graph.links.items()
+        if graph.up(graph.slot(graph.nodes[key[0]].index, graph.nodes[key[1]].index))
+    }
+    rtts = sorted(e.srtt_ms for e in up.values())
+    components = partitions(graph)
     usable = [i for i in graph.nodes.values() if i.usable]
     relays: Counter[int] = Counter()
     stretches = []
@@ -69,7 +91,7 @@ def compute(graph: MeshGraph, rng: random.Random | None = None) -> NetworkStatus
     ]
     return NetworkStatus(
         nodes_by_state={s.value: states.get(s.value, 0) for s in NodeState},
-        link_count=len(graph.links),
+        link_count=len(up),
         mean_link_rtt_ms=sum(rtts) / len(rtts) if rtts else 0.0,
         p95_link_rtt_ms=rtts[min(len(rtts) - 1, int(0.95 * len(rtts)))] if rtts else 0.0,
         components=components,

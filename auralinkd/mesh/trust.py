@@ -14,7 +14,7 @@ from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
-from auralinkd.bus import EventBus
+from auralinkd.bus import Event, EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import InvalidArgument, PermissionDenied
 from auralinkd.mesh import store
@@ -67,6 +67,7 @@ class ReputationService:
         self.results: dict[str, TrustResult] = {}
         self._dirty: set[str] = set()
         self._lock = asyncio.Lock()
+        mesh.event_listeners.append(self._remote_event)
 
     def ledger(self, org: str) -> Ledger:
         if org not in self.ledgers:
@@ -291,6 +292,10 @@ class ReputationService:
             await self.expire()
             for org in list(self._dirty):
                 await self.refresh(org)
+
+    def _remote_event(self, event: Event) -> None:
+        if event.topic == "mesh.reputation.reported":
+            self.apply_remote(event.data)
 
     def apply_remote(self, data: dict[str, Any]) -> None:
         """Another replica's report (bus topic mesh.reputation.reported)."""
