@@ -37,6 +37,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "compress",
     "mesh",
     "reputation",
+    "memory",
+    "tui",
+    "providers",
+    "llm",
+    "agents",
+    "translate",
+    "usage",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

@@ -1,0 +1,1 @@
+"""Shared widgets: status bar, charts, modals, permission-gated buttons."""
