@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     admin_token_ttl_s: int = Field(30 * 24 * 3600, ge=60)
 
+    # Memory: evolve (consolidate + forget) on a schedule; 0 means only on demand.
+    memory_evolve_interval_s: float = Field(0.0, ge=0)
+    memory_dedupe_threshold: float = Field(0.95, gt=0, le=1)
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     health_probe_interval_s: float = Field(1.0, gt=0, le=60)

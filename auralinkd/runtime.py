@@ -23,6 +23,8 @@ from auralink.v1 import (
     access_pb2_grpc,
     compression_pb2,
     compression_pb2_grpc,
+    memory_pb2,
+    memory_pb2_grpc,
     mesh_pb2,
     mesh_pb2_grpc,
     system_pb2,
@@ -39,6 +41,7 @@ from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.credentials import CredentialServicer
 from auralinkd.api.directory import OrganizationServicer, UserServicer
 from auralinkd.api.guard import GuardInterceptor
+from auralinkd.api.memory import MemoryServicer
 from auralinkd.api.mesh import MeshServicer, ReputationServicer
 from auralinkd.api.roles import RoleServicer
 from auralinkd.api.server import Registration, build_server
@@ -56,6 +59,9 @@ from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
 from auralinkd.directory.service import DirectoryService
+from auralinkd.memory.access import AccessRecorder
+from auralinkd.memory.embeddings import Embedders, LocalMiniLM
+from auralinkd.memory.service import MemoryService
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.trust import ReputationService
@@ -95,6 +101,7 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (MeshServicer, _service(mesh_pb2, "MeshRoutingService"), mesh_pb2_grpc.add_MeshRoutingServiceServicer_to_server),
     (ReputationServicer, _service(mesh_pb2, "ReputationService"),
      mesh_pb2_grpc.add_ReputationServiceServicer_to_server),
+    (MemoryServicer, _service(memory_pb2, "MemoryService"), memory_pb2_grpc.add_MemoryServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -138,6 +145,10 @@ class Runtime:
         self.resolver = PermissionResolver(self.database, self.bus, self.redis)
         self.denylist = Denylist(self.database, self.bus, self.redis)
         self.directory = DirectoryService(self.database, self.audit, self.resolver)
+        self.memory = MemoryService(
+            self.database, self.audit, Embedders(LocalMiniLM()), AccessRecorder(self.database),
+            dedupe_threshold=settings.memory_dedupe_threshold,
+        )  # fmt: skip
         self.compression = CompressionService(CalibrationTable.load())
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)
         self.compression_recorder = CompressionRecorder(self.compression, self.database)
@@ -173,6 +184,7 @@ class Runtime:
             AICCompressionServicer: AICCompressionServicer(self.compression, self.compression_configs, stopping=stopping),
             MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
             ReputationServicer: ReputationServicer(self.mesh, self.reputation),
+            MemoryServicer: MemoryServicer(self.memory),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = GuardInterceptor(
@@ -211,6 +223,9 @@ class Runtime:
         self._background(self.compression_recorder.run, "compression-recorder")
         self._background(self.mesh.run, "mesh-detector-flush")
         self._background(self.reputation.run, "reputation-expiry")
+        self._background(self.memory.warm, "memory-model-warmup")  # loads the embedding model in a thread
+        self._background(self.memory.access.run, "memory-access-recorder")
+        self._background(lambda: self.memory.run_schedule(settings.memory_evolve_interval_s), "memory-evolve")
         self._background(self.resolver.follow_changes, "permission-invalidation")
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
@@ -266,6 +281,8 @@ class Runtime:
                 await task
         with suppress(Exception):
             await self.compression_recorder.flush()  # the last window of metrics
+        with suppress(Exception):
+            await self.memory.access.flush()  # access counts of the last recalls
         if self.mesh is not None:
             with suppress(Exception):
                 await self.mesh.close()  # pending heartbeat state and transitions

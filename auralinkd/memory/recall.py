@@ -1,0 +1,117 @@
+"""Finding candidates for a recall: semantic (HNSW, exact SQL, or numpy without pgvector) and keyword.
+
+Filtered recall must return `limit` results whenever that many match. pgvector 0.6 applies filters after
+the HNSW scan, so a selective filter (one user among many, a rare tag) can leave too few rows. The search
+raises `hnsw.ef_search` with the candidate count, and when the index still comes back short it switches to
+exact search over the filtered rows, which is cheap precisely because the filter is selective.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+import numpy as np
+
+from auralinkd.memory import store
+from auralinkd.memory.store import HNSW_MODELS, Where
+
+EF_SEARCH_MIN = 40
+EF_SEARCH_MAX = 1000  # pgvector's limit
+EXACT_CAP = 5000  # at most this many matching rows: exact search instead of a wider index scan
+
+_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves s t don didn doesn isn
+    wasn aren ll ve re d m o y also ever tell know remember recall please said say does did anything something
+    thing things get got""".split()
+)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_SUFFIXES = ("ing", "ies", "ied", "es", "ed", "ly", "s")
+
+
+def _stem(token: str) -> str:
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            return token[: -len(suffix)]
+    return token
+
+
+def keyword_terms(text: str, max_terms: int = 16) -> list[str]:
+    """The query's content words as to_tsquery('simple', …) terms, as prefixes when long enough.
+
+    Only letters and digits reach a term, so no input can inject tsquery operators.
+    """
+    terms: list[str] = []
+    for raw in _TOKEN.findall(text.lower()):
+        if raw in _STOPWORDS or len(raw) < 2:
+            continue
+        stem = _stem(raw)
+        term = f"{stem}:*" if len(stem) >= 4 else stem
+        if term not in terms:
+            terms.append(term)
+        if len(terms) >= max_terms:
+            break
+    return terms
+
+
+def keyword_query(text: str) -> str:
+    """The terms OR-ed into one tsquery text."""
+    return " | ".join(keyword_terms(text))
+
+
+@dataclass(frozen=True)
+class SemanticHits:
+    hits: list[tuple[UUID, float]]  # (memory id, cosine similarity), best first
+    strategy: str
+
+
+async def semantic(
+    conn: asyncpg.Connection,
+    *,
+    model: str,
+    dims: int,
+    query: np.ndarray,
+    where: Where,
+    limit: int,
+    pgvector: bool,
+) -> SemanticHits:
+    if not pgvector:
+        ids, vectors = await store.scope_vectors(conn, model, where)
+        if not ids:
+            return SemanticHits([], "numpy")
+        sims = vectors @ query.astype(np.float32)
+        top = np.argsort(-sims, kind="stable")[:limit]
+        return SemanticHits([(ids[i], float(sims[i])) for i in top], "numpy")
+    if model not in HNSW_MODELS:
+        return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "exact")
+    user_id = where.params[0]  # scope_where's first clause: the user
+    candidates = min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 2 * limit))
+    await store.set_ef_search(conn, candidates)
+    hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, candidates, limit)
+    if len(hits) >= limit:
+        return SemanticHits(hits, "hnsw")
+    # Short: either fewer rows match, or the filters discarded most of what the index returned.
+    matching = await store.count_matching(conn, model, where, EXACT_CAP)
+    if matching <= len(hits):
+        return SemanticHits(hits, "hnsw")
+    if matching < EXACT_CAP:  # selective: exact search over the few matching rows is cheap
+        return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact")
+    await store.set_ef_search(conn, EF_SEARCH_MAX)  # broad filter: over-fetch as far as the index goes
+    hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, EF_SEARCH_MAX, limit)
+    if len(hits) >= limit:
+        return SemanticHits(hits, "hnsw")
+    return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact")
+
+
+async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int) -> list[tuple[UUID, float]]:
+    terms = keyword_terms(text)
+    if not terms:
+        return []
+    return await store.keyword_search(conn, terms, where, limit)

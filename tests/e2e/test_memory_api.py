@@ -1,0 +1,95 @@
+"""MemoryService end to end: the real daemon, its guard (permissions, error mapping) and the local model."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from auralink.v1 import memory_pb2 as pb
+from auralink.v1 import memory_pb2_grpc
+from tests.support import Daemon, bearer
+
+TIMEOUT = 120  # the first call loads the embedding model
+
+
+@pytest.fixture
+def api(daemon: Daemon):  # type: ignore[no-untyped-def]
+    channel = daemon.channel()
+    yield memory_pb2_grpc.MemoryServiceStub(channel), bearer(daemon.token)
+    channel.close()
+
+
+def _violation(err: grpc.RpcError) -> str:
+    status = rpc_status.from_call(err)
+    assert status is not None
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            return bad.field_violations[0].field
+    return ""
+
+
+def test_store_recall_dedupe_evolve_and_stats_over_grpc(api) -> None:  # type: ignore[no-untyped-def]
+    stub, md = api
+    stored = stub.StoreMemory(
+        pb.StoreMemoryRequest(memory=pb.MemoryInput(content="I am allergic to shellfish", tags=["health"])),
+        metadata=md,
+        timeout=TIMEOUT,
+    ).result
+    assert stored.outcome == pb.STORE_OUTCOME_STORED and stored.memory_id
+    again = stub.StoreMemory(
+        pb.StoreMemoryRequest(memory=pb.MemoryInput(content="I am allergic to shellfish")), metadata=md, timeout=TIMEOUT
+    ).result
+    assert again.outcome == pb.STORE_OUTCOME_DEDUPED and again.memory_id == stored.memory_id
+
+    batch = stub.BatchStoreMemories(
+        pb.BatchStoreMemoriesRequest(
+            memories=[pb.MemoryInput(content="I drive a blue Honda Civic"), pb.MemoryInput(content="  ")]
+        ),
+        metadata=md,
+        timeout=TIMEOUT,
+    )
+    assert (batch.stored, batch.deduped, batch.rejected) == (1, 0, 1)
+    assert batch.results[1].reason.startswith("content")
+
+    recalled = stub.RecallMemories(
+        pb.RecallMemoriesRequest(query="what food makes me ill?", limit=2), metadata=md, timeout=TIMEOUT
+    )
+    top = recalled.results[0]
+    assert top.memory.content == "I am allergic to shellfish" and top.score.semantic > 0
+    assert 0 < top.score.score <= 1 and recalled.strategy
+
+    for request, field in [
+        (pb.StoreMemoryRequest(memory=pb.MemoryInput(content="")), "content"),
+        (pb.StoreMemoryRequest(memory=pb.MemoryInput(content="x" * 40000)), "content"),
+        (pb.StoreMemoryRequest(memory=pb.MemoryInput(content="ok"), options=pb.StoreOptions(embedding_model="nope")),
+         "embedding_model"),
+    ]:  # fmt: skip
+        with pytest.raises(grpc.RpcError) as err:
+            stub.StoreMemory(request, metadata=md, timeout=TIMEOUT)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and _violation(err.value) == field
+    with pytest.raises(grpc.RpcError) as err:
+        stub.RecallMemories(pb.RecallMemoriesRequest(query="x", limit=101), metadata=md, timeout=TIMEOUT)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError) as err:
+        stub.RecallMemories(
+            pb.RecallMemoriesRequest(query="x", weights=pb.RecallWeights(keyword=2.0)), metadata=md, timeout=TIMEOUT
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    dry = stub.EvolveMemories(pb.EvolveMemoriesRequest(dry_run=True), metadata=md, timeout=TIMEOUT)
+    assert dry.run.dry_run and dry.run.examined == 2
+    stats = stub.GetMemoryStats(pb.GetMemoryStatsRequest(), metadata=md, timeout=TIMEOUT)
+    assert stats.total == 2 and stats.pgvector and stats.duplicate_ratio == pytest.approx(1 / 3)
+    assert stats.last_evolve_run.dry_run
+
+    deleted = stub.DeleteMemory(pb.DeleteMemoryRequest(id=stored.memory_id, hard=True), metadata=md, timeout=TIMEOUT)
+    assert deleted.hard
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetMemory(pb.GetMemoryRequest(id=stored.memory_id), metadata=md, timeout=TIMEOUT)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetMemoryStats(pb.GetMemoryStatsRequest(), timeout=TIMEOUT)  # no token
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
