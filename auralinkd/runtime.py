@@ -20,6 +20,10 @@ from grpc_health.v1._async import HealthServicer
 
 from auralink.v1 import (
     access_pb2,
+    agents_pb2,
+    agents_pb2_grpc,
+    providers_pb2,
+    providers_pb2_grpc,
     access_pb2_grpc,
     compression_pb2,
     compression_pb2_grpc,
@@ -36,7 +40,18 @@ from auralinkd.access.credentials import CredentialService
 from auralinkd.access.denylist import Denylist
 from auralinkd.access.tokens import TokenService
 from auralinkd.api import permissions
+from auralinkd.agents.memory import MemoryServiceAdapter
+from auralinkd.agents.service import AgentService
+from auralinkd.api.agents import AgentServicer
 from auralinkd.api.audit import AuditServicer
+from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
+from auralinkd.providers.completions import CompletionService
+from auralinkd.providers.config import ProvidersConfig
+from auralinkd.providers.gateway import Gateway
+from auralinkd.providers.local import LocalModel
+from auralinkd.providers.service import ProviderService
+from auralinkd.providers.vault import KeyVault
+from auralinkd.translation.service import TranslationService
 from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.credentials import CredentialServicer
 from auralinkd.api.directory import OrganizationServicer, UserServicer
@@ -102,6 +117,13 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (ReputationServicer, _service(mesh_pb2, "ReputationService"),
      mesh_pb2_grpc.add_ReputationServiceServicer_to_server),
     (MemoryServicer, _service(memory_pb2, "MemoryService"), memory_pb2_grpc.add_MemoryServiceServicer_to_server),
+    (AIProviderServicer, _service(providers_pb2, "AIProviderService"),
+     providers_pb2_grpc.add_AIProviderServiceServicer_to_server),
+    (LLMSelectionServicer, _service(providers_pb2, "LLMSelectionService"),
+     providers_pb2_grpc.add_LLMSelectionServiceServicer_to_server),
+    (TranslationServicer, _service(providers_pb2, "TranslationService"),
+     providers_pb2_grpc.add_TranslationServiceServicer_to_server),
+    (AgentServicer, _service(agents_pb2, "AgentService"), agents_pb2_grpc.add_AgentServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -152,6 +174,15 @@ class Runtime:
         self.compression = CompressionService(CalibrationTable.load())
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)
         self.compression_recorder = CompressionRecorder(self.compression, self.database)
+        self.llm_config = ProvidersConfig.from_settings(settings)
+        self.local_model = LocalModel(
+            self.llm_config.local_model_path, self.llm_config.local_model_context_tokens,
+            self.llm_config.local_model_threads,
+        )  # fmt: skip
+        self.gateway = Gateway(
+            self.local_model, self.llm_config.local_model_name, self.llm_config.breaker_failures,
+            self.llm_config.breaker_reset_s,
+        )  # fmt: skip
         self.system = SystemService(
             database=self.database,
             redis=self.redis,
@@ -174,6 +205,15 @@ class Runtime:
         self.routes = RouteService(self.mesh, self.database, self.audit, self.bus)
         self.reputation = ReputationService(self.mesh, self.database, self.audit, self.bus)
         stopping = lambda: self.readiness.phase is Phase.STOPPING  # noqa: E731
+        llm = self.llm_config
+        vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
+        providers = ProviderService(self.database, self.audit, vault, llm.local_model_name)
+        completions = CompletionService(self.database, providers, self.gateway, llm.default_max_tokens)
+        local_ref = f"local/{llm.local_model_name}"
+        agents = AgentService(
+            self.database, self.audit, self.bus, completions, MemoryServiceAdapter(self.memory),
+            context_tokens=lambda ref: self.local_model.context_tokens if ref == local_ref else 8192,
+        )  # fmt: skip
         servicers: dict[type, Any] = {
             SystemServicer: SystemServicer(self.system, self.bus),
             CredentialServicer: CredentialServicer(credentials, self.directory),
@@ -185,6 +225,10 @@ class Runtime:
             MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
             ReputationServicer: ReputationServicer(self.mesh, self.reputation),
             MemoryServicer: MemoryServicer(self.memory),
+            AIProviderServicer: AIProviderServicer(providers, completions),
+            LLMSelectionServicer: LLMSelectionServicer(completions),
+            TranslationServicer: TranslationServicer(TranslationService(completions)),
+            AgentServicer: AgentServicer(agents, stopping=stopping),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = GuardInterceptor(

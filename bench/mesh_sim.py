@@ -1,7 +1,8 @@
 """A simulated mesh with ground-truth latencies: nodes in regions, ~10 links each, noisy measurements.
 
 Used by the tests at small scale and by bench/mesh.py. `GrpcMesh` drives a real daemon: it registers the
-nodes, streams their heartbeats (with measurement noise) through StreamHeartbeats, kills nodes and
+nodes, streams their heartbeats (with measurement noise) through StreamHeartbeatBatches as a gateway would
+(or StreamHeartbeats, one message per beat), kills nodes and
 partitions regions, and checks that no route ever uses an OFFLINE or quarantined node. `main` runs that
 scenario against a fresh daemon and checks detection and rerouting against the detector's bound.
 """
@@ -130,12 +131,28 @@ class GrpcMesh:
             yield mesh_pb2.HeartbeatRequest(node=self.ids[a], load=self.rng.randint(0, 50), links=links)
 
     def round(self, requests: list[Any] | None = None) -> Any:
-        """One StreamHeartbeats call carrying a beat of every living node."""
+        """One StreamHeartbeats call carrying a beat of every living node (one message per beat)."""
         response = self.mesh.StreamHeartbeats(iter(requests or list(self.beats())), metadata=self.md, timeout=60)
         self.accepted += response.accepted
         if response.rejected:
             self.errors.extend(response.errors)
         return response
+
+    def batched_round(self, requests: list[Any] | None = None, batch: int = 500) -> int:
+        """One StreamHeartbeatBatches call: the beats in batches of `batch`; returns how many were accepted."""
+        from auralink.v1 import mesh_pb2
+
+        beats = requests or list(self.beats())
+        batches = (
+            mesh_pb2.HeartbeatBatch(heartbeats=beats[i : i + batch], sequence=i // batch)
+            for i in range(0, len(beats), batch)
+        )
+        accepted = 0
+        for response in self.mesh.StreamHeartbeatBatches(batches, metadata=self.md, timeout=60):
+            accepted += response.accepted
+            self.errors.extend(f"{r.code}: {r.message}" for r in response.refusals)
+        self.accepted += accepted
+        return accepted
 
     def start(self) -> None:
         """Heartbeat rounds in the background, twice per interval, until stop()."""
@@ -144,7 +161,7 @@ class GrpcMesh:
             while not self._stop.is_set():
                 started = time.monotonic()
                 try:
-                    self.round()
+                    self.batched_round()
                 except Exception as exc:  # noqa: BLE001 - reported by the checks, not fatal to the loop
                     self.errors.append(repr(exc))
                 self._stop.wait(max(0.0, self.interval_s / 2 - (time.monotonic() - started)))
@@ -230,7 +247,7 @@ def scenario(address: str, token: str, n: int, interval_s: float = 0.5) -> dict[
         driver = GrpcMesh(sim, channel, token, interval_s)
         driver.register()
         for _ in range(3):
-            driver.round()
+            driver.batched_round()
         driver.start()
         try:
             return _scenario(driver, mesh_pb2)

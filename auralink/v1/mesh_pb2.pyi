@@ -227,6 +227,38 @@ class StreamHeartbeatsResponse(_message.Message):
     errors: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class HeartbeatBatch(_message.Message):
+    __slots__ = ("heartbeats", "sequence")
+    HEARTBEATS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    heartbeats: _containers.RepeatedCompositeFieldContainer[HeartbeatRequest]
+    sequence: int
+    def __init__(self, heartbeats: _Optional[_Iterable[_Union[HeartbeatRequest, _Mapping]]] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class HeartbeatRefusal(_message.Message):
+    __slots__ = ("index", "sequence", "code", "message")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    sequence: int
+    code: str
+    message: str
+    def __init__(self, index: _Optional[int] = ..., sequence: _Optional[int] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class HeartbeatBatchResponse(_message.Message):
+    __slots__ = ("sequence", "accepted", "rejected", "refusals")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSALS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    accepted: int
+    rejected: int
+    refusals: _containers.RepeatedCompositeFieldContainer[HeartbeatRefusal]
+    def __init__(self, sequence: _Optional[int] = ..., accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., refusals: _Optional[_Iterable[_Union[HeartbeatRefusal, _Mapping]]] = ...) -> None: ...
+
 class RouteWeights(_message.Message):
     __slots__ = ("latency", "bandwidth", "reliability", "cost")
     LATENCY_FIELD_NUMBER: _ClassVar[int]

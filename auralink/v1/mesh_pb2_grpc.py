@@ -68,6 +68,11 @@ class MeshRoutingServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_mesh__pb2.StreamHeartbeatsResponse.FromString,
                 _registered_method=True)
+        self.StreamHeartbeatBatches = channel.stream_stream(
+                '/auralink.v1.MeshRoutingService/StreamHeartbeatBatches',
+                request_serializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatBatch.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatBatchResponse.FromString,
+                _registered_method=True)
         self.FindOptimalRoute = channel.unary_unary(
                 '/auralink.v1.MeshRoutingService/FindOptimalRoute',
                 request_serializer=auralink_dot_v1_dot_mesh__pb2.FindOptimalRouteRequest.SerializeToString,
@@ -138,7 +143,16 @@ class MeshRoutingServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def StreamHeartbeats(self, request_iterator, context):
-        """Permission: mesh:heartbeat. Client stream of heartbeats (the high-rate path); one summary at the end.
+        """Permission: mesh:heartbeat. Client stream of heartbeats; one summary at the end.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamHeartbeatBatches(self, request_iterator, context):
+        """Permission: mesh:heartbeat. The high-rate path: a node or a gateway streams batches of heartbeats and
+        gets one response per batch. Each heartbeat is checked on its own (a node token may only send its own
+        node's); refused ones are listed in the response with their code, and nothing of them is applied.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -211,6 +225,11 @@ def add_MeshRoutingServiceServicer_to_server(servicer, server):
                     servicer.StreamHeartbeats,
                     request_deserializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_mesh__pb2.StreamHeartbeatsResponse.SerializeToString,
+            ),
+            'StreamHeartbeatBatches': grpc.stream_stream_rpc_method_handler(
+                    servicer.StreamHeartbeatBatches,
+                    request_deserializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatBatch.FromString,
+                    response_serializer=auralink_dot_v1_dot_mesh__pb2.HeartbeatBatchResponse.SerializeToString,
             ),
             'FindOptimalRoute': grpc.unary_unary_rpc_method_handler(
                     servicer.FindOptimalRoute,
@@ -404,6 +423,33 @@ class MeshRoutingService(object):
             '/auralink.v1.MeshRoutingService/StreamHeartbeats',
             auralink_dot_v1_dot_mesh__pb2.HeartbeatRequest.SerializeToString,
             auralink_dot_v1_dot_mesh__pb2.StreamHeartbeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamHeartbeatBatches(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/auralink.v1.MeshRoutingService/StreamHeartbeatBatches',
+            auralink_dot_v1_dot_mesh__pb2.HeartbeatBatch.SerializeToString,
+            auralink_dot_v1_dot_mesh__pb2.HeartbeatBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,8 +11,9 @@ from google.protobuf import duration_pb2, json_format
 from auralink.v1 import mesh_pb2, mesh_pb2_grpc
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import struct, timestamp
+from auralinkd.api.errors import status_code_for
 from auralinkd.api.permissions import requires
-from auralinkd.errors import AuralinkError, InvalidArgument, Unavailable
+from auralinkd.errors import InvalidArgument, Unavailable
 from auralinkd.mesh import status as mesh_status
 from auralinkd.mesh.detector import NodeState
 from auralinkd.mesh.graph import NodeInfo, Weights
@@ -49,6 +50,8 @@ _KIND = {
 }
 _KIND_NUMBER = {v.value: k for k, v in _KIND.items()}
 MAX_STREAM_ERRORS = 10
+MAX_BATCH = 10_000  # heartbeats in one HeartbeatBatch
+STREAM_GROUP = 512  # StreamHeartbeats applies the messages already received together, up to this many
 
 
 def _duration(seconds: float) -> duration_pb2.Duration:
@@ -170,11 +173,7 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
         return mesh_pb2.ListNodesResponse(nodes=[self._node(r) for r in rows], next_page_token=token)
 
     def _beat(self, request: mesh_pb2.HeartbeatRequest) -> mesh_pb2.HeartbeatResponse:
-        links = [
-            LinkReport(x.neighbor, x.rtt_ms, x.bandwidth_kbps, x.loss_pct, x.cost if x.HasField("cost") else None)
-            for x in request.links
-        ]
-        state, interval = self._mesh.heartbeat(current_caller(), request.node, request.load, links)
+        state, interval = self._mesh.heartbeat(current_caller(), request.node, request.load, _links(request))
         return mesh_pb2.HeartbeatResponse(state=_STATE[state], sequence=request.sequence, interval=_duration(interval))
 
     @requires("mesh:heartbeat")
@@ -183,17 +182,74 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
 
     @requires("mesh:heartbeat")
     async def StreamHeartbeats(self, requests: AsyncIterator[mesh_pb2.HeartbeatRequest], context: Any) -> Any:
+        """Messages that have already arrived are applied together (one vectorised update); an idle stream's
+        message is applied as soon as it arrives, so batching never delays a heartbeat."""
+        caller = current_caller()
+        queue: asyncio.Queue[mesh_pb2.HeartbeatRequest | None] = asyncio.Queue(maxsize=4 * STREAM_GROUP)
+
+        async def read() -> None:
+            try:
+                async for request in requests:
+                    await queue.put(request)
+            finally:
+                await queue.put(None)
+
+        reader = asyncio.create_task(read())
         accepted = rejected = 0
         errors: list[str] = []
-        async for request in requests:
-            try:
-                self._beat(request)
-                accepted += 1
-            except AuralinkError as exc:  # one bad beat is reported, not fatal to the stream
-                rejected += 1
-                if len(errors) < MAX_STREAM_ERRORS:
-                    errors.append(f"sequence {request.sequence}: {type(exc).__name__}: {exc.message}")
+        try:
+            done = False
+            while not done:
+                item = await queue.get()
+                group = []
+                while item is not None:
+                    group.append(item)
+                    if len(group) >= STREAM_GROUP or queue.empty():
+                        break
+                    item = queue.get_nowait()
+                done = item is None
+                if not group:
+                    continue
+                results = self._mesh.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in group])
+                for request, result in zip(group, results, strict=True):
+                    if result.error is None:
+                        accepted += 1
+                        continue
+                    rejected += 1  # one bad beat is reported, not fatal to the stream
+                    if len(errors) < MAX_STREAM_ERRORS:
+                        error = result.error
+                        errors.append(f"sequence {request.sequence}: {type(error).__name__}: {error.message}")
+            await reader  # re-raises a broken stream
+        finally:
+            reader.cancel()
         return mesh_pb2.StreamHeartbeatsResponse(accepted=accepted, rejected=rejected, errors=errors)
+
+    @requires("mesh:heartbeat")
+    async def StreamHeartbeatBatches(self, batches: AsyncIterator[mesh_pb2.HeartbeatBatch], context: Any) -> Any:
+        caller = current_caller()
+        async for batch in batches:
+            if len(batch.heartbeats) > MAX_BATCH:
+                raise InvalidArgument.for_field("heartbeats", f"at most {MAX_BATCH} heartbeats per batch")
+            beats = batch.heartbeats
+            results = self._mesh.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in beats])
+            refusals = [
+                mesh_pb2.HeartbeatRefusal(
+                    index=i,
+                    sequence=beats[i].sequence,
+                    code=status_code_for(result.error).name,
+                    message=result.error.message,
+                )
+                for i, result in enumerate(results)
+                if result.error is not None
+            ]
+            yield mesh_pb2.HeartbeatBatchResponse(
+                sequence=batch.sequence,
+                accepted=len(results) - len(refusals),
+                rejected=len(refusals),
+                refusals=refusals,
+            )
+            if self._stopping():
+                raise Unavailable("the daemon is shutting down; reconnect")
 
     @requires("mesh:route")
     async def FindOptimalRoute(self, request: mesh_pb2.FindOptimalRouteRequest, context: Any) -> Any:
@@ -255,9 +311,11 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
         b = self._mesh.resolve(org, request.destination, "destination")
         if a.id == b.id:
             raise InvalidArgument.for_field("destination", "must differ from the source")
-        measured = self._mesh.graphs[org].links.get((a.id, b.id))
+        graph = self._mesh.graphs[org]
+        measured = graph.links.get((a.id, b.id))
         return mesh_pb2.PredictLatencyResponse(
-            rtt_ms=distance(a.coordinate, b.coordinate), measured_rtt_ms=measured.srtt_ms if measured else None
+            rtt_ms=distance(graph.coordinate(a.index), graph.coordinate(b.index)),
+            measured_rtt_ms=measured.srtt_ms if measured else None,
         )
 
     def _status(self) -> mesh_pb2.NetworkStatus:
@@ -299,6 +357,13 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
                 waited += 0.25
                 if self._stopping():
                     raise Unavailable("the daemon is shutting down; reconnect")
+
+
+def _links(request: mesh_pb2.HeartbeatRequest) -> list[LinkReport]:
+    return [
+        LinkReport(x.neighbor, x.rtt_ms, x.bandwidth_kbps, x.loss_pct, x.cost if x.HasField("cost") else None)
+        for x in request.links
+    ]
 
 
 def _band_of(trust: float) -> Band:

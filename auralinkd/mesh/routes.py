@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 MAX_TRUST_PENALTY = 10.0
 
 
-REEVALUATE_S = 2.0  # stored routes are re-evaluated this often (hysteresis needs repeated evaluations)
+REEVALUATE_S = 2.0  # stored routes are re-evaluated this often (hysteresis needs repeated evaluations) ...
+YIELD_EVERY = 64  # ... routes between two yields to the event loop
 
 
 @dataclass
@@ -37,6 +39,7 @@ class StoredRoute:
     constraints: Constraints
     hysteresis: Hysteresis
     active: bool = True
+    seen: tuple[int, int] = (-1, -1)  # the graph's (version, cost_writes) at the last evaluation
 
 
 def validated_weights(latency: float, bandwidth: float, reliability: float, cost: float, penalty: float) -> Weights:
@@ -184,15 +187,25 @@ class RouteService:
             self._keep(data["org"], data["id"], data["path"], data["params"])
 
     async def reevaluate(self, only_through: str | None = None) -> int:
-        """Evaluate stored routes (all, or those through one node); returns how many switched."""
+        """Evaluate stored routes (all, or those through one node); returns how many switched.
+
+        Change-driven: a route whose graph has not changed (no state, topology or cost change) since its
+        last evaluation would get the same answer, so it is skipped. Long passes yield to the event loop.
+        """
         switched = 0
-        for route in list(self.stored.values()):
+        for done, route in enumerate(list(self.stored.values())):
+            if done and done % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             graph = self._mesh.graphs.get(route.org_id)
             if graph is None:
                 continue
             current = route.hysteresis.current
             if only_through is not None and only_through not in current:
                 continue
+            state = (graph.version, graph.cost_writes)
+            if only_through is None and route.seen == state and route.hysteresis.pending is None:
+                continue  # nothing changed and no switch awaits its confirmation: the same answer again
+            route.seen = state
             src, dst = graph.nodes.get(current[0]), graph.nodes.get(current[-1])
             if src is None or dst is None:  # an endpoint was deregistered (its rows cascade away)
                 self.stored.pop(route.id, None)

@@ -1,15 +1,17 @@
-"""Constrained least-cost routes: bidirectional compiled Dijkstra, Yen's k loop-free alternatives, hysteresis.
+"""Constrained least-cost routes: compiled ALT A* search, Yen's k loop-free alternatives, hysteresis.
 
-A point-to-point query runs scipy's Dijkstra from both ends at once, each bounded to a radius r: every
-node within r of the source (forward) and of the destination (backward) gets its exact distance, and the
-cheapest link u -> w joining the two balls gives mu = d(s, u) + c(u, w) + d(w, t). When mu <= 2r, mu is
-the shortest distance (the path's midpoint lies within r of one end, so the link that crosses it joins
-the two balls). Otherwise r grows to mu / 2, which then must succeed. Two balls of radius d/2 hold far fewer
-nodes than one of radius d, and no Python code runs per edge.
+A point-to-point query runs A* (compiled with numba) over the forward CSR matrix of the cost view, with
+ALT lower bounds (Goldberg & Harrelson, SODA 2005): for landmarks L with known distances,
+d(v, t) >= max(d(v, L) - d(t, L), d(L, t) - d(L, v)). The bounds come from reference costs; while every
+current cost is at least beta times its reference, beta times the bound is still consistent, so the first
+time the destination leaves the heap its distance is exact (graph.py keeps beta current). Work arrays
+are reused across queries (a stamp per node says which query last touched it), so a query costs what it
+visits, not the size of the graph.
 
-Node and bandwidth constraints become infinite costs in a private copy of the cost array, so Dijkstra
-never crosses them. Hop and latency limits cannot be expressed as edge costs; Yen's algorithm enumerates
-paths in cost order and the first ones within the limits are kept.
+Node and bandwidth constraints become infinite costs in a private copy of the costs, so the search never
+crosses them; infinite costs only raise distances, so the bounds stay valid. Hop and latency limits cannot
+be expressed as edge costs; Yen's algorithm enumerates paths in cost order and the first ones within the
+limits are kept.
 """
 
 from __future__ import annotations
@@ -19,17 +21,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from numba import njit
 
-from auralinkd.mesh.graph import INF, MeshGraph, Topology, Weights
+from auralinkd.mesh.graph import INF, CostView, MeshGraph, Topology, Weights
 
 MAX_K = 5
 EXTRA_CANDIDATES = 20  # paths Yen may examine beyond k when hop or latency limits reject some
 SWITCH_GAIN = 0.10  # a stored route switches when the new path is >= 10% cheaper ...
 SWITCH_CONFIRMATIONS = 2  # ... on two consecutive evaluations
-RADIUS_ATTEMPTS = 3  # bounded searches before one unbounded search settles it
-NO_PREDECESSOR = -9999  # scipy's marker
 
 
 @dataclass(frozen=True)
@@ -60,85 +59,184 @@ class RouteResult:
     reason: str = ""
 
 
-def _masked_costs(graph: MeshGraph, base: np.ndarray, c: Constraints, src: int, dst: int) -> np.ndarray:
+def _masked_data(graph: MeshGraph, view: CostView, c: Constraints, src: int, dst: int) -> np.ndarray:
+    """The forward-CSR costs, with constrained-away links set to INF in a private copy when needed."""
+    data = graph.csr_data(view)
     if not (c.excluded or c.min_bandwidth_kbps > 0 or c.min_relay_trust > 0):
-        return base
-    costs = base.copy()
+        return data
+    t = graph.topology()
+    data = data.copy()
     for node_id in c.excluded:
         info = graph.nodes.get(node_id)
         if info is not None:
-            costs[graph.in_slots(info.index)] = INF
+            data[t.position[graph.in_slots(info.index)]] = INF
     if c.min_relay_trust > 0:
         low = graph.trust < c.min_relay_trust
         low[[src, dst]] = False  # the endpoints are not relays
-        costs[low[graph._dst[: len(costs)]]] = INF
+        data[low[t.targets]] = INF
     if c.min_bandwidth_kbps > 0:
-        costs[graph.bandwidth[: len(costs)] < c.min_bandwidth_kbps] = INF
-    return costs
+        data[graph.bandwidth[t.order] < c.min_bandwidth_kbps] = INF
+    return data
+
+
+class _Buffers:
+    """Per-graph work arrays of the search, valid for nodes whose stamp equals the query number."""
+
+    def __init__(self, n: int) -> None:
+        self.stamp = np.zeros(n, np.int64)
+        self.dist = np.zeros(n)
+        self.bound = np.zeros(n)
+        self.pred = np.zeros(n, np.int64)
+        self.query = 0
+
+
+def _buffers(graph: MeshGraph, n: int) -> _Buffers:
+    buffers = graph.search_buffers
+    if not isinstance(buffers, _Buffers) or len(buffers.stamp) < n:
+        buffers = graph.search_buffers = _Buffers(max(n, 16))
+    buffers.query += 1
+    return buffers
 
 
 class Search:
-    """Point-to-point shortest paths over one cost array (the graph's, or a private masked copy)."""
+    """Point-to-point shortest paths over one cost view (or a private, only-higher copy of its costs)."""
 
-    def __init__(self, graph: MeshGraph, costs: np.ndarray) -> None:
+    def __init__(self, graph: MeshGraph, view: CostView, data: np.ndarray | None = None) -> None:
         self.graph = graph
-        self.costs = costs
         self.topology: Topology = graph.topology()
+        self.data = graph.csr_data(view) if data is None else data
+        found = graph.landmarks(view)
+        if found is None:
+            self.lm_from = self.lm_to = np.zeros((max(self.topology.n, 1), 0))
+            self.beta = 0.0
+        else:
+            self.lm_from, self.lm_to, self.beta = found[0].from_, found[0].to, found[1]
 
-    def shortest(self, src: int, dst: int, hint: float = 0.0) -> tuple[list[int], float] | None:
-        """The cheapest path src -> dst and its cost, or None; `hint` is a guess of that cost."""
+    def shortest(self, src: int, dst: int) -> tuple[list[int], float] | None:
+        """The cheapest path src -> dst and its cost, or None."""
         t = self.topology
-        n = t.n
-        if src >= n or dst >= n:
+        if src >= t.n or dst >= t.n:
             return None
-        data = self.costs[t.order]
-        forward = csr_matrix((data, t.indices, t.indptr), shape=(n, n))
-        backward = csr_matrix((self.costs[t.border], t.bindices, t.bindptr), shape=(n, n))
-        guess = hint or self.graph.radius_hint
-        radius = 0.6 * guess if guess > 0 else 1.0
-        for _ in range(RADIUS_ATTEMPTS):
-            d_from, p_from = dijkstra(forward, indices=src, return_predecessors=True, limit=radius)
-            d_to, p_to = dijkstra(backward, indices=dst, return_predecessors=True, limit=radius)
-            edges = _out_edges(t, np.flatnonzero(d_from < INF))  # links leaving the forward ball
-            through = d_from[t.sources[edges]] + data[edges] + d_to[t.targets[edges]]
-            best = int(np.argmin(through)) if len(through) else -1
-            mu = float(through[best]) if best >= 0 else INF
-            i = int(edges[best]) if best >= 0 else -1
-            if mu <= 2 * radius:
-                self._learn(hint, mu)
-                u, w = int(t.sources[i]), int(t.targets[i])
-                return _walk(p_from, u, src)[::-1] + _walk(p_to, w, dst), mu
-            radius = mu / 2 if math.isfinite(mu) else 4 * radius
-        distances, predecessors = dijkstra(forward, indices=src, return_predecessors=True)
-        if not math.isfinite(distances[dst]):
+        b = _buffers(self.graph, t.n)
+        cost, path = _astar(
+            t.indptr, t.indices, self.data, src, dst, self.lm_from, self.lm_to, self.beta,
+            b.stamp, b.query, b.dist, b.bound, b.pred,
+        )  # fmt: skip
+        if not math.isfinite(cost):
             return None
-        self._learn(hint, float(distances[dst]))
-        return _walk(predecessors, dst, src)[::-1], float(distances[dst])
-
-    def _learn(self, hint: float, cost: float) -> None:
-        """Keep a running typical path cost: the next query's first radius."""
-        if not hint:
-            old = self.graph.radius_hint
-            self.graph.radius_hint = cost if not old else 0.8 * old + 0.2 * cost
+        return path.tolist(), float(cost)
 
 
-def _out_edges(t: Topology, nodes: np.ndarray) -> np.ndarray:
-    """Positions (in CSR order) of every link leaving `nodes`."""
-    starts, ends = t.indptr[nodes], t.indptr[nodes + 1]
-    counts = ends - starts
-    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-    return np.arange(int(counts.sum())) + offsets
+@njit(cache=True)
+def _bound(v: int, dst: int, lm_from: np.ndarray, lm_to: np.ndarray, beta: float) -> float:
+    best = 0.0
+    for k in range(lm_from.shape[1]):
+        a = lm_to[v, k] - lm_to[dst, k]  # d(v, t) >= d(v, L) - d(t, L)
+        if a > best:  # NaN (inf - inf) compares false: no bound from this landmark
+            best = a
+        b = lm_from[dst, k] - lm_from[v, k]  # d(v, t) >= d(L, t) - d(L, v)
+        if b > best:
+            best = b
+    if best == np.inf:
+        return np.inf
+    return best * beta
 
 
-def _walk(predecessors: np.ndarray, node: int, end: int) -> list[int]:
-    """node, predecessors[node], ... up to `end`."""
-    out = [node]
-    while node != end:
-        node = int(predecessors[node])
-        if node == NO_PREDECESSOR:  # pragma: no cover - scipy gives a full chain for every reached node
-            raise RuntimeError("broken predecessor chain")
-        out.append(node)
-    return out
+@njit(cache=True)
+def _astar(indptr, indices, data, src, dst, lm_from, lm_to, beta, stamp, query, dist, bound, pred):  # noqa: ANN001, ANN202
+    heap_f = np.empty(256)
+    heap_v = np.empty(256, np.int64)
+    size = 0
+    stamp[src] = query
+    dist[src] = 0.0
+    pred[src] = -1
+    h = _bound(src, dst, lm_from, lm_to, beta) if beta > 0 else 0.0
+    bound[src] = h
+    empty = np.empty(0, np.int64)
+    if h == np.inf:
+        return np.inf, empty
+    heap_f[0] = h
+    heap_v[0] = src
+    size = 1
+    while size > 0:
+        f = heap_f[0]
+        u = heap_v[0]
+        size -= 1
+        if size > 0:  # sift the last entry down from the root
+            lf = heap_f[size]
+            lv = heap_v[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_f[c + 1] < heap_f[c]:
+                    c += 1
+                if heap_f[c] < lf:
+                    heap_f[i] = heap_f[c]
+                    heap_v[i] = heap_v[c]
+                    i = c
+                else:
+                    break
+            heap_f[i] = lf
+            heap_v[i] = lv
+        if u == dst:
+            length = 1
+            v = dst
+            while v != src:
+                v = pred[v]
+                length += 1
+            path = np.empty(length, np.int64)
+            v = dst
+            for i in range(length - 1, -1, -1):
+                path[i] = v
+                v = pred[v]
+            return dist[dst], path
+        du = dist[u]
+        if f > du + bound[u]:
+            continue  # stale: u was reached more cheaply since
+        for e in range(indptr[u], indptr[u + 1]):
+            cost = data[e]
+            if not cost < np.inf:
+                continue
+            v = indices[e]
+            nd = du + cost
+            if stamp[v] != query:
+                stamp[v] = query
+                dist[v] = np.inf
+                bound[v] = _bound(v, dst, lm_from, lm_to, beta) if beta > 0 else 0.0
+            if nd < dist[v] and bound[v] < np.inf:
+                dist[v] = nd
+                pred[v] = u
+                if size == len(heap_f):
+                    grown_f = np.empty(2 * size)
+                    grown_v = np.empty(2 * size, np.int64)
+                    grown_f[:size] = heap_f
+                    grown_v[:size] = heap_v
+                    heap_f = grown_f
+                    heap_v = grown_v
+                fv = nd + bound[v]
+                i = size
+                size += 1
+                while i > 0:  # sift up
+                    parent = (i - 1) // 2
+                    if heap_f[parent] <= fv:
+                        break
+                    heap_f[i] = heap_f[parent]
+                    heap_v[i] = heap_v[parent]
+                    i = parent
+                heap_f[i] = fv
+                heap_v[i] = v
+    return np.inf, empty
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the search before the first query needs it."""
+    indptr = np.array([0, 1, 1], np.int64)
+    indices = np.array([1], np.int64)
+    lm = np.zeros((2, 1))
+    b = _Buffers(2)
+    _astar(indptr, indices, np.array([1.0]), 0, 1, lm, lm, 1.0, b.stamp, 1, b.dist, b.bound, b.pred)
 
 
 def _describe(graph: MeshGraph, indices: list[int], cost: float) -> Path:
@@ -148,14 +246,15 @@ def _describe(graph: MeshGraph, indices: list[int], cost: float) -> Path:
     return Path(indices, cost, latency, bottleneck, slots)
 
 
-def yen(graph: MeshGraph, costs: np.ndarray, src: int, dst: int, limit: int) -> list[Path]:
-    """Up to `limit` loop-free paths in non-decreasing cost order (Yen 1971)."""
+def yen(graph: MeshGraph, view: CostView, data: np.ndarray, src: int, dst: int, limit: int) -> list[Path]:
+    """Up to `limit` loop-free paths in non-decreasing cost order (Yen 1971); `data` in forward-CSR order."""
     if limit > 1:
-        costs = costs.copy()  # spur searches block links temporarily
-    search = Search(graph, costs)
+        data = data.copy()  # spur searches block links temporarily
+    search = Search(graph, view, data)
     first = search.shortest(src, dst)
     if first is None:
         return []
+    position = search.topology.position
     accepted = [_describe(graph, *first)]
     candidates: list[tuple[float, list[int]]] = []
     seen = {tuple(first[0])}
@@ -163,7 +262,7 @@ def yen(graph: MeshGraph, costs: np.ndarray, src: int, dst: int, limit: int) -> 
         previous = accepted[-1]
         prefix = [0.0]  # the cost of each root of the previous path
         for slot in previous.slots:
-            prefix.append(prefix[-1] + float(costs[slot]))
+            prefix.append(prefix[-1] + float(data[position[slot]]))
         for i in range(previous.hops):
             spur, root = previous.indices[i], previous.indices[: i + 1]
             changed: dict[int, float] = {}
@@ -171,17 +270,19 @@ def yen(graph: MeshGraph, costs: np.ndarray, src: int, dst: int, limit: int) -> 
                 if path.indices[: i + 1] == root and len(path.indices) > i + 1:
                     slot = graph.slot_of.get((path.indices[i], path.indices[i + 1]))
                     if slot is not None:
-                        changed.setdefault(slot, float(costs[slot]))
+                        e = int(position[slot])
+                        changed.setdefault(e, float(data[e]))
             for node in root[:-1]:  # the root's nodes may not be visited again: loop-free
                 for slot in graph.in_slots(node):
-                    changed.setdefault(slot, float(costs[slot]))
-            for slot in changed:
-                costs[slot] = INF
+                    e = int(position[slot])
+                    changed.setdefault(e, float(data[e]))
+            for e in changed:
+                data[e] = INF
             try:
-                spur_path = search.shortest(spur, dst, hint=max(previous.cost - prefix[i], 1e-9))
+                spur_path = search.shortest(spur, dst)
             finally:
-                for slot, value in changed.items():
-                    costs[slot] = value
+                for e, value in changed.items():
+                    data[e] = value
             if spur_path is None:
                 continue
             total_path = root[:-1] + spur_path[0]
@@ -200,9 +301,10 @@ def find_routes(
     graph: MeshGraph, src: str, dst: str, weights: Weights, constraints: Constraints, k: int
 ) -> RouteResult:
     s, d = graph.nodes[src].index, graph.nodes[dst].index
-    costs = _masked_costs(graph, graph.costs(weights), constraints, s, d)
+    view = graph.view(weights)
+    data = _masked_data(graph, view, constraints, s, d)
     limited = constraints.max_hops > 0 or constraints.max_latency_ms > 0
-    candidates = yen(graph, costs, s, d, k + EXTRA_CANDIDATES if limited else k)
+    candidates = yen(graph, view, data, s, d, k + EXTRA_CANDIDATES if limited else k)
     if not candidates:
         return RouteResult([], "no path: the destination is unreachable with these constraints")
     kept = [

@@ -13,23 +13,25 @@ import logging
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import Event, EventBus
 from auralinkd.db.database import Database
-from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from auralinkd.errors import AlreadyExists, AuralinkError, InvalidArgument, NotFound, PermissionDenied
 from auralinkd.mesh import store
 from auralinkd.mesh.detector import NodeState, PhiAccrual
 from auralinkd.mesh.graph import MeshGraph, NodeInfo
-from auralinkd.mesh.smoothing import LinkEstimate, valid_metric
-from auralinkd.mesh.vivaldi import Coordinate, held_out
-from auralinkd.mesh.vivaldi import update as vivaldi_update
+from auralinkd.mesh.routing import warm_up
+from auralinkd.mesh.smoothing import LinkEstimate
+from auralinkd.mesh.vivaldi import Coordinate, update_batch
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ FLUSH_S = 1.0
 HISTORY_WINDOW_S = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkReport:
     neighbor: str
     rtt_ms: float
@@ -55,22 +57,22 @@ class LinkReport:
     cost: float | None = None
 
 
-@dataclass
-class _Window:
-    """Per-link aggregate for route_performance: one row per link per window."""
+@dataclass(slots=True)
+class BeatResult:
+    """One heartbeat of a batch: the node's state and interval, or why it was refused (nothing applied)."""
 
-    started: float
-    n: int = 0
-    rtt: float = 0.0
-    jitter: float = 0.0
-    loss: float = 0.0
-    bandwidth: float = 0.0
+    state: NodeState | None = None
+    interval_s: float = 0.0
+    error: AuralinkError | None = None
+
+
+# One heartbeat: (node id or name, load, links).
+Beat = tuple[str, int, Sequence[LinkReport]]
 
 
 @dataclass
 class _Pending:
     nodes: set[str] = field(default_factory=set)
-    links: set[tuple[str, str]] = field(default_factory=set)
     transitions: list[tuple[str, str, NodeState, datetime]] = field(default_factory=list)
 
 
@@ -109,7 +111,7 @@ class MeshService:
         self.node_org: dict[str, str] = {}
         self.names: dict[tuple[str, str], str] = {}  # (org, name) -> id
         self._pending = _Pending()
-        self._windows: dict[tuple[str, str], _Window] = {}
+        self._rng = np.random.default_rng(0)
         self._link_ids: dict[tuple[str, str], UUID] = {}
         self.route_listeners: list[Callable[[str, str], Any]] = []  # (org, offline node) -> reroute
         # Other replicas' "mesh." events beyond the graph's own (reputation reports), and periodic work
@@ -135,6 +137,7 @@ class MeshService:
         now = self.clock()
         for row in nodes:
             self._add(row, now)
+        by_org: dict[str, list[tuple[str, str, LinkEstimate]]] = {}
         for row in links:
             source, target = str(row["source_node_id"]), str(row["target_node_id"])
             if source in self.node_org and target in self.node_org:
@@ -146,9 +149,14 @@ class MeshService:
                     row["cost"],
                     int(row["samples"]),
                 )
-                self.graph(str(row["organization_id"])).set_link(source, target, estimate, now)
+                by_org.setdefault(str(row["organization_id"]), []).append((source, target, estimate))
                 self._link_ids[(source, target)] = row["id"]
+        for org, rows in by_org.items():
+            self.graph(org).set_links(rows, now)
         log.info("mesh graph rebuilt: %d nodes, %d links", len(nodes), len(links))
+        started = time.perf_counter()
+        warm_up()  # compile the route search now (or load it from numba's cache), not on the first query
+        log.info("route search ready in %.2f s", time.perf_counter() - started)
 
     def _add(self, row: dict[str, Any], now: float) -> NodeInfo:
         org = str(row["organization_id"])
@@ -167,9 +175,8 @@ class MeshService:
             anchor=row["anchor"],
             load=row["current_load"],
             capacity=row["capacity"],
-            coordinate=Coordinate.from_list(row["coordinates"]),
         )
-        self.graph(org).add_node(info)
+        self.graph(org).add_node(info, Coordinate.from_list(row["coordinates"]))
         self.node_org[info.id] = org
         if info.name:
             self.names[(org, info.name)] = info.id
@@ -273,10 +280,8 @@ class MeshService:
         self.node_org.pop(node_id, None)
         self.names.pop((org, info.name), None)
         self._pending.nodes.discard(node_id)
-        for key in [k for k in self._windows if node_id in k]:
-            del self._windows[key]
-            self._pending.links.discard(key)
-            self._link_ids.pop(key, None)
+        for key in [k for k in self._link_ids if node_id in k]:
+            del self._link_ids[key]
 
     async def get(self, caller: Caller, ref: str) -> dict[str, Any]:
         info = self.resolve(str(caller.principal.org_id), ref)
@@ -318,62 +323,92 @@ class MeshService:
 
     # -- heartbeats -------------------------------------------------------------------------------
 
-    def heartbeat(self, caller: Caller, ref: str, load: int, links: list[LinkReport]) -> tuple[NodeState, float]:
-        """Validate everything first (a refusal changes nothing), then apply in memory."""
+    def heartbeat(self, caller: Caller, ref: str, load: int, links: Sequence[LinkReport]) -> tuple[NodeState, float]:
+        """One heartbeat: validated completely first (a refusal changes nothing), then applied in memory."""
+        result = self.heartbeat_batch(caller, [(ref, load, links)])[0]
+        if result.error is not None:
+            raise result.error
+        assert result.state is not None
+        return result.state, result.interval_s
+
+    def heartbeat_batch(self, caller: Caller, beats: Sequence[Beat]) -> list[BeatResult]:
+        """Many heartbeats (one node's, or a gateway's for many nodes): each is validated on its own and
+        refused on its own (its BeatResult carries the error, and nothing of it is applied); the accepted
+        ones are applied together, their links in one vectorised update of the graph."""
         org = str(caller.principal.org_id)
+        own = caller.principal.node_id
+        results = [BeatResult() for _ in beats]
+        staged: list[tuple[int, NodeInfo, list[NodeInfo], int]] = []
+        rtt: list[float] = []
+        bandwidth: list[float] = []
+        loss: list[float] = []
+        cost: list[float] = []
+        for i, (ref, load, links) in enumerate(beats):
+            try:
+                info, targets = self._check(org, own, ref, load, links)
+            except AuralinkError as exc:
+                results[i].error = exc
+                continue
+            staged.append((i, info, targets, len(rtt)))
+            for link in links:
+                rtt.append(link.rtt_ms)
+                bandwidth.append(link.bandwidth_kbps)
+                loss.append(link.loss_pct)
+                cost.append(math.nan if link.cost is None else link.cost)
+        if not staged:
+            return results
+        r, bw, lo, co = (np.array(v, dtype=float) for v in (rtt, bandwidth, loss, cost))
+        bad = _bad_metrics(r, bw, lo, co)
+        graph = self.graphs[org]
+        now = self.clock()
+        slots: list[int] = []
+        keep: list[np.ndarray] = []
+        for i, info, targets, start in staged:
+            end = start + len(targets)
+            if bad[start:end].any():
+                results[i].error = _metric_error(beats[i][2], int(np.argmax(bad[start:end])))
+                continue
+            info.detector.heartbeat(now)
+            info.load = beats[i][1]
+            self.heartbeats += 1
+            self._pending.nodes.add(info.id)
+            if info.state is not NodeState.ALIVE:
+                self._transition(info, NodeState.ALIVE)
+            results[i].state, results[i].interval_s = info.state, info.interval_s
+            slots.extend(graph.link_slot(info, target, now) for target in targets)
+            keep.append(np.arange(start, end))
+        if slots:
+            chosen = np.concatenate(keep)
+            s = np.array(slots, dtype=np.int64)
+            graph.observe(s, r[chosen], bw[chosen], lo[chosen], co[chosen], now)
+            train = ~graph.held[s]  # held-out links measure the prediction error
+            update_batch(
+                graph.position, graph.height, graph.error, graph.placed,
+                graph._src[s][train], graph._dst[s][train], r[chosen][train], self._rng,
+            )  # fmt: skip
+        return results
+
+    def _check(
+        self, org: str, own: str | None, ref: str, load: int, links: Sequence[LinkReport]
+    ) -> tuple[NodeInfo, list[NodeInfo]]:
+        """Everything about one heartbeat but its metrics (checked for the whole batch at once)."""
         info = self.resolve(org, ref)
-        node_id = caller.principal.node_id
-        if node_id is not None and node_id != info.id:
+        if own is not None and own != info.id:
             raise PermissionDenied("a node credential may only send heartbeats as its own node")
         if not 0 <= load <= MAX_LOAD:
             raise InvalidArgument.for_field("load", f"must be between 0 and {MAX_LOAD}, got {load}")
         if len(links) > MAX_LINKS:
             raise InvalidArgument.for_field("links", f"at most {MAX_LINKS} links per heartbeat")
-        graph = self.graphs[org]
+        nodes = self.graphs[org].nodes
         targets = []
         for i, link in enumerate(links):
-            target = self.resolve(org, link.neighbor, f"links[{i}].neighbor")
-            if target.id == info.id:
+            target = nodes.get(link.neighbor)
+            if target is None:
+                target = self.resolve(org, link.neighbor, f"links[{i}].neighbor")
+            if target is info:
                 raise InvalidArgument.for_field(f"links[{i}].neighbor", "a node is not its own neighbour")
-            for name in ("rtt_ms", "bandwidth_kbps", "loss_pct"):
-                value = getattr(link, name)
-                if not valid_metric(value):
-                    raise InvalidArgument.for_field(f"links[{i}].{name}", f"must be finite and >= 0, got {value}")
-            if link.loss_pct > 100:
-                raise InvalidArgument.for_field(f"links[{i}].loss_pct", f"must be at most 100, got {link.loss_pct}")
-            if link.cost is not None and not valid_metric(link.cost):
-                raise InvalidArgument.for_field(f"links[{i}].cost", f"must be finite and >= 0, got {link.cost}")
             targets.append(target)
-        now = self.clock()
-        info.detector.heartbeat(now)
-        info.load = load
-        self.heartbeats += 1
-        self._pending.nodes.add(info.id)
-        if info.state is not NodeState.ALIVE:
-            self._transition(info, NodeState.ALIVE)
-        for link, target in zip(links, targets, strict=True):
-            self._observe(graph, info, target, link, now)
-        return info.state, info.interval_s
-
-    def _observe(self, graph: MeshGraph, info: NodeInfo, target: NodeInfo, link: LinkReport, now: float) -> None:
-        key = (info.id, target.id)
-        estimate = graph.links.get(key)
-        if estimate is None:
-            estimate = LinkEstimate.first(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost or 0.0)
-        else:
-            estimate.update(link.rtt_ms, link.bandwidth_kbps, link.loss_pct, link.cost)
-        graph.set_link(info.id, target.id, estimate, now)
-        if not held_out(info.id, target.id):  # held-out links measure the prediction error
-            vivaldi_update(info.coordinate, target.coordinate, link.rtt_ms)
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = _Window(now)
-        window.n += 1
-        window.rtt += link.rtt_ms
-        window.jitter += abs(link.rtt_ms - estimate.srtt_ms)
-        window.loss += link.loss_pct
-        window.bandwidth += link.bandwidth_kbps
-        self._pending.links.add(key)
+        return info, targets
 
     def _transition(self, info: NodeInfo, state: NodeState) -> None:
         info.state = state
@@ -444,35 +479,33 @@ class MeshService:
     async def flush(self, final: bool = False) -> None:
         """Loads, link estimates, coordinates and closed history windows, in one transaction."""
         nodes, self._pending.nodes = self._pending.nodes, set()
-        links, self._pending.links = self._pending.links, set()
         now, wall = self.clock(), datetime.now(UTC)
         node_rows = []
         for node_id in nodes:
             org = self.node_org.get(node_id)
             if org is not None:
-                info = self.graphs[org].nodes[node_id]
-                node_rows.append((_uuid(node_id), info.load, wall, info.coordinate.as_list()))
+                graph = self.graphs[org]
+                info = graph.nodes[node_id]
+                node_rows.append((_uuid(node_id), info.load, wall, graph.coordinate(info.index).as_list()))
         link_rows: list[store.LinkRow] = []
-        for source, target in links:
-            org = self.node_org.get(source)
-            estimate = self.graphs[org].links.get((source, target)) if org else None
-            if org is None or estimate is None:
+        taken: list[tuple[MeshGraph, np.ndarray]] = []
+        for org, graph in self.graphs.items():
+            count = len(graph._keys)
+            slots = np.flatnonzero(graph.dirty[:count] & graph._live[:count])
+            if not len(slots):
                 continue
-            link_rows.append(
-                (
-                    _uuid(org),
-                    _uuid(source),
-                    _uuid(target),
-                    estimate.srtt_ms,
-                    estimate.rttvar_ms,
-                    estimate.bandwidth_kbps,
-                    estimate.loss_pct,
-                    estimate.etx,
-                    estimate.cost,
-                    estimate.samples,
-                    wall,
+            graph.dirty[slots] = False
+            taken.append((graph, slots))
+            org_id = _uuid(org)
+            columns = (graph.srtt, graph.rttvar, graph.bandwidth, graph.loss, graph._etx, graph._money)
+            values = [c[slots].tolist() for c in columns]
+            samples = graph.samples[slots].tolist()
+            for k, slot in enumerate(slots.tolist()):
+                source, target = graph.key_of_slot(slot)
+                srtt, rttvar, bw, loss, etx, cost = (v[k] for v in values)
+                link_rows.append(
+                    (org_id, _uuid(source), _uuid(target), srtt, rttvar, bw, loss, etx, cost, samples[k], wall)
                 )
-            )
         try:
             async with self._database.system() as conn:  # daemon bookkeeping across orgs, rows addressed by id
                 if node_rows:
@@ -483,7 +516,8 @@ class MeshService:
                 await store.insert_link_performance(conn, self._closed_windows(now, wall, final))
         except Exception:
             self._pending.nodes |= nodes
-            self._pending.links |= links
+            for graph, slots in taken:
+                graph.dirty[slots] = graph._live[slots]
             raise
         if link_rows:
             await self._bus.publish(
@@ -496,27 +530,32 @@ class MeshService:
 
     def _closed_windows(self, now: float, wall: datetime, final: bool) -> list[Any]:
         rows = []
-        for key, window in list(self._windows.items()):
-            if window.n and (final or now - window.started >= HISTORY_WINDOW_S):
-                link_id = self._link_ids.get(key)
-                org = self.node_org.get(key[0])
-                if link_id is None or org is None:
+        for org, graph in self.graphs.items():
+            count = len(graph._keys)
+            closing = (graph.win_n[:count] > 0) & graph._live[:count]
+            if not final:
+                closing &= now - graph.win_started[:count] >= HISTORY_WINDOW_S
+            for slot in np.flatnonzero(closing).tolist():
+                link_id = self._link_ids.get(graph.key_of_slot(slot))
+                if link_id is None:
                     continue
-                n = window.n
+                n = int(graph.win_n[slot])
                 rows.append(
                     (
                         _uuid(org),
                         link_id,
-                        window.rtt / n / 2,
-                        window.jitter / n,
-                        window.loss / n / 100,
-                        window.bandwidth / n,
+                        float(graph.win_rtt[slot]) / n / 2,
+                        float(graph.win_jitter[slot]) / n,
+                        float(graph.win_loss[slot]) / n / 100,
+                        float(graph.win_bw[slot]) / n,
                         n,
                         wall,
                         HISTORY_WINDOW_S,
                     )
                 )
-                self._windows[key] = _Window(now)
+                graph.win_n[slot] = 0
+                graph.win_rtt[slot] = graph.win_jitter[slot] = graph.win_loss[slot] = graph.win_bw[slot] = 0.0
+                graph.win_started[slot] = now
         return rows
 
     async def close(self) -> None:
@@ -557,16 +596,39 @@ class MeshService:
                 self.graphs[org].node_changed(info)
         elif topic == "mesh.links":
             now = self.clock()
+            by_org: dict[str, list[tuple[str, str, LinkEstimate]]] = {}
             for o, source, target, srtt, rttvar, bw, loss, cost, samples in data["links"]:
                 if source in self.node_org and target in self.node_org:
                     estimate = LinkEstimate(srtt, rttvar, bw, loss, cost, samples)
-                    self.graph(o).set_link(source, target, estimate, now)
+                    by_org.setdefault(o, []).append((source, target, estimate))
+            for o, rows in by_org.items():
+                self.graph(o).set_links(rows, now)
             for node_id, load in data.get("beats", []):
                 org_of = self.node_org.get(node_id)
                 if org_of is not None:
                     info = self.graphs[org_of].nodes[node_id]
                     info.load = load
                     info.detector.heartbeat(now)
+
+
+def _bad_metrics(rtt: np.ndarray, bandwidth: np.ndarray, loss: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Per link: any metric negative, NaN or infinite, or a loss above 100 %."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(rtt) & (rtt >= 0) & np.isfinite(bandwidth) & (bandwidth >= 0))
+        bad |= ~(np.isfinite(loss) & (loss >= 0) & (loss <= 100))
+        bad |= ~np.isnan(cost) & ~(np.isfinite(cost) & (cost >= 0))
+    return bad
+
+
+def _metric_error(links: Sequence[LinkReport], i: int) -> InvalidArgument:
+    link = links[i]
+    for name in ("rtt_ms", "bandwidth_kbps", "loss_pct"):
+        value = getattr(link, name)
+        if not (math.isfinite(value) and value >= 0):
+            return InvalidArgument.for_field(f"links[{i}].{name}", f"must be finite and >= 0, got {value}")
+    if link.loss_pct > 100:
+        return InvalidArgument.for_field(f"links[{i}].loss_pct", f"must be at most 100, got {link.loss_pct}")
+    return InvalidArgument.for_field(f"links[{i}].cost", f"must be finite and >= 0, got {link.cost}")
 
 
 def _wire(row: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from auralinkd.mesh.detector import NodeState
 from auralinkd.mesh.graph import MeshGraph, Weights
 from auralinkd.mesh.routing import Constraints, find_routes
-from auralinkd.mesh.vivaldi import distance, held_out, median_relative_error
+from auralinkd.mesh.vivaldi import median_relative_error
 
 SAMPLED_PAIRS = 24
 LATENCY_ONLY = Weights(1.0, 0.0, 0.0, 0.0, 0.0)
@@ -38,15 +38,22 @@ class NetworkStatus:
 
 def prediction_quality(graph: MeshGraph) -> tuple[int, float, float]:
     """(held-out pairs, Vivaldi median relative error, global-mean-RTT median relative error)."""
-    training = [e.srtt_ms for (s, t), e in graph.links.items() if not held_out(s, t)]
-    mean_rtt = sum(training) / len(training) if training else math.nan
-    vivaldi, naive = [], []
-    for (s, t), estimate in graph.links.items():
-        if held_out(s, t):
-            predicted = distance(graph.nodes[s].coordinate, graph.nodes[t].coordinate)
-            vivaldi.append((predicted, estimate.srtt_ms))
-            naive.append((mean_rtt, estimate.srtt_ms))
-    return len(vivaldi), median_relative_error(vivaldi), median_relative_error(naive)
+    slots = graph.live_slots()
+    slots = slots[graph.samples[slots] > 0]
+    held = graph.held[slots]
+    measured = graph.srtt[slots]
+    training = measured[~held]
+    mean_rtt = float(training.mean()) if len(training) else math.nan
+    test = slots[held]
+    if not len(test):
+        return 0, math.nan, math.nan
+    src, dst = graph._src[test], graph._dst[test]
+    gap = graph.position[src] - graph.position[dst]
+    predicted = np.sqrt((gap * gap).sum(axis=1)) + graph.height[src] + graph.height[dst]
+    truth = graph.srtt[test]
+    vivaldi = list(zip(predicted.tolist(), truth.tolist(), strict=True))
+    naive = [(mean_rtt, m) for m in truth.tolist()]
+    return len(test), median_relative_error(vivaldi), median_relative_error(naive)
 
 
 def partitions(graph: MeshGraph) -> int:
@@ -68,12 +75,9 @@ def partitions(graph: MeshGraph) -> int:
 def compute(graph: MeshGraph, rng: random.Random | None = None) -> NetworkStatus:
     rng = rng or random.Random(0)
     states = Counter(info.state.value for info in graph.nodes.values())
-    up = {
-        key: e
-        for key, e in graph.links.items()
-        if graph.up(graph.slot(graph.nodes[key[0]].index, graph.nodes[key[1]].index))
-    }
-    rtts = sorted(e.srtt_ms for e in up.values())
+    slots = graph.live_slots()
+    slots = slots[graph.up_mask(slots) & (graph.samples[slots] > 0)]
+    rtts = sorted(graph.srtt[slots].tolist())
     components = partitions(graph)
     usable = [i for i in graph.nodes.values() if i.usable]
     relays: Counter[int] = Counter()
@@ -91,7 +95,7 @@ def compute(graph: MeshGraph, rng: random.Random | None = None) -> NetworkStatus
     ]
     return NetworkStatus(
         nodes_by_state={s.value: states.get(s.value, 0) for s in NodeState},
-        link_count=len(up),
+        link_count=len(rtts),
         mean_link_rtt_ms=sum(rtts) / len(rtts) if rtts else 0.0,
         p95_link_rtt_ms=rtts[min(len(rtts) - 1, int(0.95 * len(rtts)))] if rtts else 0.0,
         components=components,

@@ -13,10 +13,13 @@ import random
 import zlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 CE = 0.25  # error-estimate gain
 CC = 0.25  # coordinate gain
 MIN_HEIGHT = 0.1
 DIMENSIONS = 2
+SAMPLE_WEIGHT_POWER = 2.0  # samples weigh 1/rtt^2: the step minimises relative, not absolute, error
 
 
 @dataclass
@@ -59,6 +62,92 @@ def update(local: Coordinate, remote: Coordinate, rtt_ms: float, rng: random.Ran
     total = norm + local.height + remote.height
     local.x = [a + delta * d / total for a, d in zip(local.x, diff, strict=True)]
     local.height = max(MIN_HEIGHT, local.height + delta * (local.height + remote.height) / total)
+
+
+def update_batch(
+    position: np.ndarray,
+    height: np.ndarray,
+    error: np.ndarray,
+    placed: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+    rtt: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Many samples at once (source i measured `rtt` to target j), vectorised.
+
+    A node that has no coordinate yet is first placed next to the placed neighbour it measured the
+    smallest RTT to, at that RTT's distance: one good sample beats many rounds of pushes from the origin.
+    Then each node moves once, by the mean of the figure-3 displacements of its samples (all computed from
+    the coordinates at the start of the batch), with the paper's adaptive timestep: delta = cc * w,
+    w = e_i / (e_i + e_j), and its error moves towards the weighted sample error with gain ce * w.
+    """
+    ok = np.isfinite(rtt) & (rtt > 0) & (source != target)
+    source, target, rtt = source[ok], target[ok], rtt[ok]
+    if not len(source):
+        return
+    _place(position, height, error, placed, source, target, rtt, rng)
+    xi, xj = position[source], position[target]
+    hi, hj = height[source], height[target]
+    diff = xi - xj
+    norm = np.sqrt((diff * diff).sum(axis=1))
+    same = norm < 1e-9
+    if same.any():  # same place: push apart in a random direction
+        diff[same] = rng.uniform(-1, 1, size=(int(same.sum()), position.shape[1]))
+        norm[same] = np.sqrt((diff[same] * diff[same]).sum(axis=1))
+    predicted = np.sqrt(((xi - xj) ** 2).sum(axis=1)) + hi + hj
+    ei, ej = error[source], error[target]
+    total_error = ei + ej
+    w = np.where(total_error > 0, ei / np.where(total_error > 0, total_error, 1.0), 0.5)
+    sample_error = np.abs(predicted - rtt) / rtt
+    delta = CC * w * (rtt - predicted)
+    total = norm + hi + hj  # unit vector in the height-augmented space (Dabek 2004, section 5.5)
+    n = len(position)
+    share = rtt**-SAMPLE_WEIGHT_POWER
+    counts = np.bincount(source, weights=share, minlength=n)
+    moved = counts > 0
+    shift = np.zeros_like(position)
+    for d in range(position.shape[1]):
+        shift[:, d] = np.bincount(source, weights=share * delta * diff[:, d] / total, minlength=n)
+    lift = np.bincount(source, weights=share * delta * (hi + hj) / total, minlength=n)
+    gain = np.bincount(source, weights=share * CE * w, minlength=n)
+    target_error = np.bincount(source, weights=share * CE * w * sample_error, minlength=n)
+    c = counts[moved]
+    position[moved] += shift[moved] / c[:, None]
+    height[moved] = np.maximum(MIN_HEIGHT, height[moved] + lift[moved] / c)
+    g = gain[moved] / c
+    error[moved] = np.minimum(1.0, target_error[moved] / c + error[moved] * (1 - g))
+    placed[moved] = True
+
+
+def _place(
+    position: np.ndarray,
+    height: np.ndarray,
+    error: np.ndarray,
+    placed: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+    rtt: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    fresh = ~placed[source]
+    if not fresh.any():
+        return
+    if not placed.any():  # the very first node anchors the space at the origin
+        placed[source[0]] = True
+        fresh = ~placed[source]
+    order = np.argsort(rtt, kind="stable")
+    for k in order[fresh[order]]:  # smallest RTT first; each node once in its life
+        i, j = int(source[k]), int(target[k])
+        if placed[i] or not placed[j]:
+            continue
+        angle = rng.uniform(0, 2 * math.pi)
+        direction = np.zeros(position.shape[1])
+        direction[0], direction[1 % len(direction)] = math.cos(angle), math.sin(angle)
+        height[i] = max(MIN_HEIGHT, min(height[j], float(rtt[k]) / 4))
+        reach = max(0.0, float(rtt[k]) - height[i] - height[j])
+        position[i] = position[j] + reach * direction
+        placed[i] = True
 
 
 def median_relative_error(pairs: list[tuple[float, float]]) -> float:

@@ -24,10 +24,12 @@ READ_ACTIONS = frozenset({"read", "watch", "resolve", "ping", "verify"})
 MEMBER_PERMISSIONS = frozenset({
     "self:read", "system:read", "system:ping", "events:watch", "auraid:resolve", "users:read", "roles:read",
     "orgs:read", "tokens:create", "tokens:read", "tokens:revoke", "apikeys:create", "apikeys:read",
-    "apikeys:revoke",
+    "apikeys:revoke", "usage:read",
 })  # fmt: skip
 # Resources whose every action a member holds over their own data (RLS scopes it to them).
-MEMBER_RESOURCES = frozenset({"memories", "agents", "chat", "completions", "translation", "compression"})
+MEMBER_RESOURCES = frozenset(
+    {"memories", "agents", "chat", "completions", "translation", "compression", "provider_keys"}
+)
 AGENT_PERMISSIONS = frozenset({"self:read", "system:ping", "events:watch", "memories:read", "memories:write"})
 
 PLATFORM_ADMIN_ROLE = "platform_admin"

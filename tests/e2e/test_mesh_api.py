@@ -231,6 +231,37 @@ def test_bad_inputs_get_their_codes_and_change_nothing(api: Api) -> None:
     assert api.route("a", "e").paths[0].names == ["a", "b", "e"]
 
 
+def test_heartbeat_batches_refuse_item_by_item_and_keep_the_stream(api: Api) -> None:
+    def beat(node: str, rtt: float = 12.0, sequence: int = 0) -> mesh_pb2.HeartbeatRequest:
+        link = mesh_pb2.LinkReport(neighbor="a", rtt_ms=rtt, bandwidth_kbps=50_000, loss_pct=0.0)
+        return mesh_pb2.HeartbeatRequest(node=node, load=4, links=[link], sequence=sequence)
+
+    before = api.mesh.GetNode(mesh_pb2.GetNodeRequest(node="c"), metadata=api.md, timeout=10)
+    batches = [
+        mesh_pb2.HeartbeatBatch(
+            sequence=1,
+            heartbeats=[
+                beat("b", sequence=10),  # its own node: accepted
+                beat("c", sequence=11),  # another node's id
+                beat("nope", sequence=12),
+                beat("b", rtt=math.nan, sequence=13),
+            ],
+        ),
+        mesh_pb2.HeartbeatBatch(sequence=2, heartbeats=[beat("b", sequence=20)]),  # the stream goes on
+    ]
+    responses = list(api.mesh.StreamHeartbeatBatches(iter(batches), metadata=bearer(api.tokens["b"]), timeout=10))
+    assert [(r.sequence, r.accepted, r.rejected) for r in responses] == [(1, 1, 3), (2, 1, 0)]
+    refused = [(x.index, x.sequence, x.code) for x in responses[0].refusals]
+    assert refused == [(1, 11, "PERMISSION_DENIED"), (2, 12, "NOT_FOUND"), (3, 13, "INVALID_ARGUMENT")]
+    after = api.mesh.GetNode(mesh_pb2.GetNodeRequest(node="c"), metadata=api.md, timeout=10)
+    assert (after.current_load, after.link_count) == (before.current_load, before.link_count)
+    # An operator (or gateway) token may send many nodes' beats in one batch.
+    gateway = mesh_pb2.HeartbeatBatch(sequence=3, heartbeats=[beat(n, sequence=i) for i, n in enumerate("bcd")])
+    (response,) = api.mesh.StreamHeartbeatBatches(iter([gateway]), metadata=api.md, timeout=10)
+    assert (response.accepted, response.rejected) == (3, 0)
+    assert api.route("a", "e").paths[0].names == ["a", "b", "e"]
+
+
 def test_an_operator_without_mesh_heartbeat_cannot_register_and_nothing_is_written(api: Api) -> None:
     credentials = access_pb2_grpc.CredentialServiceStub(api.channel)
     issued = credentials.IssueToken(

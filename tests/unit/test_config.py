@@ -76,6 +76,9 @@ def test_an_unknown_key_in_the_toml_file_is_refused(clean_env: Path) -> None:
 def test_a_production_config_with_a_long_secret_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AURALINK_ENV", "PRODUCTION")
     monkeypatch.setenv("AURALINK_JWT_SECRET", "s" * 32)
+    with pytest.raises(ConfigError, match="AURALINK_PROVIDER_KEK: required when env=production"):
+        load_settings()
+    monkeypatch.setenv("AURALINK_PROVIDER_KEK", "a2VrLWtlay1rZWsta2VrLWtlay1rZWsta2VrLWtlay0=")
     settings = load_settings()
     assert settings.env == "production"
     assert "s" * 32 not in repr(settings)  # secrets never show in reprs or logs

@@ -1,4 +1,4 @@
-"""The bidirectional bounded search and Yen's alternatives give exactly what networkx gives on the same costs."""
+"""The ALT A* search and Yen's alternatives give exactly what networkx gives on the same costs."""
 
 from __future__ import annotations
 
@@ -40,27 +40,48 @@ def _networkx(graph: MeshGraph, costs: np.ndarray) -> nx.DiGraph:
     return out
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_point_to_point_costs_equal_networkx_whatever_the_first_radius(seed: int) -> None:
-    graph = _graph(300, 4, seed, zero_costs=seed == 3)
-    costs = graph.costs(Weights(1.0, 0.2, 0.5, 0.0, 1.0))
+def _check_against_networkx(graph: MeshGraph, weights: Weights, rng: random.Random, queries: int) -> None:
+    view = graph.view(weights)
+    costs = view.costs
     reference = _networkx(graph, costs)
-    search = Search(graph, costs)
-    rng = random.Random(seed)
-    for hint in (0.0, 1e-6, 5.0, 1e6):  # a bad guess costs time, never correctness
-        for _ in range(15):
-            a, b = rng.sample(list(graph.by_index), 2)
-            found = search.shortest(a, b, hint=hint)
-            try:
-                expected = nx.dijkstra_path_length(reference, a, b)
-            except nx.NetworkXNoPath:
-                assert found is None
-                continue
-            assert found is not None
-            path, cost = found
-            assert cost == pytest.approx(expected, rel=1e-9, abs=1e-9)
-            assert path[0] == a and path[-1] == b
-            assert sum(costs[graph.slot(x, y)] for x, y in zip(path, path[1:], strict=False)) == pytest.approx(cost)
+    search = Search(graph, view)
+    for _ in range(queries):
+        a, b = rng.sample(list(graph.by_index), 2)
+        found = search.shortest(a, b)
+        try:
+            expected = nx.dijkstra_path_length(reference, a, b)
+        except nx.NetworkXNoPath:
+            assert found is None
+            continue
+        assert found is not None
+        path, cost = found
+        assert cost == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert path[0] == a and path[-1] == b
+        assert sum(costs[graph.slot(x, y)] for x, y in zip(path, path[1:], strict=False)) == pytest.approx(cost)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_point_to_point_costs_equal_networkx(seed: int) -> None:
+    graph = _graph(300, 4, seed, zero_costs=seed == 3)
+    _check_against_networkx(graph, Weights(1.0, 0.2, 0.5, 0.0, 1.0), random.Random(seed), 40)
+
+
+def test_landmark_bounds_stay_exact_while_costs_drift_down_and_up() -> None:
+    """Costs falling below the landmarks' reference lower beta (or force new landmarks): still exact."""
+    graph = _graph(250, 4, 9)
+    weights = Weights()
+    rng = random.Random(9)
+    _check_against_networkx(graph, weights, rng, 10)
+    view = graph.view(weights)
+    assert view.landmarks is not None and view.beta == 1.0
+    for factor in (0.95, 0.6, 1.8, 0.3):  # every link's RTT scaled: bounds must shrink with beta
+        slots = graph.live_slots()
+        for slot in slots.tolist()[: len(slots) // 2]:
+            s, t = graph.key_of_slot(slot)
+            e = graph.estimate(slot)
+            e.srtt_ms *= factor
+            graph.set_link(s, t, e)
+        _check_against_networkx(graph, weights, rng, 15)
 
 
 def test_yen_alternatives_cost_what_networkx_simple_paths_cost() -> None:
@@ -132,6 +153,29 @@ def test_removing_a_node_drops_its_links_and_unreported_links_go_down_until_repo
     assert costs[slot] == math.inf and not graph.up(slot)
     graph.set_link(a, b, estimate, now=4.5)
     assert graph.up(slot) and math.isfinite(costs[slot])
+
+
+def test_batched_observations_equal_sequential_ewma_even_with_repeated_links() -> None:
+    graph = _graph(20, 3, 8)
+    (a, b), _ = next(iter(graph.links.items()))
+    slot = graph.key_slot[(a, b)]
+    expected = graph.estimate(slot)
+    samples = [(30.0, 900.0, 1.0), (50.0, 1000.0, 3.0), (10.0, 800.0, 0.0)]
+    for rtt, bw, loss in samples:
+        expected.update(rtt, bw, loss)
+    column = np.array
+    graph.observe(
+        column([slot] * 3),
+        column([x[0] for x in samples]),
+        column([x[1] for x in samples]),
+        column([x[2] for x in samples]),
+        column([math.nan] * 3),
+        now=1.0,
+    )
+    got = graph.estimate(slot)
+    for name in ("srtt_ms", "rttvar_ms", "bandwidth_kbps", "loss_pct"):
+        assert getattr(got, name) == pytest.approx(getattr(expected, name))
+    assert got.samples == expected.samples and graph.win_n[slot] == 3
 
 
 def test_other_replicas_reports_and_stored_routes_reach_this_replica() -> None:

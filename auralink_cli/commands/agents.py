@@ -1,0 +1,342 @@
+"""`auralink agents …` (AgentService): agents, chat (a streaming REPL, or one-shot for scripts), history, rooms."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from auralink_cli import output
+from auralink_cli.commands import _access as common
+from auralink_cli.commands.providers import call, stream
+from auralink_cli.exit_codes import USAGE, CliError
+
+agents_app = typer.Typer(name="agents", help="AI agents: configuration, chat, history and rooms.", no_args_is_help=True)
+AgentArg = Annotated[str, typer.Argument(help="An agent id or name.")]
+DEFAULT_MODEL = "local/smollm2-135m"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(agents_app, name="agents")
+
+
+def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
+    return common.to_dict(call(common.settings_of(ctx), "AgentService", method, request, module="agents"))
+
+
+def agent_table(a: dict[str, Any]) -> Any:
+    p = a.get("personality") or {}
+    return common.fields_table(
+        [
+            ("ID", a["id"]),
+            ("Name", a["name"]),
+            ("Model", a["model"]),
+            ("Temperature", a["temperature"]),
+            ("Memory", "on" if a["memory_enabled"] else "off"),
+            ("Voice", "on" if a["voice_enabled"] else "off"),
+            ("System prompt", a["system_prompt"]),
+            ("Traits", common.joined(p.get("traits") or [])),
+            ("Style", p.get("style") or ""),
+            ("Max tokens", a["max_tokens"] or "-"),
+            ("Version", a["version"]),
+            ("Created", common.when(a["create_time"])),
+        ]
+    )
+
+
+def build_agent(
+    name: str = "",
+    model: str | None = None,
+    temperature: float | None = None,
+    system_prompt: str | None = None,
+    memory: bool | None = None,
+    voice: bool | None = None,
+    traits: list[str] | None = None,
+    style: str | None = None,
+    max_tokens: int | None = None,
+    description: str | None = None,
+) -> tuple[Any, list[str]]:
+    """An Agent message with the given fields set, and the update_mask paths naming them."""
+    from auralink.v1 import agents_pb2
+
+    agent = agents_pb2.Agent(name=name)
+    paths: list[str] = []
+    for path, value in (
+        ("model", model),
+        ("temperature", temperature),
+        ("system_prompt", system_prompt),
+        ("memory_enabled", memory),
+        ("voice_enabled", voice),
+        ("max_tokens", max_tokens),
+        ("description", description),
+    ):
+        if value is not None:
+            setattr(agent, path, value)
+            paths.append(path)
+    if traits is not None:
+        agent.personality.traits[:] = traits
+        paths.append("personality.traits")
+    if style is not None:
+        agent.personality.style = style
+        paths.append("personality.style")
+    return agent, paths
+
+
+@agents_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Agent name, unique in the org.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="PROVIDER/MODEL.")] = DEFAULT_MODEL,
+    temperature: Annotated[float, typer.Option("--temperature", help="0 to 2.")] = 0.7,
+    system_prompt: Annotated[str, typer.Option("--system-prompt", "-s")] = "You are a helpful assistant.",
+    memory: Annotated[bool, typer.Option("--memory/--no-memory", help="Recall and store memories.")] = False,
+    voice: Annotated[bool, typer.Option("--voice/--no-voice")] = False,
+    trait: Annotated[list[str] | None, typer.Option("--trait", help="A personality trait (repeatable).")] = None,
+    style: Annotated[str, typer.Option("--style", help="How it speaks.")] = "",
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="Reply length (0: default).")] = 0,
+) -> None:
+    """Create an agent (default: the offline local model)."""
+    from auralink.v1 import agents_pb2
+
+    agent, _ = build_agent(name, model, temperature, system_prompt, memory, voice, trait or [], style, max_tokens)
+    data = _call(ctx, "CreateAgent", agents_pb2.CreateAgentRequest(agent=agent))
+    common.emit(common.settings_of(ctx), data, agent_table)
+
+
+@agents_app.command("list")
+def list_agents(ctx: typer.Context) -> None:
+    """The agents of your organization."""
+    from auralink.v1 import agents_pb2
+
+    data = _call(ctx, "ListAgents", agents_pb2.ListAgentsRequest(page_size=500))
+    columns = [
+        ("ID", lambda a: a["id"]),
+        ("NAME", lambda a: a["name"]),
+        ("MODEL", lambda a: a["model"]),
+        ("MEMORY", lambda a: "on" if a["memory_enabled"] else "off"),
+        ("VERSION", lambda a: a["version"]),
+    ]
+    common.emit(
+        common.settings_of(ctx),
+        data,
+        lambda d: [common.rows_table(d["agents"], columns, "(no agents)"), *common.more_note(d["next_page_token"])],
+        wide=True,
+    )
+
+
+@agents_app.command("show")
+def show(ctx: typer.Context, agent: AgentArg) -> None:
+    """One agent's configuration."""
+    from auralink.v1 import agents_pb2
+
+    common.emit(common.settings_of(ctx), _call(ctx, "GetAgent", agents_pb2.GetAgentRequest(agent=agent)), agent_table)
+
+
+@agents_app.command("update")
+def update(
+    ctx: typer.Context,
+    agent: AgentArg,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    temperature: Annotated[float | None, typer.Option("--temperature")] = None,
+    system_prompt: Annotated[str | None, typer.Option("--system-prompt", "-s")] = None,
+    memory: Annotated[bool | None, typer.Option("--memory/--no-memory")] = None,
+    voice: Annotated[bool | None, typer.Option("--voice/--no-voice")] = None,
+    trait: Annotated[list[str] | None, typer.Option("--trait")] = None,
+    style: Annotated[str | None, typer.Option("--style")] = None,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens")] = None,
+    version: Annotated[int, typer.Option("--version", help="Fail unless the agent is at this version.")] = 0,
+) -> None:
+    """Change fields of an agent (only those given); --version guards against concurrent edits."""
+    from auralink.v1 import agents_pb2
+
+    message, paths = build_agent("", model, temperature, system_prompt, memory, voice, trait, style, max_tokens)
+    if name is not None:
+        message.name = name
+        paths.append("name")
+    if not paths:
+        raise CliError(USAGE, "nothing to update: give at least one option")
+    if common.looks_like_uuid(agent):
+        message.id = agent
+    elif name is None:
+        message.name = agent
+    else:
+        message.id = _call(ctx, "GetAgent", agents_pb2.GetAgentRequest(agent=agent))["id"]
+    message.version = version
+    request = agents_pb2.UpdateAgentRequest(agent=message)
+    request.update_mask.paths.extend(paths)
+    common.emit(common.settings_of(ctx), _call(ctx, "UpdateAgent", request), agent_table)
+
+
+@agents_app.command("delete")
+def delete(ctx: typer.Context, agent: AgentArg, yes: Annotated[bool, common.YesOption] = False) -> None:
+    """Delete an agent, its conversations and room assignments."""
+    from auralink.v1 import agents_pb2
+
+    settings = common.settings_of(ctx)
+    common.require_confirmation(yes, f"Delete agent {agent!r}?")
+    _call(ctx, "DeleteAgent", agents_pb2.DeleteAgentRequest(agent=agent))
+    common.done(settings, {"deleted": agent}, f"deleted agent {agent}")
+
+
+@agents_app.command("history")
+def history(
+    ctx: typer.Context,
+    agent: Annotated[str, typer.Argument(help="An agent id or name (all when omitted).")] = "",
+    conversation: Annotated[str, typer.Option("--conversation", "-c", help="Show this conversation's messages.")] = "",
+    delete_: Annotated[bool, typer.Option("--delete", help="Delete --conversation.")] = False,
+) -> None:
+    """Your conversations with an agent, or one conversation's messages."""
+    from auralink.v1 import agents_pb2
+
+    settings = common.settings_of(ctx)
+    if conversation and delete_:
+        _call(ctx, "DeleteConversation", agents_pb2.DeleteConversationRequest(id=conversation))
+        common.done(settings, {"deleted": conversation}, f"deleted conversation {conversation}")
+        return
+    if conversation:
+        data = _call(ctx, "GetConversation", agents_pb2.GetConversationRequest(id=conversation))
+        columns = [("ROLE", lambda m: m["role"]), ("MESSAGE", lambda m: m["content"])]
+        common.emit(settings, data, lambda d: common.rows_table(d["messages"], columns, "(empty)"))
+        return
+    data = _call(ctx, "ListConversations", agents_pb2.ListConversationsRequest(agent=agent, page_size=100))
+    columns = [
+        ("ID", lambda c: c["id"]),
+        ("MESSAGES", lambda c: c["message_count"]),
+        ("TITLE", lambda c: c["title"]),
+        ("LAST", lambda c: common.when(c.get("last_message_time"))),
+    ]
+    common.emit(
+        settings, data, lambda d: common.rows_table(d["conversations"], columns, "(no conversations)"), wide=True
+    )
+
+
+@agents_app.command("assign-room")
+def assign_room(
+    ctx: typer.Context,
+    agent: AgentArg,
+    room: Annotated[str, typer.Argument(help="Room id.")],
+    role: Annotated[
+        str, typer.Option("--role", help="assistant, participant, moderator, transcriber, translator.")
+    ] = "assistant",
+    auto_join: Annotated[bool, typer.Option("--auto-join/--no-auto-join")] = True,
+) -> None:
+    """Assign an agent to a room; the WebRTC server sees it at once (WatchRoomAssignments)."""
+    from auralink.v1 import agents_pb2
+
+    request = agents_pb2.AssignRoomRequest(agent=agent, room_id=room, role=role, auto_join=auto_join)
+    common.emit(common.settings_of(ctx), _call(ctx, "AssignRoom", request))
+
+
+@agents_app.command("unassign-room")
+def unassign_room(ctx: typer.Context, agent: AgentArg, room: Annotated[str, typer.Argument(help="Room id.")]) -> None:
+    """Take an agent out of a room."""
+    from auralink.v1 import agents_pb2
+
+    _call(ctx, "UnassignRoom", agents_pb2.UnassignRoomRequest(agent=agent, room_id=room))
+    common.done(common.settings_of(ctx), {"unassigned": agent, "room_id": room}, f"{agent} left room {room}")
+
+
+@agents_app.command("rooms")
+def rooms(ctx: typer.Context, agent: Annotated[str, typer.Argument(help="An agent (all when omitted).")] = "") -> None:
+    """Active room assignments."""
+    from auralink.v1 import agents_pb2
+
+    data = _call(ctx, "ListRoomAssignments", agents_pb2.ListRoomAssignmentsRequest(agent=agent))
+    columns = [
+        ("AGENT", lambda a: a["agent_name"]),
+        ("ROOM", lambda a: a["room_id"]),
+        ("ROLE", lambda a: a["role"]),
+        ("AUTO JOIN", lambda a: "yes" if a["auto_join"] else "no"),
+    ]
+    common.emit(
+        common.settings_of(ctx), data, lambda d: common.rows_table(d["assignments"], columns, "(none)"), wide=True
+    )
+
+
+class ChatSession:
+    """One conversation: sends messages, prints tokens as they stream, remembers what memory did."""
+
+    def __init__(self, ctx: typer.Context, agent: str, max_tokens: int) -> None:
+        self.settings = common.settings_of(ctx)
+        self.agent = agent
+        self.max_tokens = max_tokens
+        self.conversation = ""
+        self.recalled: list[str] = []
+        self.outcomes: list[dict[str, Any]] = []
+
+    def send(self, message: str, echo: bool) -> str:
+        from auralink.v1 import agents_pb2
+
+        request = agents_pb2.ChatRequest(
+            agent=self.agent, message=message, conversation_id=self.conversation, max_tokens=self.max_tokens
+        )
+        console = output.console(self.settings.no_color)
+        parts: list[str] = []
+        for response in stream(self.settings, "AgentService", "Chat", request, module="agents"):
+            self.conversation = response.conversation_id
+            if response.recalled_memories:
+                self.recalled = list(response.recalled_memories)
+            if response.delta:
+                parts.append(response.delta)
+                if echo:
+                    console.print(response.delta, end="", markup=False, highlight=False, soft_wrap=True)
+            if response.done:
+                self.outcomes = [common.to_dict(o) for o in response.memory_outcomes]
+        if echo:
+            console.print("", markup=False)
+        return "".join(parts)
+
+
+@agents_app.command("chat")
+def chat(
+    ctx: typer.Context,
+    agent: AgentArg,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="One message, one reply (for scripts).")
+    ] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="Reply length (0: the agent's).")] = 0,
+) -> None:
+    """Chat with an agent: a REPL with /exit, /memory and /reset; one-shot with -m or piped stdin."""
+    session = ChatSession(ctx, agent, max_tokens)
+    if message is not None or not output.interactive():
+        text = message if message is not None else sys.stdin.read()
+        if not text.strip():
+            raise CliError(USAGE, "no message: give -m MESSAGE or pipe one on stdin")
+        reply = session.send(text, echo=False)
+        if session.settings.output == "table":
+            output.plain(reply)
+        else:
+            common.emit(
+                session.settings,
+                {
+                    "conversation_id": session.conversation,
+                    "reply": reply,
+                    "recalled_memories": session.recalled,
+                    "memory_outcomes": session.outcomes,
+                },
+            )
+        return
+    output.info(f"chatting with {agent}: /exit to leave, /memory for what it recalled, /reset for a new conversation")
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            output.info("")
+            return
+        command = line.strip()
+        if not command:
+            continue
+        if command == "/exit":
+            return
+        if command == "/reset":
+            session.conversation = ""
+            output.info("(new conversation)")
+            continue
+        if command == "/memory":
+            output.info("recalled: " + ("; ".join(session.recalled) or "(nothing)"))
+            for o in session.outcomes:
+                output.info(f"  {o['kind'].removeprefix('MEMORY_OUTCOME_KIND_').lower()}: {o['fact'] or o['detail']}")
+            continue
+        session.send(line, echo=True)

@@ -1,0 +1,103 @@
+"""`auralink usage [--since 7d]`: cost and tokens by agent, user and model; `auralink usage budget …` sets limits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from auralink_cli.commands import _access as common
+from auralink_cli.commands.providers import call
+
+usage_app = typer.Typer(name="usage", help="LLM cost and tokens, and budgets.", invoke_without_command=True)
+SCOPES = ("user", "org", "agent")
+PERIODS = ("day", "week", "month", "total")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(usage_app, name="usage")
+
+
+def usage_table(data: dict[str, Any]) -> list[Any]:
+    from rich.text import Text
+
+    columns = [
+        ("AGENT", lambda r: r["agent_id"] or "-"),
+        ("USER", lambda r: r["user_id"] or "-"),
+        ("PROVIDER", lambda r: r["provider"]),
+        ("MODEL", lambda r: r["model"]),
+        ("CALLS", lambda r: r["calls"]),
+        ("TOKENS", lambda r: int(r["prompt_tokens"]) + int(r["completion_tokens"])),
+        ("COST $", lambda r: f"{r['cost_usd']:.6f}"),
+        ("FAILOVERS", lambda r: r["failovers"]),
+    ]
+    return [
+        common.rows_table(data["rows"], columns, "(no usage)"),
+        Text(f"total: ${data['total_cost_usd']:.6f}, {data['total_tokens']} tokens"),
+    ]
+
+
+@usage_app.callback()
+def usage(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option("--since", help="A duration ago (7d) or an ISO time.")] = "",
+    until: Annotated[str, typer.Option("--until")] = "",
+) -> None:
+    """Cost and tokens by agent, user and model (yours; the whole org's for org admins)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from auralink.v1 import providers_pb2
+
+    settings = common.settings_of(ctx)
+    request = providers_pb2.GetUsageRequest()
+    if since:
+        request.start_time.CopyFrom(common.timestamp(common.parse_time(since, "--since")))
+    if until:
+        request.end_time.CopyFrom(common.timestamp(common.parse_time(until, "--until")))
+    common.emit(
+        settings, common.to_dict(call(settings, "AIProviderService", "GetUsage", request)), usage_table, wide=True
+    )
+
+
+@usage_app.command("budget")
+def budget(
+    ctx: typer.Context,
+    scope: Annotated[str, typer.Argument(help="user, org or agent.")],
+    limit_usd: Annotated[float, typer.Argument(help="The limit in USD per period.")],
+    subject: Annotated[str, typer.Option("--subject", help="The user or agent id (not for org).")] = "",
+    period: Annotated[str, typer.Option("--period", help="day, week, month or total.")] = "month",
+) -> None:
+    """Set a spending limit; calls over it get RESOURCE_EXHAUSTED before any provider is called."""
+    from auralink.v1 import providers_pb2
+
+    settings = common.settings_of(ctx)
+    scope_name = common.choice(scope, SCOPES, "SCOPE")
+    period_name = common.choice(period, PERIODS, "--period")
+    b = providers_pb2.Budget(
+        scope=providers_pb2.BudgetScope.Value(f"BUDGET_SCOPE_{scope_name.upper()}"),  # type: ignore[union-attr]
+        period=providers_pb2.BudgetPeriod.Value(f"BUDGET_PERIOD_{period_name.upper()}"),  # type: ignore[union-attr]
+        subject_id=subject,
+        limit_usd=limit_usd,
+    )
+    common.emit(
+        settings,
+        common.to_dict(call(settings, "AIProviderService", "SetBudget", providers_pb2.SetBudgetRequest(budget=b))),
+    )
+
+
+@usage_app.command("budgets")
+def budgets(ctx: typer.Context) -> None:
+    """The budgets of your organization and what has been spent in each period."""
+    from auralink.v1 import providers_pb2
+
+    settings = common.settings_of(ctx)
+    data = common.to_dict(call(settings, "AIProviderService", "ListBudgets", providers_pb2.ListBudgetsRequest()))
+    columns = [
+        ("ID", lambda b: b["id"]),
+        ("SCOPE", lambda b: b["scope"]),
+        ("SUBJECT", lambda b: b["subject_id"] or "-"),
+        ("PERIOD", lambda b: b["period"]),
+        ("LIMIT $", lambda b: b["limit_usd"]),
+        ("SPENT $", lambda b: f"{b['spent_usd']:.6f}"),
+    ]
+    common.emit(settings, data, lambda d: common.rows_table(d["budgets"], columns, "(no budgets)"), wide=True)

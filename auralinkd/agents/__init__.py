@@ -1,0 +1,1 @@
+"""AI agents: configuration, streaming chat with memory, conversations and room assignments."""

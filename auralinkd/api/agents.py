@@ -1,0 +1,232 @@
+"""AgentService servicer: agents, streaming chat, conversations and room assignments, proto <-> domain."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from auralink.v1 import agents_pb2 as pb
+from auralink.v1 import agents_pb2_grpc as pb_grpc
+from auralinkd.agents.prompt import Personality
+from auralinkd.agents.service import Agent, AgentService, ChatEvent, Conversation, RoomAssignment
+from auralinkd.api.context import current_caller
+from auralinkd.api.convert import timestamp
+from auralinkd.api.permissions import requires
+from auralinkd.errors import InvalidArgument
+
+_OUTCOMES = {
+    "stored": pb.MEMORY_OUTCOME_KIND_STORED,
+    "duplicate": pb.MEMORY_OUTCOME_KIND_DUPLICATE,
+    "failed": pb.MEMORY_OUTCOME_KIND_FAILED,
+    "skipped": pb.MEMORY_OUTCOME_KIND_SKIPPED,
+}
+_EVENT_KINDS = {
+    "existing": pb.ROOM_ASSIGNMENT_EVENT_KIND_EXISTING,
+    "snapshot_done": pb.ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE,
+    "assigned": pb.ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED,
+    "unassigned": pb.ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED,
+    "heartbeat": pb.ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT,
+}
+
+
+def agent_to_proto(a: Agent) -> pb.Agent:
+    return pb.Agent(
+        id=str(a.id or ""),
+        name=a.name,
+        description=a.description,
+        model=a.model,
+        provider=a.model.split("/", 1)[0],
+        temperature=a.temperature,
+        system_prompt=a.system_prompt,
+        memory_enabled=a.memory_enabled,
+        voice_enabled=a.voice_enabled,
+        tts_provider=a.tts_provider,
+        tts_voice_id=a.tts_voice_id,
+        personality=pb.Personality(traits=list(a.personality.traits), style=a.personality.style),
+        max_tokens=a.max_tokens,
+        version=a.version,
+        etag=a.etag,
+        created_by=str(a.created_by or ""),
+        create_time=timestamp(a.created_at),
+        update_time=timestamp(a.updated_at),
+    )
+
+
+def agent_from_proto(a: pb.Agent) -> Agent:
+    model = a.model.strip()
+    if a.provider and "/" not in model and model:
+        model = f"{a.provider.strip()}/{model}"
+    temperature = a.temperature
+    return Agent(
+        name=a.name,
+        model=model,
+        description=a.description,
+        temperature=temperature,
+        system_prompt=a.system_prompt,
+        memory_enabled=a.memory_enabled,
+        voice_enabled=a.voice_enabled,
+        tts_provider=a.tts_provider,
+        tts_voice_id=a.tts_voice_id,
+        personality=Personality(tuple(t.strip() for t in a.personality.traits if t.strip()), a.personality.style),
+        max_tokens=a.max_tokens,
+    )
+
+
+def conversation_to_proto(c: Conversation) -> pb.Conversation:
+    return pb.Conversation(
+        id=str(c.id),
+        agent_id=str(c.agent_id),
+        user_id=str(c.user_id),
+        title=c.title or "",
+        message_count=c.message_count,
+        prompt_tokens=c.prompt_tokens,
+        completion_tokens=c.completion_tokens,
+        create_time=timestamp(c.created_at),
+        last_message_time=timestamp(c.last_message_at),
+        messages=[pb.ConversationMessage(role=m.get("role", ""), content=m.get("content", "")) for m in c.messages],
+    )
+
+
+def assignment_to_proto(a: RoomAssignment) -> pb.RoomAssignment:
+    return pb.RoomAssignment(
+        id=str(a.id),
+        agent_id=str(a.agent_id),
+        agent_name=a.agent_name,
+        room_id=str(a.room_id),
+        role=a.role,
+        auto_join=a.auto_join,
+        assigned_by=str(a.assigned_by or ""),
+        create_time=timestamp(a.created_at),
+        update_time=timestamp(a.updated_at),
+    )
+
+
+def chat_to_proto(event: ChatEvent, include_prompt: bool) -> pb.ChatResponse:
+    response = pb.ChatResponse(
+        conversation_id=str(event.conversation_id), delta=event.delta, recalled_memories=event.recalled, done=event.done
+    )
+    if include_prompt:
+        response.prompt.extend(pb.PromptMessage(role=m["role"], content=m["content"]) for m in event.prompt)
+    if event.completion is not None:
+        c = event.completion
+        response.usage.CopyFrom(
+            pb.ChatUsage(
+                prompt_tokens=c.prompt_tokens,
+                completion_tokens=c.completion_tokens,
+                cost_usd=c.cost_usd,
+                model=c.ref,
+                failovers=c.failovers,
+            )
+        )
+        response.finish_reason = c.finish_reason
+    response.memory_outcomes.extend(
+        pb.MemoryOutcome(
+            fact=o.fact,
+            kind=_OUTCOMES.get(o.kind, pb.MEMORY_OUTCOME_KIND_UNSPECIFIED),
+            memory_id=o.memory_id,
+            detail=o.detail,
+        )
+        for o in event.outcomes
+    )
+    return response
+
+
+class AgentServicer(pb_grpc.AgentServiceServicer):
+    def __init__(self, agents: AgentService, stopping: Callable[[], bool] = lambda: False) -> None:
+        self._agents = agents
+        self._stopping = stopping
+
+    @requires("agents:create")
+    async def CreateAgent(self, request: pb.CreateAgentRequest, context: Any) -> pb.Agent:
+        agent = agent_from_proto(request.agent)
+        return agent_to_proto(await self._agents.create(current_caller(), agent, context.time_remaining()))
+
+    @requires("agents:read")
+    async def GetAgent(self, request: pb.GetAgentRequest, context: Any) -> pb.Agent:
+        return agent_to_proto(await self._agents.get(current_caller(), request.agent))
+
+    @requires("agents:read")
+    async def ListAgents(self, request: pb.ListAgentsRequest, context: Any) -> pb.ListAgentsResponse:
+        agents, token = await self._agents.list(current_caller(), request.page_size, request.page_token)
+        return pb.ListAgentsResponse(agents=[agent_to_proto(a) for a in agents], next_page_token=token)
+
+    @requires("agents:update")
+    async def UpdateAgent(self, request: pb.UpdateAgentRequest, context: Any) -> pb.Agent:
+        a = request.agent
+        updated = await self._agents.update(
+            current_caller(), a.id or a.name, agent_from_proto(a), list(request.update_mask.paths), a.etag, a.version
+        )
+        return agent_to_proto(updated)
+
+    @requires("agents:delete")
+    async def DeleteAgent(self, request: pb.DeleteAgentRequest, context: Any) -> pb.DeleteAgentResponse:
+        await self._agents.delete(current_caller(), request.agent)
+        return pb.DeleteAgentResponse()
+
+    @requires("chat:send")
+    async def Chat(self, request: pb.ChatRequest, context: Any) -> AsyncIterator[pb.ChatResponse]:
+        if request.max_tokens < 0:
+            raise InvalidArgument.for_field("max_tokens", f"must be >= 0, got {request.max_tokens}")
+        events = self._agents.chat(
+            current_caller(),
+            request.agent,
+            request.message,
+            request.conversation_id,
+            request.max_tokens,
+            context.time_remaining(),
+        )
+        async for event in events:
+            yield chat_to_proto(event, request.include_prompt)
+
+    @requires("chat:read")
+    async def ListConversations(
+        self, request: pb.ListConversationsRequest, context: Any
+    ) -> pb.ListConversationsResponse:
+        items, token = await self._agents.list_conversations(
+            current_caller(), request.agent, request.page_size, request.page_token
+        )
+        return pb.ListConversationsResponse(
+            conversations=[conversation_to_proto(c) for c in items], next_page_token=token
+        )
+
+    @requires("chat:read")
+    async def GetConversation(self, request: pb.GetConversationRequest, context: Any) -> pb.Conversation:
+        return conversation_to_proto(await self._agents.get_conversation(current_caller(), request.id))
+
+    @requires("chat:delete")
+    async def DeleteConversation(
+        self, request: pb.DeleteConversationRequest, context: Any
+    ) -> pb.DeleteConversationResponse:
+        await self._agents.delete_conversation(current_caller(), request.id)
+        return pb.DeleteConversationResponse()
+
+    @requires("agents:assign")
+    async def AssignRoom(self, request: pb.AssignRoomRequest, context: Any) -> pb.RoomAssignment:
+        auto_join = request.auto_join if request.HasField("auto_join") else True
+        assignment = await self._agents.assign_room(
+            current_caller(), request.agent, request.room_id, request.role, auto_join
+        )
+        return assignment_to_proto(assignment)
+
+    @requires("agents:assign")
+    async def UnassignRoom(self, request: pb.UnassignRoomRequest, context: Any) -> pb.UnassignRoomResponse:
+        await self._agents.unassign_room(current_caller(), request.agent, request.room_id)
+        return pb.UnassignRoomResponse()
+
+    @requires("agents:read")
+    async def ListRoomAssignments(
+        self, request: pb.ListRoomAssignmentsRequest, context: Any
+    ) -> pb.ListRoomAssignmentsResponse:
+        items = await self._agents.list_assignments(current_caller(), request.agent, request.room_id)
+        return pb.ListRoomAssignmentsResponse(assignments=[assignment_to_proto(a) for a in items])
+
+    @requires("agents:watch")
+    async def WatchRoomAssignments(
+        self, request: pb.WatchRoomAssignmentsRequest, context: Any
+    ) -> AsyncIterator[pb.RoomAssignmentEvent]:
+        async for kind, assignment in self._agents.watch_assignments(current_caller(), request.room_id, self._stopping):
+            event = pb.RoomAssignmentEvent(kind=_EVENT_KINDS[kind])
+            event.time.GetCurrentTime()
+            if assignment is not None:
+                event.assignment.CopyFrom(assignment_to_proto(assignment))
+            yield event

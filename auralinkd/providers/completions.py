@@ -1,0 +1,329 @@
+"""Completions for callers: resolve the chain (configs + usable keys), enforce budgets, call the gateway,
+record usage. Agents and translation use this same path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from auralinkd.access.principal import Caller
+from auralinkd.db.database import Database
+from auralinkd.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from auralinkd.providers import store
+from auralinkd.providers.catalog import PRICED_TYPES, model_info, split_ref
+from auralinkd.providers.config import LOCAL_PROVIDER
+from auralinkd.providers.gateway import Completion, Delta, Gateway, Target
+from auralinkd.providers.selection import (
+    Candidate,
+    Complexity,
+    Selection,
+    analyze_prompt_complexity,
+    select_optimal_model,
+)
+from auralinkd.providers.service import (
+    ProviderConfig,
+    ProviderService,
+    builtin_local,
+    config_from_row,
+    period_start,
+    spend_reader,
+)
+
+log = logging.getLogger(__name__)
+
+ROLES = ("system", "user", "assistant")
+MAX_TOKENS_LIMIT = 32768
+
+
+@dataclass
+class CompletionRequest:
+    messages: list[dict[str, str]]
+    models: list[str] = field(default_factory=list)
+    max_tokens: int = 0
+    temperature: float | None = None
+    task_type: str = ""
+    latency_target_s: float | None = None
+    agent_id: UUID | None = None
+    operation: str = "completion"  # usage_records.operation: completion, chat, translation
+
+
+@dataclass
+class Resolved:
+    """What a caller may use right now: configs by name, with the keys opened."""
+
+    providers: dict[str, ProviderConfig]
+    keys: dict[str, tuple[UUID, str]]  # provider name -> (key id, key)
+    budgets: list[dict[str, Any]]
+
+
+class CompletionService:
+    def __init__(
+        self, database: Database, providers: ProviderService, gateway: Gateway, default_max_tokens: int
+    ) -> None:
+        self._database = database
+        self._providers = providers
+        self.gateway = gateway
+        self._default_max_tokens = default_max_tokens
+
+    # -- public ---------------------------------------------------------------------------------
+
+    async def complete(self, caller: Caller, request: CompletionRequest, timeout_s: float | None) -> Completion:
+        result: Completion | None = None
+        async for item in self._run(caller, request, timeout_s, streaming=False):
+            if isinstance(item, Completion):
+                result = item
+        assert result is not None
+        return result
+
+    async def stream(
+        self, caller: Caller, request: CompletionRequest, timeout_s: float | None
+    ) -> AsyncIterator[Delta | Completion]:
+        async for item in self._run(caller, request, timeout_s, streaming=True):
+            yield item
+
+    async def check_model(self, caller: Caller, ref: str) -> None:
+        """INVALID_ARGUMENT unless `ref` names a configured provider and a model it has."""
+        resolved = await self._resolve(caller, None)
+        self._target(await self.gateway.ready(), resolved, ref)
+
+    async def validate_key(
+        self, caller: Caller, provider: str, api_key: str, model: str, timeout_s: float | None
+    ) -> tuple[bool, str, str, str, float]:
+        """(valid, message, fingerprint, model, latency): one cheap real call (max_tokens=1) through litellm."""
+        from auralinkd.providers.vault import fingerprint
+
+        resolved = await self._resolve(caller, None)
+        config = resolved.providers.get(provider)
+        if config is None:
+            raise InvalidArgument.for_field("provider", f"unknown provider {provider!r}")
+        model = model or config.default_model or (config.models[0] if config.models else "")
+        if not model:
+            raise InvalidArgument.for_field("model", f"{provider!r} has no default model: name one")
+        litellm = await self.gateway.ready()
+        target = self._target(litellm, resolved, f"{provider}/{model}")
+        if api_key:
+            target = replace(target, api_key=api_key)
+        elif config.needs_key and not target.api_key:
+            raise FailedPrecondition(f"no key stored for {provider!r}: run `auralink providers set-key {provider}`")
+        shown = fingerprint(target.api_key) if target.api_key else ""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        started = time.monotonic()
+        try:
+            await self.gateway.complete([target], [{"role": "user", "content": "ping"}], 1, None, deadline)
+        except (Unavailable, DeadlineExceeded) as exc:
+            return False, exc.message.split("tried: ", 1)[-1], shown, target.ref, time.monotonic() - started
+        return True, "the provider accepted the key", shown, target.ref, time.monotonic() - started
+
+    async def analyze(self, prompt: str, task_type: str) -> Complexity:
+        return analyze_prompt_complexity(prompt, task_type)
+
+    async def select(
+        self, caller: Caller, prompt: str, task_type: str, latency_target_s: float | None
+    ) -> tuple[Selection, list[Candidate]]:
+        resolved = await self._resolve(caller, None)
+        litellm = await self.gateway.ready()
+        candidates = self._candidates(litellm, resolved)
+        complexity = analyze_prompt_complexity(prompt, task_type)
+        return select_optimal_model(complexity, candidates, latency_target_s), candidates
+
+    # -- the path -------------------------------------------------------------------------------
+
+    async def _run(
+        self, caller: Caller, request: CompletionRequest, timeout_s: float | None, *, streaming: bool
+    ) -> AsyncIterator[Delta | Completion]:
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        messages = _validate(request)
+        max_tokens = request.max_tokens or self._default_max_tokens
+        resolved = await self._resolve(caller, request.agent_id, timeout_s)
+        litellm = await self.gateway.ready()
+        refs = list(request.models)
+        if not refs:
+            prompt = "\n".join(m["content"] for m in messages if m["role"] == "user")
+            complexity = analyze_prompt_complexity(prompt, request.task_type)
+            candidates = self._candidates(litellm, resolved)
+            refs = [select_optimal_model(complexity, candidates, request.latency_target_s).ref]
+        chain = self._chain(litellm, resolved, refs)
+        await self._check_context(litellm, resolved, chain, messages)
+        await self._check_budgets(caller, resolved, request.agent_id)
+        started = time.monotonic()
+        completion: Completion | None = None
+        try:
+            async for item in self.gateway.stream(
+                chain, messages, max_tokens, request.temperature, deadline, streaming=streaming
+            ):
+                if isinstance(item, Completion):
+                    completion = item
+                yield item
+        finally:
+            await self._record(caller, request, chain, completion, time.monotonic() - started, resolved)
+
+    async def _resolve(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None = None) -> Resolved:
+        principal = caller.principal
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            rows = await store.list_providers(conn, None, 500)
+            key_rows = await store.usable_keys(conn, principal.user_id)
+            budgets = await store.budgets_for(conn, principal.user_id, agent_id)
+        keys: dict[str, tuple[UUID, str]] = {}
+        for row in key_rows:  # own keys sort first, so they win over the org's
+            if row["provider"] not in keys:
+                keys[row["provider"]] = (row["id"], self._providers.open_key(principal.org_id, row))
+        providers = {r["name"]: config_from_row(r, r["name"] in keys) for r in rows if r["is_enabled"]}
+        providers.setdefault(LOCAL_PROVIDER, builtin_local(self._providers.local_model_name))
+        return Resolved(providers, keys, budgets)
+
+    def _target(self, litellm: Any, resolved: Resolved, ref: str) -> Target:
+        provider_name, model = split_ref(ref)
+        config = resolved.providers.get(provider_name)
+        if config is None:
+            known = ", ".join(sorted(resolved.providers))
+            raise InvalidArgument.for_field("models", f"unknown provider {provider_name!r} in {ref!r}; known: {known}")
+        if config.type == "local":
+            if model not in config.models and model != self._providers.local_model_name:
+                raise InvalidArgument.for_field(
+                    "models", f"unknown local model {model!r}; the local model is {self._providers.local_model_name!r}"
+                )
+        elif config.models:
+            if model not in config.models:
+                raise InvalidArgument.for_field(
+                    "models", f"unknown model {model!r} for {provider_name!r}; configured: {', '.join(config.models)}"
+                )
+        elif config.type in PRICED_TYPES and not model_info(litellm, config.type, model).priced:
+            raise InvalidArgument.for_field("models", f"unknown model {model!r} for {config.type}")
+        info = model_info(litellm, config.type, model, config.settings)
+        key = resolved.keys.get(provider_name)
+        return Target(
+            ref=f"{provider_name}/{model}",
+            provider_name=provider_name,
+            provider_type=config.type,
+            model=model,
+            breaker_key=f"{config.id or LOCAL_PROVIDER}",
+            api_base=config.base_url or None,
+            api_key=key[1] if key else None,
+            timeout_s=config.timeout_s,
+            input_cost_per_token=0.0 if config.type == "local" else info.input_cost_per_token,
+            output_cost_per_token=0.0 if config.type == "local" else info.output_cost_per_token,
+        )
+
+    def _chain(self, litellm: Any, resolved: Resolved, refs: list[str]) -> list[Target]:
+        targets = [self._target(litellm, resolved, ref) for ref in refs]
+        usable = [t for t in targets if t.api_key or not resolved.providers[t.provider_name].needs_key]
+        if not usable:
+            names = sorted({t.provider_name for t in targets})
+            raise FailedPrecondition(
+                f"no usable key for {', '.join(names)}: run `auralink providers set-key {names[0]}` "
+                "(or use local/" + self._providers.local_model_name + ")"
+            )
+        return usable
+
+    def _candidates(self, litellm: Any, resolved: Resolved) -> list[Candidate]:
+        found: list[Candidate] = []
+        for config in sorted(resolved.providers.values(), key=lambda c: (c.priority, c.name)):
+            if config.needs_key and config.name not in resolved.keys:
+                continue
+            for model in config.models or ((config.default_model,) if config.default_model else ()):
+                info = model_info(litellm, config.type, model, config.settings)
+                ref = f"{config.name}/{model}"
+                tier = int((config.settings.get("tiers") or {}).get(model, 1 if config.type == "local" else info.tier))
+                cost = 0.0 if config.type == "local" else info.cost_per_1k
+                found.append(Candidate(ref, tier, cost, self.gateway.observed_latency(ref)))
+        return found
+
+    async def _check_context(
+        self, litellm: Any, resolved: Resolved, chain: list[Target], messages: list[dict[str, str]]
+    ) -> None:
+        counted = await asyncio.to_thread(_count_prompt, litellm, chain[0].model, messages)
+        limits = []
+        for target in chain:
+            if target.provider_type == "local":
+                limits.append(self.gateway.local.context_tokens)
+            else:
+                settings = resolved.providers[target.provider_name].settings
+                limits.append(model_info(litellm, target.provider_type, target.model, settings).context_tokens)
+        if counted > max(limits):
+            raise InvalidArgument.for_field(
+                "messages", f"the prompt is {counted} tokens; {chain[0].ref} takes at most {max(limits)}"
+            )
+
+    async def _check_budgets(self, caller: Caller, resolved: Resolved, agent_id: UUID | None) -> None:
+        if not resolved.budgets:
+            return
+        now = datetime.now(UTC)
+        async with self._database.tenant(spend_reader(caller)) as conn:
+            for budget in resolved.budgets:
+                subject = budget["user_id"] or budget["agent_id"]
+                spent = await store.spent(conn, budget["scope"], subject, period_start(budget["period"], now))
+                if spent >= float(budget["limit_usd"]):
+                    raise ResourceExhausted(
+                        f"the {budget['scope']} budget of ${float(budget['limit_usd']):.4f} per {budget['period']} "
+                        f"is used up (${spent:.4f} spent); raise it with `auralink usage budget`"
+                    )
+
+    async def _record(
+        self,
+        caller: Caller,
+        request: CompletionRequest,
+        chain: list[Target],
+        completion: Completion | None,
+        elapsed_s: float,
+        resolved: Resolved,
+    ) -> None:
+        principal = caller.principal
+        target = next((t for t in chain if completion and t.ref == completion.ref), chain[0])
+        attempts = completion.attempts if completion else []
+        usage = {
+            "agent_id": request.agent_id,
+            "provider": target.provider_name,
+            "model": target.model,
+            "operation": request.operation,
+            "prompt_tokens": completion.prompt_tokens if completion else 0,
+            "completion_tokens": completion.completion_tokens if completion else 0,
+            "cost_usd": round(completion.cost_usd, 6) if completion else 0.0,
+            "latency_ms": int(elapsed_s * 1000),
+            "failovers": completion.failovers if completion else 0,
+            "success": completion is not None,
+            "request_id": caller.request_id,
+            "metadata": {"attempts": [{"model": a.ref, "error": a.error} for a in attempts]},
+        }
+        try:
+            async with self._database.tenant(caller.tenant) as conn:
+                await store.insert_usage(conn, principal.org_id, principal.user_id, usage)
+                key = resolved.keys.get(target.provider_name)
+                if key and completion is not None:
+                    await store.touch_keys(conn, [key[0]])
+        except Exception:  # noqa: BLE001 - the reply was given; losing its record is logged, not raised
+            log.exception("could not record usage of %s (request %s)", target.ref, caller.request_id)
+
+
+def _validate(request: CompletionRequest) -> list[dict[str, str]]:
+    if not request.messages:
+        raise InvalidArgument.for_field("messages", "at least one message is needed")
+    messages = []
+    for index, message in enumerate(request.messages):
+        role, content = message.get("role", ""), message.get("content", "")
+        if role not in ROLES:
+            raise InvalidArgument.for_field(
+                f"messages[{index}].role", f"must be one of {', '.join(ROLES)}, got {role!r}"
+            )
+        messages.append({"role": role, "content": content})
+    if not messages[-1]["content"].strip():
+        raise InvalidArgument.for_field("messages", "the last message is empty")
+    if request.temperature is not None and not 0 <= request.temperature <= 2:
+        raise InvalidArgument.for_field("temperature", f"must be between 0 and 2, got {request.temperature:g}")
+    if not 0 <= request.max_tokens <= MAX_TOKENS_LIMIT:
+        raise InvalidArgument.for_field(
+            "max_tokens", f"must be between 1 and {MAX_TOKENS_LIMIT}, got {request.max_tokens}"
+        )
+    return messages
+
+
+def _count_prompt(litellm: Any, model: str, messages: list[dict[str, str]]) -> int:
+    try:
+        return int(litellm.token_counter(model=model, messages=messages))
+    except Exception:  # noqa: BLE001 - unknown tokenizer: a conservative estimate
+        return sum(len(m["content"]) for m in messages) // 3 + 4 * len(messages)

@@ -1,0 +1,1 @@
+"""Translation through the provider stack (spec TranslationService): the spec's 38 languages."""
