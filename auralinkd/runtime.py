@@ -145,6 +145,7 @@ class Runtime:
         self._embedded = EmbeddedPostgres(settings.data_dir / "pg") if settings.embedded_database else None
         self.server: grpc.aio.Server | None = None
         self.mesh: MeshService | None = None
+        self._completions: CompletionService | None = None
 
         # Infrastructure: exists from here on, connects in start().
         breaker = CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
@@ -209,6 +210,7 @@ class Runtime:
         vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
         providers = ProviderService(self.database, self.audit, vault, llm.local_model_name)
         completions = CompletionService(self.database, providers, self.gateway, llm.default_max_tokens)
+        self._completions = completions
         local_ref = f"local/{llm.local_model_name}"
         agents = AgentService(
             self.database, self.audit, self.bus, completions, MemoryServiceAdapter(self.memory),
@@ -327,6 +329,9 @@ class Runtime:
             await self.compression_recorder.flush()  # the last window of metrics
         with suppress(Exception):
             await self.memory.access.flush()  # access counts of the last recalls
+        if self._completions is not None:
+            with suppress(Exception):
+                await self._completions.close()  # queued usage records
         if self.mesh is not None:
             with suppress(Exception):
                 await self.mesh.close()  # pending heartbeat state and transitions

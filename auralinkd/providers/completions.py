@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
 MAX_TOKENS_LIMIT = 32768
+# How long a caller's resolved configs, keys and budgets are reused. Changes made through this daemon drop
+# the cache at once (ProviderService.generation); other replicas' changes are seen within this time.
+RESOLVE_TTL_S = 2.0
+RESOLVE_CACHE_MAX = 4096
 
 
 @dataclass
@@ -70,6 +74,15 @@ class CompletionService:
         self._providers = providers
         self.gateway = gateway
         self._default_max_tokens = default_max_tokens
+        self._resolved: dict[tuple[Any, UUID | None], tuple[int, float, Resolved]] = {}
+
+    async def flush_usage(self) -> None:
+        """Writes every queued usage record (for readers that must see them)."""
+        await self._providers.usage_writer.flush()
+
+    async def close(self) -> None:
+        """Shutdown: writes the usage records still queued. Call before the database closes."""
+        await self._providers.usage_writer.close()
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -164,6 +177,20 @@ class CompletionService:
             await self._record(caller, request, chain, completion, time.monotonic() - started, resolved)
 
     async def _resolve(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None = None) -> Resolved:
+        cache_key = (caller.tenant, agent_id)
+        generation = self._providers.generation
+        cached = self._resolved.get(cache_key)
+        now = time.monotonic()
+        if cached is not None and cached[0] == generation and cached[1] > now:
+            return cached[2]
+        resolved = await self._load_resolved(caller, agent_id, timeout_s)
+        if len(self._resolved) >= RESOLVE_CACHE_MAX:
+            self._resolved.clear()
+        # Stored under the generation read before loading: a change committed meanwhile invalidates it.
+        self._resolved[cache_key] = (generation, now + RESOLVE_TTL_S, resolved)
+        return resolved
+
+    async def _load_resolved(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None) -> Resolved:
         principal = caller.principal
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             rows = await store.list_providers(conn, None, 500)
@@ -237,7 +264,6 @@ class CompletionService:
     async def _check_context(
         self, litellm: Any, resolved: Resolved, chain: list[Target], messages: list[dict[str, str]]
     ) -> None:
-        counted = await asyncio.to_thread(_count_prompt, litellm, chain[0].model, messages)
         limits = []
         for target in chain:
             if target.provider_type == "local":
@@ -245,6 +271,9 @@ class CompletionService:
             else:
                 settings = resolved.providers[target.provider_name].settings
                 limits.append(model_info(litellm, target.provider_type, target.model, settings).context_tokens)
+        if _token_upper_bound(messages) <= max(limits):
+            return  # fits even if every byte were a token: no need to tokenize
+        counted = await asyncio.to_thread(_count_prompt, litellm, chain[0].model, messages)
         if counted > max(limits):
             raise InvalidArgument.for_field(
                 "messages", f"the prompt is {counted} tokens; {chain[0].ref} takes at most {max(limits)}"
@@ -253,6 +282,7 @@ class CompletionService:
     async def _check_budgets(self, caller: Caller, resolved: Resolved, agent_id: UUID | None) -> None:
         if not resolved.budgets:
             return
+        await self._providers.usage_writer.flush()  # every call that has returned counts
         now = datetime.now(UTC)
         async with self._database.tenant(spend_reader(caller)) as conn:
             for budget in resolved.budgets:
@@ -290,14 +320,13 @@ class CompletionService:
             "request_id": caller.request_id,
             "metadata": {"attempts": [{"model": a.ref, "error": a.error} for a in attempts]},
         }
+        key = resolved.keys.get(target.provider_name)
+        key_id = key[0] if key and completion is not None else None
+        # Queued, written in batches off the hot path (UsageWriter); budget checks and reports flush first.
         try:
-            async with self._database.tenant(caller.tenant) as conn:
-                await store.insert_usage(conn, principal.org_id, principal.user_id, usage)
-                key = resolved.keys.get(target.provider_name)
-                if key and completion is not None:
-                    await store.touch_keys(conn, [key[0]])
-        except Exception:  # noqa: BLE001 - the reply was given; losing its record is logged, not raised
-            log.exception("could not record usage of %s (request %s)", target.ref, caller.request_id)
+            await self._providers.usage_writer.add(caller.tenant, principal.org_id, principal.user_id, usage, key_id)
+        except Exception:  # noqa: BLE001 - the reply was given; the record stays queued for the writer's retry
+            log.exception("could not write usage of %s yet (request %s)", target.ref, caller.request_id)
 
 
 def _validate(request: CompletionRequest) -> list[dict[str, str]]:
@@ -320,6 +349,11 @@ def _validate(request: CompletionRequest) -> list[dict[str, str]]:
             "max_tokens", f"must be between 1 and {MAX_TOKENS_LIMIT}, got {request.max_tokens}"
         )
     return messages
+
+
+def _token_upper_bound(messages: list[dict[str, str]]) -> int:
+    """No tokenizer gives more tokens than UTF-8 bytes; plus a generous allowance for the chat template."""
+    return sum(len(m["content"].encode()) + len(m["role"]) + 8 for m in messages) + 16
 
 
 def _count_prompt(litellm: Any, model: str, messages: list[dict[str, str]]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers import store
 from auralinkd.providers.catalog import KEYLESS_TYPES, PROVIDER_TYPES
 from auralinkd.providers.config import LOCAL_PROVIDER
+from auralinkd.providers.usage import UsageWriter
 from auralinkd.providers.vault import KeyVault
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -177,15 +179,37 @@ def _row_values(p: ProviderConfig) -> dict[str, Any]:
     }
 
 
+def _changes(method: Any) -> Any:
+    """Marks a mutation: cached resolutions are dropped once it has run (committed or not)."""
+
+    @functools.wraps(method)
+    async def wrapper(self: ProviderService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            self.changed()
+
+    return wrapper
+
+
 class ProviderService:
     def __init__(self, database: Database, audit: AuditLog, vault: KeyVault, local_model_name: str) -> None:
         self._database = database
         self._audit = audit
         self.vault = vault
         self.local_model_name = local_model_name
+        # Usage records are queued by completions and written in batches; readers flush first.
+        self.usage_writer = UsageWriter(database)
+        # Bumped after every change to configs, keys, KEKs or budgets: completions cache what they resolve
+        # and drop it when this moves (other replicas' changes are seen when the short TTL runs out).
+        self.generation = 0
+
+    def changed(self) -> None:
+        self.generation += 1
 
     # -- provider configs -----------------------------------------------------------------------
 
+    @_changes
     async def create_provider(
         self, caller: Caller, p: ProviderConfig, timeout_s: float | None = None
     ) -> ProviderConfig:
@@ -231,6 +255,7 @@ class ProviderService:
         next_token = encode_cursor({"p": rows[-1]["priority"], "n": rows[-1]["name"]}) if more and rows else ""
         return configs, next_token
 
+    @_changes
     async def update_provider(
         self, caller: Caller, ref: str, changes: ProviderConfig, paths: list[str], etag: str
     ) -> ProviderConfig:
@@ -261,6 +286,7 @@ class ProviderService:
             )
         return config_from_row(row)
 
+    @_changes
     async def delete_provider(self, caller: Caller, ref: str) -> None:
         async with self._database.tenant(caller.tenant) as conn:
             row = await store.get_provider(conn, ref)
@@ -278,6 +304,7 @@ class ProviderService:
 
     # -- keys -----------------------------------------------------------------------------------
 
+    @_changes
     async def set_key(self, caller: Caller, provider: str, api_key: str, scope: str, label: str) -> KeyInfo:
         api_key = api_key.strip()
         if not api_key:
@@ -313,6 +340,7 @@ class ProviderService:
         async with self._database.tenant(caller.tenant) as conn:
             return [_key_info(k) for k in await store.list_keys(conn, provider)]
 
+    @_changes
     async def delete_key(self, caller: Caller, key_id: str) -> None:
         ident = _uuid("id", key_id)
         async with self._database.tenant(caller.tenant) as conn:
@@ -341,6 +369,7 @@ class ProviderService:
             key_aad(org_id, row["user_id"], row["provider"], row["label"]),
         )
 
+    @_changes
     async def rotate_kek(self, caller: Caller) -> tuple[str, str, int]:
         """Re-wrap every org's data keys under a new (or the configured) KEK, in one transaction."""
         previous = self.vault.active_kek_id
@@ -371,6 +400,7 @@ class ProviderService:
 
     # -- budgets and usage ----------------------------------------------------------------------
 
+    @_changes
     async def set_budget(self, caller: Caller, scope: str, subject: str, period: str, limit_usd: float) -> Budget:
         if scope not in BUDGET_SCOPES:
             raise InvalidArgument.for_field("scope", f"must be one of {', '.join(BUDGET_SCOPES)}")
@@ -405,6 +435,7 @@ class ProviderService:
             rows = await store.list_budgets(conn)
         return await self._with_spend(caller, rows)
 
+    @_changes
     async def delete_budget(self, caller: Caller, budget_id: str) -> None:
         ident = _uuid("id", budget_id)
         if not caller.principal.is_org_admin:
@@ -415,6 +446,7 @@ class ProviderService:
             await self._audit.record(conn, caller, "AIProviderService/DeleteBudget", "usage_budget", str(ident))
 
     async def _with_spend(self, caller: Caller, rows: list[dict[str, Any]]) -> list[Budget]:
+        await self.usage_writer.flush()
         now = datetime.now(UTC)
         result = []
         async with self._database.tenant(spend_reader(caller)) as conn:
@@ -437,6 +469,7 @@ class ProviderService:
         return result
 
     async def usage(self, caller: Caller, start: datetime | None, end: datetime | None) -> list[UsageRow]:
+        await self.usage_writer.flush()
         async with self._database.tenant(caller.tenant) as conn:
             rows = await store.usage_summary(conn, start, end)
         return [

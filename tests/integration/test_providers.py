@@ -87,6 +87,7 @@ async def world(fresh_dsn: str, fake_server: FakeOpenAI, tmp_path: Path) -> Asyn
         caller(ids[2], org_b, True),
         tmp_path,
     )
+    await completions.close()
     await db.close()
 
 
@@ -104,8 +105,9 @@ async def add_fake(
     return await world.providers.create_provider(world.admin, config)
 
 
-async def usage_count(db: Database) -> int:
-    async with db.system() as conn:
+async def usage_count(world: World) -> int:
+    await world.completions.flush_usage()  # usage records are written in batches off the hot path
+    async with world.db.system() as conn:
         return int(await conn.fetchval("SELECT count(*) FROM usage_records"))
 
 
@@ -116,6 +118,7 @@ async def test_a_completion_uses_the_key_records_usage_and_cost(world: World) ->
     result = await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
     assert result.text == "hi!" and result.cost_usd > 0
     assert world.fake.received[-1].authorization == f"Bearer {KEY}"
+    await world.completions.flush_usage()
     async with world.db.system() as conn:
         row = await conn.fetchrow("SELECT * FROM usage_records")
         raw = await conn.fetch("SELECT encrypted_key, wrapped_data_key, key_fingerprint FROM provider_api_keys")
@@ -139,6 +142,7 @@ async def test_failover_is_recorded_per_call(world: World) -> None:
         world.member, CompletionRequest(HI, ["fake/down", "fake/gpt-4o-mini"]), 30
     )
     assert result.failovers == 1
+    await world.completions.flush_usage()
     async with world.db.system() as conn:
         assert await conn.fetchval("SELECT failovers FROM usage_records") == 1
 
@@ -149,14 +153,14 @@ async def test_failover_is_recorded_per_call(world: World) -> None:
 async def test_unknown_provider_is_invalid_argument(world: World) -> None:
     with pytest.raises(InvalidArgument, match="unknown provider 'nope'"):
         await world.completions.complete(world.member, CompletionRequest(HI, ["nope/gpt-4o-mini"]), 30)
-    assert await usage_count(world.db) == 0 and world.fake.received == []
+    assert await usage_count(world) == 0 and world.fake.received == []
 
 
 async def test_unknown_model_is_invalid_argument(world: World) -> None:
     await add_fake(world)
     with pytest.raises(InvalidArgument, match="unknown model 'gpt-9'"):
         await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-9"]), 30)
-    assert await usage_count(world.db) == 0 and world.fake.received == []
+    assert await usage_count(world) == 0 and world.fake.received == []
 
 
 async def test_temperature_outside_0_to_2_is_invalid_argument(world: World) -> None:
@@ -164,13 +168,13 @@ async def test_temperature_outside_0_to_2_is_invalid_argument(world: World) -> N
         await world.completions.complete(
             world.member, CompletionRequest(HI, ["local/smollm2-135m"], temperature=2.5), 30
         )
-    assert await usage_count(world.db) == 0
+    assert await usage_count(world) == 0
 
 
 async def test_an_empty_message_is_invalid_argument(world: World) -> None:
     with pytest.raises(InvalidArgument, match="empty"):
         await world.completions.complete(world.member, CompletionRequest([{"role": "user", "content": "  "}]), 30)
-    assert await usage_count(world.db) == 0
+    assert await usage_count(world) == 0
 
 
 async def test_a_prompt_over_the_context_is_invalid_argument_with_the_count(world: World) -> None:
@@ -179,7 +183,7 @@ async def test_a_prompt_over_the_context_is_invalid_argument_with_the_count(worl
     long = [{"role": "user", "content": "word " * 200}]
     with pytest.raises(InvalidArgument, match=r"the prompt is \d+ tokens; fake/tiny takes at most 20"):
         await world.completions.complete(world.member, CompletionRequest(long, ["fake/tiny"]), 30)
-    assert await usage_count(world.db) == 0 and world.fake.received == []
+    assert await usage_count(world) == 0 and world.fake.received == []
 
 
 async def test_no_usable_key_is_failed_precondition_with_a_hint(world: World) -> None:
@@ -187,7 +191,7 @@ async def test_no_usable_key_is_failed_precondition_with_a_hint(world: World) ->
     await world.providers.set_key(world.admin, "fake", KEY, "user", "")  # alice's own key: not bob's to use
     with pytest.raises(FailedPrecondition, match="auralink providers set-key fake"):
         await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
-    assert await usage_count(world.db) == 0 and world.fake.received == []
+    assert await usage_count(world) == 0 and world.fake.received == []
 
 
 async def test_every_provider_down_is_unavailable_listing_what_was_tried(world: World) -> None:
@@ -197,8 +201,31 @@ async def test_every_provider_down_is_unavailable_listing_what_was_tried(world: 
     world.fake.behave("b", status=429)
     with pytest.raises(Unavailable, match=r"fake/a \(server error \(500\)\); fake/b \(rate limited \(429\)\)"):
         await world.completions.complete(world.member, CompletionRequest(HI, ["fake/a", "fake/b"]), 30)
+    await world.completions.flush_usage()
     async with world.db.system() as conn:
         assert await conn.fetchval("SELECT success FROM usage_records") is False  # the failed call is on record
+
+
+async def test_usage_records_queued_off_the_hot_path_are_written_at_shutdown(world: World) -> None:
+    await add_fake(world)
+    await world.providers.set_key(world.member, "fake", KEY, "user", "")
+    for _ in range(3):
+        await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
+    await world.completions.close()  # what the daemon does on stop, before the database closes
+    assert world.providers.usage_writer.pending == 0
+    async with world.db.system() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM usage_records") == 3
+        assert await conn.fetchval("SELECT count(*) FROM provider_api_keys WHERE last_used_at IS NOT NULL") == 1
+
+
+async def test_a_changed_key_is_used_at_once_despite_the_resolution_cache(world: World) -> None:
+    await add_fake(world)
+    await world.providers.set_key(world.member, "fake", KEY, "user", "")
+    await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
+    other = "sk-other-key-0000000000000000"
+    await world.providers.set_key(world.member, "fake", other, "user", "")
+    await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
+    assert world.fake.received[-1].authorization == f"Bearer {other}"
 
 
 async def test_over_budget_is_resource_exhausted_before_any_provider_call(world: World) -> None:
@@ -211,7 +238,7 @@ async def test_over_budget_is_resource_exhausted_before_any_provider_call(world:
     with pytest.raises(ResourceExhausted, match="user budget"):
         await world.completions.complete(world.member, CompletionRequest(HI, ["fake/gpt-4o-mini"]), 30)
     assert world.fake.received == []
-    assert await usage_count(world.db) == 1
+    assert await usage_count(world) == 1
     (budget,) = await world.providers.list_budgets(world.admin)
     assert budget.spent_usd > budget.limit_usd
 
