@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-stamp
 PROTOS := $(wildcard protos/auralink/v1/*.proto)
 AREA ?=
 
-.PHONY: setup run test protos protos-check bench lint fmt clean
+.PHONY: setup run test protos protos-check bench lint fmt clean train-postfilter
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ protos-check: setup
 ## bench: run benchmarks (AREA=grpc_rps for one; QUICK=1 for the short version)
 bench: setup
 	$(BIN)/python -m bench $(AREA) $(if $(QUICK),--quick,)
+
+## train-postfilter: retrain the Opus post-filter on espeak-ng speech (reproducible; minutes on 2 idle cores)
+train-postfilter: setup
+	$(BIN)/python tools/train_postfilter.py --out auralinkd/compression/weights/postfilter.pt
 
 lint: setup
 	$(BIN)/ruff check auralinkd auralink_cli tui tests bench

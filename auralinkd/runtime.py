@@ -20,17 +20,17 @@ from grpc_health.v1._async import HealthServicer
 
 from auralink.v1 import (
     access_pb2,
+    access_pb2_grpc,
     agents_pb2,
     agents_pb2_grpc,
-    providers_pb2,
-    providers_pb2_grpc,
-    access_pb2_grpc,
     compression_pb2,
     compression_pb2_grpc,
     memory_pb2,
     memory_pb2_grpc,
     mesh_pb2,
     mesh_pb2_grpc,
+    providers_pb2,
+    providers_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
 )
@@ -39,25 +39,18 @@ from auralinkd.access.bootstrap import ensure_admin_token, jwt_secret
 from auralinkd.access.credentials import CredentialService
 from auralinkd.access.denylist import Denylist
 from auralinkd.access.tokens import TokenService
-from auralinkd.api import permissions
 from auralinkd.agents.memory import MemoryServiceAdapter
 from auralinkd.agents.service import AgentService
+from auralinkd.api import permissions
 from auralinkd.api.agents import AgentServicer
 from auralinkd.api.audit import AuditServicer
-from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
-from auralinkd.providers.completions import CompletionService
-from auralinkd.providers.config import ProvidersConfig
-from auralinkd.providers.gateway import Gateway
-from auralinkd.providers.local import LocalModel
-from auralinkd.providers.service import ProviderService
-from auralinkd.providers.vault import KeyVault
-from auralinkd.translation.service import TranslationService
 from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.credentials import CredentialServicer
 from auralinkd.api.directory import OrganizationServicer, UserServicer
-from auralinkd.api.guard import GuardInterceptor
+from auralinkd.api.guard import CallGuard
 from auralinkd.api.memory import MemoryServicer
 from auralinkd.api.mesh import MeshServicer, ReputationServicer
+from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
 from auralinkd.api.roles import RoleServicer
 from auralinkd.api.server import Registration, build_server
 from auralinkd.api.system import SystemServicer
@@ -80,6 +73,12 @@ from auralinkd.memory.service import MemoryService
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.trust import ReputationService
+from auralinkd.providers.completions import CompletionService
+from auralinkd.providers.config import ProvidersConfig
+from auralinkd.providers.gateway import Gateway
+from auralinkd.providers.local import LocalModel
+from auralinkd.providers.service import ProviderService
+from auralinkd.providers.vault import KeyVault
 from auralinkd.rbac import store as rbac_store
 from auralinkd.rbac.catalogue import Catalogue
 from auralinkd.rbac.resolver import PermissionResolver
@@ -88,6 +87,7 @@ from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.system.service import SystemService
 from auralinkd.system.stats import CallStats
+from auralinkd.translation.service import TranslationService
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,9 @@ class Runtime:
             RoleServicer: RoleServicer(RoleService(self.database, self.audit, self.resolver, self.catalogue)),
             OrganizationServicer: OrganizationServicer(self.directory),
             UserServicer: UserServicer(self.directory),
-            AICCompressionServicer: AICCompressionServicer(self.compression, self.compression_configs, stopping=stopping),
+            AICCompressionServicer: AICCompressionServicer(
+                self.compression, self.compression_configs, stopping=stopping
+            ),
             MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
             ReputationServicer: ReputationServicer(self.mesh, self.reputation),
             MemoryServicer: MemoryServicer(self.memory),
@@ -233,7 +235,7 @@ class Runtime:
             AgentServicer: AgentServicer(agents, stopping=stopping),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
-        guard = GuardInterceptor(
+        guard = CallGuard(
             permissions.collect((r.servicer, r.descriptor) for r in registrations),
             authenticator,
             self.audit,
@@ -242,7 +244,7 @@ class Runtime:
             available_while_starting=AVAILABLE_WHILE_STARTING,
             stats=self.call_stats,
         )
-        self.server = build_server(settings, registrations, [guard], self.health)
+        self.server = build_server(settings, registrations, guard, self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")
         await self.server.start()
         settings.socket_path.chmod(0o600)  # the socket is the local trust boundary: owner only

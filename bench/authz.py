@@ -73,7 +73,7 @@ async def _auth_and_audit(calls: int, audit_rows: int) -> dict[str, float]:
     from auralinkd.access.denylist import Denylist
     from auralinkd.access.principal import Caller
     from auralinkd.access.tokens import TokenService
-    from auralinkd.api.guard import GuardInterceptor, _Rule
+    from auralinkd.api.guard import CallGuard, _Rule
     from auralinkd.audit.service import AuditLog
     from auralinkd.bus import EventBus
     from auralinkd.db import migrate
@@ -105,7 +105,7 @@ async def _auth_and_audit(calls: int, audit_rows: int) -> dict[str, float]:
             tokens = TokenService(b"s" * 48)
             audit = AuditLog(database)
             authenticator = Authenticator(tokens, resolver, denylist, database, bus)
-            guard = GuardInterceptor(
+            guard = CallGuard(
                 {"/auralink.v1.SystemService/Ping": "system:ping"}, authenticator, audit,
                 is_ready=lambda: True, not_ready_reason=lambda: "", available_while_starting=frozenset(),
                 stats=CallStats(),
@@ -133,7 +133,8 @@ async def _auth_and_audit(calls: int, audit_rows: int) -> dict[str, float]:
                 for i in range(per_writer):
                     async with database.tenant(caller.tenant) as conn:
                         await conn.execute(
-                            "INSERT INTO contacts (organization_id, user_id, display_name, email) VALUES ($1, $2, $3, $4)",
+                            "INSERT INTO contacts (organization_id, user_id, display_name, email) "
+                            "VALUES ($1, $2, $3, $4)",
                             org, user, f"{n}-{i}", f"{uuid.uuid4().hex}@bench.test",
                         )  # fmt: skip
 

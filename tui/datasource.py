@@ -40,6 +40,8 @@ CHANNEL_OPTIONS: list[tuple[str, Any]] = [
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 4.0
 UNARY_TIMEOUT_S = 5.0
+# Saving an agent checks its model with the daemon's provider gateway, loaded on first use (~10 s).
+SAVE_AGENT_TIMEOUT_S = 30.0
 # Areas built by other issues: (stub module, service full name) so the screens can say what is missing.
 OPTIONAL_AREAS: dict[str, tuple[str, str]] = {
     "agents": ("auralink.v1.agents_pb2_grpc", "auralink.v1.AgentService"),
@@ -138,9 +140,11 @@ class DataSource:
     def _pb(module: str) -> Any:
         return importlib.import_module(f"auralink.v1.{module}_pb2")
 
-    async def _unary(self, module: str, service: str, method: str, request: Any) -> Any:
+    async def _unary(
+        self, module: str, service: str, method: str, request: Any, timeout_s: float = UNARY_TIMEOUT_S
+    ) -> Any:
         stub = self._stub(module, service)
-        return await getattr(stub, method)(request, metadata=self._metadata(), timeout=UNARY_TIMEOUT_S)
+        return await getattr(stub, method)(request, metadata=self._metadata(), timeout=timeout_s)
 
     # --- connection ------------------------------------------------------------------------
 
@@ -408,14 +412,26 @@ class DataSource:
         resp = await self._act(
             "agents.list", lambda: self._unary("agents", "AgentServiceStub", "ListAgents", request), "agents"
         )
-        if resp is not None:
-            self._post(m.AgentsLoaded(list(resp.agents)))
+        if resp is None:
+            return
+        rooms = await self._act(
+            "agents.rooms",
+            lambda: self._unary("agents", "AgentServiceStub", "ListRoomAssignments", pb.ListRoomAssignmentsRequest()),
+            "agents",
+        )
+        self._post(m.AgentsLoaded(list(resp.agents), list(rooms.assignments) if rooms is not None else []))
 
     async def save_agent(self, fields: dict[str, str], *, agent: Any = None) -> None:
         """Create an agent from `fields`, or update `agent` with them (a field mask of what changed)."""
         from google.protobuf.field_mask_pb2 import FieldMask
 
         pb = self._pb("agents")
+        fields = dict(fields)
+        provider = fields.pop("provider", "")
+        model = fields.pop("model", "")
+        # The daemon keeps one "<provider>/<model>" reference; the form edits its two halves.
+        if model or provider:
+            fields["model"] = model if "/" in model or not provider else f"{provider}/{model}"
         if agent is None:
             request = pb.CreateAgentRequest(agent=pb.Agent(**fields))
             action, method = "agents.create", "CreateAgent"
@@ -425,29 +441,32 @@ class DataSource:
                 agent=pb.Agent(id=agent.id, etag=agent.etag, **changed), update_mask=FieldMask(paths=sorted(changed))
             )
             action, method = "agents.update", "UpdateAgent"
-        resp = await self._act(action, lambda: self._unary("agents", "AgentServiceStub", method, request), "agents")
+        resp = await self._act(
+            action, lambda: self._unary("agents", "AgentServiceStub", method, request, SAVE_AGENT_TIMEOUT_S), "agents"
+        )
         if resp is not None:
             self._post(m.ActionDone(action, f"{action.split('.')[1]}d agent {resp.name}"))
             await self.load_agents()
 
-    async def delete_agent(self, agent: str) -> None:
+    async def delete_agent(self, agent: str, label: str = "") -> None:
         pb = self._pb("agents")
         request = pb.DeleteAgentRequest(agent=agent)
         resp = await self._act(
             "agents.delete", lambda: self._unary("agents", "AgentServiceStub", "DeleteAgent", request), "agents"
         )
         if resp is not None:
-            self._post(m.ActionDone("agents.delete", f"deleted agent {agent}"))
+            self._post(m.ActionDone("agents.delete", f"deleted agent {label or agent}"))
             await self.load_agents()
 
-    async def assign_room(self, agent: str, room: str) -> None:
+    async def assign_room(self, agent: str, room: str, label: str = "") -> None:
         pb = self._pb("agents")
         request = pb.AssignRoomRequest(agent=agent, room_id=room)
         resp = await self._act(
             "agents.assign", lambda: self._unary("agents", "AgentServiceStub", "AssignRoom", request), "agents"
         )
         if resp is not None:
-            self._post(m.ActionDone("agents.assign", f"agent {agent} assigned to room {room}"))
+            self._post(m.ActionDone("agents.assign", f"agent {label or agent} assigned to room {room}"))
+            await self.load_agents()
 
     async def chat(self, agent: str, message: str) -> None:
         pb = self._pb("agents")
@@ -490,4 +509,7 @@ class DataSource:
         if resp is not None:
             self._post(m.EvolvePreview(resp, applied=not dry_run))
             if not dry_run:
+                run = resp.run
+                detail = f"evolved: examined {run.examined}, consolidated {run.consolidated}, forgotten {run.forgotten}"
+                self._post(m.ActionDone("memory.evolve", detail))
                 await self.memory_stats()

@@ -206,9 +206,10 @@ class BenchmarkDone(DataMessage):
 
 
 class AgentsLoaded(DataMessage):
-    def __init__(self, agents: list[Any]) -> None:
+    def __init__(self, agents: list[Any], assignments: list[Any] | None = None) -> None:
         super().__init__()
         self.agents = agents
+        self.assignments = assignments or []  # RoomAssignment of every agent
 
 
 class AgentReplyChunk(DataMessage):

@@ -59,6 +59,7 @@ class Store:
     bench_running: bool = False
     unavailable: dict[str, tuple[str, str]] = field(default_factory=dict)
     agents: list[Any] = field(default_factory=list)
+    room_assignments: list[Any] = field(default_factory=list)  # RoomAssignment, every agent
     chat: list[tuple[str, str]] = field(default_factory=list)  # (who, text); replies grow by chunks
     memory_query: str = ""
     memory_results: list[Any] = field(default_factory=list)
@@ -176,6 +177,7 @@ class Store:
 
     def _on_AgentsLoaded(self, msg: m.AgentsLoaded) -> None:
         self.agents = msg.agents
+        self.room_assignments = msg.assignments
 
     def _on_AgentReplyChunk(self, msg: m.AgentReplyChunk) -> None:
         if not self.chat or self.chat[-1][0] != msg.agent:

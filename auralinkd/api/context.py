@@ -1,4 +1,4 @@
-"""Per-call values set by the guard interceptor and read by servicers (same task, so contextvars carry them)."""
+"""Per-call values set by the call guard and read by servicers (same task, so contextvars carry them)."""
 
 from __future__ import annotations
 

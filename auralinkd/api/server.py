@@ -13,6 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from auralinkd.api.guard import CallGuard
 from auralinkd.config import Settings
 
 log = logging.getLogger(__name__)
@@ -40,15 +41,33 @@ def server_options(settings: Settings) -> list[tuple[str, Any]]:
     ]
 
 
+class _HandlerCapture:
+    """Stands in for the server when a generated add_*_to_server runs, to collect its method handlers."""
+
+    def __init__(self) -> None:
+        self.service = ""
+        self.handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        pass  # the same handlers arrive through add_registered_method_handlers
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        self.service, self.handlers = service, handlers
+
+
 def build_server(
-    settings: Settings,
-    registrations: Sequence[Registration],
-    interceptors: Sequence[grpc.aio.ServerInterceptor],
-    health: HealthServicer,
+    settings: Settings, registrations: Sequence[Registration], guard: CallGuard, health: HealthServicer
 ) -> grpc.aio.Server:
-    server = grpc.aio.server(interceptors=list(interceptors), options=server_options(settings))
+    """Our services, each handler wrapped by the guard; health and reflection stay open."""
+    server = grpc.aio.server(options=server_options(settings))
     for registration in registrations:
-        registration.add_to_server(registration.servicer, server)
+        capture = _HandlerCapture()
+        registration.add_to_server(registration.servicer, capture)
+        guarded = {
+            name: guard.wrap(f"/{capture.service}/{name}", handler) for name, handler in capture.handlers.items()
+        }
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(capture.service, guarded),))
+        server.add_registered_method_handlers(capture.service, guarded)
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     names = [r.descriptor.full_name for r in registrations]
     reflection.enable_server_reflection(

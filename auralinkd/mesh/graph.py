@@ -19,6 +19,7 @@ samples moves every coordinate at once (vivaldi.update_batch).
 from __future__ import annotations
 
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ INITIAL_CAPACITY = 64
 LINK_HOLD_INTERVALS = 3.5  # a link unreported for this many of its source's heartbeat intervals is down
 LANDMARKS = 24  # at 10k nodes: ~600 nodes reached per median query (vs ~8,500 without landmarks)
 MIN_BETA = 0.7  # below this the landmark bounds are too weak to be worth keeping: recompute them
+LANDMARK_REBUILD_S = 5.0  # at most one rebuild per view this often (links appearing must not stall every query)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class CostView:
         self.reference: np.ndarray | None = None  # the costs the landmarks were computed on, by slot
         self.landmarks: Landmarks | None = None
         self.beta = 1.0  # min over links of cost / reference cost
+        self.built_at = -math.inf
 
 
 class LinkTable(Mapping[tuple[str, str], LinkEstimate]):
@@ -509,10 +512,16 @@ class MeshGraph:
         return view.data
 
     def landmarks(self, view: CostView) -> tuple[Landmarks, float] | None:
-        """ALT landmark distances for this view and the factor that keeps them valid lower bounds."""
+        """ALT landmark distances for this view and the factor that keeps them valid lower bounds; None when
+        they are stale (new links, or beta too low) and were rebuilt less than LANDMARK_REBUILD_S ago: the
+        search then runs without bounds (still exact, only slower) until the next rebuild."""
         topology = self.topology()
         lm = view.landmarks
         if lm is None or lm.version != topology.version or view.beta < MIN_BETA:
+            now = time.monotonic()
+            if now - view.built_at < LANDMARK_REBUILD_S:
+                return None
+            view.built_at = now
             lm = self._build_landmarks(view, topology)
         return (lm, view.beta) if lm is not None else None
 

@@ -33,7 +33,9 @@ async def main() -> None:
                 await pilot.pause()
                 svg = Path(tmp) / f"{name}.svg"
                 svg.write_text(_keep_spaces(app.export_screenshot(title=f"AuraLink · {name}")))
-                subprocess.run(["rsvg-convert", str(svg), "-o", str(OUT / f"{name}.png")], check=True)
+                await asyncio.to_thread(
+                    subprocess.run, ["rsvg-convert", str(svg), "-o", str(OUT / f"{name}.png")], check=True
+                )
                 print(OUT / f"{name}.png")
 
 

@@ -6,11 +6,12 @@ import asyncio
 import io
 from collections.abc import Callable
 
+import asyncpg
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
-from auralink.v1 import access_pb2, access_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, agents_pb2, agents_pb2_grpc, memory_pb2, memory_pb2_grpc
 from auralink_cli.profiles import GlobalOptions, resolve_settings
 from tests.support import Daemon, bearer
 from tests.tui.seed import seed_mesh
@@ -38,7 +39,10 @@ async def wait_for(pilot: Pilot, check: Callable[[], object], what: str, timeout
         if check():
             return
         await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    notes = "; ".join(f"{n.title}: {n.message}" for n in pilot.app._notifications)
+    raise AssertionError(
+        f"timed out waiting for {what} (notifications: {notes or 'none'}; screen {pilot.app.screen!r})"
+    )
 
 
 def text_of(app: AuraLinkApp, selector: str) -> str:
@@ -141,3 +145,132 @@ async def test_daemon_restart_shows_reconnecting_then_recovers(daemon: Daemon) -
         await wait_for(pilot, lambda: log_text(app, "#events").count("system.started") >= 2, "the resumed event stream")
         assert "connected" in text_of(app, "StatusBar")
         assert isinstance(app.screen.query_one("#filter", Input), Input)
+
+
+def notifications(app: AuraLinkApp) -> str:
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def memory_recalls_as_you_type_with_score_components_then_evolves(daemon: Daemon) -> None:
+    md = bearer(daemon.token)
+    with daemon.channel() as channel:
+        stub = memory_pb2_grpc.MemoryServiceStub(channel)
+        for content, importance in (
+            ("I live in Lisbon, near the river.", 0.9),
+            ("My favourite coffee is a flat white.", 0.4),
+            ("The standup meeting is at nine every weekday.", 0.5),
+        ):
+            memory = memory_pb2.MemoryInput(content=content, importance=importance, tags=["tui"])
+            resp = stub.StoreMemory(memory_pb2.StoreMemoryRequest(memory=memory), metadata=md, timeout=60)
+            assert resp.result.outcome == memory_pb2.STORE_OUTCOME_STORED
+    app = live_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await wait_for(pilot, lambda: "Total 3" in text_of(app, "#memory-stats"), "the stats")
+        assert "active 3" in text_of(app, "#memory-stats")
+        await wait_for(pilot, lambda: not app.screen.query_one("#evolve", GatedButton).disabled, "WhoAmI")
+        await pilot.press("slash", *"where do I live")  # `/` focuses the recall box; it recalls once typing pauses
+        await wait_for(pilot, lambda: app.store.memory_query == "where do I live", "the debounced recall")
+        rows = table_column(app, "#memories")
+        assert len(rows) == 3 and rows[0].startswith("I live in Lisbon")
+        header = [str(c.label) for c in app.screen.query_one("#memories", DataTable).columns.values()]
+        assert header == ["Memory", "Score", "Semantic", "Keyword", "Recency", "Importance"]
+        top = app.screen.query_one("#memories", DataTable).get_row_at(0)
+        score, semantic, keyword, recency, importance = (float(v) for v in top[1:])
+        assert 0 < score <= 1 and semantic > 0 and keyword > 0 and recency > 0
+        assert importance == 0.9
+        await pilot.click("#evolve")  # a dry run first, shown in a confirmation
+        await wait_for(pilot, lambda: app.screen.query("#question"), "the dry-run preview")
+        assert "Dry run examined 3 memories" in text_of(app, "#question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Last evolve" in text_of(app, "#memory-stats"), "the applied run in the stats")
+        stats = text_of(app, "#memory-stats")
+        assert "examined 3" in stats and "dry run" not in stats
+        assert "evolved: examined 3" in notifications(app)
+
+
+async def _insert_room(daemon: Daemon) -> str:
+    conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
+    try:  # rooms have no API of their own yet: one row, as the WebRTC server would make it
+        return str(
+            await conn.fetchval(
+                "INSERT INTO rooms (organization_id, created_by, name) "
+                "SELECT organization_id, id, 'standup' FROM users ORDER BY created_at LIMIT 1 RETURNING id"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def fill(pilot: Pilot, field: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(f"#field-{field}", Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def agents_create_edit_assign_and_delete_through_forms(daemon: Daemon) -> None:
+    room = await _insert_room(daemon)
+    with daemon.channel() as channel:  # an agent made elsewhere (and the daemon's provider gateway loaded)
+        stub = agents_pb2_grpc.AgentServiceStub(channel)
+        agent = agents_pb2.Agent(name="scribe", model="local/smollm2-135m")
+        stub.CreateAgent(agents_pb2.CreateAgentRequest(agent=agent), metadata=bearer(daemon.token), timeout=60)
+    app = live_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: not app.screen.query_one("#agent-create", GatedButton).disabled, "WhoAmI")
+        await pilot.click("#agent-create")
+        await wait_for(pilot, lambda: app.screen.query("#field-name"), "the agent form")
+        await fill(pilot, "name", "concierge")
+        await fill(pilot, "description", "front desk")
+        await fill(pilot, "model", "smollm2-135m")
+        await fill(pilot, "provider", "local")
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: "concierge" in table_column(app, "#agents"), "the new agent")
+        assert "created agent concierge" in notifications(app)
+        assert table_column(app, "#agents", 1) == ["smollm2-135m"] * 2
+        assert table_column(app, "#agents", 2) == ["local"] * 2
+        assert len(table_column(app, "#agents")) == 2
+        await pilot.press("slash", *"conc")
+        await wait_for(pilot, lambda: table_column(app, "#agents") == ["concierge"], "the filtered table")
+        assert "local/smollm2-135m" in text_of(app, "#agent-detail")
+
+        await pilot.click("#agent-edit")
+        await wait_for(pilot, lambda: app.screen.query("#field-name"), "the edit form")
+        assert app.screen.query_one("#field-description", Input).value == "front desk"
+        await fill(pilot, "description", "lobby and bookings")
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: "lobby and bookings" in text_of(app, "#agent-detail"), "the edited agent")
+        assert "v2" in text_of(app, "#agent-detail")
+
+        await pilot.click("#agent-room")
+        await wait_for(pilot, lambda: app.screen.query("#value"), "the room form")
+        app.screen.query_one("#value", Input).value = room  # a UUID: pasted, as an operator would
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query("#question"), "the assign confirmation")
+        assert f"Assign agent concierge to room {room}?" in text_of(app, "#question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "assigned to room" in notifications(app), "the assignment")
+        with daemon.channel() as channel:
+            stub = agents_pb2_grpc.AgentServiceStub(channel)
+            found = stub.ListRoomAssignments(
+                agents_pb2.ListRoomAssignmentsRequest(room_id=room), metadata=bearer(daemon.token), timeout=10
+            )
+        assert [(a.agent_name, a.role) for a in found.assignments] == [("concierge", "assistant")]
+        await wait_for(pilot, lambda: f"{room} (assistant)" in text_of(app, "#agent-detail"), "the room in the detail")
+
+        await pilot.click("#agent-delete")
+        await wait_for(pilot, lambda: app.screen.query("#question"), "the delete confirmation")
+        assert "Delete agent concierge?" in text_of(app, "#question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "deleted agent concierge" in notifications(app), "the deletion")
+        assert [a.name for a in app.store.agents] == ["scribe"]
+        await pilot.press("escape")  # clear the filter: only scribe is left
+        app.screen.query_one("#filter", Input).value = ""
+        await wait_for(pilot, lambda: table_column(app, "#agents") == ["scribe"], "the table without concierge")
+
+
+async def test_memory_and_agents_screens_on_one_daemon(daemon: Daemon) -> None:
+    """Two flows on one daemon (each with its own app): a daemon start and stop is ~15 s of the budget."""
+    await memory_recalls_as_you_type_with_score_components_then_evolves(daemon)
+    await agents_create_edit_assign_and_delete_through_forms(daemon)

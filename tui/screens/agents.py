@@ -91,7 +91,12 @@ class AgentsScreen(DataScreen):
                 table.add_row(*agent_row(agent), key=agent.id)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
-        self.query_one("#agent-detail", Static).update(agent_detail(self.selected()))
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        agent = self.selected()
+        rooms = [a for a in self.store.room_assignments if agent is not None and a.agent_id == agent.id]
+        self.query_one("#agent-detail", Static).update(agent_detail(agent, rooms))
 
     def selected(self) -> Any:
         table = self.query_one("#agents", DataTable)
@@ -102,7 +107,7 @@ class AgentsScreen(DataScreen):
 
     @on(DataTable.RowHighlighted, "#agents")
     def _moved(self) -> None:
-        self.query_one("#agent-detail", Static).update(agent_detail(self.selected()))
+        self._show_detail()
 
     @on(GatedButton.Pressed, "#agent-create")
     def create(self) -> None:
@@ -124,7 +129,7 @@ class AgentsScreen(DataScreen):
             return
         self.app.push_screen(
             ConfirmModal(f"Delete agent {agent.name}?", "Delete"),
-            lambda ok: ok and self.request(self.source.delete_agent(agent.id)),
+            lambda ok: ok and self.request(self.source.delete_agent(agent.id, agent.name)),
         )
 
     @on(GatedButton.Pressed, "#agent-room")
@@ -137,7 +142,7 @@ class AgentsScreen(DataScreen):
             if room:
                 self.app.push_screen(
                     ConfirmModal(f"Assign agent {agent.name} to room {room}?", "Assign"),
-                    lambda ok: ok and self.request(self.source.assign_room(agent.id, room)),
+                    lambda ok: ok and self.request(self.source.assign_room(agent.id, room, agent.name)),
                 )
 
         self.app.push_screen(InputModal(f"Assign {agent.name} to a room", "room id", "Next"), chosen)

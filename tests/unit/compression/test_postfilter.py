@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch")
 
 from auralinkd.compression.postfilter_model import FRAME, N_COND, PostFilterNet  # noqa: E402
 
-PESQ_GAIN_8KBPS_MARGIN = 0.0  # measured gain minus a margin; set from bench/results/postfilter.json
+# Measured +0.24 (2.01 -> 2.25) on this clip with the shipped weights; asserted with a margin.
+PESQ_GAIN_8KBPS_MARGIN = 0.10
 
 pytestmark = pytest.mark.skipif(pf.unavailable_reason() is not None, reason=str(pf.unavailable_reason()))
 

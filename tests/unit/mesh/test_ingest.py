@@ -77,7 +77,16 @@ def test_a_new_node_is_placed_at_its_nearest_neighbours_distance() -> None:
     position, height = np.zeros((3, 2)), np.full(3, 0.1)
     error, placed = np.ones(3), np.zeros(3, bool)
     position[0], placed[0], error[0] = (10.0, 5.0), True, 0.2
-    update_batch(position, height, error, placed, np.array([1, 1]), np.array([0, 2]), np.array([20.0, 4.0]), np.random.default_rng(1))
+    update_batch(
+        position,
+        height,
+        error,
+        placed,
+        np.array([1, 1]),
+        np.array([0, 2]),
+        np.array([20.0, 4.0]),
+        np.random.default_rng(1),
+    )
     assert placed[1]
     # Placed 20 ms from node 0 (the only placed neighbour), then one step of the update.
     predicted = math.dist(position[1], position[0]) + height[0] + height[1]

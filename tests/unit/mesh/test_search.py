@@ -66,8 +66,13 @@ def test_point_to_point_costs_equal_networkx(seed: int) -> None:
     _check_against_networkx(graph, Weights(1.0, 0.2, 0.5, 0.0, 1.0), random.Random(seed), 40)
 
 
-def test_landmark_bounds_stay_exact_while_costs_drift_down_and_up() -> None:
-    """Costs falling below the landmarks' reference lower beta (or force new landmarks): still exact."""
+@pytest.mark.parametrize("rebuild_s", [0.0, 3600.0])
+def test_landmark_bounds_stay_exact_while_costs_drift_down_and_up(
+    rebuild_s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Costs falling below the landmarks' reference lower beta, or force new landmarks, or (rebuilt too
+    recently) a search without bounds: exact in every case."""
+    monkeypatch.setattr("auralinkd.mesh.graph.LANDMARK_REBUILD_S", rebuild_s)
     graph = _graph(250, 4, 9)
     weights = Weights()
     rng = random.Random(9)
@@ -81,6 +86,10 @@ def test_landmark_bounds_stay_exact_while_costs_drift_down_and_up() -> None:
             e = graph.estimate(slot)
             e.srtt_ms *= factor
             graph.set_link(s, t, e)
+        _check_against_networkx(graph, weights, rng, 15)
+    a, b = next(iter(graph.nodes)), list(graph.nodes)[-1]
+    if (a, b) not in graph.links:  # a new link (a topology change) invalidates the landmarks
+        graph.set_link(a, b, LinkEstimate(0.5, 0.1, 10_000, 0.0))
         _check_against_networkx(graph, weights, rng, 15)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -36,7 +37,7 @@ class AgentForm(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Label(f"Edit agent {self.agent.name}" if self.agent is not None else "New agent")
             for name, placeholder in FIELDS:
-                value = getattr(self.agent, name) if self.agent is not None else ""
+                value = form_value(self.agent, name) if self.agent is not None else ""
                 yield Input(value=value, placeholder=placeholder, id=f"field-{name}")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -56,28 +57,49 @@ class AgentForm(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
+def model_ref(agent: Any) -> str:
+    """The "<provider>/<model>" reference (the daemon sends it whole in `model`)."""
+    if "/" in agent.model or not agent.provider:
+        return agent.model
+    return f"{agent.provider}/{agent.model}"
+
+
+def model_name(agent: Any) -> str:
+    """The model without its provider prefix."""
+    prefix = f"{agent.provider}/"
+    return agent.model[len(prefix) :] if agent.provider and agent.model.startswith(prefix) else agent.model
+
+
+def form_value(agent: Any, name: str) -> str:
+    return model_name(agent) if name == "model" else str(getattr(agent, name))
+
+
 def agent_row(agent: Any) -> tuple[str, ...]:
     return (
         agent.name,
-        agent.model or "–",
+        model_name(agent) or "–",
         agent.provider or "–",
         f"{agent.temperature:.1f}",
         "yes" if agent.memory_enabled else "no",
     )
 
 
-def agent_detail(agent: Any) -> Text:
+def agent_detail(agent: Any, rooms: Sequence[Any] = ()) -> Text:
     if agent is None:
         return Text("no agent selected", style="dim")
-    return Text.assemble(
+    text = Text.assemble(
         (agent.name, "bold"),
         f"  v{agent.version}\n",
         (agent.description or "no description", "dim"),
         "\nModel  ",
-        f"{agent.provider}/{agent.model}",
+        model_ref(agent),
         "\nPrompt ",
         (agent.system_prompt[:200] or "–", "italic"),
     )
+    if rooms:
+        text.append("\nRooms  ")
+        text.append(", ".join(f"{a.room_id} ({a.role})" for a in rooms))
+    return text
 
 
 def chat_view(lines: list[tuple[str, str]]) -> Text:

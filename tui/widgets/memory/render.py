@@ -34,6 +34,13 @@ def stats_view(stats: Any) -> Text:
     text.append(f"p50 {stats.recall_p50_ms:.1f} ms, p95 {stats.recall_p95_ms:.1f} ms")
     text.append("\nSearch ", style="bold")
     text.append("pgvector" if stats.pgvector else "exact (real[])")
+    run = stats.last_evolve_run
+    if run.id:
+        text.append("\nLast evolve ", style="bold")
+        text.append(
+            f"{'dry run, ' if run.dry_run else ''}examined {run.examined}, consolidated {run.consolidated}, "
+            f"forgotten {run.forgotten}, purged {run.purged}"
+        )
     return text
 
 
