@@ -148,11 +148,35 @@ def start_daemon(
     try:
         wait_serving(address, DAEMON_READY_TIMEOUT_S, process)
         token = (data_dir / "admin.token").read_text().strip()
+        wait_quiet(process.pid)
     except BaseException as exc:
         stop_daemon(process)
         tail = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"auralinkd did not become ready: {exc}\n--- {log_path} (tail) ---\n{tail}") from exc
     return process, address, token
+
+
+def wait_quiet(pid: int, timeout_s: float = 90.0, window_s: float = 0.5, busy_share: float = 0.05) -> None:
+    """Wait until the process has finished its start-up work (model warm-up, JIT compiles) in the background.
+
+    SERVING comes first on purpose (readiness does not wait for warm-ups); a benchmark must not measure
+    a daemon that is still loading a model in another thread.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = _cpu_seconds(pid)
+        time.sleep(window_s)
+        after = _cpu_seconds(pid)
+        if before is None or after is None or after - before < busy_share * window_s:
+            return
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop_daemon(process: subprocess.Popen[bytes], timeout_s: float = DAEMON_STOP_TIMEOUT_S) -> int:

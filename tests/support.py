@@ -159,6 +159,8 @@ def daemon_env(data_dir: Path, **settings: str) -> dict[str, str]:
         AURALINK_CONFIG=str(data_dir.parent / f"{data_dir.name}-cli.toml"),
         AURALINK_HEALTH_PROBE_INTERVAL_S="0.2",
         AURALINK_LOG_LEVEL="info",
+        # Each test daemon lives seconds: load the embedding model only when a test uses memory.
+        AURALINK_WARM_MODELS_ON_START="false",
     )
     env.update({f"AURALINK_{k.upper()}": v for k, v in settings.items()})
     return env
