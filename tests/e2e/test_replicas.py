@@ -128,3 +128,41 @@ def test_events_published_on_one_replica_reach_watchers_on_the_other(replicas: P
     assert received[0].topic == "access.token.revoked"
     assert received[0].data["token_id"] == issued.token_id
     assert received[0].replica_id != ""
+
+
+def test_a_role_granted_on_one_replica_takes_effect_on_the_other_within_a_second(replicas: Pair) -> None:
+    admin = bearer(replicas.a.token)
+    with replicas.a.channel() as channel:
+        user = access_pb2_grpc.UserServiceStub(channel).CreateUser(
+            access_pb2.CreateUserRequest(user=access_pb2.User(email="ann@example.com", username="ann")),
+            metadata=admin,
+            timeout=10,
+        )
+        issued = access_pb2_grpc.CredentialServiceStub(channel).IssueToken(
+            access_pb2.IssueTokenRequest(user=user.id, scopes=["audit:read"]), metadata=admin, timeout=10
+        )
+
+    def list_audit_on_b() -> grpc.StatusCode:
+        with replicas.b.channel() as channel:
+            try:
+                access_pb2_grpc.AuditServiceStub(channel).ListAuditLogs(
+                    access_pb2.ListAuditLogsRequest(page_size=1), metadata=bearer(issued.token), timeout=5
+                )
+            except grpc.RpcError as exc:
+                return exc.code()
+        return grpc.StatusCode.OK
+
+    assert list_audit_on_b() is grpc.StatusCode.PERMISSION_DENIED  # B has now cached ann's permissions
+    with replicas.a.channel() as channel:
+        roles = access_pb2_grpc.RoleServiceStub(channel)
+        roles.CreateRole(
+            access_pb2.CreateRoleRequest(role=access_pb2.Role(name="auditor", permissions=["audit:read"])),
+            metadata=admin,
+            timeout=10,
+        )
+        roles.AssignRole(access_pb2.AssignRoleRequest(role="auditor", user=user.id), metadata=admin, timeout=10)
+    granted_at = time.monotonic()
+    while list_audit_on_b() is not grpc.StatusCode.OK:
+        # The promise is one second; the margin absorbs a loaded CI machine's scheduling.
+        assert time.monotonic() - granted_at < 3.0, "replica B still refuses after the grant"
+        time.sleep(0.02)
