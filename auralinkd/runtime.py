@@ -170,7 +170,7 @@ class Runtime:
         self.directory = DirectoryService(self.database, self.audit, self.resolver)
         self.memory = MemoryService(
             self.database, self.audit, Embedders(LocalMiniLM()), AccessRecorder(self.database),
-            dedupe_threshold=settings.memory_dedupe_threshold,
+            dedupe_threshold=settings.memory_dedupe_threshold, bus=self.bus,
         )  # fmt: skip
         self.compression = CompressionService(CalibrationTable.load())
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)

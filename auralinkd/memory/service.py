@@ -24,6 +24,7 @@ import numpy as np
 
 from auralinkd.access.principal import Caller, Principal
 from auralinkd.audit.service import AuditLog
+from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from auralinkd.memory import evolve as evolving
@@ -87,8 +88,10 @@ class MemoryService:
         *,
         dedupe_threshold: float = DEFAULT_DEDUPE_THRESHOLD,
         latency: LatencyWindow | None = None,
+        bus: EventBus | None = None,
     ) -> None:
         self._database = database
+        self._bus = bus
         self._audit = audit
         self.embedders = embedders
         self.access = access
@@ -122,6 +125,7 @@ class MemoryService:
         threshold = self._threshold_or_default(dedupe_threshold)
         clean = self._validate(caller, item)
         results = await self._store_chunk(caller, [(0, clean)], embedder, threshold, "MemoryService/StoreMemory")
+        await self._announce(caller, results)
         return results[0]
 
     async def store_batch(
@@ -152,7 +156,18 @@ class MemoryService:
                 caller, chunk, embedder, threshold, "MemoryService/BatchStoreMemories", timeout_s
             ):
                 results[result.index] = result
-        return [results[i] for i in range(len(items))]
+        ordered = [results[i] for i in range(len(items))]
+        await self._announce(caller, ordered)
+        return ordered
+
+    async def _announce(self, caller: Caller, results: Sequence[StoreResult]) -> None:
+        """Operators watching events (auralink events, the dashboard) see ingestion as it happens."""
+        if self._bus is None or not results:
+            return
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+        await self._bus.publish("memory.stored", {"user_id": str(caller.principal.user_id), "outcomes": counts})
 
     def _threshold_or_default(self, value: float | None) -> float:
         return self._dedupe_threshold if value is None else _threshold(value, "dedupe_threshold", low_open=True)

@@ -93,3 +93,35 @@ def test_store_recall_dedupe_evolve_and_stats_over_grpc(api) -> None:  # type: i
     with pytest.raises(grpc.RpcError) as err:
         stub.GetMemoryStats(pb.GetMemoryStatsRequest(), timeout=TIMEOUT)  # no token
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_storing_memories_shows_in_the_event_stream(daemon: Daemon) -> None:
+    import threading
+
+    from auralink.v1 import system_pb2, system_pb2_grpc
+
+    seen: list = []
+    ready = threading.Event()
+
+    def watch() -> None:
+        with daemon.channel() as channel:
+            stream = system_pb2_grpc.SystemServiceStub(channel).WatchEvents(
+                system_pb2.WatchEventsRequest(topics=["memory."]), metadata=bearer(daemon.token), timeout=120
+            )
+            try:
+                for event in stream:
+                    ready.set()
+                    if not event.heartbeat:
+                        seen.append(event)
+                        return
+            except grpc.RpcError:
+                return
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert ready.wait(15)
+    stored = daemon.cli("memory", "store", "The staging cluster lives in eu-west", "-o", "json", timeout_s=180)
+    assert stored.returncode == 0, stored.stderr
+    watcher.join(120)
+    assert seen and seen[0].topic == "memory.stored"
+    assert dict(seen[0].data["outcomes"]) == {"stored": 1.0}
