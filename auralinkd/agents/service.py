@@ -465,7 +465,7 @@ class AgentService:
             raise InvalidArgument.for_field("role", f"must be one of {', '.join(ROOM_ROLES)}, got {role!r}")
         async with self._database.tenant(caller.tenant) as conn:
             agent = await self._find(conn, agent_ref)
-            if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1)", room):
+            if not await store.room_exists(conn, room):
                 raise NotFound(f"no room {room_id}")
             row = await store.upsert_assignment(
                 conn, caller.principal.org_id, agent["id"], room, role, auto_join, caller.principal.user_id

@@ -229,3 +229,8 @@ async def list_assignments(
         room_id,
     )
     return [dict(r) for r in rows]
+
+
+async def room_exists(conn: asyncpg.Connection, room_id: UUID) -> bool:
+    """Visible to the caller (RLS): another org's room does not exist for them."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1)", room_id))

@@ -639,7 +639,7 @@ class MemoryService:
         tags = sorted({t for m in members.values() for t in m.tags})
         new_id = uuid.uuid4()
         row = store.NewMemory(
-            id=new_id, org_id=(await conn.fetchval("SELECT organization_id FROM memories WHERE id = $1", rep.id)),
+            id=new_id, org_id=(await store.organization_of(conn, rep.id)),
             user_id=rep.user_id, agent_id=rep.agent_id, room_id=rep.room_id, session_id=rep.session_id,
             content=rep.content, metadata=metadata, tags=tags,
             importance=max(m.importance for m in members.values()), modality=rep.modality, source="evolve",

@@ -602,3 +602,7 @@ async def copy_vectors(conn: asyncpg.Connection, from_id: UUID, to_id: UUID) -> 
 
 async def set_access_count(conn: asyncpg.Connection, memory_id: UUID, count: int) -> None:
     await conn.execute("UPDATE memories SET access_count = $2 WHERE id = $1", memory_id, count)
+
+
+async def organization_of(conn: asyncpg.Connection, memory_id: UUID) -> UUID | None:
+    return await conn.fetchval("SELECT organization_id FROM memories WHERE id = $1", memory_id)  # type: ignore[no-any-return]
