@@ -1,1 +1,1 @@
-"""The gRPC edge: servicers translate proto <-> domain types; interceptors authenticate and map errors."""
+"""The gRPC edge: servicers translate proto <-> domain types; the call guard authenticates and maps errors."""
