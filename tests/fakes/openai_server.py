@@ -1,7 +1,8 @@
 """A local HTTP server speaking the OpenAI chat-completions wire format: the only test double for remote providers.
 
 It runs in a thread on 127.0.0.1 and answers `POST /v1/chat/completions` (JSON, or SSE when `stream` is
-true) and `GET /v1/models`. Each model name can be given a behaviour: an HTTP status to fail with (429,
+true), `POST /v1/embeddings` (deterministic hashed bag-of-words vectors, so texts that share words are
+near) and `GET /v1/models`. Each model name can be given a behaviour: an HTTP status to fail with (429,
 500, 401), a delay before answering, or a fixed reply. It records what it received (models, the
 Authorization header, the request bodies) so tests can check failover order and that keys travel only
 to the provider.
@@ -9,6 +10,7 @@ to the provider.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import threading
@@ -90,6 +92,13 @@ class FakeOpenAI:
                 auth = self.headers.get("Authorization", "")
                 with fake._lock:
                     fake.received.append(Received(self.path, model, auth, body))
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    behaviour = fake.behaviours.get(model, Behaviour())
+                    if behaviour.status != 200:
+                        self._error(behaviour.status, f"fake failure {behaviour.status}", "fake_error")
+                    else:
+                        self._json(200, _embeddings(model, body))
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._json(404, {"error": {"message": "not found"}})
                     return
@@ -196,6 +205,34 @@ def _chunk(ident: str, model: str, delta: dict[str, Any], finish: str | None) ->
         "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+EMBEDDING_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
+
+
+def _embedding(text: str, dims: int) -> list[float]:
+    """Each lower-cased word adds +-1 at two hashed positions: shared words make vectors near, like a real model."""
+    vector = [0.0] * dims
+    for word in "".join(c if c.isalnum() else " " for c in text.lower()).split():
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        for part in (digest[:4], digest[4:]):
+            value = int.from_bytes(part, "little")
+            vector[value % dims] += 1.0 if value & 0x80000000 else -1.0
+    return vector
+
+
+def _embeddings(model: str, body: dict[str, Any]) -> dict[str, Any]:
+    texts = body.get("input") or []
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    dims = int(body.get("dimensions") or EMBEDDING_DIMS.get(model, 1536))
+    return {
+        "object": "list",
+        "model": model,
+        "data": [
+            {"object": "embedding", "index": i, "embedding": _embedding(str(t), dims)} for i, t in enumerate(texts)
+        ],
+        "usage": {"prompt_tokens": sum(len(str(t).split()) for t in texts), "total_tokens": 0},
     }
 
 
