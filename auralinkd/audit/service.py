@@ -12,6 +12,7 @@ import asyncpg
 
 from auralinkd.access.principal import Caller
 from auralinkd.audit import chain, store
+from auralinkd.audit.throttle import DeniedThrottle
 from auralinkd.db.database import Database, Tenant
 from auralinkd.errors import InvalidArgument
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
@@ -54,8 +55,9 @@ def _plain(value: Any) -> Any:
 
 
 class AuditLog:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, denied_throttle: DeniedThrottle | None = None) -> None:
         self._database = database
+        self._denied_throttle = denied_throttle or DeniedThrottle()
 
     async def record(
         self,
@@ -90,10 +92,16 @@ class AuditLog:
         return int(row["id"])
 
     async def record_denied(self, caller: Caller, action: str, reason: str) -> None:
-        """A refused attempt, in a transaction of its own (the call itself changed nothing)."""
+        """A refused attempt, in a transaction of its own (the call itself changed nothing); rate limited."""
+        folded = self._denied_throttle.admit(str(caller.principal.user_id), action, reason)
+        if folded is None:
+            return
+        metadata: dict[str, Any] = {"reason": reason}
+        if folded:
+            metadata["repeats_suppressed"] = folded
         try:
             async with self._database.tenant(caller.tenant) as conn:
-                await self.record(conn, caller, action, outcome="denied", metadata={"reason": reason})
+                await self.record(conn, caller, action, outcome="denied", metadata=metadata)
         except Exception:  # noqa: BLE001 - never turn a refusal into an INTERNAL error
             log.warning("could not audit a denied %s by %s", action, caller.principal.user_id, exc_info=True)
 

@@ -302,6 +302,15 @@ async def test_a_plain_member_cannot_create_users_and_nothing_changes(world: Wor
     assert [(r["action"], r["outcome"]) for r in await _audit_rows(world.db)] == [("UserService/CreateUser", "denied")]
 
 
+async def test_hammering_a_refused_call_writes_one_audit_row_not_one_per_attempt(world: World) -> None:
+    before = await _state(world.db)
+    for _ in range(30):
+        with pytest.raises(PermissionDenied):
+            await world.directory.create_user(world.a_member, _new_user("sneaky"))
+    assert await _state(world.db) == before
+    assert [(r["action"], r["outcome"]) for r in await _audit_rows(world.db)] == [("UserService/CreateUser", "denied")]
+
+
 async def test_nobody_grants_a_base_role_carrying_permissions_they_lack(world: World) -> None:
     # users:create without org:admin: refused before any SQL runs.
     partial = world.caller(world.admin_a, world.org_a, frozenset({"users:create", "users:read"}))
