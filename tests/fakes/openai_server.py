@@ -94,7 +94,9 @@ class FakeOpenAI:
                     fake.received.append(Received(self.path, model, auth, body))
                 if self.path.rstrip("/").endswith("/embeddings"):
                     behaviour = fake.behaviours.get(model, Behaviour())
-                    if behaviour.status != 200:
+                    if fake.required_key is not None and auth != f"Bearer {fake.required_key}":
+                        self._error(401, "Incorrect API key provided", "invalid_api_key")
+                    elif behaviour.status != 200:
                         self._error(behaviour.status, f"fake failure {behaviour.status}", "fake_error")
                     else:
                         self._json(200, _embeddings(model, body))
