@@ -1,20 +1,23 @@
-"""RunBenchmark's domain side: runs bench/compression.py's evaluation and returns typed rows.
+"""RunBenchmark's domain side: runs the evaluation (evaluation.py) and returns typed rows.
 
-The corpus and the evaluation live in the repository's bench/ package (generated speech, sample
-images, synthetic video, JSON messages; nothing is downloaded). A daemon installed without bench/
-says so with FAILED_PRECONDITION rather than pretending. Synchronous and CPU-heavy: the servicer
-runs it in a thread, and `progress` may raise `Cancelled` to stop it between steps.
+The corpus (corpus/: generated speech, sample images, synthetic video, JSON messages; nothing is
+downloaded) and the evaluation ship with the daemon, so an installed daemon benchmarks itself; the
+repository's `python -m bench compression` is a thin runner over the same code. The quality
+measures (pesq, pystoi, scikit-image) are the `bench` extra: without them, FAILED_PRECONDITION says
+which to install. Synchronous and CPU-heavy: the servicer runs it in a thread, and `progress` may
+raise `Cancelled` to stop it between steps.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from auralinkd.compression.formats import FrameType
 from auralinkd.compression.modes import Mode
-from auralinkd.errors import FailedPrecondition
 
 
 class Cancelled(Exception):
@@ -46,11 +49,11 @@ class BenchmarkResult:
 
 
 QUALITY_KEYS = frozenset({"pesq_wb", "pesq_nb", "stoi", "ssim", "psnr_db", "lossless"})
-FPS = {"video": 30, "screen": 5}  # the frame rates bench/compression.py evaluates at
+FPS = {"video": 30, "screen": 5}  # the frame rates evaluation.py evaluates at
 
 
 def row_from_report(r: dict[str, Any]) -> BenchmarkRow:
-    """One row of bench/compression.py's report (a dict) as a BenchmarkRow."""
+    """One row of the evaluation's report (a dict) as a BenchmarkRow."""
     base = r.get("baseline") or {}
     kbps = float(base.get("kbps", 0.0) or 0.0)
     if not kbps and "bytes_per_frame" in base and r["type"] in FPS:
@@ -65,6 +68,14 @@ def row_from_report(r: dict[str, Any]) -> BenchmarkRow:
     )  # fmt: skip
 
 
+def results_path() -> Path:
+    """Where the daemon stores its last benchmark report: <data dir>/bench/compression.json (the
+    repository's committed bench/results are written by `python -m bench compression` only)."""
+    from auralinkd.config import default_data_dir
+
+    return Path(os.environ.get("AURALINK_DATA_DIR") or default_data_dir()) / "bench" / "compression.json"
+
+
 def run(
     types: list[FrameType],
     modes: list[Mode],
@@ -72,15 +83,16 @@ def run(
     quick: bool,
     calibrate: bool,
     progress: Callable[[float, str], None],
+    results: Path | None = None,
 ) -> BenchmarkResult:
-    try:
-        from bench import compression as bench_compression
-    except ImportError as exc:
-        raise FailedPrecondition(
-            f"the benchmark corpus is not installed with this daemon (bench/ missing: {exc}); "
-            "run auralinkd from a source checkout"
-        ) from None
-    report = bench_compression.evaluate(
-        {t.value for t in types}, quick=quick, calibrate=calibrate, modes=tuple(modes), progress=progress
+    from auralinkd.compression.benchmark import evaluation
+
+    report = evaluation.evaluate(
+        {t.value for t in types},
+        quick=quick,
+        calibrate=calibrate,
+        modes=tuple(modes),
+        progress=progress,
+        results_path=results or results_path(),
     )
     return BenchmarkResult([row_from_report(r) for r in report["rows"]], report["commit"], report["wall_s"])
