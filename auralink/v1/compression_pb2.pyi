@@ -107,7 +107,7 @@ class StartSessionRequest(_message.Message):
     def __init__(self, frame_type: _Optional[_Union[FrameType, str]] = ..., format: _Optional[_Union[StreamFormat, _Mapping]] = ..., config: _Optional[_Union[CompressionConfig, _Mapping]] = ...) -> None: ...
 
 class StartSessionResponse(_message.Message):
-    __slots__ = ("session_id", "codec", "quality_metric", "quality_target", "target_reachable", "initial_bitrate_bps", "idle_timeout")
+    __slots__ = ("session_id", "codec", "quality_metric", "quality_target", "target_reachable", "initial_bitrate_bps", "idle_timeout", "postfilter")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     CODEC_FIELD_NUMBER: _ClassVar[int]
     QUALITY_METRIC_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +115,7 @@ class StartSessionResponse(_message.Message):
     TARGET_REACHABLE_FIELD_NUMBER: _ClassVar[int]
     INITIAL_BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
     IDLE_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    POSTFILTER_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     codec: str
     quality_metric: str
@@ -122,7 +123,8 @@ class StartSessionResponse(_message.Message):
     target_reachable: bool
     initial_bitrate_bps: int
     idle_timeout: _duration_pb2.Duration
-    def __init__(self, session_id: _Optional[str] = ..., codec: _Optional[str] = ..., quality_metric: _Optional[str] = ..., quality_target: _Optional[float] = ..., target_reachable: bool = ..., initial_bitrate_bps: _Optional[int] = ..., idle_timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    postfilter: bool
+    def __init__(self, session_id: _Optional[str] = ..., codec: _Optional[str] = ..., quality_metric: _Optional[str] = ..., quality_target: _Optional[float] = ..., target_reachable: bool = ..., initial_bitrate_bps: _Optional[int] = ..., idle_timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., postfilter: bool = ...) -> None: ...
 
 class EndSessionRequest(_message.Message):
     __slots__ = ("session_id",)
@@ -295,6 +297,16 @@ class CompressionFigures(_message.Message):
     below_floor_count: int
     def __init__(self, frames: _Optional[int] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., compression_ratio: _Optional[float] = ..., reduction_pct: _Optional[float] = ..., bandwidth_saved_bytes: _Optional[int] = ..., quality: _Optional[_Mapping[str, float]] = ..., latency_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback_count: _Optional[int] = ..., below_floor_count: _Optional[int] = ...) -> None: ...
 
+class ModeFigures(_message.Message):
+    __slots__ = ("frame_type", "mode", "figures")
+    FRAME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_FIELD_NUMBER: _ClassVar[int]
+    frame_type: FrameType
+    mode: CompressionMode
+    figures: CompressionFigures
+    def __init__(self, frame_type: _Optional[_Union[FrameType, str]] = ..., mode: _Optional[_Union[CompressionMode, str]] = ..., figures: _Optional[_Union[CompressionFigures, _Mapping]] = ...) -> None: ...
+
 class GetCompressionMetricsRequest(_message.Message):
     __slots__ = ("session_id", "user_id")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -304,7 +316,7 @@ class GetCompressionMetricsRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class GetCompressionMetricsResponse(_message.Message):
-    __slots__ = ("per_user", "per_session", "as_of")
+    __slots__ = ("per_user", "per_session", "as_of", "per_mode")
     class PerUserEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -323,10 +335,66 @@ class GetCompressionMetricsResponse(_message.Message):
     PER_USER_FIELD_NUMBER: _ClassVar[int]
     PER_SESSION_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
+    PER_MODE_FIELD_NUMBER: _ClassVar[int]
     per_user: _containers.MessageMap[str, CompressionFigures]
     per_session: _containers.MessageMap[str, CompressionFigures]
     as_of: _timestamp_pb2.Timestamp
-    def __init__(self, per_user: _Optional[_Mapping[str, CompressionFigures]] = ..., per_session: _Optional[_Mapping[str, CompressionFigures]] = ..., as_of: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., **kwargs) -> None: ...
+    per_mode: _containers.RepeatedCompositeFieldContainer[ModeFigures]
+    def __init__(self, per_user: _Optional[_Mapping[str, CompressionFigures]] = ..., per_session: _Optional[_Mapping[str, CompressionFigures]] = ..., as_of: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., per_mode: _Optional[_Iterable[_Union[ModeFigures, _Mapping]]] = ..., **kwargs) -> None: ...
+
+class ListSessionsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "user_id")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    user_id: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class CompressionSession(_message.Message):
+    __slots__ = ("session_id", "user_id", "frame_type", "mode", "codec", "model_type", "format", "create_time", "last_activity_time", "frames_in", "frames_out", "bytes_in", "bytes_out", "compression_ratio", "fallback_count", "postfilter")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    CODEC_FIELD_NUMBER: _ClassVar[int]
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACTIVITY_TIME_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_IN_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_OUT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_IN_FIELD_NUMBER: _ClassVar[int]
+    BYTES_OUT_FIELD_NUMBER: _ClassVar[int]
+    COMPRESSION_RATIO_FIELD_NUMBER: _ClassVar[int]
+    FALLBACK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    POSTFILTER_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    user_id: str
+    frame_type: FrameType
+    mode: CompressionMode
+    codec: str
+    model_type: str
+    format: StreamFormat
+    create_time: _timestamp_pb2.Timestamp
+    last_activity_time: _timestamp_pb2.Timestamp
+    frames_in: int
+    frames_out: int
+    bytes_in: int
+    bytes_out: int
+    compression_ratio: float
+    fallback_count: int
+    postfilter: bool
+    def __init__(self, session_id: _Optional[str] = ..., user_id: _Optional[str] = ..., frame_type: _Optional[_Union[FrameType, str]] = ..., mode: _Optional[_Union[CompressionMode, str]] = ..., codec: _Optional[str] = ..., model_type: _Optional[str] = ..., format: _Optional[_Union[StreamFormat, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_activity_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., frames_in: _Optional[int] = ..., frames_out: _Optional[int] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., compression_ratio: _Optional[float] = ..., fallback_count: _Optional[int] = ..., postfilter: bool = ...) -> None: ...
+
+class ListSessionsResponse(_message.Message):
+    __slots__ = ("sessions", "next_page_token")
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedCompositeFieldContainer[CompressionSession]
+    next_page_token: str
+    def __init__(self, sessions: _Optional[_Iterable[_Union[CompressionSession, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class WatchMetricsRequest(_message.Message):
     __slots__ = ("session_id", "interval")

@@ -69,6 +69,11 @@ class AICCompressionServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsResponse.FromString,
                 _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/auralink.v1.AICCompressionService/ListSessions',
+                request_serializer=auralink_dot_v1_dot_compression__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_compression__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
         self.GetCompressionMetrics = channel.unary_unary(
                 '/auralink.v1.AICCompressionService/GetCompressionMetrics',
                 request_serializer=auralink_dot_v1_dot_compression__pb2.GetCompressionMetricsRequest.SerializeToString,
@@ -149,8 +154,17 @@ class AICCompressionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSessions(self, request, context):
+        """The caller's open sessions on this daemon (every member's for an org admin, all for a platform
+        admin), oldest first. Sessions live in one daemon's memory: another replica lists its own.
+        Permission: compression:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetCompressionMetrics(self, request, context):
-        """Per session, per user and global figures. Permission: compression:read.
+        """Per session, per user, per frame type and mode, and global figures. Permission: compression:read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -221,6 +235,11 @@ def add_AICCompressionServiceServicer_to_server(servicer, server):
                     servicer.UpdateNetworkConditions,
                     request_deserializer=auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsResponse.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=auralink_dot_v1_dot_compression__pb2.ListSessionsRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_compression__pb2.ListSessionsResponse.SerializeToString,
             ),
             'GetCompressionMetrics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCompressionMetrics,
@@ -437,6 +456,33 @@ class AICCompressionService(object):
             '/auralink.v1.AICCompressionService/UpdateNetworkConditions',
             auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsRequest.SerializeToString,
             auralink_dot_v1_dot_compression__pb2.UpdateNetworkConditionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.AICCompressionService/ListSessions',
+            auralink_dot_v1_dot_compression__pb2.ListSessionsRequest.SerializeToString,
+            auralink_dot_v1_dot_compression__pb2.ListSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,6 +8,9 @@ inline would add to every other stream's round trip, and PyAV and Pillow release
 code. bench/compress_capacity.py --offload compare measures the three policies (auto, inline,
 thread); its first runs, on a 2-core machine at load average 9, were too noisy to rank them
 (2 streams: p50 1.7 ms inline, 1.5 ms thread; p99 75-100 ms for both). Re-measure on a quiet one.
+A hybrid session's decode adds the post-filter's step (numpy on the CPU; see postfilter.py) and stays
+inline, except where the post-filter batches across sessions (CUDA): a call there waits for others to
+join its batch, so it runs in a thread.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from auralink.v1 import compression_pb2 as pb
 from auralink.v1 import compression_pb2_grpc
+from auralinkd import paging
 from auralinkd.api.context import current_caller
 from auralinkd.api.errors import status_code_for
 from auralinkd.api.permissions import requires
 from auralinkd.compression import abr
-from auralinkd.compression.config import AVAILABLE, CompressionConfig, ModelType, parse_model_type
+from auralinkd.compression.config import CompressionConfig, ModelType, available_models, parse_model_type
 from auralinkd.compression.formats import (
     MAX_PAYLOAD_BYTES,
     AudioFormat,
@@ -40,6 +44,7 @@ from auralinkd.compression.formats import (
 from auralinkd.compression.metrics import MetricsReport, MetricsSnapshot
 from auralinkd.compression.modes import Mode
 from auralinkd.compression.service import CompressionService, CompressResult, DecompressResult
+from auralinkd.compression.session import Session, SessionCursor, SessionInfo
 from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.errors import AuralinkError, InvalidArgument, ResourceExhausted, Unavailable
 
@@ -65,6 +70,7 @@ MODES = {
 }
 MODE_PB = {v: k for k, v in MODES.items()}
 PIXEL_FORMATS = {pb.PIXEL_FORMAT_I420: PixelFormat.I420, pb.PIXEL_FORMAT_RGB24: PixelFormat.RGB24}
+PIXEL_FORMAT_PB = {v: k for k, v in PIXEL_FORMATS.items()}
 CONFIG_FIELDS = ("mode", "target_compression_ratio", "max_latency", "model_type", "use_gpu", "min_quality_score")
 # Frame types whose codecs are cheap enough to run on the event loop (see the module docstring).
 INLINE_TYPES = frozenset({FrameType.AUDIO, FrameType.DATA})
@@ -101,14 +107,17 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         base = (await self._configs.get(caller.tenant)).config
         config = _merge_config(base, request.config) if request.HasField("config") else base
         fmt = _format(frame_type, request.format)
-        started = self._service.start_session(
-            str(caller.principal.user_id), frame_type, fmt, config, org_id=str(caller.principal.org_id)
-        )
+        args = (str(caller.principal.user_id), frame_type, fmt, config)
+        org = str(caller.principal.org_id)
+        if config.model_type is ModelType.HYBRID:  # the first one loads torch and the weights: not on the loop
+            started = await asyncio.to_thread(self._service.start_session, *args, org_id=org)
+        else:
+            started = self._service.start_session(*args, org_id=org)
         return pb.StartSessionResponse(
             session_id=started.session_id, codec=started.codec, quality_metric=started.quality_metric,
             quality_target=started.mode_target or 0.0, target_reachable=started.target_reachable,
             initial_bitrate_bps=started.bitrate_bps,
-            idle_timeout=_duration_ms(self._service.sessions.idle_timeout_s * 1000),
+            idle_timeout=_duration_ms(self._service.sessions.idle_timeout_s * 1000), postfilter=started.postfilter,
         )  # fmt: skip
 
     @requires("compression:write")
@@ -167,6 +176,8 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         )  # fmt: skip
 
     async def _run(self, session_id: str, size: int, fn: Callable[..., T], *args: Any) -> T:
+        if self._service.decode_waits_for_batch(session_id) and fn == self._service.decompress:
+            return await asyncio.to_thread(fn, *args)
         if self._offload == "inline" or (
             self._offload == "auto"
             and self._service.frame_type_of(session_id) in INLINE_TYPES
@@ -189,6 +200,26 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
             bitrate_bps=d.bitrate_bps, fec=d.fec, packet_loss_hint_pct=d.packet_loss_pct, scale=d.scale,
             frame_rate=d.frame_rate, below_floor=d.below_floor, reason=d.reason,
         )  # fmt: skip
+
+    @requires("compression:read")
+    async def ListSessions(self, request: pb.ListSessionsRequest, context: grpc.aio.ServicerContext) -> Any:
+        size = paging.page_size(request.page_size)
+        after = _session_cursor(request.page_token)
+        visible = self._visible_sessions()
+        found = self._service.list_sessions(request.user_id or None, visible=visible, after=after, limit=size + 1)
+        page, more = found[:size], len(found) > size
+        token = paging.encode_cursor({"c": page[-1].created_at, "id": page[-1].id}) if more else ""
+        return pb.ListSessionsResponse(sessions=[_session(i) for i in page], next_page_token=token)
+
+    def _visible_sessions(self) -> Callable[[Session], bool] | None:
+        """Whose sessions the caller may list: everyone's (platform admin), their org's (org admin), or their own."""
+        principal = current_caller().principal
+        if principal.is_platform_admin:
+            return None
+        own, org = str(principal.user_id), str(principal.org_id)
+        if principal.is_org_admin:
+            return lambda s: s.org_id == org or s.user_id == own
+        return lambda s: s.user_id == own
 
     @requires("compression:read")
     async def GetCompressionMetrics(
@@ -299,7 +330,7 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         found = await self._configs.get(current_caller().tenant)
         return pb.GetConfigResponse(
             config=_config_to_proto(found.config),
-            available_model_types={t.value: ",".join(m.value for m in models) for t, models in AVAILABLE.items()},
+            available_model_types={t.value: ",".join(m.value for m in available_models(t)) for t in FrameType},
             etag=found.etag,
         )
 
@@ -443,7 +474,53 @@ def _metrics_response(report: MetricsReport) -> pb.GetCompressionMetricsResponse
         per_user={u: _figures(s) for u, s in report.per_user.items()},
         per_session={k: _figures(s) for k, s in report.per_session.items()},
         as_of=_timestamp(datetime.now(UTC)),
+        per_mode=[
+            pb.ModeFigures(frame_type=FRAME_TYPE_PB[t], mode=MODE_PB[m], figures=_figures(s))
+            for (t, m), s in report.per_mode.items()
+        ],
     )
+
+
+def _session_cursor(token: str) -> SessionCursor | None:
+    position = paging.decode_cursor(token)
+    if position is None:
+        return None
+    created, sid = position.get("c"), position.get("id")
+    if not isinstance(created, int | float) or isinstance(created, bool) or not isinstance(sid, str):
+        raise InvalidArgument.for_field("page_token", "is not a token this server issued")
+    return SessionCursor(float(created), sid)
+
+
+def _stream_format(fmt: StreamFormat) -> pb.StreamFormat:
+    if isinstance(fmt, AudioFormat):
+        return pb.StreamFormat(
+            audio=pb.AudioFormat(
+                sample_rate=fmt.sample_rate, channels=fmt.channels, frame_duration=_duration_ms(fmt.frame_ms)
+            )
+        )
+    if isinstance(fmt, ImageFormat):
+        return pb.StreamFormat(
+            image=pb.ImageFormat(
+                width=fmt.width, height=fmt.height, pixel_format=PIXEL_FORMAT_PB[fmt.pixel_format],
+                frame_rate=fmt.frame_rate,
+            )
+        )  # fmt: skip
+    return pb.StreamFormat(data=pb.DataFormat())
+
+
+def _wall(seconds: float) -> timestamp_pb2.Timestamp:
+    return _timestamp(datetime.fromtimestamp(seconds, UTC))
+
+
+def _session(i: SessionInfo) -> pb.CompressionSession:
+    return pb.CompressionSession(
+        session_id=i.id, user_id=i.user_id, frame_type=FRAME_TYPE_PB[i.frame_type], mode=MODE_PB[i.config.mode],
+        codec=i.codec, model_type=i.config.model_type.value, format=_stream_format(i.fmt),
+        create_time=_wall(i.created_wall), last_activity_time=_wall(i.last_used_wall), frames_in=i.frames_in,
+        frames_out=i.frames_out, bytes_in=i.bytes_in, bytes_out=i.bytes_out,
+        compression_ratio=i.bytes_in / i.bytes_out if i.bytes_out else 0.0, fallback_count=i.fallback_count,
+        postfilter=i.postfilter,
+    )  # fmt: skip
 
 
 def _benchmark_row(row: Any) -> pb.BenchmarkRow:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from auralinkd.compression import postfilter
 from auralinkd.compression.container import CodecId
-from auralinkd.compression.formats import FrameType
+from auralinkd.compression.formats import AudioFormat, FrameType, StreamFormat
 from auralinkd.compression.modes import Mode
 from auralinkd.errors import FailedPrecondition, InvalidArgument
 
@@ -19,7 +20,7 @@ class ModelType(enum.Enum):
     AVIF = "avif"
     ZSTD = "zstd"
     RAW = "raw"
-    HYBRID = "hybrid"  # codec plus the neural post-filter
+    HYBRID = "hybrid"  # Opus plus the neural post-filter on decode (16 kHz mono 20 ms only)
     LYRA = "lyra"
     MAXINE = "maxine"
     ENCODEC = "encodec"
@@ -39,9 +40,9 @@ CODEC_OF = {
     ModelType.AVIF: CodecId.AVIF,
     ModelType.ZSTD: CodecId.ZSTD,
     ModelType.RAW: CodecId.RAW,
+    ModelType.HYBRID: CodecId.OPUS,
 }
 _UNSERVABLE = {
-    ModelType.HYBRID: "the neural post-filter is not trained in this build",
     ModelType.LYRA: "Lyra is not bundled",
     ModelType.MAXINE: "NVIDIA Maxine is not bundled",
     ModelType.ENCODEC: "EnCodec has no trained weights available offline and misses the real-time budget",
@@ -56,7 +57,7 @@ class CompressionConfig:
     target_compression_ratio: float = 0.0  # 0: no target; else reported as met or not per frame
     max_latency_ms: float = 20.0
     model_type: ModelType = ModelType.AUTO
-    use_gpu: bool = False  # only the post-filter could use it, and it is not in this build
+    use_gpu: bool = False  # hybrid only: the post-filter on CUDA, batched across sessions
     # On the frame type's own scale: PESQ-WB (1-4.64) for audio, SSIM (0-1) for video and screen.
     min_quality_score: float = 0.0
 
@@ -92,10 +93,43 @@ def parse_model_type(value: str) -> ModelType:
         ) from None
 
 
-def resolve_codec(frame_type: FrameType, config: CompressionConfig) -> CodecId:
-    """The codec a session of this type and config uses, or a clear refusal."""
-    available = AVAILABLE[frame_type]
+def available_models(frame_type: FrameType) -> tuple[ModelType, ...]:
+    """What this build serves for a frame type: AVAILABLE, plus hybrid for audio when the post-filter can run."""
+    models = AVAILABLE[frame_type]
+    if frame_type is FrameType.AUDIO and postfilter.unavailable_reason() is None:
+        models = (*models, ModelType.HYBRID)
+    return models
+
+
+def wants_postfilter(frame_type: FrameType, config: CompressionConfig, codec: CodecId) -> bool:
+    """Only hybrid sessions filter (postfilter.ON_BY_DEFAULT is False: no gain at 12 kbps)."""
+    return (
+        frame_type is FrameType.AUDIO
+        and codec is CodecId.OPUS
+        and (
+            config.model_type is ModelType.HYBRID or (postfilter.ON_BY_DEFAULT and config.model_type is ModelType.AUTO)
+        )
+    )
+
+
+def resolve_codec(frame_type: FrameType, config: CompressionConfig, fmt: StreamFormat | None = None) -> CodecId:
+    """The codec a session of this type and config uses, or a clear refusal.
+
+    hybrid is refused (FAILED_PRECONDITION) for audio formats the post-filter was not trained on, and
+    when the post-filter cannot run here; `fmt` None skips the format check (config validation only).
+    """
+    available = available_models(frame_type)
     names = ", ".join(m.value for m in available)
+    if config.model_type is ModelType.HYBRID and frame_type is FrameType.AUDIO:
+        reason = postfilter.unavailable_reason()
+        if reason is not None:
+            raise FailedPrecondition(f"model_type hybrid is not available: {reason}; available for AUDIO: {names}")
+        if isinstance(fmt, AudioFormat) and not postfilter.supports_format(fmt.sample_rate, fmt.channels, fmt.frame_ms):
+            raise FailedPrecondition(
+                f"model_type hybrid serves only {postfilter.SAMPLE_RATE} Hz, mono, {postfilter.FRAME_MS} ms "
+                f"frames (what its post-filter was trained on), got {fmt.sample_rate} Hz, {fmt.channels} "
+                f"channel(s), {fmt.frame_ms} ms; use opus for other formats"
+            )
     if config.model_type in _UNSERVABLE:
         raise FailedPrecondition(
             f"model_type {config.model_type.value} is not available: {_UNSERVABLE[config.model_type]}; "

@@ -1,8 +1,9 @@
-"""In-memory aggregation of compression figures per session, per user and globally.
+"""In-memory aggregation of compression figures per session, per user, per frame type and mode, and globally.
 
 Bounded memory: counters plus a fixed-size reservoir per scope for latency percentiles (Vitter's
 algorithm R, reset at each flush window). `snapshot()` is what the 10 s flusher and
-GetCompressionMetrics read; nothing is written per frame.
+GetCompressionMetrics read; nothing is written per frame. Per-mode figures are kept per user too, so
+a caller who may see only some users gets a breakdown of exactly their traffic.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+from auralinkd.compression.formats import FrameType
+from auralinkd.compression.modes import Mode
+
 RESERVOIR_SIZE = 1024
+ModeKey = tuple[FrameType, Mode]
 
 
 class Reservoir:
@@ -105,6 +110,10 @@ class Aggregate:
         )
 
 
+def mode_order(key: ModeKey) -> tuple[int, int]:
+    return list(FrameType).index(key[0]), list(Mode).index(key[1])
+
+
 def merged(aggregates: list[Aggregate]) -> Aggregate:
     """One aggregate over several (a caller's own users): counters summed, latency samples pooled."""
     out = Aggregate(latency=Reservoir(size=RESERVOIR_SIZE * max(1, len(aggregates))))
@@ -128,6 +137,8 @@ class MetricsReport:
     global_: MetricsSnapshot
     per_user: dict[str, MetricsSnapshot]
     per_session: dict[str, MetricsSnapshot]
+    # Per frame type and mode, over the same users as global_, ordered by frame type then mode.
+    per_mode: dict[ModeKey, MetricsSnapshot] = field(default_factory=dict)
 
 
 class MetricsRegistry:
@@ -141,6 +152,9 @@ class MetricsRegistry:
         self._ended: set[str] = set()  # kept until the next flush window, so their last figures go out
         self._owner: dict[str, str] = {}  # session -> user
         self._window: dict[str, Aggregate] = {}  # per session, since the recorder's last drain
+        self._global_modes: dict[ModeKey, Aggregate] = {}
+        self._user_modes: dict[str, dict[ModeKey, Aggregate]] = {}
+        self._mode_of: dict[str, ModeKey] = {}  # session -> its frame type and mode
 
     def drain_window(self) -> dict[str, tuple[str, MetricsSnapshot]]:
         """Per session with frames since the last drain: (user, figures of those frames only)."""
@@ -159,25 +173,40 @@ class MetricsRegistry:
         metric: str,
         latency_ms: float,
         fallback: bool,
+        frame_type: FrameType | None = None,
+        mode: Mode | None = None,
     ) -> None:
         with self._lock:
             self._owner[session_id] = user_id
-            for agg in (
+            aggregates = [
                 self._global,
                 self._users.setdefault(user_id, Aggregate()),
                 self._sessions.setdefault(session_id, Aggregate()),
                 self._window.setdefault(session_id, Aggregate()),
-            ):
+            ]
+            if frame_type is not None and mode is not None:
+                key = self._mode_of[session_id] = (frame_type, mode)
+                aggregates += self._mode_aggregates(user_id, key)
+            for agg in aggregates:
                 agg.add(bytes_in, bytes_out, quality, metric, latency_ms, fallback)
+
+    def _mode_aggregates(self, user_id: str, key: ModeKey) -> list[Aggregate]:
+        return [
+            self._global_modes.setdefault(key, Aggregate()),
+            self._user_modes.setdefault(user_id, {}).setdefault(key, Aggregate()),
+        ]
 
     def record_below_floor(self, session_id: str, user_id: str) -> None:
         with self._lock:
             self._owner[session_id] = user_id
-            for agg in (
+            aggregates = [
                 self._global,
                 self._users.setdefault(user_id, Aggregate()),
                 self._sessions.setdefault(session_id, Aggregate()),
-            ):
+            ]
+            if session_id in self._mode_of:
+                aggregates += self._mode_aggregates(user_id, self._mode_of[session_id])
+            for agg in aggregates:
                 agg.below_floor_count += 1
 
     def end_session(self, session_id: str) -> None:
@@ -211,16 +240,33 @@ class MetricsRegistry:
                 and (visible_users is None or self._owner.get(s) in visible_users)
             }
             overall = self._global if visible_users is None else merged(list(users.values()))
+            if visible_users is None:
+                modes = self._global_modes
+            else:
+                by_key: dict[ModeKey, list[Aggregate]] = {}
+                for u in users:
+                    for key, agg in self._user_modes.get(u, {}).items():
+                        by_key.setdefault(key, []).append(agg)
+                modes = {key: merged(aggs) for key, aggs in by_key.items()}
             report = MetricsReport(
                 overall.snapshot(),
                 {u: a.snapshot() for u, a in users.items()},
                 {s: a.snapshot() for s, a in sessions.items()},
+                {key: modes[key].snapshot() for key in sorted(modes, key=mode_order) if modes[key].frames},
             )
             if reset_window:
-                for agg in (self._global, *self._users.values(), *self._sessions.values()):
+                per_user_modes = [a for m in self._user_modes.values() for a in m.values()]
+                for agg in (
+                    self._global,
+                    *self._users.values(),
+                    *self._sessions.values(),
+                    *self._global_modes.values(),
+                    *per_user_modes,
+                ):
                     agg.latency.reset()
                 for sid in self._ended:
                     self._sessions.pop(sid, None)
                     self._owner.pop(sid, None)
+                    self._mode_of.pop(sid, None)
                 self._ended.clear()
             return report

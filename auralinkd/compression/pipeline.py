@@ -1,7 +1,9 @@
 """One session's path for a frame: validate, choose the setting, encode (or take a safe path), pack.
 
 The encoder side and the decoder side keep separate state and separate locks, so one session can
-compress and decompress at the same time from different threads.
+compress and decompress at the same time from different threads. A hybrid session also has a
+post-filter on the decoder side: its state follows the decoded Opus stream, so it starts afresh
+whenever that stream breaks (a frame by the zstd/raw path, or a gap in the wire sequence).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from auralinkd.compression import container
 from auralinkd.compression.abr import AbrDecision
@@ -39,6 +42,14 @@ ALLOWED_CODECS = {
     FrameType.SCREEN: {CodecId.WEBP, CodecId.AVIF, CodecId.ZSTD, CodecId.RAW},
     FrameType.DATA: {CodecId.ZSTD, CodecId.RAW},
 }
+
+
+class DecodeFilter(Protocol):
+    """A per-session filter of decoded frames (postfilter.SessionFilter)."""
+
+    def process(self, pcm: bytes, packet: bytes) -> bytes: ...
+
+    def reset(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class FramePipeline:
         policy: FallbackPolicy,
         metric: str,
         timer: Callable[[], float] = time.perf_counter,
+        postfilter: DecodeFilter | None = None,
     ) -> None:
         self.frame_type = frame_type
         # Encode times drive the latency fallback; tests inject a timer so that decision never
@@ -113,6 +125,9 @@ class FramePipeline:
         self._fps_credit = 0.0
         self._force_key = False
         self._last_decoded: bytes | None = None
+        self.postfilter = postfilter
+        self.postfilter_resets = 0
+        self._last_wire: int | None = None  # the last decoded frame's 16-bit wire sequence
 
     # -- compress ---------------------------------------------------------------------------------
 
@@ -165,7 +180,8 @@ class FramePipeline:
             flags |= Flag.FALLBACK
             self.policy.record(plan.reason, f"predicted {self.metric} below min_quality_score")
         quality = plan.predicted if not enc.lossless else EXACT_SCORE[self.metric]
-        source = "exact" if enc.lossless else "predicted"
+        # The calibration measured the codec alone; the post-filter's effect is not in the prediction.
+        source = "exact" if enc.lossless else ("predicted_codec_only" if self.postfilter else "predicted")
         return self._pack(
             sequence, self.codec_id, flags, enc, quality, source, plan.reason, elapsed, self._bitrate(plan.setting)
         )
@@ -263,6 +279,8 @@ class FramePipeline:
                 out = self._last_decoded if self._last_decoded is not None else bytes(self._frame_size())
             else:
                 out = self._decode(header.codec, payload)
+                if self.postfilter is not None:
+                    out = self._filter(header.codec, header.sequence, payload, out)
             if self.frame_type in (FrameType.VIDEO, FrameType.SCREEN):
                 self._last_decoded = out
         return DecodedFrame(out, header.codec, header.flags, header.sequence)
@@ -280,6 +298,23 @@ class FramePipeline:
                 "data", f"decodes to {len(out)} bytes, the session's frame is {self._frame_size()}"
             )
         return out
+
+    def _filter(self, codec: CodecId, wire_sequence: int, packet: bytes, pcm: bytes) -> bytes:
+        """Post-filter an Opus frame; any other frame, or a lost one before it, resets the filter's state."""
+        assert self.postfilter is not None
+        lost = self._last_wire is not None and wire_sequence != (self._last_wire + 1) & 0xFFFF
+        self._last_wire = wire_sequence
+        if codec is not CodecId.OPUS:
+            self._reset_filter()
+            return pcm
+        if lost:
+            self._reset_filter()
+        return self.postfilter.process(pcm, packet)
+
+    def _reset_filter(self) -> None:
+        assert self.postfilter is not None
+        self.postfilter.reset()
+        self.postfilter_resets += 1
 
     def _frame_size(self) -> int:
         return 0 if isinstance(self.fmt, DataFormat) else self.fmt.frame_bytes

@@ -204,6 +204,11 @@ class SessionFilter:
                     _batchers[key] = Batcher(postfilter)
                 self._batcher = _batchers[key]
 
+    @property
+    def batched(self) -> bool:
+        """Whether `process` waits for other sessions' frames to fill a batch."""
+        return self._batcher is not None
+
     def process(self, pcm: bytes, packet: bytes) -> bytes:
         """Filter one decoded frame (s16le, 16 kHz mono, 20 ms) given the Opus packet it came from."""
         if self._batcher is not None:

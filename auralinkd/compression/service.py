@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auralinkd.compression import abr
-from auralinkd.compression.config import CompressionConfig, resolve_codec
+from auralinkd.compression.config import CompressionConfig, resolve_codec, wants_postfilter
 from auralinkd.compression.container import CodecId, Flag
 from auralinkd.compression.fallback import FallbackPolicy
 from auralinkd.compression.formats import AudioFormat, FrameType, StreamFormat, validate_format
 from auralinkd.compression.metrics import MetricsRegistry, MetricsReport
 from auralinkd.compression.modes import CalibrationTable, Mode
-from auralinkd.compression.pipeline import FramePipeline
-from auralinkd.compression.session import Session, SessionInfo, SessionManager
-from auralinkd.errors import InvalidArgument
+from auralinkd.compression.pipeline import DecodeFilter, FramePipeline
+from auralinkd.compression.session import Session, SessionCursor, SessionInfo, SessionManager
+from auralinkd.errors import FailedPrecondition, InvalidArgument
 
 MAX_SEQUENCE = 2**63 - 1
 
@@ -32,6 +32,7 @@ class SessionStarted:
     mode_target: float | None  # the mode's quality target on quality_metric's scale
     target_reachable: bool
     bitrate_bps: int
+    postfilter: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,11 @@ class CompressionService:
         max_sessions: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         timer: Callable[[], float] = time.perf_counter,
+        postfilter_batch: bool | None = None,
     ) -> None:
+        """`postfilter_batch`: batch hybrid sessions' post-filter across sessions; None: only on CUDA
+        (a test forces it on to run the CUDA code path on the CPU)."""
+        self.postfilter_batch = postfilter_batch
         self.calibration = calibration
         self.defaults = (defaults or CompressionConfig()).validate()
         self.clock = clock
@@ -121,25 +126,57 @@ class CompressionService:
             raise InvalidArgument.for_field("frame_type", "must be one of " + ", ".join(t.name for t in FrameType))
         config = (config or self.defaults).validate()
         validate_format(frame_type, fmt)
-        codec = resolve_codec(frame_type, config)
+        codec = resolve_codec(frame_type, config, fmt)
         codec_name = codec.name.lower() if codec in (CodecId.WEBP, CodecId.AVIF) else ""
         mode = self.calibration.settings(frame_type, config.mode, fmt, codec_name)
         metric = quality_metric_for(frame_type, fmt, config.mode)
         policy = FallbackPolicy(config.min_quality_score, config.max_latency_ms, self.clock)
-        pipeline = FramePipeline(frame_type, fmt, codec, mode, policy, metric, self.timer)
+        session_filter = self._session_filter(config) if wants_postfilter(frame_type, config, codec) else None
+        pipeline = FramePipeline(frame_type, fmt, codec, mode, policy, metric, self.timer, session_filter)
         pipeline.decision = abr.initial_decision(frame_type, mode, fmt)
         session = self.sessions.create(user_id, frame_type, fmt, config, pipeline, org_id)
         return SessionStarted(
-            session.id, codec.name.lower(), metric, mode.target, mode.reachable, pipeline.decision.bitrate_bps
+            session.id,
+            codec.name.lower(),
+            metric,
+            mode.target,
+            mode.reachable,
+            pipeline.decision.bitrate_bps,
+            session_filter is not None,
         )
+
+    def _session_filter(self, config: CompressionConfig) -> DecodeFilter:
+        """Shared weights (loaded once per device choice, importing torch then), state of this session's own."""
+        from auralinkd.compression import postfilter
+
+        try:
+            model = postfilter.shared_postfilter(config.use_gpu)
+        except postfilter.PostFilterUnavailable as exc:
+            raise FailedPrecondition(f"model_type hybrid is not available: {exc}") from None
+        return postfilter.SessionFilter(model, batch=self.postfilter_batch)
 
     def end_session(self, session_id: str, user_id: str | None = None) -> None:
         session = self.sessions.remove(session_id, user_id)
         self.metrics.end_session(session_id)
         self._note_ended(session)
 
-    def list_sessions(self, user_id: str | None = None) -> list[SessionInfo]:
-        return self.sessions.list(user_id)
+    def list_sessions(
+        self,
+        user_id: str | None = None,
+        *,
+        visible: Callable[[Session], bool] | None = None,
+        after: SessionCursor | None = None,
+        limit: int | None = None,
+    ) -> list[SessionInfo]:
+        """Live sessions by creation, `user_id`'s only when given, those `visible` accepts, after `after`."""
+        return self.sessions.list(user_id, visible=visible, after=after, limit=limit)
+
+    def decode_waits_for_batch(self, session_id: str) -> bool:
+        """Whether decoding this session's frames waits for other sessions' (a batched post-filter):
+        such calls must not run on the event loop, or no other session could join the batch."""
+        session = self.sessions.peek(session_id)
+        f = session.pipeline.postfilter if session else None
+        return bool(getattr(f, "batched", False))
 
     def frame_type_of(self, session_id: str) -> FrameType | None:
         """The live session's frame type, without touching it (None when unknown)."""
@@ -172,9 +209,14 @@ class CompressionService:
         session.last_sequence = sequence
         n_in, n_out = len(payload), len(frame.data)
         fallback = bool(frame.flags & Flag.FALLBACK)
+        session.bytes_in += n_in
+        session.bytes_out += n_out
+        session.fallback_count += int(fallback)
         self.metrics.record_frame(
             session.id,
             session.user_id,
+            frame_type=session.frame_type,
+            mode=session.config.mode,
             bytes_in=n_in,
             bytes_out=n_out,
             quality=frame.quality,

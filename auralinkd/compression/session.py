@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auralinkd.compression.abr import NetworkConditions
 from auralinkd.compression.config import CompressionConfig
@@ -41,6 +41,18 @@ class Session:
     org_id: str = ""
     ended_at: float | None = None
     end_status: str = ""  # "completed" (EndSession) or "evicted" (idle), once ended
+    bytes_in: int = 0
+    bytes_out: int = 0
+    fallback_count: int = 0
+    created_wall: float = field(default_factory=time.time)  # for people; created_at orders and times
+
+
+@dataclass(frozen=True)
+class SessionCursor:
+    """Where a listing page ends: sessions are listed by (created_at, id)."""
+
+    created_at: float
+    id: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,18 @@ class SessionInfo:
     idle_s: float
     frames_in: int
     frames_out: int
+    created_at: float = 0.0  # the manager's clock, for ordering and paging
+    created_wall: float = 0.0  # seconds since the epoch
+    last_used_wall: float = 0.0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    fallback_count: int = 0
+    org_id: str = ""
+    postfilter: bool = False
+
+    @property
+    def cursor(self) -> SessionCursor:
+        return SessionCursor(self.created_at, self.id)
 
 
 class SessionManager:
@@ -128,11 +152,28 @@ class SessionManager:
                 self._on_evict(s)
         return expired
 
-    def list(self, user_id: str | None = None) -> list[SessionInfo]:
+    def list(
+        self,
+        user_id: str | None = None,
+        *,
+        visible: Callable[[Session], bool] | None = None,
+        after: SessionCursor | None = None,
+        limit: int | None = None,
+    ) -> list[SessionInfo]:
+        """Live sessions ordered by (created_at, id); `after` and `limit` page through them."""
         self.sweep()
-        now = self.clock()
+        now, wall = self.clock(), time.time()
         with self._lock:
-            sessions = [s for s in self._sessions.values() if user_id is None or s.user_id == user_id]
+            sessions = [
+                s
+                for s in self._sessions.values()
+                if (user_id is None or s.user_id == user_id)
+                and (visible is None or visible(s))
+                and (after is None or (s.created_at, s.id) > (after.created_at, after.id))
+            ]
+        sessions.sort(key=lambda s: (s.created_at, s.id))
+        if limit is not None:
+            sessions = sessions[:limit]
         return [
             SessionInfo(
                 s.id,
@@ -144,6 +185,14 @@ class SessionManager:
                 now - s.last_used,
                 s.frames_in,
                 s.frames_out,
+                s.created_at,
+                s.created_wall,
+                wall - (now - s.last_used),
+                s.bytes_in,
+                s.bytes_out,
+                s.fallback_count,
+                s.org_id,
+                s.pipeline.postfilter is not None,
             )
             for s in sessions
         ]

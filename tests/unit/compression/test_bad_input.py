@@ -93,10 +93,25 @@ def test_unspecified_mode_is_invalid_argument(service):
         service.start_session("u1", FrameType.DATA, DataFormat(), CompressionConfig(mode=None))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("model", [ModelType.LYRA, ModelType.MAXINE, ModelType.ENCODEC, ModelType.HYBRID])
+@pytest.mark.parametrize("model", [ModelType.LYRA, ModelType.MAXINE, ModelType.ENCODEC])
 def test_model_types_we_cannot_serve_are_failed_precondition_naming_what_is_available(service, model):
-    with pytest.raises(FailedPrecondition, match="available for AUDIO: opus, raw"):
+    with pytest.raises(FailedPrecondition, match="available for AUDIO: opus, raw, hybrid"):
         service.start_session("u1", FrameType.AUDIO, PCM16, CompressionConfig(model_type=model))
+
+
+@pytest.mark.parametrize(
+    "fmt", [AudioFormat(48000, 1, 20), AudioFormat(8000, 1, 20), AudioFormat(16000, 2, 20), AudioFormat(16000, 1, 10)]
+)
+def test_hybrid_outside_16khz_mono_20ms_is_failed_precondition_naming_what_it_serves(service, fmt):
+    with pytest.raises(FailedPrecondition, match="hybrid serves only 16000 Hz, mono, 20 ms"):
+        service.start_session("u1", FrameType.AUDIO, fmt, CompressionConfig(model_type=ModelType.HYBRID))
+
+
+def test_hybrid_carries_only_audio(service):
+    with pytest.raises(InvalidArgument, match="hybrid cannot carry VIDEO"):
+        service.start_session(
+            "u1", FrameType.VIDEO, ImageFormat(32, 32, PixelFormat.I420), CompressionConfig(model_type=ModelType.HYBRID)
+        )
 
 
 def test_codec_for_the_wrong_frame_type_is_invalid_argument(service):

@@ -65,7 +65,7 @@ async def _audio_session(servicer: AICCompressionServicer, **config) -> str:
 
 def test_every_rpc_declares_a_compression_permission(servicer):
     table = collect([(servicer, pb.DESCRIPTOR.services_by_name["AICCompressionService"])])
-    assert len(table) == 12
+    assert len(table) == 13
     assert {p.split(":")[0] for p in table.values()} == {"compression"}
     assert table["/auralink.v1.AICCompressionService/RunBenchmark"] == "compression:bench"
     assert table["/auralink.v1.AICCompressionService/GetCompressionMetrics"] == "compression:read"
@@ -133,7 +133,7 @@ async def test_unary_errors_are_domain_errors(servicer):
 
 async def test_start_session_fills_unset_fields_from_the_users_config(servicer):
     got = await servicer.GetConfig(pb.GetConfigRequest(), None)
-    assert got.config.mode == pb.COMPRESSION_MODE_ADAPTIVE and got.available_model_types["audio"] == "opus,raw"
+    assert got.config.mode == pb.COMPRESSION_MODE_ADAPTIVE and got.available_model_types["audio"] == "opus,raw,hybrid"
     mask = field_mask_pb2.FieldMask(paths=["mode"])
     cfg = pb.CompressionConfig(mode=pb.COMPRESSION_MODE_CONSERVATIVE)
     updated = await servicer.UpdateConfig(pb.UpdateConfigRequest(config=cfg, update_mask=mask, etag=got.etag), None)
