@@ -1,0 +1,252 @@
+"""Storing memories: validation, embedding, near-duplicate detection and chunked transactions.
+
+MemoryService inherits this; it is split out so each file keeps one job (storing here; recall, listing,
+relationships, evolve and statistics in service.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import numpy as np
+
+from auralinkd.access.principal import Caller
+from auralinkd.audit.service import AuditLog
+from auralinkd.bus import EventBus
+from auralinkd.db.database import Database
+from auralinkd.errors import InvalidArgument, PermissionDenied
+from auralinkd.memory import recall as recalling
+from auralinkd.memory import store, validation
+from auralinkd.memory.embeddings import Embedder, Embedders
+from auralinkd.memory.models import (
+    MemoryInput,
+    Outcome,
+    Scope,
+    StoreResult,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEDUPE_THRESHOLD = 0.95
+CHUNK_SIZE = 64
+MAX_BATCH = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MemoryIngest:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        embedders: Embedders,
+        *,
+        dedupe_threshold: float = DEFAULT_DEDUPE_THRESHOLD,
+        bus: EventBus | None = None,
+    ) -> None:
+        self._database = database
+        self._bus = bus
+        self._audit = audit
+        self.embedders = embedders
+        self._dedupe_threshold = validation.threshold(dedupe_threshold, "dedupe_threshold", low_open=True)
+
+    @property
+    def pgvector(self) -> bool:
+        info = self._database.info
+        return bool(info and info.has_pgvector)
+
+    # -- store ----------------------------------------------------------------------------------
+
+    async def store(
+        self,
+        caller: Caller,
+        item: MemoryInput,
+        *,
+        embedding_model: str = "",
+        dedupe_threshold: float | None = None,
+    ) -> StoreResult:
+        """One memory: STORED, DEDUPED (the existing id) or, for bad input, InvalidArgument (nothing stored)."""
+        embedder = self.embedders.get(embedding_model)
+        threshold = self._threshold_or_default(dedupe_threshold)
+        clean = self._validate(caller, item)
+        results = await self._store_chunk(caller, [(0, clean)], embedder, threshold, "MemoryService/StoreMemory")
+        await self._announce(caller, results)
+        return results[0]
+
+    async def store_batch(
+        self,
+        caller: Caller,
+        items: Sequence[MemoryInput],
+        *,
+        embedding_model: str = "",
+        dedupe_threshold: float | None = None,
+        timeout_s: float | None = None,
+    ) -> list[StoreResult]:
+        """One outcome per item, in order. Invalid items are REJECTED with the reason; each chunk of 64
+        valid items is stored in one transaction (all of the chunk or none of it)."""
+        if len(items) > MAX_BATCH:
+            raise InvalidArgument.for_field("memories", f"at most {MAX_BATCH} per batch, got {len(items)}")
+        embedder = self.embedders.get(embedding_model)
+        threshold = self._threshold_or_default(dedupe_threshold)
+        results: dict[int, StoreResult] = {}
+        valid: list[tuple[int, MemoryInput]] = []
+        for index, item in enumerate(items):
+            try:
+                valid.append((index, self._validate(caller, item)))
+            except (InvalidArgument, PermissionDenied) as exc:
+                results[index] = StoreResult(Outcome.REJECTED, reason=exc.message, index=index)
+        for start in range(0, len(valid), CHUNK_SIZE):
+            chunk = valid[start : start + CHUNK_SIZE]
+            for result in await self._store_chunk(
+                caller, chunk, embedder, threshold, "MemoryService/BatchStoreMemories", timeout_s
+            ):
+                results[result.index] = result
+        ordered = [results[i] for i in range(len(items))]
+        await self._announce(caller, ordered)
+        return ordered
+
+    async def _announce(self, caller: Caller, results: Sequence[StoreResult]) -> None:
+        """Operators watching events (auralink events, the dashboard) see ingestion as it happens."""
+        if self._bus is None or not results:
+            return
+        counts: dict[str, int] = {}
+        for result in results:
+            counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+        await self._bus.publish("memory.stored", {"user_id": str(caller.principal.user_id), "outcomes": counts})
+
+    def _threshold_or_default(self, value: float | None) -> float:
+        return (
+            self._dedupe_threshold if value is None else validation.threshold(value, "dedupe_threshold", low_open=True)
+        )
+
+    def _validate(self, caller: Caller, item: MemoryInput) -> MemoryInput:
+        clean = validation.memory_input(item)
+        self._user_of(caller, clean.scope)
+        return clean
+
+    def _user_of(self, caller: Caller, scope: Scope | None) -> UUID:
+        """The user whose memories a call touches: the caller's unless an org admin names another."""
+        principal = caller.principal
+        if scope is None or scope.user_id is None or scope.user_id == principal.user_id:
+            return principal.user_id
+        if not principal.is_org_admin:
+            raise PermissionDenied("only org admins may act on another user's memories")
+        return scope.user_id
+
+    async def _store_chunk(
+        self,
+        caller: Caller,
+        chunk: list[tuple[int, MemoryInput]],
+        embedder: Embedder,
+        threshold: float,
+        action: str,
+        timeout_s: float | None = None,
+    ) -> list[StoreResult]:
+        vectors = await embedder.embed([item.content for _, item in chunk])
+        principal = caller.principal
+        results: list[StoreResult] = []
+        new_rows: list[store.NewMemory] = []
+        new_vectors: list[np.ndarray] = []
+        duplicates: dict[UUID, int] = {}
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            scopes = sorted({self._scope_key(caller, item.scope) for _, item in chunk})
+            for key in scopes:
+                await store.lock_scope(conn, key[0], ":".join(key[1:]))
+            scope_cache: dict[tuple[str, ...], tuple[list[UUID], np.ndarray]] = {}
+            for (index, item), vector in zip(chunk, vectors, strict=True):
+                key = self._scope_key(caller, item.scope)
+                match = await self._nearest(conn, caller, item.scope, embedder, vector, scope_cache, key)
+                # Earlier items of this chunk count too: two copies in one import store once.
+                for row, earlier in zip(new_rows, new_vectors, strict=True):
+                    if self._scope_key(caller, _scope_of(row)) == key:
+                        sim = float(earlier @ vector)
+                        if sim > (match[1] if match else -1.0):
+                            match = (row.id, sim)
+                if match is not None and match[1] >= threshold:
+                    duplicates[match[0]] = duplicates.get(match[0], 0) + 1
+                    results.append(
+                        StoreResult(
+                            Outcome.DEDUPED, match[0], f"near-duplicate of {match[0]} (cosine {match[1]:.3f})",
+                            round(match[1], 4), index,
+                        )
+                    )  # fmt: skip
+                    continue
+                row = store.NewMemory(
+                    id=uuid.uuid4(), org_id=principal.org_id, user_id=self._user_of(caller, item.scope),
+                    agent_id=item.scope.agent_id, room_id=item.scope.room_id, session_id=item.scope.session_id,
+                    content=item.content, metadata=item.metadata, tags=list(item.tags),
+                    importance=float(item.importance or 0.0), modality=item.modality, source=item.source,
+                    created_at=item.created_at,
+                )  # fmt: skip
+                new_rows.append(row)
+                new_vectors.append(vector)
+                results.append(StoreResult(Outcome.STORED, row.id, index=index))
+            if new_rows:
+                try:
+                    await store.insert_memories(conn, new_rows)
+                except asyncpg.ForeignKeyViolationError as exc:
+                    raise InvalidArgument.for_field(
+                        "scope", "an agent, room or user in the scope does not exist"
+                    ) from exc
+                await store.insert_vectors(
+                    conn, [(r.id, r.org_id, r.user_id) for r in new_rows], embedder.name, np.stack(new_vectors),
+                    self.pgvector,
+                )  # fmt: skip
+            # Stored ids that other chunk items deduped onto are new rows: refresh only existing ones here.
+            new_ids = {r.id for r in new_rows}
+            await store.refresh_duplicates(conn, {k: v for k, v in duplicates.items() if k not in new_ids})
+            await store.refresh_duplicates(conn, {k: v for k, v in duplicates.items() if k in new_ids})
+            await self._audit.record(
+                conn, caller, action, "memory", str(results[0].memory_id) if len(results) == 1 else "",
+                metadata={
+                    "stored": sum(r.outcome is Outcome.STORED for r in results),
+                    "deduped": sum(r.outcome is Outcome.DEDUPED for r in results),
+                    "model": embedder.name,
+                },
+            )  # fmt: skip
+        return results
+
+    def _scope_key(self, caller: Caller, scope: Scope) -> tuple[Any, ...]:
+        return (
+            self._user_of(caller, scope),
+            str(scope.agent_id or ""),
+            str(scope.room_id or ""),
+            str(scope.session_id or ""),
+        )
+
+    async def _nearest(
+        self,
+        conn: asyncpg.Connection,
+        caller: Caller,
+        scope: Scope,
+        embedder: Embedder,
+        vector: np.ndarray,
+        cache: dict[tuple[str, ...], tuple[list[UUID], np.ndarray]],
+        key: tuple[Any, ...],
+    ) -> tuple[UUID, float] | None:
+        where = store.scope_where(scope, self._user_of(caller, scope), exact_scope=True)
+        if not self.pgvector:  # one fetch of the scope's vectors per chunk, then numpy
+            if key not in cache:
+                cache[key] = await store.scope_vectors(conn, embedder.name, where)
+            ids, matrix = cache[key]
+            if not ids:
+                return None
+            sims = matrix @ vector
+            best = int(np.argmax(sims))
+            return ids[best], float(sims[best])
+        hits = await recalling.semantic(
+            conn, model=embedder.name, dims=embedder.dims, query=vector, where=where, limit=1, pgvector=True
+        )
+        return hits.hits[0] if hits.hits else None
+
+
+def _scope_of(row: store.NewMemory) -> Scope:
+    return Scope(row.user_id, row.agent_id, row.room_id, row.session_id)
