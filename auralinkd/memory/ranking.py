@@ -31,6 +31,7 @@ class Weights:
     importance: float = 0.1
     recency_half_life_s: float = 30 * DAY_S
     rrf_k: int = 5
+    identifier_boost: float = 10.0  # the keyword weight's multiplier when the query names a matching identifier
 
     def validate(self) -> Weights:
         for name in ("semantic", "keyword", "recency", "importance"):
@@ -46,6 +47,10 @@ class Weights:
         if not (self.recency_half_life_s > 0) or math.isinf(self.recency_half_life_s):
             raise InvalidArgument.for_field(
                 "weights.recency_half_life", f"must be positive, got {self.recency_half_life_s:g}s"
+            )
+        if not (1.0 <= self.identifier_boost <= 100.0):
+            raise InvalidArgument.for_field(
+                "weights.identifier_boost", f"must be between 1 and 100, got {self.identifier_boost:g}"
             )
         if not (1 <= self.rrf_k <= 1000):
             raise InvalidArgument.for_field("weights.rrf_k", f"must be between 1 and 1000, got {self.rrf_k}")
@@ -86,17 +91,22 @@ def squash_keyword(rank: float) -> float:
     return rank / (rank + 5.0) if rank > 0 else 0.0
 
 
-def fuse(candidates: Sequence[Candidate], weights: Weights, now: datetime) -> list[Scored]:
-    """Scored candidates, best first (ties: newer first, then id, so the order is stable)."""
+def fuse(candidates: Sequence[Candidate], weights: Weights, now: datetime, identifier: bool = False) -> list[Scored]:
+    """Scored candidates, best first (ties: newer first, then id, so the order is stable).
+
+    `identifier`: the query names an exact identifier (a code, a number, a name) that keyword search found;
+    then the keyword list counts `identifier_boost` times more, since meaning alone cannot tell OPS-4821
+    from OPS-4822."""
     k = weights.rrf_k
-    best = (weights.semantic + weights.keyword) / (k + 1)
+    w_kw = weights.keyword * (weights.identifier_boost if identifier else 1.0)
+    best = (weights.semantic + w_kw) / (k + 1)
     scored: list[Scored] = []
     for c in candidates:
         fused = 0.0
         if c.semantic_rank:
             fused += weights.semantic / (k + c.semantic_rank)
         if c.keyword_rank:
-            fused += weights.keyword / (k + c.keyword_rank)
+            fused += w_kw / (k + c.keyword_rank)
         relevance = fused / best if best else 0.0
         rec = recency(c.created_at, c.last_accessed_at, now, weights.recency_half_life_s)
         factor = 1 - weights.recency - weights.importance + weights.recency * rec + weights.importance * c.importance

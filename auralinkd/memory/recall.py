@@ -61,6 +61,25 @@ def keyword_terms(text: str, max_terms: int = 16) -> list[str]:
     return terms
 
 
+# A token that names something exactly: has a digit (OPS-4821, db-prod-03, v2.1), joins parts with - _ . # /,
+# is all capitals (ORCA, SKU), or is capitalised inside the question (Clara, Acme, Lisbon).
+_IDENTIFIER = re.compile(r"\d|\w[-_.#/]\w|^[A-Z][A-Z0-9]+$")
+
+
+def identifier_terms(text: str) -> list[str]:
+    """The keyword terms that come from identifier-like tokens of the query (see _IDENTIFIER)."""
+    out: list[str] = []
+    for position, raw in enumerate(text.split()):
+        token = raw.strip("?!.,;:()[]\"'")
+        token = token[:-2] if token.endswith(("'s", "’s")) else token
+        if len(token) < 2:
+            continue
+        proper = position > 0 and token[0].isupper()
+        if proper or _IDENTIFIER.search(token):
+            out.extend(t for t in keyword_terms(token) if t not in out)
+    return out
+
+
 def keyword_query(text: str) -> str:
     """The terms OR-ed into one tsquery text."""
     return " | ".join(keyword_terms(text))
@@ -110,8 +129,15 @@ async def semantic(
     return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact")
 
 
-async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int) -> list[tuple[UUID, float]]:
+@dataclass(frozen=True)
+class KeywordHits:
+    hits: list[tuple[UUID, float]]  # (memory id, BM25-style score), best first
+    identifier: bool  # the query names an identifier that some matching memory contains
+
+
+async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int) -> KeywordHits:
     terms = keyword_terms(text)
     if not terms:
-        return []
-    return await store.keyword_search(conn, terms, where, limit)
+        return KeywordHits([], False)
+    hits, present = await store.keyword_search(conn, terms, where, limit)
+    return KeywordHits(hits, bool(present & set(identifier_terms(text))))

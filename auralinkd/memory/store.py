@@ -308,9 +308,10 @@ async def count_matching(conn: asyncpg.Connection, model: str, where: Where, cap
 
 async def keyword_search(
     conn: asyncpg.Connection, terms: Sequence[str], where: Where, limit: int
-) -> list[tuple[UUID, float]]:
+) -> tuple[list[tuple[UUID, float]], set[str]]:
     """Full-text matches of any term, ranked BM25-style: each matching term adds its IDF (rare words weigh
-    more than common ones, which ts_rank cannot do), damped by document length (tf taken as 1)."""
+    more than common ones, which ts_rank cannot do), damped by document length (tf taken as 1).
+    Also the terms that some matching memory contains."""
     n = len(where.params)
     dfs = await conn.fetch(
         f"""
@@ -323,7 +324,7 @@ async def keyword_search(
     )
     present = [(r["term"], int(r["df"])) for r in dfs if r["df"]]
     if not present:
-        return []
+        return [], set()
     total = max(float(await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'memories'::regclass")), 1.0)
     total = max(total, *(df for _, df in present))
     idfs = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for _, df in present]
@@ -339,7 +340,7 @@ async def keyword_search(
         LIMIT ${n + 4}
     """
     rows = await conn.fetch(sql, *where.params, [t for t, _ in present], idfs, " | ".join(t for t, _ in present), limit)
-    return [(r["id"], float(r["score"])) for r in rows]
+    return [(r["id"], float(r["score"])) for r in rows], {t for t, _ in present}
 
 
 # -- reading ------------------------------------------------------------------------------------
