@@ -1,8 +1,8 @@
 """`auralink compress …`: the AIC compression engine (AICCompressionService).
 
-config get|set, sessions, metrics [--watch], bench (RunBenchmark with a progress bar) and file (a WAV
-or PNG round-tripped through a session, with its size and quality). Nothing heavy at import time:
-numpy, wave and PIL are imported inside `file` only.
+config get|set, sessions (ListSessions), metrics [--watch] (with the per frame type and mode breakdown),
+bench (RunBenchmark with a progress bar) and file (a WAV or PNG round-tripped through a session, with
+its size and quality). Nothing heavy at import time: numpy, wave and PIL are imported inside `file` only.
 """
 
 from __future__ import annotations
@@ -134,35 +134,92 @@ def config_set(
 
 
 def _figures_table(data: dict[str, Any], key: str, title: str) -> RenderableType:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title)
-    for col in ("", "frames", "in", "out", "reduction %", "quality", "p50 ms", "p99 ms", "fallbacks"):
-        table.add_column(col, justify="left" if col in ("", "quality") else "right")
-    rows = data[key].items() if key != "global" else [("all you may see", data["global"])]
+    table = Table(
+        title=f"{title} (latency in ms, fb: fallbacks)", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
+        collapse_padding=True,
+    )  # fmt: skip
+    for col in ("", "frames", "ratio", "red. %", "saved B", "quality", "p50", "p99", "fb"):
+        table.add_column(col, justify="left" if col in ("", "quality") else "right", no_wrap=True)
+    if key == "global":
+        rows = [("all you may see", data["global"])]
+    elif key == "per_mode":
+        rows = [(f"{r['frame_type'].lower()} {r['mode'].lower()}", r["figures"]) for r in data["per_mode"]]
+    else:
+        rows = list(data[key].items())
     for name, f in rows:
-        quality = " ".join(f"{m}={v:.3f}" for m, v in f["quality"].items())
+        quality = " ".join(f"{m} {v:.2f}" for m, v in f["quality"].items())
         table.add_row(
-            name, str(f["frames"]), str(f["bytes_in"]), str(f["bytes_out"]), f"{f['reduction_pct']:.1f}", quality,
-            f"{(f['latency_p50'] or 0) * 1000:.2f}", f"{(f['latency_p99'] or 0) * 1000:.2f}", str(f["fallback_count"]),
+            name, str(f["frames"]), f"{f['compression_ratio']:.1f}x", f"{f['reduction_pct']:.1f}",
+            str(f["bandwidth_saved_bytes"]), quality, f"{(f['latency_p50'] or 0) * 1000:.2f}",
+            f"{(f['latency_p99'] or 0) * 1000:.2f}", str(f["fallback_count"]),
         )  # fmt: skip
     return table
 
 
+def _format_text(fmt: dict[str, Any]) -> str:
+    if fmt.get("audio"):
+        a = fmt["audio"]
+        return f"{a['sample_rate']} Hz {a['channels']}ch {(a['frame_duration'] or 0) * 1000:.0f} ms"
+    if fmt.get("image"):
+        i = fmt["image"]
+        return f"{i['width']}x{i['height']} {i['pixel_format'].lower()} {i['frame_rate']} fps"
+    return "data"
+
+
+def _sessions_table(data: dict[str, Any]) -> list[RenderableType]:
+    from auralink_cli.commands import _access as common
+
+    columns: list[tuple[str, Any]] = [
+        ("SESSION", lambda s: s["session_id"]),
+        ("USER", lambda s: s["user_id"]),
+        ("TYPE", lambda s: s["frame_type"].lower()),
+        ("MODE", lambda s: s["mode"].lower()),
+        ("CODEC", lambda s: s["codec"] + (" +postfilter" if s["postfilter"] else "")),
+        ("MODEL", lambda s: s["model_type"]),
+        ("FORMAT", lambda s: _format_text(s["format"])),
+        ("CREATED", lambda s: common.when(s["create_time"])),
+        ("LAST ACTIVE", lambda s: common.when(s["last_activity_time"])),
+        ("FRAMES IN/OUT", lambda s: f"{s['frames_in']}/{s['frames_out']}"),
+        ("BYTES IN/OUT", lambda s: f"{s['bytes_in']}/{s['bytes_out']}"),
+        ("RATIO", lambda s: f"{s['compression_ratio']:.2f}x" if s["compression_ratio"] else "-"),
+        ("FALLBACKS", lambda s: s["fallback_count"]),
+    ]
+    return [
+        common.rows_table(data["sessions"], columns, "(no open compression sessions on this daemon)"),
+        *common.more_note(data["next_page_token"]),
+    ]
+
+
 @compress_app.command("sessions")
-def sessions(ctx: typer.Context) -> None:
-    """Your open compression sessions (this daemon's), with their figures."""
+def sessions(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="Only this user's sessions (admins).")] = "",
+    limit: Annotated[int, typer.Option(min=0, help="Show at most N sessions (0: all of them).")] = 100,
+    page_token: Annotated[
+        str, typer.Option("--page-token", help="Continue from a previous listing's next_page_token.")
+    ] = "",
+) -> None:
+    """Open compression sessions on this daemon (ListSessions): yours, or your org's as an admin."""
     from auralink.v1 import compression_pb2 as pb
     from auralink_cli.client import Client
+    from auralink_cli.commands import _access as common
 
     settings = _settings(ctx)
     with Client(settings) as client:
-        resp = client.call(_stub(client).GetCompressionMetrics, pb.GetCompressionMetricsRequest())
-    data = _dict(resp)
-    output.emit(
-        data["per_session"], settings.output, no_color=settings.no_color,
-        table=lambda _: _figures_table(data, "per_session", "Sessions"),
-    )  # fmt: skip
+        stub = _stub(client)
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            resp = client.call(
+                stub.ListSessions, pb.ListSessionsRequest(page_size=size, page_token=token, user_id=user)
+            )
+            return list(resp.sessions), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"sessions": [_dict(s) for s in items], "next_page_token": next_token}
+    output.emit(data, settings.output, no_color=settings.no_color, table=_sessions_table, wide=True)
 
 
 @compress_app.command("metrics")
@@ -172,7 +229,8 @@ def metrics(
     session: Annotated[str | None, typer.Option(help="Only this session.")] = None,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between updates with --watch.")] = 2.0,
 ) -> None:
-    """Compression ratio, quality, latency p50/p99, bandwidth saved and fallbacks (global, per user, per session)."""
+    """Compression ratio, quality, latency p50/p99, bandwidth saved and fallbacks (global, per frame type and
+    mode, per user, per session)."""
     from google.protobuf import duration_pb2
 
     from auralink.v1 import compression_pb2 as pb
@@ -184,13 +242,14 @@ def metrics(
         data = _dict(resp)
         tables = lambda _: [  # noqa: E731
             _figures_table(data, "global", "Overall"),
+            _figures_table(data, "per_mode", "Per frame type and mode"),
             _figures_table(data, "per_user", "Per user"),
             _figures_table(data, "per_session", "Per session"),
         ]
         if watch:
             output.emit_line(data, _summary(data), settings.output, no_color=settings.no_color)
         else:
-            output.emit(data, settings.output, no_color=settings.no_color, table=tables)
+            output.emit(data, settings.output, no_color=settings.no_color, table=tables, wide=True)
 
     try:
         with Client(settings) as client:
@@ -216,6 +275,11 @@ def _summary(data: dict[str, Any]) -> str:
         f"saved={g['bandwidth_saved_bytes']}B "
         f"p50={(g['latency_p50'] or 0) * 1000:.2f}ms p99={(g['latency_p99'] or 0) * 1000:.2f}ms "
         f"fallbacks={g['fallback_count']} {quality}"
+        + "".join(
+            f" | {r['frame_type'].lower()}/{r['mode'].lower()} {r['figures']['compression_ratio']:.1f}x "
+            f"p99={(r['figures']['latency_p99'] or 0) * 1000:.2f}ms"
+            for r in data["per_mode"]
+        )
     )
 
 

@@ -486,9 +486,12 @@ def _session_cursor(token: str) -> SessionCursor | None:
     if position is None:
         return None
     created, sid = position.get("c"), position.get("id")
-    if not isinstance(created, int | float) or isinstance(created, bool) or not isinstance(sid, str):
-        raise InvalidArgument.for_field("page_token", "is not a token this server issued")
-    return SessionCursor(float(created), sid)
+    try:
+        if isinstance(created, bool) or not isinstance(sid, str):
+            raise TypeError
+        return SessionCursor(float(created), sid)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidArgument.for_field("page_token", "is not a token this server issued") from None
 
 
 def _stream_format(fmt: StreamFormat) -> pb.StreamFormat:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import uuid
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auralink.v1 import compression_pb2 as pb
+from auralinkd import paging
+from auralinkd.access.principal import Caller, Principal
+from auralinkd.api import context as call_context
+from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.compression import (
     AudioFormat,
     CalibrationTable,
+    CompressionConfig,
     CompressionService,
     DataFormat,
     FrameType,
@@ -16,6 +26,7 @@ from auralinkd.compression import (
     PixelFormat,
 )
 from auralinkd.compression.container import CodecId, Flag, pack
+from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.errors import AuralinkError
 
 SVC = CompressionService(CalibrationTable.load())
@@ -53,5 +64,30 @@ def test_random_bytes_raise_only_domain_errors(ft, payload, seq):
 def test_random_network_conditions_raise_only_domain_errors(bw, loss, rtt):
     try:
         SVC.update_network_conditions(SESSIONS[FrameType.AUDIO], NetworkConditions(bw, loss, rtt))
+    except AuralinkError:
+        pass
+
+
+LISTER = AICCompressionServicer(SVC, UserConfigs(CompressionConfig()), stopping=lambda: False)
+tokens = st.one_of(
+    st.text(max_size=60),
+    st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()),
+    st.dictionaries(
+        st.sampled_from(["c", "id", "x"]),
+        st.one_of(st.integers(), st.floats(), st.text(max_size=10), st.none(), st.booleans(), st.lists(st.integers())),
+    ).map(paging.encode_cursor),
+    st.recursive(st.integers() | st.text(max_size=5), lambda c: st.lists(c, max_size=3)).map(paging.encode_cursor),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=tokens, size=st.integers(-(2**31), 2**31 - 1), user=st.text(max_size=40), admin=st.booleans())
+def test_random_list_sessions_requests_raise_only_domain_errors(token, size, user, admin):
+    extra = {"platform:admin"} if admin else set()
+    principal = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"compression:*", *extra}), "fuzz")
+    call_context.set_caller(Caller(principal, "req-fuzz"))
+    request = pb.ListSessionsRequest(page_size=size, page_token=token, user_id=user)
+    try:
+        asyncio.run(LISTER.ListSessions(request, None))
     except AuralinkError:
         pass
