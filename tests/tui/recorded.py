@@ -277,7 +277,7 @@ def audit() -> list[m.DataMessage]:
 
 
 def figures(
-    frames: int, ratio: float, quality: float, p50: float, p99: float, fallbacks: int
+    frames: int, ratio: float, quality: float, p50: float, p99: float, fallbacks: int, metric: str = "pesq_wb"
 ) -> comp.CompressionFigures:
     return comp.CompressionFigures(
         frames=frames,
@@ -285,7 +285,8 @@ def figures(
         bytes_out=int(frames * 1920 / ratio),
         compression_ratio=ratio,
         reduction_pct=100 * (1 - 1 / ratio),
-        quality={"pesq_wb": quality},
+        bandwidth_saved_bytes=frames * 1920 - int(frames * 1920 / ratio),
+        quality={metric: quality},
         latency_p50=ms(p50),
         latency_p99=ms(p99),
         fallback_count=fallbacks,
@@ -298,9 +299,21 @@ def metrics() -> list[m.DataMessage]:
         resp = comp.GetCompressionMetricsResponse(
             per_session={
                 "s-audio-adaptive": figures(500 + i * 50, 9.5 + (i % 4) * 0.3, 3.6, 0.8, 2.1, i // 10),
-                "s-screen-conservative": figures(120 + i * 10, 22.0 + (i % 3), 0.96, 4.2, 9.8, 0),
+                "s-screen-conservative": figures(120 + i * 10, 22.0 + (i % 3), 0.96, 4.2, 9.8, 0, "ssim"),
             },
             as_of=ts(i),
+            per_mode=[
+                comp.ModeFigures(
+                    frame_type=comp.FRAME_TYPE_AUDIO,
+                    mode=comp.COMPRESSION_MODE_ADAPTIVE,
+                    figures=figures(500 + i * 50, 9.5 + (i % 4) * 0.3, 3.6, 0.8, 2.1, i // 10),
+                ),
+                comp.ModeFigures(
+                    frame_type=comp.FRAME_TYPE_SCREEN,
+                    mode=comp.COMPRESSION_MODE_CONSERVATIVE,
+                    figures=figures(120 + i * 10, 22.0 + (i % 3), 0.96, 4.2, 9.8, 0, "ssim"),
+                ),
+            ],
         )
         getattr(resp, "global").CopyFrom(
             figures(

@@ -1,4 +1,5 @@
-"""Compression: live figures from WatchMetrics as charts, per session, and the benchmark runner."""
+"""Compression: live figures from WatchMetrics as charts, per frame type and mode, per session, and the
+benchmark runner."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tui.widgets.common.gated import GatedButton
 from tui.widgets.compression import render
 
 FIGURE_COLUMNS = ("Session", "Frames", "Ratio", "Reduction", "Quality", "p50 ms", "p99 ms", "Fallbacks")
+MODE_COLUMNS = ("Type", "Mode", "Frames", "Ratio", "Saved", "Quality", "p50 ms", "p99 ms", "Fallbacks")
 BENCH_COLUMNS = (
     "Type",
     "Mode",
@@ -36,6 +38,7 @@ class CompressionScreen(DataScreen):
     DEFAULT_CSS = """
     CompressionScreen #charts { height: auto; }
     CompressionScreen #charts > LabeledSparkline { width: 1fr; }
+    CompressionScreen #modes { height: auto; max-height: 9; }
     CompressionScreen #sessions { height: 1fr; min-height: 5; }
     CompressionScreen #bench-bar { height: auto; }
     CompressionScreen #bench-bar > * { margin-right: 2; }
@@ -50,6 +53,7 @@ class CompressionScreen(DataScreen):
             charts.border_title = "All sessions (WatchMetrics)"
             for key, title, unit in render.CHARTS:
                 yield LabeledSparkline(title, unit, id=f"chart-{key}")
+        yield self._table("modes", "Per frame type and mode")
         yield self._table("sessions", "Per session")
         with Horizontal(id="bench-bar"):
             yield GatedButton("Run benchmark (quick)", "compression.bench", id="bench-run", variant="primary")
@@ -66,6 +70,7 @@ class CompressionScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one("#sessions", DataTable).add_columns(*FIGURE_COLUMNS)
+        self.query_one("#modes", DataTable).add_columns(*MODE_COLUMNS)
         self.query_one("#bench-rows", DataTable).add_columns(*BENCH_COLUMNS)
         super().on_mount()
 
@@ -81,12 +86,18 @@ class CompressionScreen(DataScreen):
         for key, _title, _unit in render.CHARTS:
             self.query_one(f"#chart-{key}", LabeledSparkline).show(store.metric_history.get(key, ()))
         table = self.query_one("#sessions", DataTable)
+        modes = self.query_one("#modes", DataTable)
         notice = unavailable_text(store, "compression")
         table.border_subtitle = notice.plain if notice is not None else ""
         table.clear()
+        modes.clear()
         if store.metrics is None:
             return
         wanted = self.filter_text
+        for entry in store.metrics.per_mode:
+            cells = render.mode_row(entry)
+            if not wanted or wanted in " ".join(cells[:2]):
+                modes.add_row(*cells)
         table.add_row(*render.figures_row("all", getattr(store.metrics, "global")))
         for session, fig in sorted(store.metrics.per_session.items()):
             if not wanted or wanted in session.lower():

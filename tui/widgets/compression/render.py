@@ -1,4 +1,4 @@
-"""Renderers of the Compression screen: figures per session and benchmark rows."""
+"""Renderers of the Compression screen: figures per session, per frame type and mode, and benchmark rows."""
 
 from __future__ import annotations
 
@@ -30,6 +30,36 @@ def figures_row(name: str, fig: Any) -> tuple[str, ...]:
         f"{duration_ms(fig.latency_p99):.2f}",
         str(fig.fallback_count),
     )
+
+
+def _short(enum: Any, number: int, prefix: str) -> str:
+    return str(enum.Name(number)).removeprefix(prefix).lower() if number in enum.values() else str(number)
+
+
+def mode_row(entry: Any) -> tuple[str, ...]:
+    """One ModeFigures: the figures of every session of one frame type in one mode."""
+    from auralink.v1 import compression_pb2 as pb
+
+    fig = entry.figures
+    return (
+        _short(pb.FrameType, entry.frame_type, "FRAME_TYPE_"),
+        _short(pb.CompressionMode, entry.mode, "COMPRESSION_MODE_"),
+        str(fig.frames),
+        f"{fig.compression_ratio:.2f}x",
+        _bytes(fig.bandwidth_saved_bytes),
+        _quality(fig.quality),
+        f"{duration_ms(fig.latency_p50):.2f}",
+        f"{duration_ms(fig.latency_p99):.2f}",
+        str(fig.fallback_count),
+    )
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
 
 
 def bench_row(row: Any) -> tuple[str, ...]:
