@@ -152,7 +152,7 @@ class CompressionRecorder:
         quality = total.quality.get(metric) if total else None
         return store.SessionRow(
             id=UUID(s.id), org_id=tenant.org_id, user_id=tenant.user_id, mode=s.config.mode.value,
-            model_type=s.pipeline.codec_id.name.lower(), frame_type=s.frame_type.value,
+            model_type=_model_type(s), frame_type=s.frame_type.value,
             status="completed" if ended else "active", frames=total.frames if total else 0,
             bytes_in=total.bytes_in if total else 0, bytes_out=total.bytes_out if total else 0,
             avg_quality=store.unit_quality(metric, quality), avg_latency_ms=total.latency_mean_ms if total else None,
@@ -165,7 +165,7 @@ class CompressionRecorder:
         quality = w.quality.get(metric)
         return store.MetricsRow(
             org_id=tenant.org_id, user_id=tenant.user_id, session_id=UUID(s.id), frame_type=s.frame_type.value,
-            model_type=s.pipeline.codec_id.name.lower(), frames=w.frames, bytes_in=w.bytes_in, bytes_out=w.bytes_out,
+            model_type=_model_type(s), frames=w.frames, bytes_in=w.bytes_in, bytes_out=w.bytes_out,
             quality=store.unit_quality(metric, quality),
             ssim=round(quality, 4) if metric == "ssim" and quality is not None else None,
             latency_p50_ms=w.latency_p50_ms, fallback_count=w.fallback_count,
@@ -197,3 +197,8 @@ def _merge(old: _Batch, new: _Batch) -> _Batch:
     return _Batch(
         old.sessions + new.sessions, old.metrics + new.metrics, old.savings + new.savings, old.fallbacks + new.fallbacks
     )
+
+
+def _model_type(s: Session) -> str:
+    """What the rows record: the codec the session resolved to, or "hybrid" when its post-filter runs."""
+    return "hybrid" if s.pipeline.postfilter is not None else s.pipeline.codec_id.name.lower()

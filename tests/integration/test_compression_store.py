@@ -79,6 +79,21 @@ async def test_flush_writes_sessions_window_metrics_savings_and_no_row_per_frame
         assert await conn.fetchval("SELECT count(*) FROM aic_compression_sessions") == 2
 
 
+async def test_hybrid_sessions_are_recorded_as_hybrid(database: Database) -> None:
+    (carol,) = await _tenants(database, "carol")
+    svc = CompressionService(CalibrationTable.load())
+    config = CompressionConfig(model_type=ModelType.HYBRID, max_latency_ms=1000)
+    sid = svc.start_session(
+        str(carol.user_id), FrameType.AUDIO, AudioFormat(16000, 1, 20), config, org_id=str(carol.org_id)
+    ).session_id
+    for i in range(5):
+        svc.decompress(sid, i, svc.compress(sid, i, bytes(640)).data)
+    await CompressionRecorder(svc, database).flush()
+    async with database.tenant(carol) as conn:
+        assert await conn.fetchval("SELECT model_type FROM aic_compression_sessions") == "hybrid"
+        assert await conn.fetchval("SELECT model_type FROM aic_compression_metrics") == "hybrid"
+
+
 async def test_fallback_events_are_logged_rate_limited(database: Database) -> None:
     (alice,) = await _tenants(database, "alice")
     svc = CompressionService(CalibrationTable.load())
