@@ -22,6 +22,7 @@ from auralinkd.compression import (
     DataFormat,
     FrameType,
     ImageFormat,
+    ModelType,
     NetworkConditions,
     PixelFormat,
 )
@@ -57,6 +58,29 @@ def test_random_bytes_raise_only_domain_errors(ft, payload, seq):
             call(sid, seq, payload)
         except AuralinkError:
             pass
+
+
+HYBRID = SVC.start_session(
+    "f", FrameType.AUDIO, AudioFormat(16000, 1, 20), CompressionConfig(model_type=ModelType.HYBRID)
+).session_id
+opus_framed = st.builds(
+    lambda f, s, p: pack(CodecId.OPUS, Flag(f), s, p),
+    st.integers(0, 31),
+    st.integers(0, 2**16 - 1),
+    st.binary(max_size=400),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(opus_framed, framed, st.binary(max_size=700)), seq=st.integers(0, 2**16))
+def test_random_frames_through_the_post_filter_raise_only_domain_errors(data, seq):
+    for call in (SVC.decompress, SVC.compress):
+        try:
+            out = call(HYBRID, seq, data)
+        except AuralinkError:
+            continue
+        if call == SVC.decompress:
+            assert len(out.payload) == 640
 
 
 @settings(max_examples=100, deadline=None)
