@@ -50,3 +50,38 @@ def test_grpc_rps_quick_runs_and_writes_every_figure_with_its_baseline(tmp_path:
             for q in (50, 99):
                 latency = figures[f"ping_p{q}_ms/{transport}/c{concurrency}"]
                 assert latency["value"] > 0 and latency["baseline"] > 0
+
+
+def _bench(*args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURALINK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_compression_quick_prints_each_mode_against_its_baseline_and_the_headline(tmp_path: Path) -> None:
+    out = tmp_path / "compression.json"
+    done = _bench("compression", "--quick", "--type", "screen", "--type", "data", "--results", str(out))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert "JPEG at equal SSIM" in done.stdout and "zlib level 6" in done.stdout
+    assert "headline screen  BD-rate vs JPEG at equal SSIM" in done.stdout
+
+    report = json.loads(out.read_text())
+    rows = {(r["type"], r["mode"]): r for r in report["rows"]}
+    for kind in ("screen", "data"):
+        for mode in ("conservative", "adaptive", "aggressive", "off"):
+            row = rows[(kind, mode)]
+            assert row["codec"] and row["latency_p99_ms"] >= row["latency_p50_ms"] >= 0
+            if kind == "screen" and mode != "off":
+                assert row["baseline"]["bytes_per_frame"] > 0 and row["bitrate_vs_baseline_at_equal_quality"] > 0
+    assert set(report["headline"]) == {"screen", "data"}
+
+
+def test_compress_capacity_quick_measures_streams_against_the_opus_anchor(tmp_path: Path) -> None:
+    done = _bench("compress_capacity", "--quick", "--results-dir", str(tmp_path), timeout=280)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    results = json.loads((tmp_path / "compress_capacity.json").read_text())
+    assert results["meta"]["anchor_ms_per_frame"] > 0 and results["meta"]["load_average_at_start"]
+    streams = next(f for f in results["figures"] if f["name"].startswith("audio streams at p99 < 20 ms"))
+    assert streams["value"] >= 0 and streams["baseline"] > 0  # no timing assertion: the figure exists
+    assert results["meta"]["runs"]["auto"]["trials"]
