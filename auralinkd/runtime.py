@@ -273,6 +273,7 @@ class Runtime:
         self._background(self.reputation.run, "reputation-expiry")
         if settings.warm_models_on_start:
             self._background(self.memory.warm, "memory-model-warmup")  # loads the embedding model in a thread
+            self._background(self.compression.warm_postfilter, "postfilter-warmup")  # model_type hybrid
         self._background(self.memory.access.run, "memory-access-recorder")
         self._background(lambda: self.memory.run_schedule(settings.memory_evolve_interval_s), "memory-evolve")
         self._background(self.resolver.follow_changes, "permission-invalidation")

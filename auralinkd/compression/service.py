@@ -4,6 +4,8 @@ servicer may run it in a thread; plain dataclasses in and out; raises auralinkd.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +22,8 @@ from auralinkd.compression.modes import CalibrationTable, Mode
 from auralinkd.compression.pipeline import DecodeFilter, FramePipeline
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo, SessionManager
 from auralinkd.errors import FailedPrecondition, InvalidArgument
+
+log = logging.getLogger(__name__)
 
 MAX_SEQUENCE = 2**63 - 1
 
@@ -144,6 +148,15 @@ class CompressionService:
             pipeline.decision.bitrate_bps,
             session_filter is not None,
         )
+
+    async def warm_postfilter(self) -> None:
+        """Load the shared post-filter in a thread, so the first hybrid session does not wait for it (~6 s)."""
+        from auralinkd.compression import postfilter
+
+        try:
+            await asyncio.to_thread(postfilter.shared_postfilter, False)
+        except postfilter.PostFilterUnavailable as exc:
+            log.info("model_type hybrid is unavailable: %s", exc)
 
     def _session_filter(self, config: CompressionConfig) -> DecodeFilter:
         """Shared weights (loaded once per device choice, importing torch then), state of this session's own."""

@@ -234,3 +234,14 @@ def test_post_filter_cost_per_frame_in_the_decode_path_is_reported(frames, recor
             f"\ndecode per 20 ms frame: opus {cost['opus']:.3f} ms, hybrid {cost['hybrid']:.3f} ms, "
             f"post-filter {cost['hybrid'] - cost['opus']:.3f} ms ({cost['hybrid'] / cost['opus']:.1f}x)"
         )
+
+
+async def test_warming_loads_the_shared_post_filter_the_first_hybrid_session_then_reuses() -> None:
+    pf._shared.pop(False, None)
+    service = CompressionService(CalibrationTable.load())
+    await service.warm_postfilter()
+    warmed = pf._shared[False]
+    started = service.start_session("u1", FrameType.AUDIO, PCM16, HYBRID)
+    assert pf.shared_postfilter(False) is warmed
+    assert service.decode_waits_for_batch(started.session_id) is False  # a CPU session filters inline
+    assert service.sessions.get(started.session_id).pipeline.postfilter is not None
