@@ -89,3 +89,31 @@ def test_an_installed_daemon_runs_the_benchmark_without_the_repositorys_bench(tm
     assert out["steps"][0][0] == 0.0 and out["steps"][-1][0] == 1.0
     stored = json.loads((tmp_path / "data" / "bench" / "compression.json").read_text())
     assert stored["headline"]["data"]["baseline"] == "zlib level 6 per message"
+
+
+def test_without_espeak_ng_the_speech_calibration_is_kept_and_the_corpus_says_synthetic(tmp_path: Path) -> None:
+    table = tmp_path / "calibration.json"
+    committed = json.loads((Path(__file__).parents[3] / "auralinkd/compression/calibration.json").read_text())
+    table.write_text(json.dumps(committed))
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from auralinkd.compression.benchmark import evaluation\n"
+        "from auralinkd.compression.benchmark.corpus import speech\n"
+        "steps = []\n"
+        "evaluation._calibrate({'audio'}, True, speech.TRAIN_VOICES[:1], [], [], steps.append, Path(sys.argv[1]))\n"
+        "print(json.dumps({'source': speech.speech_source(), 'steps': steps,\n"
+        "                  'samples': int(len(speech.render('hello', 'en-us', 16000)))}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURALINK_")}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv only: no espeak-ng on it
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(table)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["source"] == "synthetic-voiced" and out["samples"] > 16000  # a stand-in voice, said so
+    assert out["steps"] == ["kept the committed audio calibration: espeak-ng is not installed"]
+    after = json.loads(table.read_text())
+    assert after["audio"] == committed["audio"]
+    assert after["meta"]["generated_by"].startswith("auralinkd.compression.benchmark")
