@@ -12,7 +12,8 @@ The physical anchor, measured in the same run: plain Opus encode cost per 20 ms 
 -> streams one core could encode (20 ms / cost), times the cores. Ours against it is the ratio.
 A second view that noise hurts less: the daemon's CPU time per frame (from /proc, over the trials
 that passed) against the anchor's encode cost -- the per-frame overhead of gRPC, auth and the
-service around the codec.
+service around the codec. And the gRPC floor: the CPU per frame of an echo CompressStream (grpc.aio,
+no codec, no service) in a child process, at a fixed 8 streams.
 
 The load generator is this process: one asyncio loop (grpc.aio), outside the daemon, so it does not
 share the daemon's GIL; it does share the machine's CPUs, and its CPU share is recorded per trial.
@@ -49,6 +50,7 @@ BUDGET_MS = 20.0
 RATE = 16000
 SAMPLES = RATE * FRAME_MS // 1000
 WARMUP_S = 0.5
+ECHO_STREAMS = 8
 LATE_SHARE = 0.01
 
 
@@ -194,6 +196,21 @@ async def find_capacity(
     return good, trials
 
 
+class EchoServicer(compression_pb2_grpc.AICCompressionServiceServicer):
+    """The gRPC floor: CompressStream answers each frame with its own payload, no codec, no service.
+    Its CPU per frame is what grpc.aio streaming alone costs on this machine."""
+
+    async def StartSession(self, request: Any, context: Any) -> Any:
+        return pb.StartSessionResponse(session_id=uuid.uuid4().hex, codec="echo")
+
+    async def EndSession(self, request: Any, context: Any) -> Any:
+        return pb.EndSessionResponse()
+
+    async def CompressStream(self, request_iterator: Any, context: Any) -> Any:
+        async for r in request_iterator:
+            yield pb.CompressFrameResponse(session_id=r.session_id, sequence=r.sequence, data=r.payload)
+
+
 def serve_forever(offload: str, path: str, profile: str | None = None) -> None:
     """The --inprocess server: the servicer alone (no auth), in its own process so that the load
     generator does not share its event loop or GIL. With `profile`, cProfile's stats of the whole
@@ -211,11 +228,15 @@ def serve_forever(offload: str, path: str, profile: str | None = None) -> None:
         # The caller the guard would set; the server's tasks inherit this context.
         principal = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"compression:*"}), "bench")
         call_context.set_caller(Caller(principal, "bench"))
-        servicer = AICCompressionServicer(
-            CompressionService(CalibrationTable.load()),
-            UserConfigs(CompressionConfig()),
-            stopping=lambda: False,
-            offload=offload,
+        servicer = (
+            EchoServicer()
+            if offload == "echo"
+            else AICCompressionServicer(
+                CompressionService(CalibrationTable.load()),
+                UserConfigs(CompressionConfig()),
+                stopping=lambda: False,
+                offload=offload,
+            )
         )
         server = grpc.aio.server()
         compression_pb2_grpc.add_AICCompressionServiceServicer_to_server(servicer, server)
@@ -293,6 +314,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "daemon_cpu_ms_per_frame": best["daemon_cpu_ms_per_frame"] if best else None,
             "trials": trials,
         }
+    if not args.streams:
+        # The gRPC floor at a load every run passed: CPU per frame of an echo CompressStream.
+        echo, address = start_inprocess("echo")
+        try:
+            r = await trial(address, (), ECHO_STREAMS, seconds, frames, echo.pid)
+        finally:
+            stop_daemon(echo)
+        print(f"  grpc echo floor at {ECHO_STREAMS} streams: {r}", file=sys.stderr, flush=True)
+        results["grpc_echo"] = r
     # The anchor again after the trials: the machine's load moves, so the figure uses the median.
     anchors += [anchor_ms_per_frame(signal, 500 if args.quick else 1500)]
     results["anchor_ms_per_frame"] = statistics.median(a[0] for a in anchors)
@@ -353,6 +383,19 @@ def main(argv: list[str] | None = None) -> int:
             f"= {got / (per_core * cores):.3f} of the anchor; daemon CPU {cpu} ms/frame "
             f"({(cpu or 0) / anchor:.1f}x the encode alone)"
         )
+    echo = results.get("grpc_echo")
+    if echo:
+        figures.append(
+            {
+                "name": f"gRPC echo CPU ms per frame (grpc.aio CompressStream, no codec, {ECHO_STREAMS} streams)",
+                "value": echo["daemon_cpu_ms_per_frame"],
+                "baseline": round(anchor, 4),
+                "unit": "ms",
+                "baseline_name": "plain Opus encode cost per frame",
+                "p99_ms": echo["p99_ms"],
+            }
+        )
+        print(f"gRPC floor: an echo CompressStream costs {echo['daemon_cpu_ms_per_frame']} ms CPU per frame")
     path = write_results(
         "compress_capacity",
         figures,
@@ -364,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_end": results["load_average_at_end"],
             "conditions": "load generator (one asyncio process) and daemon share the machine's CPUs with other work",
             "runs": {k: results[k] for k in ("auto", "inline", "thread") if k in results},
+            "grpc_echo": results.get("grpc_echo"),
         },
         directory=args.results_dir,
     )
