@@ -305,6 +305,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             stop_daemon(daemon)
         passed = [t for t in trials if t["ok"]]
         best = max(passed, key=lambda t: t["streams"]) if passed else None
+        # The marginal CPU of one more frame: the slope of the daemon's CPU share against the frame
+        # rate over the trials that kept up; the intercept is its idle background (flushers, sweeps).
+        rates = [t["streams"] * 1000 / FRAME_MS for t in passed]
+        slope = intercept = None
+        if len(set(rates)) >= 2:
+            slope_s, intercept = np.polyfit(rates, [t["daemon_cpu_share"] for t in passed], 1)
+            slope, intercept = round(float(slope_s) * 1000, 4), round(float(intercept), 3)
         results[offload] = {
             "where": where,
             "streams": capacity,
@@ -312,6 +319,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms_at_capacity": best["p50_ms"] if best else None,
             # CPU per frame at the busiest passing level (fixed costs amortised the most)
             "daemon_cpu_ms_per_frame": best["daemon_cpu_ms_per_frame"] if best else None,
+            "daemon_marginal_cpu_ms_per_frame": slope,
+            "daemon_idle_cpu_share": intercept,
             "trials": trials,
         }
     if not args.streams:
@@ -378,10 +387,23 @@ def main(argv: list[str] | None = None) -> int:
                     "streams_per_core_at_this_cost": round(BUDGET_MS / cpu, 1),
                 }
             )
+        marginal = run_["daemon_marginal_cpu_ms_per_frame"]
+        if marginal:
+            figures.append(
+                {
+                    "name": f"daemon marginal CPU ms per frame ({run_['where']})",
+                    "value": marginal,
+                    "baseline": round(anchor, 4),
+                    "unit": "ms",
+                    "baseline_name": "plain Opus encode cost per frame",
+                    "idle_cpu_share": run_["daemon_idle_cpu_share"],
+                }
+            )
         print(
             f"{run_['where']}: {got} streams at p99 {run_['p99_ms_at_capacity']} ms "
             f"= {got / (per_core * cores):.3f} of the anchor; daemon CPU {cpu} ms/frame "
-            f"({(cpu or 0) / anchor:.1f}x the encode alone)"
+            f"({(cpu or 0) / anchor:.1f}x the encode alone; marginal {run_['daemon_marginal_cpu_ms_per_frame']} ms, "
+            f"idle {run_['daemon_idle_cpu_share']} of a core)"
         )
     echo = results.get("grpc_echo")
     if echo:
