@@ -11,9 +11,12 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from auralinkd.compression.formats import FrameType
 from auralinkd.compression.modes import Mode
+
+K = TypeVar("K")
 
 RESERVOIR_SIZE = 1024
 ModeKey = tuple[FrameType, Mode]
@@ -180,9 +183,9 @@ class MetricsRegistry:
             self._owner[session_id] = user_id
             aggregates = [
                 self._global,
-                self._users.setdefault(user_id, Aggregate()),
-                self._sessions.setdefault(session_id, Aggregate()),
-                self._window.setdefault(session_id, Aggregate()),
+                _entry(self._users, user_id),
+                _entry(self._sessions, session_id),
+                _entry(self._window, session_id),
             ]
             if frame_type is not None and mode is not None:
                 key = self._mode_of[session_id] = (frame_type, mode)
@@ -192,8 +195,8 @@ class MetricsRegistry:
 
     def _mode_aggregates(self, user_id: str, key: ModeKey) -> list[Aggregate]:
         return [
-            self._global_modes.setdefault(key, Aggregate()),
-            self._user_modes.setdefault(user_id, {}).setdefault(key, Aggregate()),
+            _entry(self._global_modes, key),
+            _entry(self._user_modes.setdefault(user_id, {}), key),
         ]
 
     def record_below_floor(self, session_id: str, user_id: str) -> None:
@@ -201,8 +204,8 @@ class MetricsRegistry:
             self._owner[session_id] = user_id
             aggregates = [
                 self._global,
-                self._users.setdefault(user_id, Aggregate()),
-                self._sessions.setdefault(session_id, Aggregate()),
+                _entry(self._users, user_id),
+                _entry(self._sessions, session_id),
             ]
             if session_id in self._mode_of:
                 aggregates += self._mode_aggregates(user_id, self._mode_of[session_id])
@@ -270,3 +273,11 @@ class MetricsRegistry:
                     self._mode_of.pop(sid, None)
                 self._ended.clear()
             return report
+
+
+def _entry(table: dict[K, Aggregate], key: K) -> Aggregate:
+    """table[key], created on first use (not setdefault: building an unused Aggregate seeds a RNG, ~7 us)."""
+    agg = table.get(key)
+    if agg is None:
+        agg = table[key] = Aggregate()
+    return agg
