@@ -118,8 +118,50 @@ async def one_stream(
     return received
 
 
+async def batch_streams(
+    stub: Any, md: Any, frames: list[bytes], streams: int, n: int, start_at: float, count_from: float,
+    out: list[float], lag: list,
+) -> int:
+    """`streams` real-time streams carried as a media server would: one CompressBatchStream message per
+    20 ms tick with a frame of every session. Each frame's round trip is its tick's."""
+    fmt = pb.StreamFormat(audio=pb.AudioFormat(sample_rate=RATE, channels=1))
+    fmt.audio.frame_duration.FromMilliseconds(FRAME_MS)
+    request = pb.StartSessionRequest(
+        frame_type=pb.FRAME_TYPE_AUDIO, format=fmt, config=pb.CompressionConfig(mode=pb.COMPRESSION_MODE_ADAPTIVE)
+    )
+    sids = [(await stub.StartSession(request, metadata=md)).session_id for _ in range(streams)]
+    sent_at: dict[int, float] = {}
+    await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
+    t_first = time.perf_counter()
+
+    async def ticks():  # type: ignore[no-untyped-def]
+        for seq in range(n):
+            due = t_first + seq * FRAME_MS / 1000
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                lag.extend([-delay * 1000] * streams)
+            payload = frames[seq % len(frames)]
+            sent_at[seq] = time.perf_counter()
+            yield pb.CompressBatchRequest(
+                frames=[pb.CompressFrameRequest(session_id=sid, sequence=seq, payload=payload) for sid in sids]
+            )
+
+    received = 0
+    async for response in stub.CompressBatchStream(ticks(), metadata=md):
+        seq = response.frames[0].sequence
+        sent = sent_at.pop(seq)
+        received += sum(1 for f in response.frames if not f.HasField("error"))
+        if sent >= count_from:
+            out.extend([(time.perf_counter() - sent) * 1000] * len(response.frames))
+    for sid in sids:
+        await stub.EndSession(pb.EndSessionRequest(session_id=sid), metadata=md)
+    return received
+
+
 async def trial(
-    address: str, md: Any, streams: int, seconds: float, frames: list[bytes], daemon_pid: int
+    address: str, md: Any, streams: int, seconds: float, frames: list[bytes], daemon_pid: int, batch: bool = False
 ) -> dict[str, Any]:
     n = int(seconds * 1000 / FRAME_MS)
     async with grpc.aio.insecure_channel(address) as channel:
@@ -128,13 +170,17 @@ async def trial(
         lag: list[float] = []
         start_at = time.perf_counter() + 0.3 + streams * 0.002  # every stream's StartSession is done by then
         cpu0, own0, wall0 = cpu_seconds(daemon_pid), time.process_time(), time.perf_counter()
-        # Streams start spread over one frame interval, as independent calls would.
-        received = await asyncio.gather(
-            *(
-                one_stream(stub, md, frames, n, start_at + i * FRAME_MS / 1000 / streams, start_at + WARMUP_S, out, lag)
-                for i in range(streams)
+        if batch:
+            received = [await batch_streams(stub, md, frames, streams, n, start_at, start_at + WARMUP_S, out, lag)]
+        else:  # streams start spread over one frame interval, as independent calls would
+            received = await asyncio.gather(
+                *(
+                    one_stream(
+                        stub, md, frames, n, start_at + i * FRAME_MS / 1000 / streams, start_at + WARMUP_S, out, lag
+                    )
+                    for i in range(streams)
+                )
             )
-        )
         cpu1, own1, wall1 = cpu_seconds(daemon_pid), time.process_time(), time.perf_counter()
     expected = streams * n
     return {
@@ -163,13 +209,13 @@ def ok(result: dict[str, Any]) -> bool:
 
 
 async def find_capacity(
-    address: str, md: Any, seconds: float, frames: list[bytes], limit: int, pid: int
+    address: str, md: Any, seconds: float, frames: list[bytes], limit: int, pid: int, batch: bool = False
 ) -> tuple[int, list[dict[str, Any]]]:
     trials: list[dict[str, Any]] = []
 
     async def passes(n: int) -> bool:
         for attempt in (1, 2):  # a failed level is tried once more: one hiccup is not a capacity
-            r = await trial(address, md, n, seconds, frames, pid)
+            r = await trial(address, md, n, seconds, frames, pid, batch)
             r["attempt"] = attempt
             r["ok"] = ok(r)
             trials.append(r)
@@ -282,7 +328,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         file=sys.stderr,
     )
     modes = ["auto", "inline", "thread"] if args.offload == "compare" else [args.offload]
-    for offload in modes:
+    if args.transport in ("batch", "both"):
+        modes = ([] if args.transport == "batch" else modes) + ["batch"]
+    for key in modes:
+        batch = key == "batch"
+        offload = "auto" if batch else key
         if args.inprocess or offload != "auto":
             daemon, address = start_inprocess(offload, args.profile)
             token = ""
@@ -291,16 +341,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             tmp = tempfile.mkdtemp(prefix="alcap", dir="/tmp")
             daemon, address, token = start_daemon(tmp)
             where = "auralinkd over its unix socket"
+        if batch:
+            where += ", CompressBatchStream (one message per 20 ms tick)"
         md = (("authorization", f"Bearer {token}"),) if token else ()
         print(f"measuring: {where} (load average {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
         try:
             if args.streams:  # one fixed load (profiling), not a capacity search
-                r = await trial(address, md, args.streams, seconds, frames, daemon.pid)
+                r = await trial(address, md, args.streams, seconds, frames, daemon.pid, batch)
                 r["ok"] = ok(r)
                 print(f"  {args.streams} streams: {r}", file=sys.stderr, flush=True)
                 capacity, trials = (args.streams if r["ok"] else 0), [r]
             else:
-                capacity, trials = await find_capacity(address, md, seconds, frames, limit, daemon.pid)
+                capacity, trials = await find_capacity(address, md, seconds, frames, limit, daemon.pid, batch)
         finally:
             stop_daemon(daemon)
         passed = [t for t in trials if t["ok"]]
@@ -312,7 +364,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if len(set(rates)) >= 2:
             slope_s, intercept = np.polyfit(rates, [t["daemon_cpu_share"] for t in passed], 1)
             slope, intercept = round(float(slope_s) * 1000, 4), round(float(intercept), 3)
-        results[offload] = {
+        results[key] = {
             "where": where,
             "streams": capacity,
             "p99_ms_at_capacity": best["p99_ms"] if best else None,
@@ -345,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="short trials, at most 32 streams")
     ap.add_argument("--inprocess", action="store_true", help="serve the bare servicer in a child process")
     ap.add_argument("--offload", choices=["auto", "inline", "thread", "compare"], default="auto")
+    ap.add_argument(
+        "--transport", choices=["stream", "batch", "both"], default="both",
+        help="a CompressStream per stream, one CompressBatchStream carrying every stream's tick, or both",
+    )  # fmt: skip
     ap.add_argument("--results-dir", help="where to write compress_capacity.json (default bench/results)")
     ap.add_argument("--profile", help="with --inprocess: write the server's cProfile stats to this file")
     ap.add_argument("--streams", type=int, help="one trial at this many streams instead of the search")
@@ -360,10 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     figures = []
     print(f"anchor: plain Opus encode {anchor:.3f} ms/frame -> {per_core:.0f} streams/core, {per_core * cores:.0f} on "
           f"{cores} cores (load average at start {results['load_average_at_start']})")  # fmt: skip
-    for offload in ("auto", "inline", "thread"):
-        if offload not in results:
+    for key in ("auto", "inline", "thread", "batch"):
+        if key not in results:
             continue
-        run_ = results[offload]
+        run_ = results[key]
         got, cpu = run_["streams"], run_["daemon_cpu_ms_per_frame"]
         figures.append(
             {

@@ -204,6 +204,30 @@ class CompressFrameResponse(_message.Message):
     error: FrameError
     def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ...) -> None: ...
 
+class CompressBatchRequest(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[CompressFrameRequest]
+    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ...) -> None: ...
+
+class CompressBatchResponse(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[CompressFrameResponse]
+    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameResponse, _Mapping]]] = ...) -> None: ...
+
+class DecompressBatchRequest(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[DecompressFrameRequest]
+    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameRequest, _Mapping]]] = ...) -> None: ...
+
+class DecompressBatchResponse(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[DecompressFrameResponse]
+    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameResponse, _Mapping]]] = ...) -> None: ...
+
 class DecompressFrameRequest(_message.Message):
     __slots__ = ("session_id", "sequence", "data")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -1,7 +1,4 @@
-"""AICCompressionService end to end: the real daemon, its guard and error mapping, over the unix socket.
-
-Skipped until auralinkd/runtime.py registers the service (the daemon answers UNIMPLEMENTED before).
-"""
+"""AICCompressionService end to end: the real daemon, its guard and error mapping, over the unix socket."""
 
 from __future__ import annotations
 
@@ -78,6 +75,44 @@ def test_real_speech_round_trips_through_compress_stream_within_the_latency_targ
     assert corr > 0.8  # it is the same speech (PESQ is measured in the unit tests and the bench)
     metrics = stub.GetCompressionMetrics(pb.GetCompressionMetricsRequest(session_id=sid), metadata=md, timeout=10)
     assert metrics.per_session[sid].frames == len(frames)
+
+
+def test_a_media_servers_ticks_of_many_sessions_round_trip_through_the_batch_streams(api) -> None:  # type: ignore[no-untyped-def]
+    stub, md = api
+    signal = speech.corpus(16000, speech.HELD_OUT_VOICES[:1], sentences=1)
+    frames = [signal[i : i + 320].tobytes() for i in range(0, len(signal) - 319, 320)]
+    sids = [_start_audio(stub, md) for _ in range(5)]
+    ticks = (
+        pb.CompressBatchRequest(
+            frames=[pb.CompressFrameRequest(session_id=sid, sequence=t, payload=frames[t]) for sid in sids]
+        )
+        for t in range(len(frames))
+    )
+    compressed = list(stub.CompressBatchStream(ticks, metadata=md, timeout=120))
+    assert len(compressed) == len(frames)
+    assert all([f.session_id for f in tick.frames] == sids and not any(f.HasField("error") for f in tick.frames)
+               for tick in compressed)  # fmt: skip
+    back = (
+        pb.DecompressBatchRequest(
+            frames=[
+                pb.DecompressFrameRequest(session_id=f.session_id, sequence=f.sequence, data=f.data)
+                for f in tick.frames
+            ]
+        )
+        for tick in compressed
+    )
+    decoded = list(stub.DecompressBatchStream(back, metadata=md, timeout=120))
+    for k, sid in enumerate(sids):
+        out = np.frombuffer(b"".join(tick.frames[k].payload for tick in decoded), np.int16)
+        assert len(out) == len(frames) * 320
+    metrics = stub.GetCompressionMetrics(pb.GetCompressionMetricsRequest(), metadata=md, timeout=10)
+    assert all(metrics.per_session[sid].frames == len(frames) for sid in sids)
+    too_many = pb.CompressBatchRequest(
+        frames=[pb.CompressFrameRequest(session_id=sids[0], sequence=0, payload=frames[0])] * 1025
+    )
+    assert _code(lambda: list(stub.CompressBatchStream(iter([too_many]), metadata=md, timeout=10))) is (
+        grpc.StatusCode.INVALID_ARGUMENT
+    )
 
 
 def test_hybrid_streams_through_the_daemon_post_filtered_and_is_listed(api, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ async def _audio_session(servicer: AICCompressionServicer, **config) -> str:
 
 def test_every_rpc_declares_a_compression_permission(servicer):
     table = collect([(servicer, pb.DESCRIPTOR.services_by_name["AICCompressionService"])])
-    assert len(table) == 13
+    assert len(table) == 15
     assert {p.split(":")[0] for p in table.values()} == {"compression"}
     assert table["/auralink.v1.AICCompressionService/RunBenchmark"] == "compression:bench"
     assert table["/auralink.v1.AICCompressionService/GetCompressionMetrics"] == "compression:read"
