@@ -115,3 +115,45 @@ def test_random_list_sessions_requests_raise_only_domain_errors(token, size, use
         asyncio.run(LISTER.ListSessions(request, None))
     except AuralinkError:
         pass
+
+
+BATCHER = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"compression:*"}), "fuzz")
+BATCH_SESSIONS = [
+    SVC.start_session(str(BATCHER.user_id), ft, fmt).session_id
+    for ft, fmt in ((FrameType.AUDIO, AudioFormat(16000, 1, 20)), (FrameType.DATA, DataFormat()))
+] + [HYBRID, "no-such-session", ""]
+
+
+async def _one(items):  # type: ignore[no-untyped-def]
+    yield items
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frames=st.lists(
+        st.tuples(
+            st.sampled_from(BATCH_SESSIONS), st.integers(0, 2**64 - 1), st.one_of(st.binary(max_size=900), framed)
+        ),
+        max_size=20,
+    )
+)
+def test_random_ticks_through_the_batch_streams_answer_every_slot_with_a_frame_or_a_domain_error(frames):
+    call_context.set_caller(Caller(BATCHER, "req-fuzz"))
+    compress = pb.CompressBatchRequest(
+        frames=[pb.CompressFrameRequest(session_id=s, sequence=q, payload=p) for s, q, p in frames]
+    )
+    decompress = pb.DecompressBatchRequest(
+        frames=[pb.DecompressFrameRequest(session_id=s, sequence=q, data=p) for s, q, p in frames]
+    )
+
+    async def run():  # type: ignore[no-untyped-def]
+        c = [r async for r in LISTER.CompressBatchStream(_one(compress), None)]
+        d = [r async for r in LISTER.DecompressBatchStream(_one(decompress), None)]
+        return c[0].frames, d[0].frames
+
+    for responses in asyncio.run(run()):
+        assert [r.session_id for r in responses] == [s for s, _, _ in frames]
+        assert all(
+            r.error.code in ("", "INVALID_ARGUMENT", "NOT_FOUND", "DATA_LOSS", "OUT_OF_RANGE", "FAILED_PRECONDITION")
+            for r in responses
+        )
