@@ -1,13 +1,18 @@
-"""Hybrid ranking, as pure functions: reciprocal-rank fusion, recency decay, importance, and forgetting.
+"""Hybrid ranking, as pure functions: fusion of the semantic and keyword lists, recency, importance, forgetting.
 
-fused    = w_sem / (k + rank_sem) + w_kw / (k + rank_kw)     (a missing rank contributes nothing)
-relevance = fused / ((w_sem + w_kw) / (k + 1))                (1.0 = first in every list)
+w_kw     = keyword * (identifier_boost if the query names an identifier keyword search found, else 1)
+fused    = semantic / (k + rank_sem) + w_kw * (kw_score / best_kw_score) / (k + 1)   (a missing entry adds 0)
+relevance = fused / ((semantic + w_kw) / (k + 1))                                  (1.0 = first in both)
 score    = relevance * (1 - w_rec - w_imp + w_rec * recency + w_imp * importance)
 
-Defaults (keyword 0.1, k = 5) were chosen on bench/data/memory_qa.jsonl: with the usual k = 60 every
-keyword match reorders the semantic top ranks, and on paraphrased questions that hurt (MRR 0.89 -> 0.71).
-Relevance dominates; recency and importance re-weight it (a memory never outranks a better match by
-more than their shares allow). Every component is in [0, 1], so the TUI can show them side by side.
+The semantic list counts by rank (reciprocal-rank fusion); the keyword list by its BM25 score relative to
+the best match, because an exact identifier (OPS-4821, db-prod-03) separates the right memory from its
+near-neighbours by a wide score margin that a rank would flatten. Paraphrased questions without identifiers
+keep the keyword weight small (0.1): their words rarely match and reordering the semantic top hurt.
+Defaults (keyword 0.1, identifier_boost 20, k = 5, by score) were the best of a grid on the dev half of
+bench/data/memory_qa*.jsonl (`python -m bench memory --tune`); the test half is what the benchmark reports.
+Relevance dominates; recency and importance re-weight it. Every component is in [0, 1], so the TUI can show
+them side by side.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ class Weights:
     importance: float = 0.1
     recency_half_life_s: float = 30 * DAY_S
     rrf_k: int = 5
-    identifier_boost: float = 10.0  # the keyword weight's multiplier when the query names a matching identifier
+    identifier_boost: float = 20.0  # the keyword weight's multiplier when the query names a matching identifier
+    keyword_by_score: bool = True  # the keyword list by its score relative to the best (False: by rank)
 
     def validate(self) -> Weights:
         for name in ("semantic", "keyword", "recency", "importance"):
@@ -100,12 +106,15 @@ def fuse(candidates: Sequence[Candidate], weights: Weights, now: datetime, ident
     k = weights.rrf_k
     w_kw = weights.keyword * (weights.identifier_boost if identifier else 1.0)
     best = (weights.semantic + w_kw) / (k + 1)
+    top_keyword = max((c.keyword for c in candidates), default=0.0)
     scored: list[Scored] = []
     for c in candidates:
         fused = 0.0
         if c.semantic_rank:
             fused += weights.semantic / (k + c.semantic_rank)
-        if c.keyword_rank:
+        if c.keyword_rank and weights.keyword_by_score and top_keyword > 0:
+            fused += w_kw * (c.keyword / top_keyword) / (k + 1)
+        elif c.keyword_rank:
             fused += w_kw / (k + c.keyword_rank)
         relevance = fused / best if best else 0.0
         rec = recency(c.created_at, c.last_accessed_at, now, weights.recency_half_life_s)

@@ -20,6 +20,13 @@ from auralinkd.memory.store import HNSW_MODELS, Where
 
 EF_SEARCH_MIN = 40
 EF_SEARCH_MAX = 1000  # pgvector's limit
+
+
+def candidates_for(limit: int) -> int:
+    """How many candidates each list (semantic, keyword) gives the fusion for a recall of `limit`."""
+    return min(300, max(3 * limit, 30))
+
+
 EXACT_CAP = 5000  # at most this many matching rows: exact search instead of a wider index scan
 
 _STOPWORDS = frozenset(
@@ -43,8 +50,13 @@ def _stem(token: str) -> str:
     return token
 
 
+_VARIANTS = ("", "s", "es", "ed", "ing", "y", "ies", "ied", "ly")
+
+
 def keyword_terms(text: str, max_terms: int = 16) -> list[str]:
-    """The query's content words as to_tsquery('simple', …) terms, as prefixes when long enough.
+    """The query's content words as to_tsquery('simple', …) terms: a word of four letters or more stands for
+    its inflections (an OR of exact lexemes, not a prefix: the planner can estimate those, and the GIN
+    index serves them), a word with digits or a short one for itself.
 
     Only letters and digits reach a term, so no input can inject tsquery operators.
     """
@@ -53,7 +65,10 @@ def keyword_terms(text: str, max_terms: int = 16) -> list[str]:
         if raw in _STOPWORDS or len(raw) < 2:
             continue
         stem = _stem(raw)
-        term = f"{stem}:*" if len(stem) >= 4 else stem
+        if len(stem) >= 4 and not any(c.isdigit() for c in stem):
+            term = " | ".join(dict.fromkeys([raw, *(stem + v for v in _VARIANTS)]))
+        else:
+            term = raw
         if term not in terms:
             terms.append(term)
         if len(terms) >= max_terms:
@@ -82,7 +97,7 @@ def identifier_terms(text: str) -> list[str]:
 
 def keyword_query(text: str) -> str:
     """The terms OR-ed into one tsquery text."""
-    return " | ".join(keyword_terms(text))
+    return " | ".join(f"({t})" for t in keyword_terms(text))
 
 
 @dataclass(frozen=True)
@@ -139,5 +154,6 @@ async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int)
     terms = keyword_terms(text)
     if not terms:
         return KeywordHits([], False)
-    hits, present = await store.keyword_search(conn, terms, where, limit)
+    user_id = where.params[0]  # scope_where's first clause: the user
+    hits, present = await store.keyword_search(conn, terms, user_id, where, limit)
     return KeywordHits(hits, bool(present & set(identifier_terms(text))))

@@ -101,7 +101,7 @@ class MemoryService(MemoryIngest):
         scope = scope or Scope()
         user_id = self._user_of(caller, scope)
         vector = await self._query_vector(embedder, text) if weights.semantic > 0 else None
-        candidates = min(300, max(3 * limit, 30))
+        candidates = recalling.candidates_for(limit)
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             where = store.scope_where(
                 scope, user_id, tags=filters.tags, metadata=filters.metadata, start=filters.start, end=filters.end

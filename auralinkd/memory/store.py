@@ -27,6 +27,9 @@ HNSW_MODELS: dict[str, int] = {"all-MiniLM-L6-v2": 384, "text-embedding-3-small"
 BM25_K1 = 1.2
 BM25_B = 0.75
 AVG_LEXEMES = 12.0
+# Keyword terms found in at least this share of memories (and at least KEYWORD_COMMON_MIN) are not ranked by.
+KEYWORD_COMMON_SHARE = 0.01
+KEYWORD_COMMON_MIN = 200
 
 _MEMORY_COLUMNS = """
     m.id, m.user_id, m.agent_id, m.room_id, m.session_id, m.content, m.metadata, m.tags,
@@ -231,6 +234,22 @@ async def set_ef_search(conn: asyncpg.Connection, ef: int) -> None:
     await conn.execute("SELECT set_config('hnsw.ef_search', $1, true)", str(ef))
 
 
+def _semantic_hnsw_sql(model: str, dims: int, where: Where) -> str:
+    n = len(where.params)
+    return f"""
+        SELECT c.memory_id, 1 - c.distance AS similarity
+        FROM (SELECT v.memory_id, v.embedding::vector({int(dims)}) <=> ${n + 1} AS distance
+              FROM memory_vectors v
+              WHERE v.model = {_literal(model)} AND v.user_id = ${n + 2}
+              ORDER BY v.embedding::vector({int(dims)}) <=> ${n + 1}
+              LIMIT ${n + 3}) AS c
+        JOIN memories m ON m.id = c.memory_id
+        WHERE {where.sql}
+        ORDER BY c.distance
+        LIMIT ${n + 4}
+    """
+
+
 async def semantic_hnsw(
     conn: asyncpg.Connection,
     model: str,
@@ -243,21 +262,25 @@ async def semantic_hnsw(
 ) -> list[tuple[UUID, float]]:
     """Nearest by the model's HNSW index: the index yields `candidates` rows of the user, then the memory
     filters apply (pgvector 0.6 filters after the index scan, so the caller over-fetches and retries)."""
-    n = len(where.params)
-    sql = f"""
-        SELECT c.memory_id, 1 - c.distance AS similarity
-        FROM (SELECT v.memory_id, v.embedding::vector({int(dims)}) <=> ${n + 1} AS distance
-              FROM memory_vectors v
-              WHERE v.model = {_literal(model)} AND v.user_id = ${n + 2}
-              ORDER BY v.embedding::vector({int(dims)}) <=> ${n + 1}
-              LIMIT ${n + 3}) AS c
-        JOIN memories m ON m.id = c.memory_id
-        WHERE {where.sql}
-        ORDER BY c.distance
-        LIMIT ${n + 4}
-    """
+    sql = _semantic_hnsw_sql(model, dims, where)
     rows = await conn.fetch(sql, *where.params, query.astype(np.float32), user_id, candidates, limit)
     return [(r["memory_id"], float(r["similarity"])) for r in rows]
+
+
+async def explain_semantic_hnsw(
+    conn: asyncpg.Connection,
+    model: str,
+    dims: int,
+    query: np.ndarray,
+    user_id: UUID,
+    where: Where,
+    candidates: int,
+    limit: int,
+) -> list[str]:
+    """EXPLAIN ANALYZE of semantic_hnsw's query (benchmarks check that the HNSW index serves it)."""
+    sql = "EXPLAIN (ANALYZE, COSTS OFF) " + _semantic_hnsw_sql(model, dims, where)
+    rows = await conn.fetch(sql, *where.params, query.astype(np.float32), user_id, candidates, limit)
+    return [r[0] for r in rows]
 
 
 async def semantic_exact(
@@ -307,39 +330,48 @@ async def count_matching(conn: asyncpg.Connection, model: str, where: Where, cap
 
 
 async def keyword_search(
-    conn: asyncpg.Connection, terms: Sequence[str], where: Where, limit: int
+    conn: asyncpg.Connection, terms: Sequence[str], user_id: UUID, where: Where, limit: int
 ) -> tuple[list[tuple[UUID, float]], set[str]]:
     """Full-text matches of any term, ranked BM25-style: each matching term adds its IDF (rare words weigh
     more than common ones, which ts_rank cannot do), damped by document length (tf taken as 1).
-    Also the terms that some matching memory contains."""
+    Also the terms ranked by (those that some memory contains and that are not too common).
+
+    Matching goes through memory_keyword_ids (migration 012), the GIN index under the RLS predicate;
+    document frequencies count the user's memories, capped: a term in `cap` or more of them is too common
+    to rank by (low IDF) and costly to score at 100k memories."""
     n = len(where.params)
+    total = max(float(await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'memories'::regclass")), 1.0)
+    cap = int(max(KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE * total))
     dfs = await conn.fetch(
-        f"""
-        SELECT t.term, (SELECT count(*) FROM memories m
-                        WHERE m.content_tsv @@ to_tsquery('simple', t.term) AND {where.sql}) AS df
-        FROM unnest(${n + 1}::text[]) AS t(term)
+        """
+        SELECT t.term, (SELECT count(*) FROM memory_keyword_ids($2, to_tsquery('simple', t.term), $3)) AS df
+        FROM unnest($1::text[]) AS t(term)
         """,
-        *where.params,
         list(terms),
+        user_id,
+        cap,
     )
-    present = [(r["term"], int(r["df"])) for r in dfs if r["df"]]
+    present = [(r["term"], int(r["df"])) for r in dfs if 0 < r["df"] < cap]
     if not present:
         return [], set()
-    total = max(float(await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'memories'::regclass")), 1.0)
     total = max(total, *(df for _, df in present))
     idfs = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for _, df in present]
     sql = f"""
+        WITH t AS MATERIALIZED (
+            SELECT to_tsquery('simple', x.term) AS q, x.idf
+            FROM unnest(${n + 1}::text[], ${n + 2}::float8[]) AS x(term, idf)
+        )
         SELECT m.id,
-               (SELECT sum(t.idf) FROM unnest(${n + 1}::text[], ${n + 2}::float8[]) AS t(term, idf)
-                WHERE m.content_tsv @@ to_tsquery('simple', t.term))
-               * {BM25_K1 + 1} / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(m.content_tsv) / {AVG_LEXEMES}))
-               AS score
-        FROM memories m
-        WHERE m.content_tsv @@ to_tsquery('simple', ${n + 3}) AND {where.sql}
+               sum(t.idf) * {BM25_K1 + 1}
+               / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(m.content_tsv) / {AVG_LEXEMES})) AS score
+        FROM t CROSS JOIN LATERAL memory_keyword_ids(${n + 3}, t.q, ${n + 4}) AS k
+        JOIN memories m ON m.id = k.id
+        WHERE {where.sql}
+        GROUP BY m.id
         ORDER BY score DESC, m.created_at DESC
-        LIMIT ${n + 4}
+        LIMIT ${n + 5}
     """
-    rows = await conn.fetch(sql, *where.params, [t for t, _ in present], idfs, " | ".join(t for t, _ in present), limit)
+    rows = await conn.fetch(sql, *where.params, [t for t, _ in present], idfs, user_id, cap, limit)
     return [(r["id"], float(r["score"])) for r in rows], {t for t, _ in present}
 
 
