@@ -1,29 +1,46 @@
-"""LLM gateway benchmark: overhead per completion, memory after many calls, and the local model's tokens/s.
+"""LLM gateway benchmark: overhead per completion and where it goes, memory after many calls, local model speed.
 
-- Overhead: `AIProviderService/Complete` through the daemon (gRPC, auth, key decryption, budget check, litellm,
-  usage record) against the local OpenAI-wire server, versus a direct httpx call to the same server in the
-  same run. Reported: median and p99 of each, and the added milliseconds (target: <= 2 ms median added).
-- Leak check: the daemon's RSS after 100 calls versus after 10,000 (--quick: 50 vs 500).
-- Local model: tokens/s of local/smollm2-135m streamed through the daemon (skipped with --quick: loading
-  the model alone takes longer than a quick run may).
+- Overhead, in one interleaved loop so machine load hits every path alike, each against the same local
+  OpenAI-wire server (a separate process):
+  (a)  a direct httpx call (sync; the issue's baseline), and (a') the same with httpx.AsyncClient;
+  (b)  bare `litellm.acompletion` with the gateway's parameters and litellm configured as the daemon does;
+  (b0) the same with litellm's per-call success bookkeeping back on (as shipped), to show what skipping it saves;
+  (c)  `CompletionService.complete` in this process (key and config lookup, budget check, breaker, usage);
+  (d)  `AIProviderService/Complete` through the daemon (gRPC, auth guard, then (c));
+  (e)  `SystemService/Ping` through the daemon: gRPC plus the guard, no completion.
+  Reported: median and p99 of each, the added milliseconds d - a (target: <= 2 ms median), and the shares
+  b - a' (litellm), c - b (our domain path) and d - c (gRPC and guard).
+- Leak check: the daemon's RSS after 100 Complete calls versus after 10,000 (--quick: 50 vs 500).
+- Local model (skipped with --quick): tokens/s of local/smollm2-135m in this process and streamed through
+  the daemon's StreamComplete, after a load that is reported separately.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import grpc
 import httpx
 
-from bench.common import start_daemon, stop_daemon, write_results
+from bench.common import REPO_ROOT, start_daemon, stop_daemon, write_results
 
 AREA = "llm_gateway"
+MODEL = "gpt-4o-mini"
+KEY = "sk-bench-0000"
+PROMPT = "ping"
+MAX_TOKENS = 4
+BUDGET_USD = 1000.0  # a budget that is never reached: the check runs on every call, as in production
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -38,90 +55,330 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def start_fake() -> tuple[subprocess.Popen[bytes], str]:
+    """The fake provider in its own process: in this one it would compete with (a)-(c) for the GIL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.openai_server"], cwd=REPO_ROOT, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().decode().strip()
+
+
+class InProcess:
+    """The daemon's completion path without gRPC: its own embedded PostgreSQL, services wired as runtime.py does."""
+
+    def __init__(self, directory: Path) -> None:
+        from auralinkd.db.embedded import EmbeddedPostgres
+
+        self.directory = directory
+        self.postgres = EmbeddedPostgres(directory / "pg")
+
+    async def start(self, base_url: str) -> None:
+        from auralinkd.access.principal import Caller, Principal
+        from auralinkd.audit.service import AuditLog
+        from auralinkd.db import migrate
+        from auralinkd.db.database import Database
+        from auralinkd.providers.completions import CompletionService
+        from auralinkd.providers.gateway import Gateway
+        from auralinkd.providers.local import LocalModel
+        from auralinkd.providers.service import ProviderConfig, ProviderService
+        from auralinkd.providers.vault import KeyVault
+
+        dsn = await asyncio.to_thread(self.postgres.start)
+        self.db = Database(embedded=True, min_size=1, max_size=4, statement_timeout_s=10)
+        await self.db.connect(dsn, attempts=3, migrations=migrate.discover())
+        async with self.db.system() as conn:
+            org = await conn.fetchval(
+                "INSERT INTO organizations (name, slug) VALUES ('bench org', 'bench-org') RETURNING id"
+            )
+            user = await conn.fetchval(
+                "INSERT INTO users (organization_id, email, username, role) "
+                "VALUES ($1, 'bench@example.test', 'bench', 'admin') RETURNING id",
+                org,
+            )
+        self.caller = Caller(Principal(user, org, frozenset({"*", "org:admin"}), "bench"), uuid.uuid4().hex, "bench")
+        vault = KeyVault.from_config(None, (), self.directory, production=False)
+        self.providers = ProviderService(self.db, AuditLog(self.db), vault, "smollm2-135m")
+        self.local = LocalModel(None)
+        gateway = Gateway(self.local, "smollm2-135m", breaker_failures=5, breaker_reset_s=30)
+        self.completions = CompletionService(self.db, self.providers, gateway, 64)
+        config = ProviderConfig(name="bench", type="openai_compatible", base_url=base_url, models=(MODEL,))
+        await self.providers.create_provider(self.caller, config)
+        await self.providers.set_key(self.caller, "bench", KEY, "user", "")
+        await self.providers.set_budget(self.caller, "user", str(user), "month", BUDGET_USD)
+
+    async def stop(self) -> None:
+        await self.completions.close()
+        await self.db.close()
+        await asyncio.to_thread(self.postgres.stop)
+
+
+def litellm_hooks(litellm: Any, full: bool) -> None:
+    """Puts litellm's success bookkeeping back (full=True) or skips it again, as the daemon configures it."""
+    from auralinkd.providers.llm import _SKIPPED_HOOKS
+
+    for name in _SKIPPED_HOOKS:
+        current = getattr(litellm.utils, name)
+        original = getattr(current, "__wrapped__", current)
+        if full:
+            setattr(litellm.utils, name, original)
+    if not full:
+        from auralinkd.providers.llm import skip_callback_bookkeeping
+
+        skip_callback_bookkeeping(litellm)
+
+
+async def overhead(
+    stub: Any, system_stub: Any, md: list[tuple[str, str]], base_url: str, world: InProcess, samples: int
+) -> tuple[list[dict[str, Any]], dict[str, list[float]], Callable[[], None]]:
+    from auralink.v1 import providers_pb2 as pb
+    from auralink.v1 import system_pb2
+    from auralinkd.providers.completions import CompletionRequest
+    from auralinkd.providers.llm import litellm_module
+
+    litellm = await asyncio.to_thread(litellm_module)
+    messages = [{"role": "user", "content": PROMPT}]
+    body = {"model": MODEL, "messages": messages, "max_tokens": MAX_TOKENS}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    request = pb.CompleteRequest(
+        messages=[pb.ChatMessage(role="user", content=PROMPT)], models=[f"bench/{MODEL}"], max_tokens=MAX_TOKENS
+    )
+    ping = system_pb2.PingRequest(payload=b"x" * 16)
+    domain_request = CompletionRequest(messages, [f"bench/{MODEL}"], max_tokens=MAX_TOKENS)
+    sync_client = httpx.Client(base_url=base_url)
+    async_client = httpx.AsyncClient(base_url=base_url)
+
+    def rpc() -> None:
+        stub.Complete(request, metadata=md, timeout=60)
+
+    async def a_sync() -> None:
+        # Blocking on purpose: the issue's baseline is a plain httpx call; nothing else runs meanwhile.
+        sync_client.post("/chat/completions", json=body, headers=headers).raise_for_status()  # noqa: ASYNC212
+
+    async def a_async() -> None:
+        (await async_client.post("/chat/completions", json=body, headers=headers)).raise_for_status()
+
+    async def b() -> None:
+        await litellm.acompletion(
+            model=f"openai/{MODEL}",
+            messages=messages,
+            max_tokens=MAX_TOKENS,
+            timeout=30.0,
+            num_retries=0,
+            max_retries=0,
+            api_base=base_url,
+            api_key=KEY,
+        )
+
+    async def b_full() -> None:
+        litellm_hooks(litellm, full=True)
+        try:
+            await b()
+        finally:
+            litellm_hooks(litellm, full=False)
+
+    async def c() -> None:
+        await world.completions.complete(world.caller, domain_request, 60)
+
+    async def d() -> None:
+        rpc()
+
+    async def e() -> None:
+        system_stub.Ping(ping, metadata=md, timeout=60)
+
+    # b0 goes last: the logging task it leaves behind would otherwise run inside the next path's window.
+    paths: dict[str, Callable[[], Awaitable[None]]] = {
+        "a_httpx": a_sync,
+        "a_httpx_async": a_async,
+        "b_litellm": b,
+        "c_domain": c,
+        "d_rpc": d,
+        "e_ping_rpc": e,
+        "b0_litellm_as_shipped": b_full,
+    }
+    for _ in range(30):  # warm every path (clients, caches, the first budget read)
+        for path in paths.values():
+            await path()
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(samples):
+        for name, path in paths.items():
+            started = time.perf_counter()
+            await path()
+            times[name].append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.001)  # background work a call leaves (usage writer, litellm's tasks), untimed
+        await asyncio.sleep(0.01)
+    sync_client.close()  # noqa: ASYNC212
+    await async_client.aclose()
+
+    med = {name: statistics.median(v) for name, v in times.items()}
+    p99 = {name: percentile(v, 0.99) for name, v in times.items()}
+    figures: list[dict[str, Any]] = [
+        {"name": f"{name}_median_ms", "value": med[name], "baseline": med["a_httpx"], "unit": "ms", "p99": p99[name]}
+        for name in paths
+    ]
+    figures += [
+        {
+            "name": "added_median_ms",
+            "value": med["d_rpc"] - med["a_httpx"],
+            "baseline": 3.25,
+            "unit": "ms",
+            "note": "d - a; baseline: LiteLLM's published median proxy overhead; target <= 2 ms",
+        },
+        {"name": "added_p99_ms", "value": p99["d_rpc"] - p99["a_httpx"], "baseline": None, "unit": "ms"},
+        {
+            "name": "share_litellm_median_ms",
+            "value": med["b_litellm"] - med["a_httpx_async"],
+            "baseline": med["b0_litellm_as_shipped"] - med["a_httpx_async"],
+            "unit": "ms",
+            "note": "b - a' (litellm over its own async HTTP stack); baseline: b0 - a', litellm as shipped",
+        },
+        {
+            "name": "share_domain_median_ms",
+            "value": med["c_domain"] - med["b_litellm"],
+            "baseline": None,
+            "unit": "ms",
+            "note": "c - b: key/config lookup, budget check, breaker, usage record",
+        },
+        {
+            "name": "share_rpc_median_ms",
+            "value": med["d_rpc"] - med["c_domain"],
+            "baseline": med["e_ping_rpc"],
+            "unit": "ms",
+            "note": "d - c: gRPC round trip and the guard; baseline: a Ping through the same guard",
+        },
+    ]
+    return figures, times, rpc
+
+
+def local_model(
+    stub: Any, md: list[tuple[str, str]], world: InProcess, loop: asyncio.AbstractEventLoop
+) -> list[dict[str, Any]]:
+    from auralink.v1 import providers_pb2 as pb
+    from auralinkd.providers.local import Generation
+
+    figures: list[dict[str, Any]] = []
+    messages = [{"role": "user", "content": "Tell me about the sea."}]
+    new_tokens = 64
+
+    async def standalone() -> tuple[float, list[float]]:
+        started = time.perf_counter()
+        await world.local.ensure_loaded()
+        load_s = time.perf_counter() - started
+        rates = []
+        for _ in range(3):
+            started = time.perf_counter()
+            async for item in world.local.stream(messages, new_tokens, None):
+                if isinstance(item, Generation):
+                    rates.append(item.completion_tokens / (time.perf_counter() - started))
+        return load_s, rates
+
+    load_s, rates = loop.run_until_complete(standalone())
+    conditions = f"{os.cpu_count()} cores, {world.local.threads} torch thread(s), {new_tokens} new tokens, greedy"
+    figures += [
+        {"name": "local_model_load_s", "value": load_s, "baseline": None, "unit": "s", "note": "in this process"},
+        {
+            "name": "local_model_tokens_per_s",
+            "value": statistics.median(rates),
+            "baseline": None,
+            "unit": "tokens/s",
+            "note": f"SmolLM2-135M Q4_1 GGUF via transformers, in this process; {conditions}",
+        },
+    ]
+    request = pb.CompleteRequest(
+        messages=[pb.ChatMessage(role="user", content=messages[0]["content"])],
+        models=["local/smollm2-135m"],
+        max_tokens=8,
+    )
+    started = time.perf_counter()
+    stub.Complete(request, metadata=md, timeout=600)  # loads the model in the daemon
+    figures.append(
+        {
+            "name": "local_model_first_call_s",
+            "value": time.perf_counter() - started,
+            "baseline": None,
+            "unit": "s",
+            "note": "through the daemon: load (tokenizer + GGUF conversion) plus 8 tokens",
+        }
+    )
+    request.max_tokens = new_tokens
+    streamed = []
+    for _ in range(3):
+        started = time.perf_counter()
+        tokens = 0
+        for chunk in stub.StreamComplete(request, metadata=md, timeout=600):
+            if chunk.done:
+                tokens = chunk.usage.completion_tokens
+        streamed.append(tokens / (time.perf_counter() - started))
+    figures.append(
+        {
+            "name": "local_model_streamed_tokens_per_s",
+            "value": statistics.median(streamed),
+            "baseline": statistics.median(rates),
+            "unit": "tokens/s",
+            "note": "StreamComplete through the daemon, request to last chunk; baseline: in this process; "
+            + conditions,
+        }
+    )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench llm_gateway")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     from auralink.v1 import providers_pb2 as pb
     from auralink.v1 import providers_pb2_grpc as pb_grpc
-    from tests.fakes.openai_server import FakeOpenAI
+    from auralink.v1 import system_pb2_grpc
 
     samples = 200 if args.quick else 1000
     leak_small, leak_large = (50, 500) if args.quick else (100, 10_000)
     figures: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="auralink-bench-llm-") as tmp, FakeOpenAI() as fake:
-        fake.behave("gpt-4o-mini", reply="ok")
-        process, address, token = start_daemon(tmp)
+    load = {"before": load_average()}
+    fake, base_url = start_fake()
+    loop = asyncio.new_event_loop()  # one loop for everything in this process: the pool is bound to it
+    with tempfile.TemporaryDirectory(prefix="albl", dir="/tmp") as tmp:  # short: unix socket paths
+        (Path(tmp) / "d").mkdir()
+        world = InProcess(Path(tmp) / "p")
+        started_world = False
+        try:
+            process, address, token = start_daemon(Path(tmp) / "d", {"AURALINK_WARM_MODELS_ON_START": "false"})
+        except BaseException:
+            fake.terminate()
+            raise
         md = [("authorization", f"Bearer {token}")]
         try:
+            rss_start = rss_mb(process.pid)
+            progress("daemon ready; starting the in-process path")
+            loop.run_until_complete(world.start(base_url))
+            started_world = True
             with grpc.insecure_channel(address) as channel:
                 stub = pb_grpc.AIProviderServiceStub(channel)
-                stub.CreateProvider(
-                    pb.CreateProviderRequest(
-                        provider=pb.Provider(
-                            name="bench",
-                            type=pb.PROVIDER_TYPE_OPENAI_COMPATIBLE,
-                            base_url=fake.base_url,
-                            models=["gpt-4o-mini"],
-                        )
-                    ),
-                    metadata=md,
-                    timeout=30,
+                system_stub = system_pb2_grpc.SystemServiceStub(channel)
+                provider = pb.Provider(
+                    name="bench", type=pb.PROVIDER_TYPE_OPENAI_COMPATIBLE, base_url=base_url, models=[MODEL]
                 )
-                stub.SetProviderKey(
-                    pb.SetProviderKeyRequest(provider="bench", api_key="sk-bench-0000", scope=pb.KEY_SCOPE_USER),
-                    metadata=md,
-                    timeout=30,
+                stub.CreateProvider(pb.CreateProviderRequest(provider=provider), metadata=md, timeout=60)
+                key = pb.SetProviderKeyRequest(provider="bench", api_key=KEY, scope=pb.KEY_SCOPE_USER)
+                admin_id = stub.SetProviderKey(key, metadata=md, timeout=60).user_id
+                budget = pb.Budget(
+                    scope=pb.BUDGET_SCOPE_USER, subject_id=admin_id, period=pb.BUDGET_PERIOD_MONTH, limit_usd=BUDGET_USD
                 )
-                request = pb.CompleteRequest(
-                    messages=[pb.ChatMessage(role="user", content="ping")], models=["bench/gpt-4o-mini"], max_tokens=4
-                )
+                stub.SetBudget(pb.SetBudgetRequest(budget=budget), metadata=md, timeout=60)
 
-                def rpc() -> None:
-                    stub.Complete(request, metadata=md, timeout=60)
+                progress(f"measuring {samples} interleaved samples of each path")
+                found, _, rpc = loop.run_until_complete(overhead(stub, system_stub, md, base_url, world, samples))
+                figures += found
+                load["during_overhead"] = load_average()
 
-                body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "ping"}], "max_tokens": 4}
-                with httpx.Client(base_url=fake.base_url) as client:
-
-                    def direct() -> None:
-                        client.post("/chat/completions", json=body, headers={"Authorization": "Bearer sk-bench-0000"})
-
-                    for _ in range(30):  # warm both paths (litellm's import happens on the first call)
-                        rpc()
-                        direct()
-                    rpc_ms, direct_ms = [], []
-                    for _ in range(samples):  # interleaved, so load on the machine hits both alike
-                        started = time.perf_counter()
-                        rpc()
-                        rpc_ms.append((time.perf_counter() - started) * 1000)
-                        started = time.perf_counter()
-                        direct()
-                        direct_ms.append((time.perf_counter() - started) * 1000)
-                added_median = statistics.median(rpc_ms) - statistics.median(direct_ms)
-                added_p99 = percentile(rpc_ms, 0.99) - percentile(direct_ms, 0.99)
-                figures += [
-                    {
-                        "name": "completion_median_ms",
-                        "value": statistics.median(rpc_ms),
-                        "baseline": statistics.median(direct_ms),
-                        "unit": "ms",
-                    },
-                    {
-                        "name": "completion_p99_ms",
-                        "value": percentile(rpc_ms, 0.99),
-                        "baseline": percentile(direct_ms, 0.99),
-                        "unit": "ms",
-                    },
-                    {
-                        "name": "added_median_ms",
-                        "value": added_median,
-                        "baseline": 3.25,
-                        "unit": "ms",
-                        "note": "baseline: LiteLLM's published median proxy overhead; target <= 2 ms",
-                    },
-                    {"name": "added_p99_ms", "value": added_p99, "baseline": None, "unit": "ms"},
-                ]
-
+                progress(f"leak check: Complete calls up to {leak_large}")
                 done = 30 + samples
                 while done < leak_small:
                     rpc()
@@ -137,49 +394,30 @@ def main(argv: list[str] | None = None) -> int:
                         "value": rss_large,
                         "baseline": rss_small,
                         "unit": "MiB",
-                        "note": f"baseline: after {leak_small} calls",
+                        "note": f"baseline: after {leak_small} calls; at start (before litellm's import): "
+                        f"{rss_start:.1f} MiB; warm_models_on_start=false",
                     }
                 )
-
+                load["during_leak"] = load_average()
                 if not args.quick:
-                    local = pb.CompleteRequest(
-                        messages=[pb.ChatMessage(role="user", content="Tell me about the sea.")],
-                        models=["local/smollm2-135m"],
-                        max_tokens=8,
-                    )
-                    started = time.perf_counter()
-                    stub.Complete(local, metadata=md, timeout=600)  # loads the model once
-                    figures.append(
-                        {
-                            "name": "local_model_first_call_s",
-                            "value": time.perf_counter() - started,
-                            "baseline": None,
-                            "unit": "s",
-                            "note": "load (tokenizer + GGUF conversion) plus 8 tokens",
-                        }
-                    )
-                    local.max_tokens = 64
-                    rates = []
-                    for _ in range(3):
-                        result = stub.Complete(local, metadata=md, timeout=600)
-                        seconds = result.usage.latency.ToTimedelta().total_seconds()
-                        rates.append(result.usage.completion_tokens / seconds if seconds else 0.0)
-                    figures.append(
-                        {
-                            "name": "local_model_tokens_per_s",
-                            "value": statistics.median(rates),
-                            "baseline": None,
-                            "unit": "tokens/s",
-                            "note": "SmolLM2-135M Q4_1 GGUF, transformers, CPU, 64 new tokens, threads = cores // 2",
-                        }
-                    )
+                    progress("local model")
+                    figures += local_model(stub, md, world, loop)
+                    load["during_local_model"] = load_average()
         finally:
             stop_daemon(process)
-    path = write_results(AREA, figures, meta={"quick": args.quick, "samples": samples})
-    print(f"{'figure':32} {'value':>12} {'baseline':>12}")
+            if started_world:
+                loop.run_until_complete(world.stop())
+            loop.close()
+            fake.terminate()
+            fake.wait()
+    meta = {"quick": args.quick, "samples": samples, "load_average_1m": load, "cpu_count": os.cpu_count()}
+    path = write_results(AREA, figures, meta=meta)
+    print(f"{'figure':36} {'value':>10} {'p99':>10} {'baseline':>10}")
     for f in figures:
         baseline = "-" if f["baseline"] is None else f"{f['baseline']:.2f}"
-        print(f"{f['name']:32} {f['value']:12.2f} {baseline:>12}")
+        p99 = f"{f['p99']:.2f}" if "p99" in f else "-"
+        print(f"{f['name']:36} {f['value']:10.2f} {p99:>10} {baseline:>10}")
+    print(f"load average (1 min): {load}")
     print(f"results: {path}")
     return 0
 

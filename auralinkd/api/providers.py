@@ -169,6 +169,7 @@ class AIProviderServicer(pb_grpc.AIProviderServiceServicer):
     async def CreateProvider(self, request: pb.CreateProviderRequest, context: Any) -> pb.Provider:
         config = provider_from_proto(request.provider)
         config = ProviderConfig(**{**config.__dict__, "enabled": True})
+        self._completions.gateway.prefetch()  # completions will follow
         return provider_to_proto(await self._providers.create_provider(current_caller(), config, _remaining(context)))
 
     @requires("providers:read")
@@ -177,6 +178,7 @@ class AIProviderServicer(pb_grpc.AIProviderServiceServicer):
 
     @requires("providers:read")
     async def ListProviders(self, request: pb.ListProvidersRequest, context: Any) -> pb.ListProvidersResponse:
+        self._completions.gateway.prefetch()
         configs, token = await self._providers.list_providers(current_caller(), request.page_size, request.page_token)
         return pb.ListProvidersResponse(providers=[provider_to_proto(c) for c in configs], next_page_token=token)
 
@@ -198,6 +200,7 @@ class AIProviderServicer(pb_grpc.AIProviderServiceServicer):
     async def SetProviderKey(self, request: pb.SetProviderKeyRequest, context: Any) -> pb.ProviderKeyInfo:
         if request.scope == pb.KEY_SCOPE_UNSPECIFIED:
             raise InvalidArgument.for_field("scope", "must be user or org")
+        self._completions.gateway.prefetch()
         key = await self._providers.set_key(
             current_caller(), request.provider, request.api_key, _KEY_SCOPES[request.scope], request.label
         )

@@ -34,14 +34,18 @@ from auralinkd.providers.service import (
     period_start,
     spend_reader,
 )
+from auralinkd.providers.spend import SpendCounters
 
 log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
 MAX_TOKENS_LIMIT = 32768
 # How long a caller's resolved configs, keys and budgets are reused. Changes made through this daemon drop
-# the cache at once (ProviderService.generation); other replicas' changes are seen within this time.
+# the cache at once (ProviderService.generation); other replicas' changes are seen within this time (plus
+# one reload: an entry up to RESOLVE_STALE_S past it is served while it reloads in the background, so a
+# busy caller never waits on the reload). Budget spend counters are read again on the same schedule.
 RESOLVE_TTL_S = 2.0
+RESOLVE_STALE_S = 10.0
 RESOLVE_CACHE_MAX = 4096
 
 
@@ -75,6 +79,8 @@ class CompletionService:
         self.gateway = gateway
         self._default_max_tokens = default_max_tokens
         self._resolved: dict[tuple[Any, UUID | None], tuple[int, float, Resolved]] = {}
+        self._reloading: dict[tuple[Any, UUID | None], asyncio.Task[None]] = {}
+        self.spend = SpendCounters(database, providers.usage_writer, RESOLVE_TTL_S)
 
     async def flush_usage(self) -> None:
         """Writes every queued usage record (for readers that must see them)."""
@@ -82,6 +88,8 @@ class CompletionService:
 
     async def close(self) -> None:
         """Shutdown: writes the usage records still queued. Call before the database closes."""
+        for task in list(self._reloading.values()):
+            task.cancel()
         await self._providers.usage_writer.close()
 
     # -- public ---------------------------------------------------------------------------------
@@ -154,8 +162,9 @@ class CompletionService:
         messages = _validate(request)
         max_tokens = request.max_tokens or self._default_max_tokens
         resolved = await self._resolve(caller, request.agent_id, timeout_s)
-        litellm = await self.gateway.ready()
         refs = list(request.models)
+        self._require_a_key(resolved, refs)  # before litellm's import, which the first call waits for
+        litellm = await self.gateway.ready()
         if not refs:
             prompt = "\n".join(m["content"] for m in messages if m["role"] == "user")
             complexity = analyze_prompt_complexity(prompt, request.task_type)
@@ -181,14 +190,32 @@ class CompletionService:
         generation = self._providers.generation
         cached = self._resolved.get(cache_key)
         now = time.monotonic()
-        if cached is not None and cached[0] == generation and cached[1] > now:
-            return cached[2]
+        if cached is not None and cached[0] == generation:
+            if cached[1] > now:
+                return cached[2]
+            if cached[1] + RESOLVE_STALE_S > now:
+                if cache_key not in self._reloading:
+                    task = asyncio.get_running_loop().create_task(self._reload(caller, agent_id, generation))
+                    self._reloading[cache_key] = task
+                return cached[2]
         resolved = await self._load_resolved(caller, agent_id, timeout_s)
+        self._store(cache_key, generation, resolved)
+        return resolved
+
+    async def _reload(self, caller: Caller, agent_id: UUID | None, generation: int) -> None:
+        cache_key = (caller.tenant, agent_id)
+        try:
+            self._store(cache_key, generation, await self._load_resolved(caller, agent_id, None))
+        except Exception:  # noqa: BLE001 - the next call past RESOLVE_STALE_S loads inline and raises
+            log.warning("could not reload the providers of %s", caller.tenant, exc_info=True)
+        finally:
+            self._reloading.pop(cache_key, None)
+
+    def _store(self, cache_key: tuple[Any, UUID | None], generation: int, resolved: Resolved) -> None:
         if len(self._resolved) >= RESOLVE_CACHE_MAX:
             self._resolved.clear()
         # Stored under the generation read before loading: a change committed meanwhile invalidates it.
-        self._resolved[cache_key] = (generation, now + RESOLVE_TTL_S, resolved)
-        return resolved
+        self._resolved[cache_key] = (generation, time.monotonic() + RESOLVE_TTL_S, resolved)
 
     async def _load_resolved(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None) -> Resolved:
         principal = caller.principal
@@ -241,12 +268,30 @@ class CompletionService:
         targets = [self._target(litellm, resolved, ref) for ref in refs]
         usable = [t for t in targets if t.api_key or not resolved.providers[t.provider_name].needs_key]
         if not usable:
-            names = sorted({t.provider_name for t in targets})
-            raise FailedPrecondition(
-                f"no usable key for {', '.join(names)}: run `auralink providers set-key {names[0]}` "
-                "(or use local/" + self._providers.local_model_name + ")"
-            )
+            raise self._no_key({t.provider_name for t in targets})
         return usable
+
+    def _require_a_key(self, resolved: Resolved, refs: list[str]) -> None:
+        """FAILED_PRECONDITION when every model named is a listed model without a key; anything else
+        (unknown names, unlisted models checked against litellm's map) is left to _chain."""
+        names = set()
+        for ref in refs:
+            provider_name, model = split_ref(ref)
+            config = resolved.providers.get(provider_name)
+            if config is None or not config.needs_key or provider_name in resolved.keys:
+                return
+            if model not in config.models:
+                return
+            names.add(provider_name)
+        if names:
+            raise self._no_key(names)
+
+    def _no_key(self, names: set[str]) -> FailedPrecondition:
+        ordered = sorted(names)
+        return FailedPrecondition(
+            f"no usable key for {', '.join(ordered)}: run `auralink providers set-key {ordered[0]}` "
+            "(or use local/" + self._providers.local_model_name + ")"
+        )
 
     def _candidates(self, litellm: Any, resolved: Resolved) -> list[Candidate]:
         found: list[Candidate] = []
@@ -280,19 +325,18 @@ class CompletionService:
             )
 
     async def _check_budgets(self, caller: Caller, resolved: Resolved, agent_id: UUID | None) -> None:
+        """From in-memory counters (SpendCounters): no query unless a counter is older than RESOLVE_TTL_S."""
         if not resolved.budgets:
             return
-        await self._providers.usage_writer.flush()  # every call that has returned counts
         now = datetime.now(UTC)
-        async with self._database.tenant(spend_reader(caller)) as conn:
-            for budget in resolved.budgets:
-                subject = budget["user_id"] or budget["agent_id"]
-                spent = await store.spent(conn, budget["scope"], subject, period_start(budget["period"], now))
-                if spent >= float(budget["limit_usd"]):
-                    raise ResourceExhausted(
-                        f"the {budget['scope']} budget of ${float(budget['limit_usd']):.4f} per {budget['period']} "
-                        f"is used up (${spent:.4f} spent); raise it with `auralink usage budget`"
-                    )
+        reader = spend_reader(caller)
+        for budget in resolved.budgets:
+            spent = await self.spend.spent(reader, budget, period_start(budget["period"], now))
+            if spent >= float(budget["limit_usd"]):
+                raise ResourceExhausted(
+                    f"the {budget['scope']} budget of ${float(budget['limit_usd']):.4f} per {budget['period']} "
+                    f"is used up (${spent:.4f} spent); raise it with `auralink usage budget`"
+                )
 
     async def _record(
         self,
@@ -322,6 +366,7 @@ class CompletionService:
         }
         key = resolved.keys.get(target.provider_name)
         key_id = key[0] if key and completion is not None else None
+        self.spend.add(principal.org_id, principal.user_id, request.agent_id, usage["cost_usd"])
         # Queued, written in batches off the hot path (UsageWriter); budget checks and reports flush first.
         try:
             await self._providers.usage_writer.add(caller.tenant, principal.org_id, principal.user_id, usage, key_id)

@@ -100,6 +100,7 @@ class Gateway:
         self.latency_ewma: dict[str, float] = {}
         self._ready = False
         self._ready_lock = asyncio.Lock()
+        self._prefetch: asyncio.Task[Any] | None = None
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -117,6 +118,19 @@ class Gateway:
                     litellm.utils.custom_llm_setup()
                     self._ready = True
         return litellm_module()
+
+    def prefetch(self) -> None:
+        """Starts importing litellm in the background (seconds; more on a busy machine), so the first
+        completion after a provider is configured does not spend its deadline on the import."""
+        if not self._ready and self._prefetch is None:
+            self._prefetch = asyncio.get_running_loop().create_task(self._prefetched(), name="litellm-import")
+
+    async def _prefetched(self) -> None:
+        try:
+            await self.ready()
+        except Exception:  # noqa: BLE001 - the first completion imports it again and reports the error
+            log.warning("could not import litellm ahead of the first completion", exc_info=True)
+            self._prefetch = None
 
     def breaker(self, key: str) -> CircuitBreaker:
         found = self._breakers.get(key)

@@ -1,7 +1,8 @@
 """Usage records written off the completion's hot path, in batches, and never lost.
 
 `add()` queues a record and returns at once; a writer task (started on first use) writes whatever has
-queued, one transaction per tenant, every `interval_s` or as soon as `batch` records wait. Readers whose
+queued, one transaction per tenant, every `interval_s` or as soon as `batch` records wait. The interval is
+long on purpose: a transaction per call competed with the calls themselves on the event loop. Readers whose
 answer depends on the records (budget checks, usage reports, tests) call `flush()` first, so they see every
 call that has returned. `close()` writes the rest at shutdown. A failed write keeps the records queued and
 is retried; past `max_pending` queued records a caller waits for the writer (back-pressure, not loss).
@@ -33,7 +34,7 @@ class _Pending:
 
 class UsageWriter:
     def __init__(
-        self, database: Database, *, interval_s: float = 0.05, batch: int = 200, max_pending: int = 10_000
+        self, database: Database, *, interval_s: float = 1.0, batch: int = 200, max_pending: int = 10_000
     ) -> None:
         self._database = database
         self._interval_s = interval_s
