@@ -358,7 +358,8 @@ async def add_synthetic(db: Any, ids: tuple[Any, Any], base: np.ndarray, texts: 
             columns=["memory_id", "organization_id", "user_id", "model", "dims", "embedding"],
             records=[(mid, org, user, "all-MiniLM-L6-v2", 384, v) for mid, v in zip(mem_ids, vecs, strict=True)],
         )
-        await conn.execute("SET maintenance_work_mem = '1GB'")
+        await conn.execute("SET LOCAL statement_timeout = 0")  # the index build takes minutes on 2 cores
+        await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
         await conn.execute(index)
 
 
@@ -377,7 +378,7 @@ async def run(quick: bool, tune_only: bool, pgdir: Path) -> tuple[list[dict[str,
     meta: dict[str, Any] = {"quick": quick, "model_load_s": round(load_s, 2), "dataset": list(DATASETS),
                             "facts": len(facts), "questions": len(questions)}  # fmt: skip
     try:
-        db, caller, ids = await _setup(dsn)
+        db, caller, owner = await _setup(dsn)
         svc = _service(db, model)
         ids = await store_facts(svc, caller, facts)
         if tune_only:
@@ -430,7 +431,7 @@ async def run(quick: bool, tune_only: bool, pgdir: Path) -> tuple[list[dict[str,
         for size, kind in sizes:
             if size > n_small:
                 started = time.perf_counter()
-                await add_synthetic(db, ids, vectors, fill, size - n_small, seed=2)
+                await add_synthetic(db, owner, vectors, fill, size - n_small, seed=2)
                 await vacuum(dsn)
                 meta["synthetic_load_s"] = round(time.perf_counter() - started, 1)
             label = f"{size // 1000}k" if size >= 1000 else str(size)

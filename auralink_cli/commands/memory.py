@@ -354,7 +354,10 @@ def recall(
     until: Annotated[str | None, typer.Option(help="Created before: 2d, 1h or an ISO time.")] = None,
     min_score: Annotated[float, typer.Option(help="Drop results scoring below this (0..1).")] = 0.0,
     semantic: Annotated[float | None, typer.Option("--semantic-weight", help="0..1 (default 1).")] = None,
-    keyword: Annotated[float | None, typer.Option("--keyword-weight", help="0..1 (default 0.1).")] = None,
+    keyword: Annotated[
+        float | None,
+        typer.Option("--keyword-weight", help="0..1 (default 0.05, x20 when the query names an identifier)."),
+    ] = None,
     recency: Annotated[float | None, typer.Option("--recency-weight", help="0..1 (default 0.1).")] = None,
     importance: Annotated[float | None, typer.Option("--importance-weight", help="0..1 (default 0.1).")] = None,
     user: Annotated[str | None, UserOption] = None,

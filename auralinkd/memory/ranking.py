@@ -8,8 +8,8 @@ score    = relevance * (1 - w_rec - w_imp + w_rec * recency + w_imp * importance
 The semantic list counts by rank (reciprocal-rank fusion); the keyword list by its BM25 score relative to
 the best match, because an exact identifier (OPS-4821, db-prod-03) separates the right memory from its
 near-neighbours by a wide score margin that a rank would flatten. Paraphrased questions without identifiers
-keep the keyword weight small (0.1): their words rarely match and reordering the semantic top hurt.
-Defaults (keyword 0.1, identifier_boost 20, k = 5, by score) were the best of a grid on the dev half of
+keep the keyword weight small (0.05): their words rarely match and reordering the semantic top hurt.
+Defaults (keyword 0.05, identifier_boost 20, k = 10, by score) were the best of a grid on the dev half of
 bench/data/memory_qa*.jsonl (`python -m bench memory --tune`); the test half is what the benchmark reports.
 Relevance dominates; recency and importance re-weight it. Every component is in [0, 1], so the TUI can show
 them side by side.
@@ -31,11 +31,11 @@ DAY_S = 86400.0
 @dataclass(frozen=True)
 class Weights:
     semantic: float = 1.0
-    keyword: float = 0.1
+    keyword: float = 0.05
     recency: float = 0.1
     importance: float = 0.1
     recency_half_life_s: float = 30 * DAY_S
-    rrf_k: int = 5
+    rrf_k: int = 10
     identifier_boost: float = 20.0  # the keyword weight's multiplier when the query names a matching identifier
     keyword_by_score: bool = True  # the keyword list by its score relative to the best (False: by rank)
 
