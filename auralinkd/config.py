@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # Memory: evolve (consolidate + forget) on a schedule; 0 means only on demand.
     memory_evolve_interval_s: float = Field(0.0, ge=0)
     memory_dedupe_threshold: float = Field(0.95, gt=0, le=1)
+    # Optional provider embeddings (an OpenAI-compatible /v1/embeddings endpoint, through litellm) offered
+    # beside the local MiniLM default; a memory picks one with embedding_model. Unset: local only.
+    memory_provider_embedding_model: str = ""
+    memory_provider_embedding_api_base: str = ""
+    memory_provider_embedding_api_key: SecretStr | None = None
 
     # LLM providers. The key-encryption key wraps every stored provider key (AES-GCM envelope).
     # Development: generated into <data_dir>/keks/ (0600). Production: required (base64 of 32 bytes).
@@ -109,6 +114,16 @@ class Settings(BaseSettings):
             path = getattr(self, name)
             if path is not None and not path.is_file():
                 raise ValueError(f"{name}: {path} does not exist")
+        if self.memory_provider_embedding_model:
+            from auralinkd.memory.embeddings import PROVIDER_MODELS  # a plain dict; no heavy imports
+
+            if self.memory_provider_embedding_model not in PROVIDER_MODELS:
+                raise ValueError(
+                    f"memory_provider_embedding_model: unknown model {self.memory_provider_embedding_model!r}; "
+                    f"known: {', '.join(sorted(PROVIDER_MODELS))}"
+                )
+            if not self.memory_provider_embedding_api_base:
+                raise ValueError("memory_provider_embedding_api_base: required with memory_provider_embedding_model")
         if self.env == "production":
             if self.jwt_secret is None:
                 raise ValueError("jwt_secret: required when env=production")

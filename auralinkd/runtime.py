@@ -68,7 +68,8 @@ from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
 from auralinkd.directory.service import DirectoryService
 from auralinkd.memory.access import AccessRecorder
-from auralinkd.memory.embeddings import Embedders, LocalMiniLM
+from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, LocalMiniLM
+from auralinkd.memory.embeddings import ProviderConfig as ProviderEmbeddingConfig
 from auralinkd.memory.service import MemoryService
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.service import MeshService
@@ -169,7 +170,7 @@ class Runtime:
         self.denylist = Denylist(self.database, self.bus, self.redis)
         self.directory = DirectoryService(self.database, self.audit, self.resolver)
         self.memory = MemoryService(
-            self.database, self.audit, Embedders(LocalMiniLM()), AccessRecorder(self.database),
+            self.database, self.audit, _embedders(settings), AccessRecorder(self.database),
             dedupe_threshold=settings.memory_dedupe_threshold, bus=self.bus,
         )  # fmt: skip
         self.compression = CompressionService(CalibrationTable.load())
@@ -366,3 +367,15 @@ class Runtime:
         handle.flush()
         self._lock_file = handle
 
+
+def _embedders(settings: Settings) -> Embedders:
+    """The local MiniLM default, plus the operator's provider embedding model when one is configured."""
+    if not settings.memory_provider_embedding_model:
+        return Embedders(LocalMiniLM())
+    key = settings.memory_provider_embedding_api_key
+    provider = ProviderEmbeddingConfig(
+        settings.memory_provider_embedding_model,
+        settings.memory_provider_embedding_api_base,
+        key.get_secret_value() if key else "",
+    )
+    return Embedders(LocalMiniLM(), [LiteLLMEmbedder(provider)])

@@ -125,3 +125,47 @@ def test_storing_memories_shows_in_the_event_stream(daemon: Daemon) -> None:
     watcher.join(120)
     assert seen and seen[0].topic == "memory.stored"
     assert dict(seen[0].data["outcomes"]) == {"stored": 1.0}
+
+
+def test_an_operator_configured_provider_embedding_model_serves_memories_beside_the_local_one(pg16_fresh_dsn) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes.openai_server import FakeOpenAI
+    from tests.support import daemon_env, short_tempdir
+
+    key = "sk-embed-e2e-secret-4242"
+    with FakeOpenAI(required_key=key) as provider:
+        data_dir = short_tempdir() / "d"
+        daemon = Daemon(
+            data_dir,
+            daemon_env(
+                data_dir,
+                database_url=pg16_fresh_dsn,
+                memory_provider_embedding_model="text-embedding-3-small",
+                memory_provider_embedding_api_base=provider.base_url,
+                memory_provider_embedding_api_key=key,
+            ),
+        ).start()
+        try:
+            with daemon.channel() as channel:
+                stub, md = memory_pb2_grpc.MemoryServiceStub(channel), bearer(daemon.token)
+                options = pb.StoreOptions(embedding_model="text-embedding-3-small")
+                stored = stub.StoreMemory(
+                    pb.StoreMemoryRequest(
+                        memory=pb.MemoryInput(content="Ticket OPS-4821 tracks db-prod-03"), options=options
+                    ),
+                    metadata=md,
+                    timeout=TIMEOUT,
+                ).result
+                assert stored.outcome == pb.STORE_OUTCOME_STORED
+                recalled = stub.RecallMemories(
+                    pb.RecallMemoriesRequest(query="OPS-4821 db-prod-03", embedding_model="text-embedding-3-small"),
+                    metadata=md,
+                    timeout=TIMEOUT,
+                )
+                assert [r.memory.id for r in recalled.results][:1] == [stored.memory_id]
+                stats = stub.GetMemoryStats(pb.GetMemoryStatsRequest(), metadata=md, timeout=TIMEOUT)
+                assert "text-embedding-3-small" in {m.model for m in stats.models}
+        finally:
+            daemon.stop()
+    embedding_calls = [r for r in provider.received if r.path.endswith("/embeddings")]
+    assert embedding_calls and all(r.authorization == f"Bearer {key}" for r in embedding_calls)
+    assert key not in daemon.log_path.read_text()  # the key reaches the provider, never the log

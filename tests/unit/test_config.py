@@ -49,6 +49,14 @@ def test_the_toml_file_is_read_and_the_environment_wins(clean_env: Path, monkeyp
         ({"AURALINK_TCP_ADDRESS": "localhost"}, "AURALINK_TCP_ADDRESS: expected host:port"),
         ({"AURALINK_TLS_CERT_FILE": "/nope.pem"}, "AURALINK_TLS_KEY_FILE: tls_cert_file and tls_key_file"),
         ({"AURALINK_DB_POOL_MIN_SIZE": "20", "AURALINK_DB_POOL_MAX_SIZE": "5"}, "AURALINK_DB_POOL_MIN_SIZE"),
+        (
+            {"AURALINK_MEMORY_PROVIDER_EMBEDDING_MODEL": "word2vec"},
+            "AURALINK_MEMORY_PROVIDER_EMBEDDING_MODEL: unknown model 'word2vec'; known: text-embedding-3-large",
+        ),
+        (
+            {"AURALINK_MEMORY_PROVIDER_EMBEDDING_MODEL": "text-embedding-3-small"},
+            "AURALINK_MEMORY_PROVIDER_EMBEDDING_API_BASE: required with",
+        ),
     ],
 )
 def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str) -> None:
