@@ -100,23 +100,31 @@ class MemoryService(MemoryIngest):
         embedder = self.embedders.get(embedding_model)
         scope = scope or Scope()
         user_id = self._user_of(caller, scope)
-        vector = await self._query_vector(embedder, text) if weights.semantic > 0 else None
+        # The query embedding (a thread, most of a recall's time) runs while the keyword search runs in
+        # PostgreSQL: neither needs the other, so the recall costs max(embed, keyword), not their sum.
+        embedding = asyncio.ensure_future(self._query_vector(embedder, text)) if weights.semantic > 0 else None
         candidates = recalling.candidates_for(limit)
-        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
-            where = store.scope_where(
-                scope, user_id, tags=filters.tags, metadata=filters.metadata, start=filters.start, end=filters.end
-            )
-            semantic = recalling.SemanticHits([], "none")
-            if vector is not None:
-                semantic = await recalling.semantic(
-                    conn, model=embedder.name, dims=embedder.dims, query=vector, where=where, limit=candidates,
-                    pgvector=self.pgvector,
-                )  # fmt: skip
-            keyword = recalling.KeywordHits([], False)
-            if weights.keyword > 0:
-                keyword = await recalling.keyword(conn, text, where, candidates)
-            ids = list(dict.fromkeys([i for i, _ in semantic.hits] + [i for i, _ in keyword.hits]))
-            memories = await store.get_memories(conn, ids)
+        try:
+            async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+                where = store.scope_where(
+                    scope, user_id, tags=filters.tags, metadata=filters.metadata, start=filters.start, end=filters.end
+                )
+                keyword = recalling.KeywordHits([], False)
+                if weights.keyword > 0:
+                    keyword = await recalling.keyword(conn, text, where, candidates)
+                semantic = recalling.SemanticHits([], "none")
+                if embedding is not None:
+                    semantic = await recalling.semantic(
+                        conn, model=embedder.name, dims=embedder.dims, query=await embedding, where=where,
+                        limit=candidates, pgvector=self.pgvector,
+                    )  # fmt: skip
+                ids = list(dict.fromkeys([i for i, _ in semantic.hits] + [i for i, _ in keyword.hits]))
+                memories = await store.get_memories(conn, ids)
+        finally:
+            if embedding is not None and not embedding.done():
+                embedding.cancel()
+            elif embedding is not None and not embedding.cancelled():
+                embedding.exception()  # retrieved, so a failure that lost the race is not logged as unhandled
         results = self._rank(memories, semantic.hits, keyword, weights, filters.min_score, limit)
         if results:
             self.access.note(caller.tenant, [r.memory.id for r in results])
