@@ -219,36 +219,35 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         return out
 
     def _compress_batch(self, frames: Sequence[pb.CompressFrameRequest], user: str) -> list[pb.CompressFrameResponse]:
-        out = []
-        for request in frames:
-            try:
-                _check_size(request.payload, "payload")
-                result = self._service.compress(request.session_id, request.sequence, request.payload, user)
-                out.append(_compressed(result))
-            except AuralinkError as exc:
-                out.append(
-                    pb.CompressFrameResponse(
-                        session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
-                    )
-                )
-        return out
+        return [
+            self._coded(r, r.payload, "payload", self._service.compress, _compressed, pb.CompressFrameResponse, user)
+            for r in frames
+        ]
 
     def _decompress_batch(
         self, frames: Sequence[pb.DecompressFrameRequest], user: str
     ) -> list[pb.DecompressFrameResponse]:
-        out = []
-        for request in frames:
-            try:
-                _check_size(request.data, "data")
-                result = self._service.decompress(request.session_id, request.sequence, request.data, user)
-                out.append(_decompressed(result))
-            except AuralinkError as exc:
-                out.append(
-                    pb.DecompressFrameResponse(
-                        session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
-                    )
-                )
-        return out
+        return [
+            self._coded(r, r.data, "data", self._service.decompress, _decompressed, pb.DecompressFrameResponse, user)
+            for r in frames
+        ]
+
+    @staticmethod
+    def _coded(
+        request: Any,
+        payload: bytes,
+        field: str,
+        code: Callable[..., T],
+        to_pb: Callable[[T], R],
+        failed: Callable[..., R],
+        user: str,
+    ) -> R:
+        """One frame of a tick: its response, or its error in its own slot (the tick goes on)."""
+        try:
+            _check_size(payload, field)
+            return to_pb(code(request.session_id, request.sequence, payload, user))
+        except AuralinkError as exc:
+            return failed(session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc))
 
     async def _compress(self, request: pb.CompressFrameRequest, user: str) -> CompressResult:
         _check_size(request.payload, "payload")

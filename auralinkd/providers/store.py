@@ -192,29 +192,6 @@ async def rewrap_key(conn: asyncpg.Connection, ident: UUID, wrapped: bytes, kek_
 # -- usage --------------------------------------------------------------------------------------
 
 
-async def insert_usage(conn: asyncpg.Connection, org_id: UUID, user_id: UUID, u: dict[str, Any]) -> None:
-    await conn.execute(
-        """INSERT INTO usage_records (organization_id, user_id, agent_id, provider, model, operation, prompt_tokens,
-                                      completion_tokens, cost_usd, latency_ms, failovers, success, request_id,
-                                      metadata)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)""",
-        org_id,
-        user_id,
-        u["agent_id"],
-        u["provider"],
-        u["model"],
-        u["operation"],
-        u["prompt_tokens"],
-        u["completion_tokens"],
-        u["cost_usd"],
-        u["latency_ms"],
-        u["failovers"],
-        u["success"],
-        u["request_id"],
-        json.dumps(u["metadata"]),
-    )
-
-
 async def insert_usages(conn: asyncpg.Connection, rows: list[tuple[UUID, UUID, dict[str, Any]]]) -> None:
     """Many usage records in one round trip: (org_id, user_id, usage) each."""
     await conn.executemany(
