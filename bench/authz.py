@@ -179,8 +179,10 @@ def main(argv: list[str]) -> int:
     path = write_results("authz", figures, {"calls": calls, "writers": WRITERS}, args.results_dir)
     print(f"{'figure':<22}{'ours':>14}{'baseline':>14}{'ratio':>8}")
     for figure in figures:
-        print(f"{figure['name']:<22}{figure['value']:>14.1f}{figure['baseline']:>14.1f}"
-              f"{figure['value'] / figure['baseline']:>8.3f}")
+        print(
+            f"{figure['name']:<22}{figure['value']:>14.1f}{figure['baseline']:>14.1f}"
+            f"{figure['value'] / figure['baseline']:>8.3f}"
+        )
     verdict = "PASS" if ratio <= TARGET_AUTH_RATIO else "FAIL"
     print(f"auth adds {ratio:.1%} to a bare Ping round trip (target <= {TARGET_AUTH_RATIO:.0%}): {verdict}")
     print(f"audit chain verified after the run: {bool(measured['chain_ok'])} ({int(measured['chain_rows'])} rows)")

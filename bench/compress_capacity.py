@@ -119,8 +119,15 @@ async def one_stream(
 
 
 async def batch_streams(
-    stub: Any, md: Any, frames: list[bytes], streams: int, n: int, start_at: float, count_from: float,
-    out: list[float], lag: list,
+    stub: Any,
+    md: Any,
+    frames: list[bytes],
+    streams: int,
+    n: int,
+    start_at: float,
+    count_from: float,
+    out: list[float],
+    lag: list,
 ) -> int:
     """`streams` real-time streams carried as a media server would: one CompressBatchStream message per
     20 ms tick with a frame of every session. Each frame's round trip is its tick's."""

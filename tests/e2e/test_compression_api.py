@@ -103,6 +103,7 @@ def test_a_media_servers_ticks_of_many_sessions_round_trip_through_the_batch_str
     )
     decoded = list(stub.DecompressBatchStream(back, metadata=md, timeout=120))
     for k, sid in enumerate(sids):
+        assert all(tick.frames[k].session_id == sid and not tick.frames[k].HasField("error") for tick in decoded)
         out = np.frombuffer(b"".join(tick.frames[k].payload for tick in decoded), np.int16)
         assert len(out) == len(frames) * 320
     metrics = stub.GetCompressionMetrics(pb.GetCompressionMetricsRequest(), metadata=md, timeout=10)

@@ -7,12 +7,12 @@ import uuid
 import pytest
 
 from auralink.v1 import system_pb2
+from auralinkd import errors
 from auralinkd.access.principal import Principal, grants
 from auralinkd.access.tokens import TokenService
 from auralinkd.api import permissions
 from auralinkd.api.errors import STATUS_FOR_ERROR, status_code_for
 from auralinkd.api.system import SystemServicer
-from auralinkd import errors
 
 
 def test_a_token_round_trips_to_its_claims() -> None:
