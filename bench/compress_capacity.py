@@ -80,6 +80,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def paced(n: int, t_first: float, lag: list, frames_per_step: int = 1) -> Any:
+    """Sequence numbers 0..n-1 at real time, one per frame interval; when the sender itself falls behind,
+    how late (ms) goes to `lag`, once per frame of that step."""
+    for seq in range(n):
+        delay = t_first + seq * FRAME_MS / 1000 - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            lag.extend([-delay * 1000] * frames_per_step)
+        yield seq
+
+
 async def one_stream(
     stub: Any, md: Any, frames: list[bytes], n: int, start_at: float, count_from: float, out: list[float], lag: list
 ) -> int:
@@ -98,13 +110,7 @@ async def one_stream(
     t_first = time.perf_counter()
 
     async def requests():  # type: ignore[no-untyped-def]
-        for seq in range(n):
-            due = t_first + seq * FRAME_MS / 1000
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            else:
-                lag.append(-delay * 1000)  # the sender itself fell behind real time
+        async for seq in paced(n, t_first, lag):
             sent_at[seq] = time.perf_counter()
             yield pb.CompressFrameRequest(session_id=sid, sequence=seq, payload=frames[seq % len(frames)])
 
@@ -142,13 +148,7 @@ async def batch_streams(
     t_first = time.perf_counter()
 
     async def ticks():  # type: ignore[no-untyped-def]
-        for seq in range(n):
-            due = t_first + seq * FRAME_MS / 1000
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            else:
-                lag.extend([-delay * 1000] * streams)
+        async for seq in paced(n, t_first, lag, frames_per_step=streams):
             payload = frames[seq % len(frames)]
             sent_at[seq] = time.perf_counter()
             yield pb.CompressBatchRequest(
