@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DEDUPE_THRESHOLD = 0.95
 CHUNK_SIZE = 64
+DEDUPE_CANDIDATES = 10  # index rows per item that the exact-scope filter picks the nearest from
 MAX_BATCH = 500
 
 
@@ -160,10 +161,9 @@ class MemoryIngest:
             scopes = sorted({self._scope_key(caller, item.scope) for _, item in chunk})
             for key in scopes:
                 await store.lock_scope(conn, key[0], ":".join(key[1:]))
-            scope_cache: dict[tuple[str, ...], tuple[list[UUID], np.ndarray]] = {}
-            for (index, item), vector in zip(chunk, vectors, strict=True):
+            nearest = await self._nearest_all(conn, caller, chunk, embedder, vectors)
+            for (index, item), vector, match in zip(chunk, vectors, nearest, strict=True):
                 key = self._scope_key(caller, item.scope)
-                match = await self._nearest(conn, caller, item.scope, embedder, vector, scope_cache, key)
                 # Earlier items of this chunk count too: two copies in one import store once.
                 for row, earlier in zip(new_rows, new_vectors, strict=True):
                     if self._scope_key(caller, _scope_of(row)) == key:
@@ -222,30 +222,53 @@ class MemoryIngest:
             str(scope.session_id or ""),
         )
 
-    async def _nearest(
+    async def _nearest_all(
         self,
         conn: asyncpg.Connection,
         caller: Caller,
-        scope: Scope,
+        chunk: list[tuple[int, MemoryInput]],
         embedder: Embedder,
-        vector: np.ndarray,
-        cache: dict[tuple[str, ...], tuple[list[UUID], np.ndarray]],
-        key: tuple[Any, ...],
-    ) -> tuple[UUID, float] | None:
-        where = store.scope_where(scope, self._user_of(caller, scope), exact_scope=True)
-        if not self.pgvector:  # one fetch of the scope's vectors per chunk, then numpy
-            if key not in cache:
-                cache[key] = await store.scope_vectors(conn, embedder.name, where)
-            ids, matrix = cache[key]
-            if not ids:
-                return None
-            sims = matrix @ vector
-            best = int(np.argmax(sims))
-            return ids[best], float(sims[best])
-        hits = await recalling.semantic(
-            conn, model=embedder.name, dims=embedder.dims, query=vector, where=where, limit=1, pgvector=True
-        )
-        return hits.hits[0] if hits.hits else None
+        vectors: np.ndarray,
+    ) -> list[tuple[UUID, float] | None]:
+        """The stored memory nearest to each item in its exact scope (None: the scope has none).
+
+        With an HNSW index, one statement per scope looks up the whole chunk; only the items whose
+        candidates the filters all discarded are looked up again, one by one, by the recall's own search
+        (which widens or goes exact). Without pgvector, numpy over the scope's vectors, fetched once."""
+        found: list[tuple[UUID, float] | None] = [None] * len(chunk)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for position, (_, item) in enumerate(chunk):
+            groups.setdefault(self._scope_key(caller, item.scope), []).append(position)
+        for positions in groups.values():
+            scope = chunk[positions[0]][1].scope
+            user_id = self._user_of(caller, scope)
+            where = store.scope_where(scope, user_id, exact_scope=True)
+            if not self.pgvector:
+                ids, matrix = await store.scope_vectors(conn, embedder.name, where)
+                if ids:
+                    sims = vectors[positions] @ matrix.T
+                    for row, position in enumerate(positions):
+                        best = int(np.argmax(sims[row]))
+                        found[position] = (ids[best], float(sims[row, best]))
+                continue
+            missing = positions
+            if embedder.name in store.HNSW_MODELS:
+                await store.set_ef_search(conn, recalling.EF_SEARCH_MIN)
+                hits = await store.nearest_hnsw_batch(
+                    conn, embedder.name, embedder.dims, vectors[positions], user_id, where, DEDUPE_CANDIDATES
+                )
+                for position, hit in zip(positions, hits, strict=True):
+                    found[position] = hit
+                missing = [p for p, hit in zip(positions, hits, strict=True) if hit is None]
+                if missing and await store.count_matching(conn, embedder.name, where, 1) == 0:
+                    continue  # an empty scope: nothing to be a duplicate of
+            for position in missing:
+                semantic = await recalling.semantic(
+                    conn, model=embedder.name, dims=embedder.dims, query=vectors[position], where=where, limit=1,
+                    pgvector=True,
+                )  # fmt: skip
+                found[position] = semantic.hits[0] if semantic.hits else None
+        return found
 
 
 def _scope_of(row: store.NewMemory) -> Scope:

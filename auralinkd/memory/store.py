@@ -267,6 +267,48 @@ async def semantic_hnsw(
     return [(r["memory_id"], float(r["similarity"])) for r in rows]
 
 
+def _nearest_hnsw_sql(model: str, dims: int, where: Where) -> str:
+    n = len(where.params)
+    return f"""
+        SELECT DISTINCT ON (q.i) q.i, c.memory_id, 1 - c.distance AS similarity
+        FROM unnest(${n + 1}::vector[]) WITH ORDINALITY AS q(vec, i)
+        CROSS JOIN LATERAL (
+            SELECT v.memory_id, v.embedding::vector({int(dims)}) <=> q.vec AS distance
+            FROM memory_vectors v
+            WHERE v.model = {_literal(model)} AND v.user_id = ${n + 2}
+            ORDER BY v.embedding::vector({int(dims)}) <=> q.vec
+            LIMIT ${n + 3}) AS c
+        JOIN memories m ON m.id = c.memory_id
+        WHERE {where.sql}
+        ORDER BY q.i, c.distance
+    """
+
+
+async def nearest_hnsw_batch(
+    conn: asyncpg.Connection,
+    model: str,
+    dims: int,
+    queries: np.ndarray,
+    user_id: UUID,
+    where: Where,
+    candidates: int,
+) -> list[tuple[UUID, float] | None]:
+    """The nearest memory to each query row, by the model's HNSW index, in one statement (a LATERAL index
+    scan per row). None where none of the row's `candidates` passed the filters: the caller looks again."""
+    from pgvector import Vector  # only with pgvector, so only where the extension is
+    rows = await conn.fetch(
+        _nearest_hnsw_sql(model, dims, where),
+        *where.params,
+        [Vector(q.astype(np.float32)) for q in queries],  # ndarrays would read as one 2-D array
+        user_id,
+        candidates,
+    )
+    found: list[tuple[UUID, float] | None] = [None] * len(queries)
+    for r in rows:
+        found[r["i"] - 1] = (r["memory_id"], float(r["similarity"]))
+    return found
+
+
 async def explain_semantic_hnsw(
     conn: asyncpg.Connection,
     model: str,

@@ -137,6 +137,26 @@ async def test_batch_store_reports_every_item_and_dedupes_within_the_batch(datab
     assert stats.storage_bytes > 0 and stats.staleness["<1d"] == 67
 
 
+async def test_dedupe_finds_the_duplicate_when_other_scopes_crowd_the_index(database: Database) -> None:
+    """The chunk's nearest-neighbour lookup takes a few index rows per item, then filters by scope: here
+    twelve exact copies in other scopes fill those rows, and the near-duplicate in the item's own scope
+    must still be found (the per-item search behind it widens or goes exact)."""
+    org, (alice,) = await _org(database, "org-a", "alice")
+    base = hashed_vector("my passport number ends in 4471")
+    svc = _service(database, TableEmbedder({"copy": base, "mine": near(base, 0.97, seed=5), "again": base}))
+    me = _caller(alice, org)
+    for _ in range(12):
+        crowd = await svc.store(me, MemoryInput("copy", scope=Scope(session_id=uuid.uuid4())))
+        assert crowd.outcome is Outcome.STORED
+    mine = await svc.store(me, MemoryInput("mine"))
+    assert mine.outcome is Outcome.STORED
+    batch = await svc.store_batch(me, [MemoryInput("again"), MemoryInput("unrelated note about lunch")])
+    assert batch[0].outcome is Outcome.DEDUPED and batch[0].memory_id == mine.memory_id
+    assert batch[0].similarity == pytest.approx(0.97, abs=0.005)
+    assert batch[1].outcome is Outcome.STORED
+    assert await _count(database, "SELECT count(*) FROM memories") == 14
+
+
 async def test_recall_ranks_by_meaning_and_keywords_and_reports_components(database: Database) -> None:
     org, (alice,) = await _org(database, "org-a", "alice")
     target = hashed_vector("dog facts")
