@@ -296,6 +296,7 @@ async def nearest_hnsw_batch(
     """The nearest memory to each query row, by the model's HNSW index, in one statement (a LATERAL index
     scan per row). None where none of the row's `candidates` passed the filters: the caller looks again."""
     from pgvector import Vector  # only with pgvector, so only where the extension is
+
     rows = await conn.fetch(
         _nearest_hnsw_sql(model, dims, where),
         *where.params,
