@@ -17,12 +17,15 @@ from typing import Any
 from auralinkd.breaker import CircuitBreaker
 from auralinkd.errors import AuralinkError, DeadlineExceeded, InvalidArgument, Unavailable
 from auralinkd.providers.catalog import LITELLM_PREFIX
-from auralinkd.providers.llm import litellm_module
+from auralinkd.providers.llm import inline_request_building, litellm_module
 from auralinkd.providers.local import LocalModel, make_handler
 
 log = logging.getLogger(__name__)
 
 EWMA_ALPHA = 0.2
+# Provider types whose request building (litellm's synchronous step) reads only its arguments: no
+# credential fetch (bedrock's boto3, azure's AD tokens), so it may run on the event loop.
+_INLINE_BUILD = frozenset({"openai", "openai_compatible", "anthropic", "gemini", "ollama", "local"})
 _BREAKER_COUNTED = (
     "Timeout",
     "RateLimitError",
@@ -240,6 +243,13 @@ class Gateway:
             kwargs["api_key"] = target.api_key
         return kwargs
 
+    @staticmethod
+    async def _acompletion(litellm: Any, target: Target, kwargs: dict[str, Any]) -> Any:
+        if target.provider_type in _INLINE_BUILD:
+            with inline_request_building():
+                return await litellm.acompletion(**kwargs)
+        return await litellm.acompletion(**kwargs)
+
     async def _complete_one(
         self,
         litellm: Any,
@@ -252,8 +262,8 @@ class Gateway:
         started = time.monotonic()
         try:
             async with asyncio.timeout(attempt_s + 0.5):
-                response = await litellm.acompletion(
-                    **self._kwargs(target, messages, max_tokens, temperature, attempt_s)
+                response = await self._acompletion(
+                    litellm, target, self._kwargs(target, messages, max_tokens, temperature, attempt_s)
                 )
         except Exception as exc:  # noqa: BLE001 - classified below
             raise _classify(litellm, exc, attempt_s, target) from None
@@ -291,7 +301,7 @@ class Gateway:
         prompt_tokens = completion_tokens = 0
         try:
             async with asyncio.timeout(attempt_s + 0.5) as scope:
-                response = await litellm.acompletion(**kwargs)
+                response = await self._acompletion(litellm, target, kwargs)
                 async for chunk in response:
                     usage = getattr(chunk, "usage", None)
                     if usage is not None:

@@ -1,12 +1,24 @@
 """litellm, imported lazily and once (it takes seconds), with the local price map, no telemetry and no
-per-call bookkeeping that only litellm's own callbacks read."""
+per-call bookkeeping that only litellm's own callbacks read.
+
+Two more per-call costs are cut (bench/llm_gateway.py measures what each saves):
+- OpenAI-wire calls go through litellm's own HTTP handler instead of the openai SDK it otherwise wraps
+  (litellm's EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER switch; an operator can set it to False);
+- `acompletion` builds each request in a worker thread (`run_in_executor`), a thread hop per call that
+  costs most on a busy machine. Inside `inline_request_building()` that step runs on the event loop
+  instead; the gateway opts in only for providers whose request building does no I/O.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import os
 import threading
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -30,6 +42,7 @@ def litellm_module() -> Any:
                 # Nothing may be fetched at run time: the price map ships inside the package.
                 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "True")
                 import litellm
 
                 litellm.telemetry = False
@@ -37,6 +50,7 @@ def litellm_module() -> Any:
                 litellm.drop_params = True  # a provider that lacks a parameter ignores it
                 litellm.turn_off_message_logging = True  # prompts never reach litellm's loggers
                 skip_callback_bookkeeping(litellm)
+                build_requests_inline(litellm)
                 _module = litellm
     return _module
 
@@ -77,3 +91,64 @@ def _only_with_callbacks(litellm: Any, original: Callable[..., Any]) -> Callable
     hook._auralink_skips = True  # type: ignore[attr-defined]
     hook.__wrapped__ = original  # type: ignore[attr-defined]
     return hook
+
+
+# -- request building on the event loop ------------------------------------------------------------
+
+_INLINE = contextvars.ContextVar("auralink_litellm_inline", default=False)
+
+
+@contextmanager
+def inline_request_building() -> Iterator[None]:
+    """litellm calls made inside run their (I/O-free) request building on the event loop, not in a thread."""
+    token = _INLINE.set(True)
+    try:
+        yield
+    finally:
+        _INLINE.reset(token)
+
+
+class _InlineLoop:
+    """The running loop, except that run_in_executor(None, f) runs f now and returns its settled future."""
+
+    __slots__ = ("_loop",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loop, name)
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        if executor is not None or not _INLINE.get():
+            return self._loop.run_in_executor(executor, func, *args)
+        future = self._loop.create_future()
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting caller, as the executor would
+            future.set_exception(exc)
+        return future
+
+
+class _AsyncioForLitellm(types.ModuleType):
+    """`asyncio` as litellm.main sees it: the same module, with get_event_loop() giving the inline loop
+    while `inline_request_building()` is active."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    def get_event_loop() -> Any:
+        loop = asyncio.get_event_loop()
+        return _InlineLoop(loop) if _INLINE.get() else loop
+
+
+def build_requests_inline(litellm: Any) -> bool:
+    """Gives litellm.main the asyncio view above; False (and litellm's own behaviour) where it has none."""
+    main = getattr(litellm, "main", None)
+    if main is None or not hasattr(main, "asyncio"):
+        log.warning("litellm.main has no asyncio attribute: requests are built in a worker thread")
+        return False
+    if not isinstance(main.asyncio, _AsyncioForLitellm):
+        main.asyncio = _AsyncioForLitellm("asyncio")
+    return True
