@@ -17,8 +17,9 @@ from typing import Any
 from auralinkd.breaker import CircuitBreaker
 from auralinkd.errors import AuralinkError, DeadlineExceeded, InvalidArgument, Unavailable
 from auralinkd.providers.catalog import LITELLM_PREFIX
-from auralinkd.providers.llm import inline_request_building, litellm_module
+from auralinkd.providers.llm import callbacks_registered, inline_request_building, litellm_module
 from auralinkd.providers.local import LocalModel, make_handler
+from auralinkd.providers.openai_wire import OPENAI_WIRE, OpenAIWire
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class Gateway:
         self._ready = False
         self._ready_lock = asyncio.Lock()
         self._prefetch: asyncio.Task[Any] | None = None
+        self._openai_wire: OpenAIWire | None = None
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class Gateway:
                         {"provider": "local", "custom_handler": handler},
                     ]
                     litellm.utils.custom_llm_setup()
+                    self._openai_wire = OpenAIWire.create(litellm)
                     self._ready = True
         return litellm_module()
 
@@ -243,6 +246,16 @@ class Gateway:
             kwargs["api_key"] = target.api_key
         return kwargs
 
+    def _direct(self, litellm: Any, target: Target) -> bool:
+        """Whether a unary call may skip litellm's dispatcher (openai_wire.py): OpenAI wire, a key to send, and
+        no litellm callback that would expect the dispatcher's events."""
+        return (
+            self._openai_wire is not None
+            and target.provider_type in OPENAI_WIRE
+            and bool(target.api_key)
+            and not callbacks_registered(litellm)
+        )
+
     @staticmethod
     async def _acompletion(litellm: Any, target: Target, kwargs: dict[str, Any]) -> Any:
         if target.provider_type in _INLINE_BUILD:
@@ -262,9 +275,16 @@ class Gateway:
         started = time.monotonic()
         try:
             async with asyncio.timeout(attempt_s + 0.5):
-                response = await self._acompletion(
-                    litellm, target, self._kwargs(target, messages, max_tokens, temperature, attempt_s)
-                )
+                if self._direct(litellm, target):
+                    assert self._openai_wire is not None and target.api_key
+                    response = await self._openai_wire.complete(
+                        model=target.model, messages=messages, max_tokens=max_tokens, temperature=temperature,
+                        timeout_s=attempt_s, api_base=target.api_base, api_key=target.api_key,
+                    )  # fmt: skip
+                else:
+                    response = await self._acompletion(
+                        litellm, target, self._kwargs(target, messages, max_tokens, temperature, attempt_s)
+                    )
         except Exception as exc:  # noqa: BLE001 - classified below
             raise _classify(litellm, exc, attempt_s, target) from None
         latency = time.monotonic() - started

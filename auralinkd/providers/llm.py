@@ -49,10 +49,23 @@ def litellm_module() -> Any:
                 litellm.suppress_debug_info = True
                 litellm.drop_params = True  # a provider that lacks a parameter ignores it
                 litellm.turn_off_message_logging = True  # prompts never reach litellm's loggers
+                quiet_per_call_logging()
                 skip_callback_bookkeeping(litellm)
                 build_requests_inline(litellm)
                 _module = litellm
     return _module
+
+
+_LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+
+
+def quiet_per_call_logging() -> None:
+    """litellm logs every call at INFO; the daemon logs its own calls. Its warnings and errors still show,
+    and a daemon run at DEBUG keeps all of litellm's lines."""
+    if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+        return
+    for name in _LITELLM_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def loaded() -> bool:

@@ -109,3 +109,93 @@ async def test_errors_raised_while_building_inline_reach_the_caller(fake: FakeOp
     litellm = litellm_module()
     with inline_request_building(), pytest.raises(litellm.BadRequestError):
         await litellm.acompletion(model="no-such-provider/x", messages=HI, api_key="sk-test-inline-0000")
+
+
+@pytest.fixture
+def acompletion_calls() -> Iterator[list[str]]:
+    """Counts calls into litellm.acompletion (a pass-through spy: litellm still does the work)."""
+    litellm = litellm_module()
+    original = litellm.acompletion
+    calls: list[str] = []
+
+    async def counting(**kwargs: Any) -> Any:
+        calls.append(kwargs["model"])
+        return await original(**kwargs)
+
+    litellm.acompletion = counting
+    yield calls
+    litellm.acompletion = original
+
+
+async def test_unary_openai_wire_calls_skip_the_dispatcher_and_streams_keep_it(
+    fake: FakeOpenAI, acompletion_calls: list[str]
+) -> None:
+    gateway = Gateway(LocalModel(None), "smollm2-135m", 2, 60)
+    completion = await gateway.complete([target(fake)], HI, 8, 0.5, None)
+    assert (completion.text, completion.prompt_tokens, completion.completion_tokens) == ("inline reply", 12, 7)
+    assert acompletion_calls == []
+    assert fake.received[-1].body["temperature"] == 0.5 and fake.received[-1].body["max_tokens"] == 8
+    assert fake.received[-1].authorization == "Bearer sk-test-inline-0000"
+    [item async for item in gateway.stream([target(fake)], HI, 8, None, None)]
+    assert acompletion_calls == ["openai/gpt-4o-mini"]
+
+
+async def test_a_registered_litellm_callback_sends_unary_calls_through_the_dispatcher(
+    fake: FakeOpenAI, acompletion_calls: list[str]
+) -> None:
+    litellm = litellm_module()
+    from litellm.integrations.custom_logger import CustomLogger
+
+    litellm.callbacks = [CustomLogger()]
+    try:
+        await Gateway(LocalModel(None), "smollm2-135m", 2, 60).complete([target(fake)], HI, 8, None, None)
+    finally:
+        litellm.callbacks = []
+    assert acompletion_calls == ["openai/gpt-4o-mini"]
+
+
+@pytest.mark.parametrize(
+    ("model", "behaviour"),
+    [
+        ("ok-model", {"reply": "same either way", "prompt_tokens": 30, "completion_tokens": 4}),
+        ("limited", {"status": 429}),
+        ("broken", {"status": 500}),
+        ("unavailable", {"status": 503}),
+        ("locked", {"status": 401}),
+        ("slow", {"delay_s": 1.0}),
+    ],
+)
+async def test_the_direct_path_answers_and_fails_exactly_as_acompletion_does(
+    fake: FakeOpenAI, model: str, behaviour: dict[str, Any]
+) -> None:
+    from auralinkd.providers.openai_wire import OpenAIWire
+
+    litellm = litellm_module()
+    fake.behave(model, **behaviour)
+    wire = OpenAIWire.create(litellm)
+    assert wire is not None
+
+    async def direct() -> Any:
+        return await wire.complete(model=model, messages=HI, max_tokens=4, temperature=None, timeout_s=0.3,
+                                   api_base=fake.base_url, api_key="sk-test-inline-0000")  # fmt: skip
+
+    async def dispatched() -> Any:
+        return await litellm.acompletion(model=f"openai/{model}", messages=HI, max_tokens=4, timeout=0.3,
+                                         api_base=fake.base_url, api_key="sk-test-inline-0000", num_retries=0,
+                                         max_retries=0)  # fmt: skip
+
+    outcomes = []
+    for call in (direct, dispatched):
+        try:
+            response = await call()
+        except Exception as exc:  # noqa: BLE001 - the type is what is compared
+            outcomes.append((type(exc), getattr(exc, "status_code", None)))
+            assert "sk-test-inline-0000" not in str(exc)
+        else:
+            outcomes.append((response.choices[0].message.content, response.choices[0].finish_reason,
+                             response.usage.prompt_tokens, response.usage.completion_tokens))  # fmt: skip
+    assert outcomes[0] == outcomes[1]
+    if behaviour.get("status") is None and not behaviour.get("delay_s"):
+        assert outcomes[0] == ("same either way", "stop", 30, 4)
+    else:
+        assert isinstance(outcomes[0][0], type) and issubclass(outcomes[0][0], Exception)
