@@ -3,8 +3,12 @@
 - Overhead, in one interleaved loop so machine load hits every path alike, each against the same local
   OpenAI-wire server (a separate process):
   (a)  a direct httpx call (sync; the issue's baseline), and (a') the same with httpx.AsyncClient;
-  (b)  bare `litellm.acompletion` with the gateway's parameters and litellm configured as the daemon does;
-  (b0) the same with litellm's per-call success bookkeeping back on (as shipped), to show what skipping it saves;
+  (b)  litellm as the gateway calls it for a unary OpenAI-wire completion: its provider layer directly
+       (auralinkd/providers/openai_wire.py: litellm's OpenAI config, HTTP handler and exception mapping);
+  (b1) `litellm.acompletion` as the gateway calls it for streams and other providers (configured as the daemon
+       does: success bookkeeping skipped, litellm's own HTTP handler, request building on the event loop);
+  (b0) `litellm.acompletion` as shipped (bookkeeping on, the openai SDK underneath, a worker thread per call),
+       to show what the daemon's configuration saves;
   (c)  `CompletionService.complete` in this process (key and config lookup, budget check, breaker, usage);
   (d)  `AIProviderService/Complete` through the daemon (gRPC, auth guard, then (c));
   (e)  `SystemService/Ping` through the daemon: gRPC plus the guard, no completion.
@@ -142,7 +146,8 @@ async def overhead(
     from auralink.v1 import providers_pb2 as pb
     from auralink.v1 import system_pb2
     from auralinkd.providers.completions import CompletionRequest
-    from auralinkd.providers.llm import litellm_module
+    from auralinkd.providers.llm import inline_request_building, litellm_module
+    from auralinkd.providers.openai_wire import OpenAIWire
 
     litellm = await asyncio.to_thread(litellm_module)
     messages = [{"role": "user", "content": PROMPT}]
@@ -166,7 +171,14 @@ async def overhead(
     async def a_async() -> None:
         (await async_client.post("/chat/completions", json=body, headers=headers)).raise_for_status()
 
+    wire = OpenAIWire.create(litellm)
+    assert wire is not None, "this litellm lacks the provider-layer internals the gateway uses"
+
     async def b() -> None:
+        await wire.complete(model=MODEL, messages=messages, max_tokens=MAX_TOKENS, temperature=None, timeout_s=30.0,
+                            api_base=base_url, api_key=KEY)  # fmt: skip
+
+    async def acompletion() -> None:
         await litellm.acompletion(
             model=f"openai/{MODEL}",
             messages=messages,
@@ -178,11 +190,17 @@ async def overhead(
             api_key=KEY,
         )
 
+    async def b1() -> None:
+        with inline_request_building():
+            await acompletion()
+
     async def b_full() -> None:
         litellm_hooks(litellm, full=True)
+        os.environ["EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"] = "False"  # litellm reads it on every call
         try:
-            await b()
+            await acompletion()
         finally:
+            os.environ["EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"] = "True"
             litellm_hooks(litellm, full=False)
 
     async def c() -> None:
@@ -199,6 +217,7 @@ async def overhead(
         "a_httpx": a_sync,
         "a_httpx_async": a_async,
         "b_litellm": b,
+        "b1_litellm_acompletion": b1,
         "c_domain": c,
         "d_rpc": d,
         "e_ping_rpc": e,
@@ -238,7 +257,15 @@ async def overhead(
             "value": med["b_litellm"] - med["a_httpx_async"],
             "baseline": med["b0_litellm_as_shipped"] - med["a_httpx_async"],
             "unit": "ms",
-            "note": "b - a' (litellm over its own async HTTP stack); baseline: b0 - a', litellm as shipped",
+            "note": "b - a' (litellm's provider layer over a plain async HTTP call); baseline: b0 - a', "
+            "acompletion as shipped",
+        },
+        {
+            "name": "share_litellm_acompletion_median_ms",
+            "value": med["b1_litellm_acompletion"] - med["a_httpx_async"],
+            "baseline": med["b0_litellm_as_shipped"] - med["a_httpx_async"],
+            "unit": "ms",
+            "note": "b1 - a' (acompletion as configured: streams and non-OpenAI-wire providers); baseline: b0 - a'",
         },
         {
             "name": "share_domain_median_ms",
