@@ -334,6 +334,8 @@ class Runtime:
             await self.compression_recorder.flush()  # the last window of metrics
         with suppress(Exception):
             await self.memory.access.flush()  # access counts of the last recalls
+        with suppress(Exception):
+            await self.memory.planner_statistics.close()  # an ANALYZE after an import, if one is running
         if self._completions is not None:
             with suppress(Exception):
                 await self._completions.close()  # queued usage records

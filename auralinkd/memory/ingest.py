@@ -6,6 +6,7 @@ relationships, evolve and statistics in service.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -30,11 +31,13 @@ from auralinkd.memory.models import (
     Scope,
     StoreResult,
 )
+from auralinkd.memory.planner_stats import PlannerStatistics
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEDUPE_THRESHOLD = 0.95
-CHUNK_SIZE = 64
+CHUNK_SIZE = 64  # items per transaction: a batch import commits (or fails) in chunks of this many
+PIECE_SIZE = 32  # items per embedding call: the next piece embeds while this one is checked and inserted
 DEDUPE_CANDIDATES = 10  # index rows per item that the exact-scope filter picks the nearest from
 MAX_BATCH = 500
 
@@ -58,6 +61,7 @@ class MemoryIngest:
         self._audit = audit
         self.embedders = embedders
         self._dedupe_threshold = validation.threshold(dedupe_threshold, "dedupe_threshold", low_open=True)
+        self.planner_statistics = PlannerStatistics(database)
 
     @property
     def pgvector(self) -> bool:
@@ -78,7 +82,11 @@ class MemoryIngest:
         embedder = self.embedders.get(embedding_model)
         threshold = self._threshold_or_default(dedupe_threshold)
         clean = self._validate(caller, item)
-        results = await self._store_chunk(caller, [(0, clean)], embedder, threshold, "MemoryService/StoreMemory")
+        ahead = _EmbedAhead(embedder, [[(0, clean)]])
+        try:
+            results = await self._store_chunk(caller, ahead, 1, embedder, threshold, "MemoryService/StoreMemory")
+        finally:
+            ahead.cancel()
         await self._announce(caller, results)
         return results[0]
 
@@ -92,7 +100,10 @@ class MemoryIngest:
         timeout_s: float | None = None,
     ) -> list[StoreResult]:
         """One outcome per item, in order. Invalid items are REJECTED with the reason; each chunk of 64
-        valid items is stored in one transaction (all of the chunk or none of it)."""
+        valid items is stored in one transaction (all of the chunk or none of it).
+
+        Embedding is the slow part, so it runs one piece (32 items) ahead of the database work: while a
+        piece is checked for duplicates and inserted, the next one is being embedded."""
         if len(items) > MAX_BATCH:
             raise InvalidArgument.for_field("memories", f"at most {MAX_BATCH} per batch, got {len(items)}")
         embedder = self.embedders.get(embedding_model)
@@ -104,13 +115,22 @@ class MemoryIngest:
                 valid.append((index, self._validate(caller, item)))
             except (InvalidArgument, PermissionDenied) as exc:
                 results[index] = StoreResult(Outcome.REJECTED, reason=exc.message, index=index)
-        for start in range(0, len(valid), CHUNK_SIZE):
-            chunk = valid[start : start + CHUNK_SIZE]
-            for result in await self._store_chunk(
-                caller, chunk, embedder, threshold, "MemoryService/BatchStoreMemories", timeout_s
-            ):
-                results[result.index] = result
+        pieces = [valid[start : start + PIECE_SIZE] for start in range(0, len(valid), PIECE_SIZE)]
+        per_chunk = CHUNK_SIZE // PIECE_SIZE
+        ahead = _EmbedAhead(embedder, pieces)
+        try:
+            for start in range(0, len(pieces), per_chunk):
+                count = len(pieces[start : start + per_chunk])
+                for result in await self._store_chunk(
+                    caller, ahead, count, embedder, threshold, "MemoryService/BatchStoreMemories", timeout_s
+                ):
+                    results[result.index] = result
+        finally:
+            ahead.cancel()
         ordered = [results[i] for i in range(len(items))]
+        stored = sum(r.outcome is Outcome.STORED for r in ordered)
+        if stored:
+            self.planner_statistics.note_stored(stored)
         await self._announce(caller, ordered)
         return ordered
 
@@ -145,13 +165,16 @@ class MemoryIngest:
     async def _store_chunk(
         self,
         caller: Caller,
-        chunk: list[tuple[int, MemoryInput]],
+        ahead: _EmbedAhead,
+        pieces: int,
         embedder: Embedder,
         threshold: float,
         action: str,
         timeout_s: float | None = None,
     ) -> list[StoreResult]:
-        vectors = await embedder.embed([item.content for _, item in chunk])
+        """The next `pieces` pieces from `ahead`, in one transaction."""
+        first = await ahead.take()  # before the transaction opens: it never waits on the first embedding
+        chunk = [item for piece in ahead.upcoming(pieces) for item in piece]
         principal = caller.principal
         results: list[StoreResult] = []
         new_rows: list[store.NewMemory] = []
@@ -161,45 +184,41 @@ class MemoryIngest:
             scopes = sorted({self._scope_key(caller, item.scope) for _, item in chunk})
             for key in scopes:
                 await store.lock_scope(conn, key[0], ":".join(key[1:]))
-            nearest = await self._nearest_all(conn, caller, chunk, embedder, vectors)
-            for (index, item), vector, match in zip(chunk, vectors, nearest, strict=True):
-                key = self._scope_key(caller, item.scope)
-                # Earlier items of this chunk count too: two copies in one import store once.
-                for row, earlier in zip(new_rows, new_vectors, strict=True):
-                    if self._scope_key(caller, _scope_of(row)) == key:
-                        sim = float(earlier @ vector)
-                        if sim > (match[1] if match else -1.0):
-                            match = (row.id, sim)
-                if match is not None and match[1] >= threshold:
-                    duplicates[match[0]] = duplicates.get(match[0], 0) + 1
-                    results.append(
-                        StoreResult(
-                            Outcome.DEDUPED, match[0], f"near-duplicate of {match[0]} (cosine {match[1]:.3f})",
-                            round(match[1], 4), index,
-                        )
+            for number in range(pieces):
+                piece, vectors = first if number == 0 else await ahead.take()
+                nearest = await self._nearest_all(conn, caller, piece, embedder, vectors)
+                piece_rows: list[store.NewMemory] = []
+                piece_vectors: list[np.ndarray] = []
+                for (index, item), vector, match in zip(piece, vectors, nearest, strict=True):
+                    key = self._scope_key(caller, item.scope)
+                    # Earlier items of this chunk count too: two copies in one import store once.
+                    for row, earlier in zip(new_rows, new_vectors, strict=True):
+                        if self._scope_key(caller, _scope_of(row)) == key:
+                            sim = float(earlier @ vector)
+                            if sim > (match[1] if match else -1.0):
+                                match = (row.id, sim)
+                    if match is not None and match[1] >= threshold:
+                        duplicates[match[0]] = duplicates.get(match[0], 0) + 1
+                        results.append(
+                            StoreResult(
+                                Outcome.DEDUPED, match[0], f"near-duplicate of {match[0]} (cosine {match[1]:.3f})",
+                                round(match[1], 4), index,
+                            )
+                        )  # fmt: skip
+                        continue
+                    row = store.NewMemory(
+                        id=uuid.uuid4(), org_id=principal.org_id, user_id=self._user_of(caller, item.scope),
+                        agent_id=item.scope.agent_id, room_id=item.scope.room_id, session_id=item.scope.session_id,
+                        content=item.content, metadata=item.metadata, tags=list(item.tags),
+                        importance=float(item.importance or 0.0), modality=item.modality, source=item.source,
+                        created_at=item.created_at,
                     )  # fmt: skip
-                    continue
-                row = store.NewMemory(
-                    id=uuid.uuid4(), org_id=principal.org_id, user_id=self._user_of(caller, item.scope),
-                    agent_id=item.scope.agent_id, room_id=item.scope.room_id, session_id=item.scope.session_id,
-                    content=item.content, metadata=item.metadata, tags=list(item.tags),
-                    importance=float(item.importance or 0.0), modality=item.modality, source=item.source,
-                    created_at=item.created_at,
-                )  # fmt: skip
-                new_rows.append(row)
-                new_vectors.append(vector)
-                results.append(StoreResult(Outcome.STORED, row.id, index=index))
-            if new_rows:
-                try:
-                    await store.insert_memories(conn, new_rows)
-                except asyncpg.ForeignKeyViolationError as exc:
-                    raise InvalidArgument.for_field(
-                        "scope", "an agent, room or user in the scope does not exist"
-                    ) from exc
-                await store.insert_vectors(
-                    conn, [(r.id, r.org_id, r.user_id) for r in new_rows], embedder.name, np.stack(new_vectors),
-                    self.pgvector,
-                )  # fmt: skip
+                    new_rows.append(row)
+                    new_vectors.append(vector)
+                    piece_rows.append(row)
+                    piece_vectors.append(vector)
+                    results.append(StoreResult(Outcome.STORED, row.id, index=index))
+                await self._insert(conn, embedder, piece_rows, piece_vectors)
             # Stored ids that other chunk items deduped onto are new rows: refresh only existing ones here.
             new_ids = {r.id for r in new_rows}
             await store.refresh_duplicates(conn, {k: v for k, v in duplicates.items() if k not in new_ids})
@@ -213,6 +232,19 @@ class MemoryIngest:
                 },
             )  # fmt: skip
         return results
+
+    async def _insert(
+        self, conn: asyncpg.Connection, embedder: Embedder, rows: list[store.NewMemory], vectors: list[np.ndarray]
+    ) -> None:
+        if not rows:
+            return
+        try:
+            await store.insert_memories(conn, rows)
+        except asyncpg.ForeignKeyViolationError as exc:
+            raise InvalidArgument.for_field("scope", "an agent, room or user in the scope does not exist") from exc
+        await store.insert_vectors(
+            conn, [(r.id, r.org_id, r.user_id) for r in rows], embedder.name, np.stack(vectors), self.pgvector
+        )
 
     def _scope_key(self, caller: Caller, scope: Scope) -> tuple[Any, ...]:
         return (
@@ -269,6 +301,45 @@ class MemoryIngest:
                 )  # fmt: skip
                 found[position] = semantic.hits[0] if semantic.hits else None
         return found
+
+
+class _EmbedAhead:
+    """Embeds pieces of items in order, one piece ahead of whoever takes them."""
+
+    def __init__(self, embedder: Embedder, pieces: list[list[tuple[int, MemoryInput]]]) -> None:
+        self._embedder = embedder
+        self._pieces = pieces
+        self._taken = 0
+        self._running: asyncio.Future[np.ndarray] | None = None
+        self._start(0)
+
+    def _start(self, number: int) -> None:
+        self._running = None
+        if number < len(self._pieces):
+            texts = [item.content for _, item in self._pieces[number]]
+            self._running = asyncio.ensure_future(self._embedder.embed(texts))
+
+    def upcoming(self, count: int) -> list[list[tuple[int, MemoryInput]]]:
+        """The pieces the next `count` takes return (the first of them already taken)."""
+        return self._pieces[self._taken - 1 : self._taken - 1 + count]
+
+    async def take(self) -> tuple[list[tuple[int, MemoryInput]], np.ndarray]:
+        """The next piece and its vectors; starts embedding the piece after it first."""
+        running, piece = self._running, self._pieces[self._taken]
+        assert running is not None
+        self._taken += 1
+        self._start(self._taken)
+        return piece, await running
+
+    def cancel(self) -> None:
+        """Stops embedding what nobody will take (after the last piece, or when a chunk failed)."""
+        running, self._running = self._running, None
+        if running is None:
+            return
+        if not running.done():
+            running.cancel()
+        elif not running.cancelled():
+            running.exception()  # retrieved: a failure nobody waits for is not logged as unhandled
 
 
 def _scope_of(row: store.NewMemory) -> Scope:

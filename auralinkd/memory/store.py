@@ -297,6 +297,10 @@ async def nearest_hnsw_batch(
     scan per row). None where none of the row's `candidates` passed the filters: the caller looks again."""
     from pgvector import Vector  # only with pgvector, so only where the extension is
 
+    # asyncpg prepares the statement, and after five runs PostgreSQL may keep a generic plan, which for this
+    # LATERAL search scans the user's rows exactly (36 ms for 32 rows at 1.5k memories, against 6 ms).
+    await conn.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+
     rows = await conn.fetch(
         _nearest_hnsw_sql(model, dims, where),
         *where.params,
@@ -307,7 +311,17 @@ async def nearest_hnsw_batch(
     found: list[tuple[UUID, float] | None] = [None] * len(queries)
     for r in rows:
         found[r["i"] - 1] = (r["memory_id"], float(r["similarity"]))
+    await conn.execute("SELECT set_config('plan_cache_mode', 'auto', true)")
     return found
+
+
+async def planner_row_count(conn: asyncpg.Connection) -> float:
+    """The rows of memory_vectors as of its last analysis; -1 when it was never analysed."""
+    return float(await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'public.memory_vectors'::regclass"))
+
+
+async def analyze_memory_tables(conn: asyncpg.Connection) -> None:
+    await conn.execute("ANALYZE public.memories, public.memory_vectors")
 
 
 async def explain_semantic_hnsw(

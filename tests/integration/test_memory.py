@@ -157,6 +157,55 @@ async def test_dedupe_finds_the_duplicate_when_other_scopes_crowd_the_index(data
     assert await _count(database, "SELECT count(*) FROM memories") == 14
 
 
+async def test_a_batch_import_refreshes_the_planner_statistics_once_they_lag(database: Database) -> None:
+    """A never-analysed memory table makes the planner search a user's rows exactly; after an import of
+    200 rows or more the daemon analyses the tables in the background, and small stores do not."""
+    from auralinkd.memory import store
+
+    org, (alice,) = await _org(database, "org-a", "alice")
+    svc = _service(database)
+    me = _caller(alice, org)
+    async with database.system() as conn:
+        assert await store.planner_row_count(conn) < 0  # a new database: never analysed
+    results = await svc.store_batch(me, [MemoryInput(f"imported note {i}") for i in range(250)])
+    assert all(r.outcome is Outcome.STORED for r in results)
+    await svc.planner_statistics.settled()
+    async with database.system() as conn:
+        assert await store.planner_row_count(conn) == 250
+    assert svc.planner_statistics.analyses == 1 and svc.planner_statistics.stored_since == 0
+    await svc.store_batch(me, [MemoryInput(f"one more note {i}") for i in range(20)])
+    await svc.planner_statistics.settled()
+    assert svc.planner_statistics.analyses == 1 and svc.planner_statistics.stored_since == 20
+
+
+class FailingOnPiece(TableEmbedder):
+    """Fails the n-th embedding call, as a provider embedding model that goes away mid-import would."""
+
+    def __init__(self, failing_call: int) -> None:
+        super().__init__()
+        self.failing_call = failing_call
+
+    async def embed(self, texts):  # type: ignore[no-untyped-def]
+        if self.calls + 1 == self.failing_call:
+            self.calls += 1
+            raise FailedPrecondition("the embedding model went away")
+        return await super().embed(texts)
+
+
+async def test_an_embedding_failure_mid_import_keeps_committed_chunks_and_stores_nothing_partial(
+    database: Database,
+) -> None:
+    org, (alice,) = await _org(database, "org-a", "alice")
+    embedder = FailingOnPiece(failing_call=4)  # pieces of 32: calls 1-2 are chunk one, 3-4 chunk two
+    svc = _service(database, embedder)
+    me = _caller(alice, org)
+    with pytest.raises(FailedPrecondition):
+        await svc.store_batch(me, [MemoryInput(f"bulk fact {i}") for i in range(200)])
+    assert await _count(database, "SELECT count(*) FROM memories") == 64  # chunk one, whole; chunk two, none
+    assert await _count(database, "SELECT count(*) FROM memory_vectors") == 64
+    assert embedder.calls <= 5  # the piece after the failure may have started; nothing further
+
+
 async def test_recall_ranks_by_meaning_and_keywords_and_reports_components(database: Database) -> None:
     org, (alice,) = await _org(database, "org-a", "alice")
     target = hashed_vector("dog facts")
