@@ -453,8 +453,13 @@ async def run(quick: bool, tune_only: bool, pgdir: Path) -> tuple[list[dict[str,
                 acc = await hnsw_vs_exact(db, caller, model, qtexts[: 50 if quick else 152], ef=ef)
                 print(f"hnsw recall@10 vs exact @{label}: {acc['recall_at_10']:.3f} (ef_search {ef}); "
                       f"hnsw p50 {acc['hnsw_p50_ms']:.1f} ms vs exact p50 {acc['exact_p50_ms']:.1f} ms")  # fmt: skip
-                figures.append({"name": f"hnsw_recall_at_10/{label}/ef{ef}", "value": acc["recall_at_10"],
-                                "baseline": 1.0, "ef_search": ef, "pass": acc["recall_at_10"] >= 0.95})  # fmt: skip
+                figure = {"name": f"hnsw_recall_at_10/{label}/ef{ef}", "value": acc["recall_at_10"], "baseline": 1.0,
+                          "ef_search": ef}  # fmt: skip
+                if ef == recall_ef():  # the target applies to what a recall runs with; ef 40 is for comparison
+                    figure["pass"] = acc["recall_at_10"] >= 0.95
+                else:
+                    figure["note"] = f"for comparison: a default recall (limit 10) runs with ef_search {recall_ef()}"
+                figures.append(figure)
             figures.append({"name": f"search_p50_ms/{label}/hnsw_vs_exact", "value": acc["hnsw_p50_ms"],
                             "baseline": acc["exact_p50_ms"], "ef_search": ef})  # fmt: skip
         await db.close()
