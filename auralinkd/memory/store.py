@@ -386,6 +386,16 @@ async def count_matching(conn: asyncpg.Connection, model: str, where: Where, cap
 # -- keyword search -----------------------------------------------------------------------------
 
 
+# The planner's own estimate of the table's rows now: the row density of its last analysis times the pages
+# the table has grown to since (the IDFs' N; -1 when never analysed, which planner_stats.py soon fixes).
+_MEMORY_ROWS_ESTIMATE = """
+    SELECT CASE WHEN reltuples > 0 AND relpages > 0
+                THEN reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::float8)
+                ELSE reltuples END
+    FROM pg_class WHERE oid = 'public.memories'::regclass
+"""
+
+
 async def keyword_search(
     conn: asyncpg.Connection, terms: Sequence[str], user_id: UUID, where: Where, limit: int
 ) -> tuple[list[tuple[UUID, float]], set[str]]:
@@ -397,7 +407,7 @@ async def keyword_search(
     document frequencies count the user's memories, capped: a term in `cap` or more of them is too common
     to rank by (low IDF) and costly to score at 100k memories."""
     n = len(where.params)
-    total = max(float(await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'memories'::regclass")), 1.0)
+    total = max(float(await conn.fetchval(_MEMORY_ROWS_ESTIMATE)), 1.0)
     cap = int(max(KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE * total))
     dfs = await conn.fetch(
         """
