@@ -87,6 +87,8 @@ class MemoryIngest:
             results = await self._store_chunk(caller, ahead, 1, embedder, threshold, "MemoryService/StoreMemory")
         finally:
             ahead.cancel()
+        if results[0].outcome is Outcome.REJECTED:
+            raise InvalidArgument.for_field("scope", results[0].reason)
         await self._announce(caller, results)
         return results[0]
 
@@ -184,12 +186,16 @@ class MemoryIngest:
             scopes = sorted({self._scope_key(caller, item.scope) for _, item in chunk})
             for key in scopes:
                 await store.lock_scope(conn, key[0], ":".join(key[1:]))
+            unknown = await self._unknown_scope_targets(conn, chunk)
             for number in range(pieces):
                 piece, vectors = first if number == 0 else await ahead.take()
                 nearest = await self._nearest_all(conn, caller, piece, embedder, vectors)
                 piece_rows: list[store.NewMemory] = []
                 piece_vectors: list[np.ndarray] = []
                 for (index, item), vector, match in zip(piece, vectors, nearest, strict=True):
+                    if index in unknown:
+                        results.append(StoreResult(Outcome.REJECTED, reason=unknown[index], index=index))
+                        continue
                     key = self._scope_key(caller, item.scope)
                     # Earlier items of this chunk count too: two copies in one import store once.
                     for row, earlier in zip(new_rows, new_vectors, strict=True):
@@ -232,6 +238,24 @@ class MemoryIngest:
                 },
             )  # fmt: skip
         return results
+
+    @staticmethod
+    async def _unknown_scope_targets(conn: asyncpg.Connection, chunk: list[tuple[int, MemoryInput]]) -> dict[int, str]:
+        """Items whose scope names an agent or room the caller cannot see, with the reason. Looked up under
+        RLS, so another org's agent or room reads exactly like one that does not exist (a foreign-key check
+        would accept it, attaching the memory to another org's agent, and so reveal that it exists)."""
+        agents = {item.scope.agent_id for _, item in chunk if item.scope.agent_id is not None}
+        rooms = {item.scope.room_id for _, item in chunk if item.scope.room_id is not None}
+        if not agents and not rooms:
+            return {}
+        seen_agents, seen_rooms = await store.visible_scope_targets(conn, agents, rooms)
+        unknown: dict[int, str] = {}
+        for index, item in chunk:
+            if item.scope.agent_id is not None and item.scope.agent_id not in seen_agents:
+                unknown[index] = f"scope.agent_id: no agent {item.scope.agent_id} in your organization"
+            elif item.scope.room_id is not None and item.scope.room_id not in seen_rooms:
+                unknown[index] = f"scope.room_id: no room {item.scope.room_id} in your organization"
+        return unknown
 
     async def _insert(
         self, conn: asyncpg.Connection, embedder: Embedder, rows: list[store.NewMemory], vectors: list[np.ndarray]
@@ -320,7 +344,7 @@ class _EmbedAhead:
             self._running = asyncio.ensure_future(self._embedder.embed(texts))
 
     def upcoming(self, count: int) -> list[list[tuple[int, MemoryInput]]]:
-        """The pieces the next `count` takes return (the first of them already taken)."""
+        """The piece taken last and the `count - 1` after it: one chunk's items, known before its transaction."""
         return self._pieces[self._taken - 1 : self._taken - 1 + count]
 
     async def take(self) -> tuple[list[tuple[int, MemoryInput]], np.ndarray]:

@@ -193,6 +193,22 @@ async def insert_vectors(
     )
 
 
+async def visible_scope_targets(
+    conn: asyncpg.Connection, agent_ids: set[UUID], room_ids: set[UUID]
+) -> tuple[set[UUID], set[UUID]]:
+    """The agents and rooms among these that the caller's org has (RLS decides; run in a tenant transaction)."""
+    rows = await conn.fetch(
+        """
+        SELECT 'agent' AS kind, id FROM ai_agents WHERE id = ANY($1::uuid[])
+        UNION ALL
+        SELECT 'room', id FROM rooms WHERE id = ANY($2::uuid[])
+        """,
+        list(agent_ids),
+        list(room_ids),
+    )
+    return {r["id"] for r in rows if r["kind"] == "agent"}, {r["id"] for r in rows if r["kind"] == "room"}
+
+
 async def refresh_duplicates(conn: asyncpg.Connection, counts: dict[UUID, int]) -> None:
     """A DEDUPED store counts as an access of the existing memory, and feeds the duplicate ratio."""
     if not counts:

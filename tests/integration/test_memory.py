@@ -206,6 +206,43 @@ async def test_an_embedding_failure_mid_import_keeps_committed_chunks_and_stores
     assert embedder.calls <= 5  # the piece after the failure may have started; nothing further
 
 
+async def test_another_orgs_agent_or_room_in_a_scope_reads_as_missing_and_nothing_is_stored(
+    database: Database,
+) -> None:
+    org_a, (alice,) = await _org(database, "org-a", "alice")
+    org_b, (bob,) = await _org(database, "org-b", "bob")
+    async with database.system() as conn:
+        agent_a = await conn.fetchval(
+            "INSERT INTO ai_agents (organization_id, name, model, provider) VALUES ($1, 'helper', 'm', 'local')"
+            " RETURNING id",
+            org_a,
+        )
+        room_a = await conn.fetchval(
+            "INSERT INTO rooms (organization_id, name) VALUES ($1, 'standup') RETURNING id", org_a
+        )
+    svc = _service(database)
+    bob_caller = _caller(bob, org_b)
+    messages = []
+    for scope in (Scope(agent_id=agent_a), Scope(agent_id=uuid.uuid4()), Scope(room_id=room_a)):
+        with pytest.raises(InvalidArgument) as err:
+            await svc.store(bob_caller, MemoryInput("the launch moved to Friday", scope=scope))
+        assert err.value.violations[0].field == "scope"
+        messages.append(err.value.message.replace(str(scope.agent_id or scope.room_id), "<id>"))
+    # Another org's agent reads exactly like one that does not exist: nothing tells bob it is there.
+    assert messages[0] == messages[1] and "room" in messages[2]
+    batch = await svc.store_batch(
+        bob_caller,
+        [MemoryInput("kept note"), MemoryInput("foreign agent note", scope=Scope(agent_id=agent_a))],
+    )
+    assert [r.outcome for r in batch] == [Outcome.STORED, Outcome.REJECTED]
+    assert batch[1].reason.startswith("scope.agent_id: no agent")
+    assert await _count(database, "SELECT count(*) FROM memories") == 1
+    assert await _count(database, "SELECT count(*) FROM memories WHERE agent_id IS NOT NULL") == 0
+    # Alice, in the agent's org, may scope memories to it.
+    mine = await svc.store(_caller(alice, org_a), MemoryInput("the agent's note", scope=Scope(agent_id=agent_a)))
+    assert mine.outcome is Outcome.STORED
+
+
 async def test_recall_ranks_by_meaning_and_keywords_and_reports_components(database: Database) -> None:
     org, (alice,) = await _org(database, "org-a", "alice")
     target = hashed_vector("dog facts")
