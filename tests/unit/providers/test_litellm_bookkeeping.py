@@ -12,6 +12,7 @@ from auralinkd.providers.gateway import Gateway, Target
 from auralinkd.providers.llm import callbacks_registered, litellm_module, skip_callback_bookkeeping
 from auralinkd.providers.local import LocalModel
 from tests.fakes.openai_server import FakeOpenAI
+from tests.unit.providers.litellm_callbacks import registered_callback
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -66,14 +67,12 @@ async def test_a_registered_callback_still_gets_its_success_events(fake: FakeOpe
         async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
             seen.append(response_obj)
 
-    litellm.callbacks = [Recorder()]
-    try:
+    with registered_callback(litellm, Recorder()):
         await Gateway(LocalModel(None), "smollm2-135m", 2, 60).complete([target(fake)], HI, 8, None, None)
         for _ in range(200):
             if seen:
                 break
             await asyncio.sleep(0.02)
-    finally:
-        litellm.callbacks = []
+    assert not callbacks_registered(litellm)
     # What the callback gets is redacted (turn_off_message_logging): replies and prompts stay in the daemon.
     assert len(seen) == 1 and seen[0].choices[0].message.content == "redacted-by-litellm"

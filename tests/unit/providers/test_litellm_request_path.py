@@ -17,9 +17,15 @@ import pytest
 
 from auralinkd.errors import AuralinkError
 from auralinkd.providers.gateway import Gateway, Target
-from auralinkd.providers.llm import build_requests_inline, inline_request_building, litellm_module
+from auralinkd.providers.llm import (
+    build_requests_inline,
+    callbacks_registered,
+    inline_request_building,
+    litellm_module,
+)
 from auralinkd.providers.local import LocalModel
 from tests.fakes.openai_server import FakeOpenAI
+from tests.unit.providers.litellm_callbacks import registered_callback
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -146,12 +152,10 @@ async def test_a_registered_litellm_callback_sends_unary_calls_through_the_dispa
     litellm = litellm_module()
     from litellm.integrations.custom_logger import CustomLogger
 
-    litellm.callbacks = [CustomLogger()]
-    try:
+    with registered_callback(litellm, CustomLogger()):
         await Gateway(LocalModel(None), "smollm2-135m", 2, 60).complete([target(fake)], HI, 8, None, None)
-    finally:
-        litellm.callbacks = []
     assert acompletion_calls == ["openai/gpt-4o-mini"]
+    assert not callbacks_registered(litellm)
 
 
 @pytest.mark.parametrize(
