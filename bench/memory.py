@@ -188,7 +188,7 @@ async def ingest(svc: Any, caller: Any, model: Any, texts: list[str]) -> dict[st
 
     started = time.perf_counter()
     for i in range(0, len(texts), 64):
-        await asyncio.to_thread(model.encode, texts[i : i + 64])
+        await model.embed(texts[i : i + 64])  # the model's own path, as the service calls it
     embed_s = time.perf_counter() - started
     started = time.perf_counter()
     stored = 0
@@ -231,7 +231,7 @@ async def hnsw_vs_exact(db: Any, caller: Any, model: Any, queries: list[str], ef
     from auralinkd.memory import store
     from auralinkd.memory.models import Scope
 
-    vectors = model.encode(queries)
+    vectors = await model.embed(queries)  # on the model's thread: a torch call here would start a second pool
     overlap, hnsw_s, exact_s = [], [], []
     async with db.tenant(caller.tenant) as conn:
         await store.set_ef_search(conn, ef)

