@@ -89,6 +89,8 @@ class MemoryIngest:
             ahead.cancel()
         if results[0].outcome is Outcome.REJECTED:
             raise InvalidArgument.for_field("scope", results[0].reason)
+        if results[0].outcome is Outcome.STORED:
+            self.planner_statistics.note_stored(1)
         await self._announce(caller, results)
         return results[0]
 
@@ -229,14 +231,13 @@ class MemoryIngest:
             new_ids = {r.id for r in new_rows}
             await store.refresh_duplicates(conn, {k: v for k, v in duplicates.items() if k not in new_ids})
             await store.refresh_duplicates(conn, {k: v for k, v in duplicates.items() if k in new_ids})
-            await self._audit.record(
-                conn, caller, action, "memory", str(results[0].memory_id) if len(results) == 1 else "",
-                metadata={
-                    "stored": sum(r.outcome is Outcome.STORED for r in results),
-                    "deduped": sum(r.outcome is Outcome.DEDUPED for r in results),
-                    "model": embedder.name,
-                },
-            )  # fmt: skip
+            stored = sum(r.outcome is Outcome.STORED for r in results)
+            deduped = sum(r.outcome is Outcome.DEDUPED for r in results)
+            if stored or deduped:  # a chunk whose items were all rejected changed nothing to audit
+                await self._audit.record(
+                    conn, caller, action, "memory", str(results[0].memory_id) if len(results) == 1 else "",
+                    metadata={"stored": stored, "deduped": deduped, "model": embedder.name},
+                )  # fmt: skip
         return results
 
     @staticmethod

@@ -238,6 +238,9 @@ async def test_another_orgs_agent_or_room_in_a_scope_reads_as_missing_and_nothin
     assert batch[1].reason.startswith("scope.agent_id: no agent")
     assert await _count(database, "SELECT count(*) FROM memories") == 1
     assert await _count(database, "SELECT count(*) FROM memories WHERE agent_id IS NOT NULL") == 0
+    # The refused single stores changed nothing, so they left no audit row; the batch that stored one did.
+    audited = "SELECT count(*) FROM audit_logs WHERE organization_id = $1 AND action LIKE 'MemoryService/%'"
+    assert await _count(database, audited, org_b) == 1
     # Alice, in the agent's org, may scope memories to it.
     mine = await svc.store(_caller(alice, org_a), MemoryInput("the agent's note", scope=Scope(agent_id=agent_a)))
     assert mine.outcome is Outcome.STORED
