@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     tls_key_file: Path | None = None
     max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     shutdown_grace_s: float = Field(10.0, ge=0, le=600)
+    # Optional plain-HTTP listener (host:port) for Prometheus `/metrics` and signed object URLs; unset: none.
+    http_address: str | None = None
 
     # Development: generated once into <data_dir>/jwt.secret. Production: required, >= 32 bytes.
     jwt_secret: SecretStr | None = None
@@ -94,7 +96,7 @@ class Settings(BaseSettings):
     def _lowercase(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("tcp_address")
+    @field_validator("tcp_address", "http_address")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         if value is None:

@@ -67,6 +67,7 @@ from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
 from auralinkd.directory.service import DirectoryService
+from auralinkd.http.listener import HttpListener
 from auralinkd.memory.access import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, LocalMiniLM
 from auralinkd.memory.embeddings import ProviderConfig as ProviderEmbeddingConfig
@@ -147,6 +148,8 @@ class Runtime:
         self.server: grpc.aio.Server | None = None
         self.mesh: MeshService | None = None
         self._completions: CompletionService | None = None
+        # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
+        self.http = HttpListener(settings.http_address) if settings.http_address else None
 
         # Infrastructure: exists from here on, connects in start().
         breaker = CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
@@ -280,6 +283,8 @@ class Runtime:
         self._background(self.resolver.follow_changes, "permission-invalidation")
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
+        if self.http is not None:
+            await self.http.start()
         await self.readiness.set(Phase.SERVING)
         await self.bus.publish("system.started", {"replica_id": self.replica_id})
         log.info("serving (replica %s)", self.replica_id)
@@ -325,6 +330,9 @@ class Runtime:
         self.bus.close()
         if self.server is not None:
             await self.server.stop(self.settings.shutdown_grace_s)
+        if self.http is not None:
+            with suppress(Exception):
+                await self.http.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
