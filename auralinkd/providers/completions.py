@@ -59,6 +59,9 @@ class CompletionRequest:
     latency_target_s: float | None = None
     agent_id: UUID | None = None
     operation: str = "completion"  # usage_records.operation: completion, chat, translation
+    # Whether the offline chat model may be chosen when the caller names no model. Translation says no:
+    # a 135M chat model is not a translator, and a plain refusal beats a fluent non-translation.
+    local_allowed: bool = True
 
 
 @dataclass
@@ -169,6 +172,8 @@ class CompletionService:
             prompt = "\n".join(m["content"] for m in messages if m["role"] == "user")
             complexity = analyze_prompt_complexity(prompt, request.task_type)
             candidates = self._candidates(litellm, resolved)
+            if not request.local_allowed:
+                candidates = self._without_local(resolved, candidates, request.operation)
             refs = [select_optimal_model(complexity, candidates, request.latency_target_s).ref]
         chain = self._chain(litellm, resolved, refs)
         await self._check_context(litellm, resolved, chain, messages)
@@ -292,6 +297,16 @@ class CompletionService:
             f"no usable key for {', '.join(ordered)}: run `auralink providers set-key {ordered[0]}` "
             "(or use local/" + self._providers.local_model_name + ")"
         )
+
+    def _without_local(self, resolved: Resolved, candidates: list[Candidate], operation: str) -> list[Candidate]:
+        remote = [c for c in candidates if resolved.providers[split_ref(c.ref)[0]].type != "local"]
+        if not remote:
+            raise FailedPrecondition(
+                f"no offline model for {operation} is installed and no provider key is set: add one with "
+                f"`auralink providers set-key PROVIDER`, or name a model (local/{self._providers.local_model_name} "
+                "runs the offline chat model, which is not a translator)"
+            )
+        return remote
 
     def _candidates(self, litellm: Any, resolved: Resolved) -> list[Candidate]:
         found: list[Candidate] = []

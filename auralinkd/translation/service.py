@@ -92,6 +92,7 @@ class TranslationService:
                     temperature=0.0,
                     task_type="translation",
                     operation="translation",
+                    local_allowed=False,
                 ),
                 timeout_s,
             )

@@ -25,6 +25,11 @@ def as_json(daemon: Daemon, *args: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_cli_manages_providers_agents_chat_translation_and_usage(daemon: Daemon) -> None:
+    # No key and no offline translator: a plain refusal, not the 135M chat model's attempt at Spanish.
+    refused = daemon.cli(
+        "--timeout", "60", "translate", "Good morning, the meeting moved to Thursday.", "--to", "es", timeout_s=60
+    )
+    assert refused.returncode == 6 and "no offline model for translation" in refused.stderr, refused.stderr
     with FakeOpenAI() as fake:
         fake.behave("gpt-4o-mini", reply="Hola mundo")
         provider = as_json(
@@ -92,6 +97,8 @@ def test_cli_manages_providers_agents_chat_translation_and_usage(daemon: Daemon)
         assert ok(daemon.cli("translate", "hello world", "--to", "es", "-m", "fake/gpt-4o-mini")).stdout.strip() == (
             "Hola mundo"
         )
+        # With a key and no model named, selection skips the local chat model (it would be the cheapest).
+        assert ok(daemon.cli("translate", "hello world", "--to", "es", timeout_s=60)).stdout.strip() == "Hola mundo"
         unsupported = daemon.cli("translate", "hello", "--to", "xx")
         assert unsupported.returncode == 2 and "unsupported language" in unsupported.stderr
         assert len(as_json(daemon, "translate", "--languages")["languages"]) == 38
