@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     local_model_name: str = "smollm2-135m"
     local_model_context_tokens: int = Field(8192, ge=256, le=1_000_000)
     local_model_threads: int = Field(0, ge=0, le=256)  # 0: torch's default
+    # The offline model's converted weights (see providers/weights_cache.py); default <data_dir>/models.
+    local_model_cache_dir: Path | None = None
     llm_breaker_failures: int = Field(3, ge=1, le=100)
     llm_breaker_reset_s: float = Field(30.0, gt=0, le=3600)
     llm_default_max_tokens: int = Field(256, ge=1, le=32768)

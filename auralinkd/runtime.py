@@ -182,7 +182,7 @@ class Runtime:
         self.llm_config = ProvidersConfig.from_settings(settings)
         self.local_model = LocalModel(
             self.llm_config.local_model_path, self.llm_config.local_model_context_tokens,
-            self.llm_config.local_model_threads,
+            self.llm_config.local_model_threads, settings.local_model_cache_dir or settings.data_dir / "models",
         )  # fmt: skip
         self.gateway = Gateway(
             self.local_model, self.llm_config.local_model_name, self.llm_config.breaker_failures,

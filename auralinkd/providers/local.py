@@ -14,11 +14,13 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auralinkd.errors import FailedPrecondition
+from auralinkd.providers import weights_cache
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +78,22 @@ class Generation:
 class LocalModel:
     """One model for the daemon: loaded on first use, shared by every call, one generation at a time."""
 
-    def __init__(self, path: Path | None, context_tokens: int = 8192, threads: int = 0) -> None:
+    def __init__(
+        self, path: Path | None, context_tokens: int = 8192, threads: int = 0, cache_dir: Path | None = None
+    ) -> None:
         self._path = path
         self.context_tokens = context_tokens
         self.threads = threads or default_threads()
+        self._cache_dir = cache_dir  # converted GGUF weights (weights_cache); None: convert at every load
         self._model: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()
         self._generate_lock = threading.Lock()
+        # One generation thread for the model's life: torch keeps an OpenMP thread team per calling thread,
+        # so a new thread per generation would build (and leave spinning) a new team every time.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-llm")
         self.load_seconds = 0.0
+        self.loaded_from = ""  # "gguf" or "cache", once loaded
 
     @property
     def loaded(self) -> bool:
@@ -106,20 +115,28 @@ class LocalModel:
 
             hf_logging.disable_progress_bar()
             torch.set_num_threads(self.threads)  # also for loading: weight init and conversion are torch ops
-            kwargs: dict[str, Any] = {"local_files_only": True}
-            if source.gguf_file:
+            directory, kwargs, model_kwargs, entry = str(source.directory), {"local_files_only": True}, {}, None
+            if source.gguf_file and self._cache_dir is not None:
+                entry = self._cache_dir / weights_cache.entry_name(source.directory / source.gguf_file)
+            if entry is not None and weights_cache.complete(entry):
+                directory, model_kwargs, self.loaded_from = str(entry), {"dtype": torch.float32}, "cache"
+            elif source.gguf_file:
                 kwargs["gguf_file"] = source.gguf_file
-            tokenizer = AutoTokenizer.from_pretrained(str(source.directory), **kwargs)
-            model = AutoModelForCausalLM.from_pretrained(str(source.directory), **kwargs)
+                self.loaded_from = "gguf"
+                log.info(
+                    "local model: converting %s to fp32 (slow; later starts load the cached result)",
+                    source.directory / source.gguf_file,
+                )
+            tokenizer = AutoTokenizer.from_pretrained(directory, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(directory, **kwargs, **model_kwargs)
             model.eval()
             self._tokenizer, self._model = tokenizer, model
             self.load_seconds = time.monotonic() - started
-            log.info(
-                "local model loaded from %s in %.1f s (%d threads)",
-                source.directory / (source.gguf_file or ""),
-                self.load_seconds,
-                self.threads,
-            )
+            log.info("local model loaded from %s in %.1f s (%d threads)", directory, self.load_seconds, self.threads)
+            if entry is not None and self.loaded_from == "gguf":
+                threading.Thread(
+                    target=weights_cache.save, args=(model, tokenizer, entry), name="local-llm-cache", daemon=True
+                ).start()
 
     async def ensure_loaded(self) -> None:
         if self._model is None:
@@ -144,10 +161,7 @@ class LocalModel:
         def emit(item: Any) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        worker = threading.Thread(
-            target=self._generate, args=(messages, max_tokens, temperature, stop, emit), name="local-llm", daemon=True
-        )
-        worker.start()
+        self._worker.submit(self._generate, messages, max_tokens, temperature, stop, emit)
         try:
             while True:
                 item = await queue.get()
