@@ -44,6 +44,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agents",
     "translate",
     "usage",
+    "metrics",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1._async import HealthServicer
@@ -72,6 +72,7 @@ from auralinkd.memory.access import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, LocalMiniLM
 from auralinkd.memory.embeddings import ProviderConfig as ProviderEmbeddingConfig
 from auralinkd.memory.service import MemoryService
+from auralinkd.memory.stats import LatencyWindow
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.trust import ReputationService
@@ -89,7 +90,12 @@ from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.system.service import SystemService
 from auralinkd.system.stats import CallStats
+from auralinkd.telemetry.calls import CallProbes
+from auralinkd.telemetry.tracing import tracing_requested
 from auralinkd.translation.service import TranslationService
+
+if TYPE_CHECKING:
+    from auralinkd.telemetry.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +163,9 @@ class Runtime:
         self.bus = EventBus(self.replica_id, self.redis)
         self.cache = Cache(self.redis)
         self.call_stats = CallStats()
+        # Prometheus figures only when there is a listener to scrape them; spans only when OTLP is configured.
+        self.metrics = _metrics() if self.http is not None else None
+        self.tracer = _tracer(self.replica_id) if tracing_requested() else None
         self.database = Database(
             embedded=self._embedded is not None,
             min_size=settings.db_pool_min_size,
@@ -175,6 +184,7 @@ class Runtime:
         self.memory = MemoryService(
             self.database, self.audit, _embedders(settings), AccessRecorder(self.database),
             dedupe_threshold=settings.memory_dedupe_threshold, bus=self.bus,
+            latency=LatencyWindow(observe=self.metrics.observe_recall) if self.metrics is not None else None,
         )  # fmt: skip
         self.compression = CompressionService(CalibrationTable.load())
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)
@@ -196,6 +206,8 @@ class Runtime:
             call_stats=self.call_stats,
             service_names=[descriptor.full_name for _, descriptor, _ in API],
         )
+        if self.http is not None and self.metrics is not None:
+            self._observe_state(self.metrics)
 
     async def start(self) -> None:
         settings = self.settings
@@ -213,7 +225,10 @@ class Runtime:
         llm = self.llm_config
         vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
         providers = ProviderService(self.database, self.audit, vault, llm.local_model_name)
-        completions = CompletionService(self.database, providers, self.gateway, llm.default_max_tokens)
+        completions = CompletionService(
+            self.database, providers, self.gateway, llm.default_max_tokens,
+            usage_observer=self.metrics.observe_llm_usage if self.metrics is not None else None,
+        )  # fmt: skip
         self._completions = completions
         local_ref = f"local/{llm.local_model_name}"
         agents = AgentService(
@@ -247,6 +262,7 @@ class Runtime:
             not_ready_reason=lambda: self.readiness.reason,
             available_while_starting=AVAILABLE_WHILE_STARTING,
             stats=self.call_stats,
+            probes=CallProbes(self.metrics, self.tracer),
         )
         self.server = build_server(settings, registrations, guard, self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")
@@ -288,6 +304,27 @@ class Runtime:
         await self.readiness.set(Phase.SERVING)
         await self.bus.publish("system.started", {"replica_id": self.replica_id})
         log.info("serving (replica %s)", self.replica_id)
+
+    def _observe_state(self, metrics: Metrics) -> None:
+        """GET /metrics, with gauges read at scrape time from state the services keep anyway."""
+        from auralinkd.telemetry import metrics as prometheus
+
+        assert self.http is not None
+        self.http.add_route("GET", "/metrics", prometheus.metrics_handler(metrics))
+        metrics.read_at_scrape(
+            "db_pool", prometheus.database_pool(self.database.pool_usage, self.settings.db_pool_max_size)
+        )
+        redis, states = self.redis, [s.value for s in BreakerState]
+        metrics.read_at_scrape(
+            "redis_breaker", prometheus.redis_breaker(lambda: redis.breaker.state.value if redis else None, states)
+        )
+        compression = self.compression
+        metrics.read_at_scrape(
+            "compression",
+            prometheus.compression(
+                lambda: [s.frame_type.value for s in compression.sessions.live()], compression.metrics.totals
+            ),
+        )
 
     def _background(self, work: Callable[[], Awaitable[None]], name: str) -> None:
         self._tasks.append(asyncio.create_task(work(), name=name))
@@ -356,6 +393,9 @@ class Runtime:
                 await self.redis.close()
         if self._embedded is not None:
             await asyncio.to_thread(self._embedded.stop)
+        if self.tracer is not None:
+            with suppress(Exception):
+                await asyncio.to_thread(self.tracer.shutdown)  # the spans still queued
         if self.server is not None:
             with suppress(OSError):
                 self.settings.socket_path.unlink()
@@ -376,6 +416,19 @@ class Runtime:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self._lock_file = handle
+
+
+def _metrics() -> Metrics:
+    from auralinkd.telemetry.metrics import Metrics  # imports prometheus_client: only with an HTTP listener
+
+    return Metrics()
+
+
+def _tracer(replica_id: str) -> Any:
+    from auralinkd import __version__
+    from auralinkd.telemetry.tracing import Tracer  # imports opentelemetry: only when OTLP is configured
+
+    return Tracer(replica_id, __version__)
 
 
 def _embedders(settings: Settings) -> Embedders:

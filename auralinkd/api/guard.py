@@ -23,6 +23,7 @@ from auralinkd.api.errors import status_code_for, trailing_details
 from auralinkd.audit.service import AuditLog
 from auralinkd.errors import AuralinkError, PermissionDenied, Unauthenticated, Unavailable
 from auralinkd.system.stats import CallStats
+from auralinkd.telemetry.calls import CallProbes, Probe
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class CallGuard:
         not_ready_reason: Callable[[], str],
         available_while_starting: frozenset[str],
         stats: CallStats,
+        probes: CallProbes | None = None,
     ) -> None:
         self._rules = {
             method: _Rule(method, permission, method not in available_while_starting)
@@ -62,13 +64,16 @@ class CallGuard:
         self._is_ready = is_ready
         self._not_ready_reason = not_ready_reason
         self.stats = stats
+        self._probes = probes  # metrics and traces per call; None: neither is on, and calls pay nothing
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The guarded handler for `method` ("/package.Service/Method")."""
         rule = self._rules.get(method)
         if rule is None:  # a registered method without a declared permission: refuse rather than guess
             rule = _Rule(method, "", True)
-        return _wrap(handler, self, rule)
+        streaming = handler.unary_stream is not None or handler.stream_stream is not None
+        probe = self._probes.probe(method, streaming) if self._probes is not None else None
+        return _wrap(handler, self, rule, probe)
 
     # -- per call -------------------------------------------------------------------------------
 
@@ -122,19 +127,37 @@ class CallGuard:
 _PASS_THROUGH = (asyncio.CancelledError, grpc.aio.AbortError)
 
 
-def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule) -> grpc.RpcMethodHandler:
+def _code(exc: BaseException, context: grpc.aio.ServicerContext) -> str:
+    """The status name a call ends with, for metrics and traces (the same choice as `fail`)."""
+    if isinstance(exc, AuralinkError):
+        return status_code_for(exc).name
+    if isinstance(exc, asyncio.CancelledError):
+        return "CANCELLED"
+    if isinstance(exc, grpc.aio.AbortError):  # a servicer aborted with its own status
+        code = context.code()
+        return code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+    return "INTERNAL"
+
+
+def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: Probe | None) -> grpc.RpcMethodHandler:
     io = {"request_deserializer": handler.request_deserializer, "response_serializer": handler.response_serializer}
     if handler.unary_unary is not None:
         inner_uu = handler.unary_unary
 
         async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started, code = probe.started(context) if probe is not None else None, "OK"
             try:
                 await guard.admit(context, rule)
                 return await inner_uu(request, context)
-            except _PASS_THROUGH:
+            except _PASS_THROUGH as exc:
+                code = _code(exc, context)
                 raise
             except Exception as exc:  # noqa: BLE001 - the error boundary of every RPC
+                code = _code(exc, context)
                 await guard.fail(context, exc, rule.method)
+            finally:
+                if probe is not None:
+                    probe.finished(started, code)
 
         return grpc.unary_unary_rpc_method_handler(unary_unary, **io)
 
@@ -142,13 +165,19 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule) -> grpc
         inner_su = handler.stream_unary
 
         async def stream_unary(requests: AsyncIterator[Any], context: grpc.aio.ServicerContext) -> Any:
+            started, code = probe.started(context) if probe is not None else None, "OK"
             try:
                 await guard.admit(context, rule)
                 return await inner_su(requests, context)
-            except _PASS_THROUGH:
+            except _PASS_THROUGH as exc:
+                code = _code(exc, context)
                 raise
             except Exception as exc:  # noqa: BLE001
+                code = _code(exc, context)
                 await guard.fail(context, exc, rule.method)
+            finally:
+                if probe is not None:
+                    probe.finished(started, code)
 
         return grpc.stream_unary_rpc_method_handler(stream_unary, **io)
 
@@ -156,14 +185,23 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule) -> grpc
     assert streaming is not None
 
     async def stream(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        started, code = probe.started(context) if probe is not None else None, "OK"
         try:
             await guard.admit(context, rule)
             async for response in streaming(request_or_iterator, context):
                 yield response
-        except _PASS_THROUGH:
+        except GeneratorExit:  # the client went away mid-stream
+            code = "CANCELLED"
+            raise
+        except _PASS_THROUGH as exc:
+            code = _code(exc, context)
             raise
         except Exception as exc:  # noqa: BLE001
+            code = _code(exc, context)
             await guard.fail(context, exc, rule.method)
+        finally:
+            if probe is not None:
+                probe.finished(started, code)
 
     if handler.unary_stream is not None:
         return grpc.unary_stream_rpc_method_handler(stream, **io)

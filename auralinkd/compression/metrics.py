@@ -158,6 +158,7 @@ class MetricsRegistry:
         self._global_modes: dict[ModeKey, Aggregate] = {}
         self._user_modes: dict[str, dict[ModeKey, Aggregate]] = {}
         self._mode_of: dict[str, ModeKey] = {}  # session -> its frame type and mode
+        self._fallback_reasons: dict[str, int] = {}  # reason -> frames since start (for Prometheus)
 
     def drain_window(self) -> dict[str, tuple[str, MetricsSnapshot]]:
         """Per session with frames since the last drain: (user, figures of those frames only)."""
@@ -178,9 +179,12 @@ class MetricsRegistry:
         fallback: bool,
         frame_type: FrameType | None = None,
         mode: Mode | None = None,
+        fallback_reason: str = "",
     ) -> None:
         with self._lock:
             self._owner[session_id] = user_id
+            if fallback_reason:
+                self._fallback_reasons[fallback_reason] = self._fallback_reasons.get(fallback_reason, 0) + 1
             aggregates = [
                 self._global,
                 _entry(self._users, user_id),
@@ -198,6 +202,15 @@ class MetricsRegistry:
             _entry(self._global_modes, key),
             _entry(self._user_modes.setdefault(user_id, {}), key),
         ]
+
+    def totals(self) -> tuple[dict[tuple[str, str], tuple[int, int, int]], dict[str, int]]:
+        """Since start: (frames, bytes in, bytes out) per (frame type, mode), and fallback frames per reason."""
+        with self._lock:
+            by_mode = {
+                (key[0].value, key[1].value): (agg.frames, agg.bytes_in, agg.bytes_out)
+                for key, agg in self._global_modes.items()
+            }
+            return by_mode, dict(self._fallback_reasons)
 
     def record_below_floor(self, session_id: str, user_id: str) -> None:
         with self._lock:

@@ -236,6 +236,7 @@ class CompressionService:
             metric=session.pipeline.metric,
             latency_ms=latency,
             fallback=fallback,
+            fallback_reason=frame.fallback_reason.value if fallback else "",
         )
         ratio = n_in / n_out if n_out else 0.0
         target = session.config.target_compression_ratio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -15,13 +16,16 @@ from auralinkd.memory.store import HNSW_MODELS
 
 
 class LatencyWindow:
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, observe: Callable[[float], None] | None = None) -> None:
         self._samples: deque[float] = deque(maxlen=size)
         self._lock = threading.Lock()
+        self._observe = observe  # also handed each sample (the daemon's Prometheus histogram)
 
     def add(self, seconds: float) -> None:
         with self._lock:
             self._samples.append(seconds)
+        if self._observe is not None:
+            self._observe(seconds)
 
     def percentiles(self) -> tuple[float, float, int]:
         """(p50 ms, p95 ms, samples); zeros when nothing was recorded yet."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -64,6 +64,10 @@ class CompletionRequest:
     local_allowed: bool = True
 
 
+# (provider type, prompt tokens, completion tokens, cost in USD, success): each recorded completion.
+UsageObserver = Callable[[str, int, int, float, bool], None]
+
+
 @dataclass
 class Resolved:
     """What a caller may use right now: configs by name, with the keys opened."""
@@ -75,9 +79,15 @@ class Resolved:
 
 class CompletionService:
     def __init__(
-        self, database: Database, providers: ProviderService, gateway: Gateway, default_max_tokens: int
+        self,
+        database: Database,
+        providers: ProviderService,
+        gateway: Gateway,
+        default_max_tokens: int,
+        usage_observer: UsageObserver | None = None,
     ) -> None:
         self._database = database
+        self._usage_observer = usage_observer
         self._providers = providers
         self.gateway = gateway
         self._default_max_tokens = default_max_tokens
@@ -382,6 +392,11 @@ class CompletionService:
         key = resolved.keys.get(target.provider_name)
         key_id = key[0] if key and completion is not None else None
         self.spend.add(principal.org_id, principal.user_id, request.agent_id, usage["cost_usd"])
+        if self._usage_observer is not None:  # metrics: by provider type, never by provider or user id
+            self._usage_observer(
+                target.provider_type, usage["prompt_tokens"], usage["completion_tokens"], usage["cost_usd"],
+                completion is not None,
+            )  # fmt: skip
         # Queued, written in batches off the hot path (UsageWriter); budget checks and reports flush first.
         try:
             await self._providers.usage_writer.add(caller.tenant, principal.org_id, principal.user_id, usage, key_id)
