@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     health_probe_interval_s: float = Field(1.0, gt=0, le=60)
+    # A database round trip slower than this counts as unreachable (a hung server turns NOT_SERVING).
+    health_probe_timeout_s: float = Field(2.0, gt=0, le=60)
 
     @field_validator("log_level", "log_format", "env", mode="before")
     @classmethod

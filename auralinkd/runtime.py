@@ -288,6 +288,9 @@ class Runtime:
             await self.redis.probe()
             self._background(self.bus.relay_from_redis, "bus-relay")
         self._background(self._watch_dependencies, "dependency-probe")
+        if self._embedded is not None:  # a server that dies under us is started again, with backoff
+            embedded, interval = self._embedded, settings.health_probe_interval_s
+            self._background(lambda: embedded.supervise(interval), "embedded-postgres-supervisor")
         self._background(self.compression_recorder.run, "compression-recorder")
         self._background(self.mesh.run, "mesh-detector-flush")
         self._background(self.reputation.run, "reputation-expiry")
@@ -338,7 +341,7 @@ class Runtime:
         """Readiness follows the database; Redis state follows its breaker (status shows DEGRADED)."""
         while True:
             await asyncio.sleep(self.settings.health_probe_interval_s)
-            reachable = await self.database.probe()
+            reachable = await self.database.probe(self.settings.health_probe_timeout_s)
             if reachable and self.readiness.phase is Phase.NOT_SERVING:
                 await self.readiness.set(Phase.SERVING)
                 await self.bus.publish("system.database", {"reachable": True})

@@ -21,6 +21,7 @@ from auralinkd.access.principal import Caller
 from auralinkd.api import context as call_context
 from auralinkd.api.errors import status_code_for, trailing_details
 from auralinkd.audit.service import AuditLog
+from auralinkd.db.database import is_connection_loss
 from auralinkd.errors import AuralinkError, PermissionDenied, Unauthenticated, Unavailable
 from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes, Probe
@@ -113,6 +114,8 @@ class CallGuard:
         self.stats.errors_total += 1
         request_id = call_context.request_id.get()
         metadata: tuple[tuple[str, Any], ...] = (("x-request-id", request_id),)
+        if not isinstance(exc, AuralinkError) and is_connection_loss(exc):
+            exc = Unavailable("the database connection was lost; retry")  # never INTERNAL
         if isinstance(exc, AuralinkError):
             code = status_code_for(exc)
             message = exc.message

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -18,7 +18,7 @@ import asyncpg
 
 from auralinkd.db import migrate
 from auralinkd.db.connect import TRANSIENT_ERRORS, with_retry
-from auralinkd.errors import Unavailable
+from auralinkd.errors import AuralinkError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ class Database:
         self._statement_timeout_ms = int(statement_timeout_s * 1000)
         self._pool: asyncpg.Pool | None = None
         self._info: DatabaseInfo | None = None
+        self._probe_conn: asyncpg.Connection | None = None
+        self._probe_task: asyncio.Task[None] | None = None
         self.reachable = False
         self.last_error = ""
 
@@ -104,6 +106,11 @@ class Database:
         )
 
     async def close(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+        if self._probe_conn is not None:
+            self._probe_conn.terminate()
+            self._probe_conn = None
         if self._pool is not None:
             pool, self._pool = self._pool, None
             try:
@@ -114,15 +121,26 @@ class Database:
     # -- health ---------------------------------------------------------------------------------
 
     async def probe(self, timeout_s: float = 2.0) -> bool:
-        """One cheap round trip; updates `reachable` and drops broken connections after an outage."""
-        try:
-            pool = self.pool
-            async with asyncio.timeout(timeout_s):
-                await pool.fetchval("SELECT 1")
-        except (Unavailable, TimeoutError, asyncpg.PostgresError, *TRANSIENT_ERRORS) as exc:
+        """One round trip on a connection of its own, bounded by `timeout_s` even when the server hangs.
+
+        Updates `reachable` and expires the pool's connections after a failure. The round trip runs as a
+        task of its own: a query to a stopped (SIGSTOP) server cannot even be cancelled promptly, so the
+        probe answers at its deadline and the next probe waits on the same round trip.
+        """
+        if self._probe_task is None or self._probe_task.done():
+            self._probe_task = asyncio.create_task(self._round_trip(timeout_s), name="database-probe")
+        done, _ = await asyncio.wait({self._probe_task}, timeout=timeout_s)
+        error: BaseException | None
+        if not done:
+            error = TimeoutError(f"no answer within {timeout_s:g} s")
+        elif self._probe_task.cancelled():
+            error = TimeoutError("the probe was cancelled")
+        else:
+            error = self._probe_task.exception()
+        if error is not None:
             if self.reachable:
-                log.error("database unreachable: %s", exc)
-            self.reachable, self.last_error = False, str(exc) or type(exc).__name__
+                log.error("database unreachable: %s", error)
+            self.reachable, self.last_error = False, str(error) or type(error).__name__
             if self._pool is not None:
                 self._pool.expire_connections()
             return False
@@ -130,6 +148,22 @@ class Database:
             log.info("database reachable again")
         self.reachable, self.last_error = True, ""
         return True
+
+    async def _round_trip(self, timeout_s: float) -> None:
+        if not self._dsn:
+            raise Unavailable("the database is not connected yet")
+        conn = self._probe_conn
+        try:
+            if conn is None or conn.is_closed():
+                conn = self._probe_conn = await asyncpg.connect(
+                    self._dsn, timeout=timeout_s, server_settings={"application_name": "auralinkd-probe"}
+                )
+            await conn.fetchval("SELECT 1", timeout=timeout_s)
+        except BaseException:
+            self._probe_conn = None
+            if conn is not None:
+                conn.terminate()
+            raise
 
     @property
     def info(self) -> DatabaseInfo | None:
@@ -154,45 +188,88 @@ class Database:
             raise Unavailable("the database is not connected yet")
         return self._pool
 
-    @asynccontextmanager
-    async def tenant(self, tenant: Tenant, *, timeout_s: float | None = None) -> AsyncIterator[asyncpg.Connection]:
+    def tenant(
+        self, tenant: Tenant, *, timeout_s: float | None = None
+    ) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction as `auralink_app` scoped to one user and org; RLS decides what it sees."""
         timeout_ms = self._statement_timeout_ms
         if timeout_s is not None:  # the caller's gRPC deadline bounds the statement too
             timeout_ms = max(1, min(timeout_ms, int(timeout_s * 1000)))
-        try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(
-                    _ENTER_TENANT,
-                    APP_ROLE,
-                    str(tenant.user_id),
-                    str(tenant.org_id),
-                    "on" if tenant.org_admin else "off",
-                    str(timeout_ms),
-                )
-                yield conn
-        except TRANSIENT_ERRORS as exc:
-            raise Unavailable(f"database unavailable: {exc}") from exc
+        args = (APP_ROLE, str(tenant.user_id), str(tenant.org_id), "on" if tenant.org_admin else "off", str(timeout_ms))
+        return self._transaction(_ENTER_TENANT, *args)
 
-    @asynccontextmanager
-    async def anonymous(self) -> AsyncIterator[asyncpg.Connection]:
+    def anonymous(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction as `auralink_app` with no tenant: RLS shows nothing; only the pre-login look-up
         functions (SECURITY DEFINER, such as auth_find_api_key) return data."""
-        try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT set_config('role', $1, true)", APP_ROLE)
-                yield conn
-        except TRANSIENT_ERRORS as exc:
-            raise Unavailable(f"database unavailable: {exc}") from exc
+        return self._transaction("SELECT set_config('role', $1, true)", APP_ROLE)
+
+    def system(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A transaction as the daemon's own role, for bootstrap work that precedes any tenant."""
+        return self._transaction("")
 
     @asynccontextmanager
-    async def system(self) -> AsyncIterator[asyncpg.Connection]:
-        """A transaction as the daemon's own role, for bootstrap work that precedes any tenant."""
+    async def _transaction(self, setup: str, *args: str) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection in a transaction. Failing to get a connection, or losing it (terminated
+        backend, server gone), is `Unavailable`; a lost connection is closed, never handed back to the pool."""
+        pool = self.pool
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
+            conn = await pool.acquire()
+        except Exception as exc:  # any failure to connect: refused, not accepting connections, timed out
+            raise Unavailable(f"database unavailable: {_first_line(exc)}") from exc
+        try:
+            async with conn.transaction():
+                if setup:
+                    await conn.execute(setup, *args)
                 yield conn
-        except TRANSIENT_ERRORS as exc:
-            raise Unavailable(f"database unavailable: {exc}") from exc
+        except AuralinkError:
+            raise
+        except BaseException as exc:
+            if not is_connection_loss(exc):
+                raise
+            conn.terminate()  # the pool replaces a closed connection; it never reuses it
+            if isinstance(exc, Exception):
+                raise Unavailable(f"database unavailable: {_first_line(exc)}") from exc
+            raise
+        finally:
+            try:
+                await pool.release(conn)
+            except Exception as exc:  # noqa: BLE001 - the pool already dropped it; the work itself is done
+                log.debug("a database connection failed its reset and was closed: %s", exc)
+
+
+# Connection loss: the backend was terminated, the server shut down, crashed or is restarting, or the
+# socket broke. Errors of asyncpg's own state machine after such a loss read as loss too.
+_LOST_TYPES: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, and asyncpg's ConnectionDoesNotExistError
+    asyncpg.AdminShutdownError,  # 57P01: pg_terminate_backend, smart/fast shutdown
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.exceptions.DatabaseDroppedError,  # 57P04
+    ConnectionError,  # reset, broken pipe, refused
+)
+_LOST_WORDS = ("connection is closed", "connection was closed", "another operation is in progress",
+               "cannot switch to state", "connection has been released")  # fmt: skip
+
+
+def is_connection_loss(exc: BaseException | None) -> bool:
+    """Whether `exc` (or an error it was raised from or while handling) means the connection is gone."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, _LOST_TYPES):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+            text = str(exc)
+            if any(words in text for words in _LOST_WORDS):
+                return True
+        if isinstance(exc, BaseExceptionGroup):
+            return any(is_connection_loss(inner) for inner in exc.exceptions)
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 async def _register_codecs(conn: asyncpg.Connection) -> None:
