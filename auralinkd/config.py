@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(10.0, ge=0, le=600)
     # Optional plain-HTTP listener (host:port) for Prometheus `/metrics` and signed object URLs; unset: none.
     http_address: str | None = None
+    # Optional plaintext gRPC listener (host:port) with only the health service, for probes that cannot speak
+    # TLS (Kubernetes' native gRPC probes); health says nothing a caller could misuse. Unset: none.
+    health_address: str | None = None
 
     # Development: generated once into <data_dir>/jwt.secret. Production: required, >= 32 bytes.
     jwt_secret: SecretStr | None = None
@@ -100,7 +103,7 @@ class Settings(BaseSettings):
     def _lowercase(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("tcp_address", "http_address")
+    @field_validator("tcp_address", "http_address", "health_address")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
         if value is None:

@@ -52,7 +52,7 @@ from auralinkd.api.memory import MemoryServicer
 from auralinkd.api.mesh import MeshServicer, ReputationServicer
 from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
 from auralinkd.api.roles import RoleServicer
-from auralinkd.api.server import Registration, build_server
+from auralinkd.api.server import Registration, build_health_server, build_server
 from auralinkd.api.system import SystemServicer
 from auralinkd.audit.service import AuditLog
 from auralinkd.breaker import BreakerState, CircuitBreaker
@@ -152,6 +152,7 @@ class Runtime:
         self._stop_requested = asyncio.Event()
         self._embedded = EmbeddedPostgres(settings.data_dir / "pg") if settings.embedded_database else None
         self.server: grpc.aio.Server | None = None
+        self.health_server: grpc.aio.Server | None = None  # AURALINK_HEALTH_ADDRESS: plaintext probes
         self.mesh: MeshService | None = None
         self._completions: CompletionService | None = None
         # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
@@ -267,6 +268,9 @@ class Runtime:
         self.server = build_server(settings, registrations, guard, self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")
         await self.server.start()
+        if settings.health_address:
+            self.health_server = build_health_server(settings.health_address, self.health)
+            await self.health_server.start()
         settings.socket_path.chmod(0o600)  # the socket is the local trust boundary: owner only
 
         migrations = migrate.discover(settings.migrations_dir or migrate.MIGRATIONS_DIR)
@@ -370,6 +374,8 @@ class Runtime:
         self.bus.close()
         if self.server is not None:
             await self.server.stop(self.settings.shutdown_grace_s)
+        if self.health_server is not None:
+            await self.health_server.stop(0)
         if self.http is not None:
             with suppress(Exception):
                 await self.http.stop()

@@ -109,3 +109,13 @@ def _listen(server: grpc.aio.Server, settings: Settings) -> None:
             raise OSError(f"cannot listen on {settings.tcp_address}")
         log.info("listening on tcp %s%s", settings.tcp_address, " (TLS)" if settings.tls_cert_file else "")
     log.info("listening on unix://%s", socket_path)
+
+
+def build_health_server(address: str, health: HealthServicer) -> grpc.aio.Server:
+    """Plaintext gRPC with the health service alone (AURALINK_HEALTH_ADDRESS), for kubelet's gRPC probes."""
+    server = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    if server.add_insecure_port(address) == 0:
+        raise OSError(f"cannot listen on {address}")
+    log.info("health only on tcp %s", address)
+    return server
