@@ -16,6 +16,7 @@ from contextlib import suppress
 from typing import IO, TYPE_CHECKING, Any
 
 import grpc
+from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
 from auralink.v1 import (
@@ -100,6 +101,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYSTEM_SERVICE = system_pb2.DESCRIPTOR.services_by_name["SystemService"]
+# A health service name that is SERVING while the process answers at all, whatever the database does:
+# liveness probes use it, so an outage of PostgreSQL takes replicas out of rotation without restarting them.
+LIVENESS_SERVICE = "liveness"
 # Status, ping and events answer while starting, so operators can see why the daemon is not ready.
 AVAILABLE_WHILE_STARTING = frozenset(f"/{SYSTEM_SERVICE.full_name}/{m.name}" for m in SYSTEM_SERVICE.methods)
 
@@ -268,6 +272,7 @@ class Runtime:
         self.server = build_server(settings, registrations, guard, self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")
         await self.server.start()
+        await self.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
         if settings.health_address:
             self.health_server = build_health_server(settings.health_address, self.health)
             await self.health_server.start()

@@ -40,7 +40,7 @@ def test_production_with_tls_answers_plaintext_health_probes_on_the_health_port_
     try:
         daemon.start()
         with grpc.insecure_channel(health_address) as channel:
-            for service in ("", "auralink.v1.MemoryService"):
+            for service in ("", "auralink.v1.MemoryService", "liveness"):
                 status = health_pb2_grpc.HealthStub(channel).Check(
                     health_pb2.HealthCheckRequest(service=service), timeout=5
                 )
