@@ -45,6 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "translate",
     "usage",
     "metrics",
+    "rooms",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

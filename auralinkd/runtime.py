@@ -32,6 +32,8 @@ from auralink.v1 import (
     mesh_pb2_grpc,
     providers_pb2,
     providers_pb2_grpc,
+    rooms_pb2,
+    rooms_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
 )
@@ -53,6 +55,7 @@ from auralinkd.api.memory import MemoryServicer
 from auralinkd.api.mesh import MeshServicer, ReputationServicer
 from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
 from auralinkd.api.roles import RoleServicer
+from auralinkd.api.rooms import RoomServicer
 from auralinkd.api.server import Registration, build_health_server, build_server
 from auralinkd.api.system import SystemServicer
 from auralinkd.audit.service import AuditLog
@@ -89,6 +92,7 @@ from auralinkd.rbac.resolver import PermissionResolver
 from auralinkd.rbac.service import RoleService
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
+from auralinkd.rooms.service import RoomService
 from auralinkd.system.service import SystemService
 from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
@@ -106,6 +110,8 @@ SYSTEM_SERVICE = system_pb2.DESCRIPTOR.services_by_name["SystemService"]
 LIVENESS_SERVICE = "liveness"
 # Status, ping and events answer while starting, so operators can see why the daemon is not ready.
 AVAILABLE_WHILE_STARTING = frozenset(f"/{SYSTEM_SERVICE.full_name}/{m.name}" for m in SYSTEM_SERVICE.methods)
+# On a fresh data directory no token exists until the database is up: status answers the phase to anyone.
+ANONYMOUS_WHILE_STARTING = frozenset({f"/{SYSTEM_SERVICE.full_name}/GetStatus"})
 
 
 def _service(module: Any, name: str) -> Any:
@@ -136,6 +142,7 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (TranslationServicer, _service(providers_pb2, "TranslationService"),
      providers_pb2_grpc.add_TranslationServiceServicer_to_server),
     (AgentServicer, _service(agents_pb2, "AgentService"), agents_pb2_grpc.add_AgentServiceServicer_to_server),
+    (RoomServicer, _service(rooms_pb2, "RoomService"), rooms_pb2_grpc.add_RoomServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -257,6 +264,7 @@ class Runtime:
             LLMSelectionServicer: LLMSelectionServicer(completions),
             TranslationServicer: TranslationServicer(TranslationService(completions)),
             AgentServicer: AgentServicer(agents, stopping=stopping),
+            RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -268,6 +276,8 @@ class Runtime:
             available_while_starting=AVAILABLE_WHILE_STARTING,
             stats=self.call_stats,
             probes=CallProbes(self.metrics, self.tracer),
+            anonymous_while_starting=ANONYMOUS_WHILE_STARTING,
+            is_starting=lambda: self.readiness.phase is Phase.STARTING,
         )
         self.server = build_server(settings, registrations, guard, self.health)
         await self.readiness.set(Phase.STARTING, "waiting for the database")

@@ -179,3 +179,16 @@ def running_daemon(**settings: str) -> Iterator[Daemon]:
 
 def unique_name(prefix: str = "t") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def create_room(daemon: Daemon, name: str = "standup") -> str:
+    """A room made through RoomService, as the WebRTC server would register a call's room; its id."""
+    from auralink.v1 import rooms_pb2, rooms_pb2_grpc
+
+    with daemon.channel() as channel:
+        room = rooms_pb2_grpc.RoomServiceStub(channel).CreateRoom(
+            rooms_pb2.CreateRoomRequest(room=rooms_pb2.Room(name=name, type=rooms_pb2.ROOM_TYPE_MEETING)),
+            metadata=bearer(daemon.token),
+            timeout=10,
+        )
+    return room.id

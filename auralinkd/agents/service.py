@@ -20,7 +20,7 @@ from auralinkd.agents.prompt import Personality, PromptParts, assemble, estimate
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
-from auralinkd.errors import Aborted, AlreadyExists, InvalidArgument, NotFound, Unavailable
+from auralinkd.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers.catalog import split_ref
 from auralinkd.providers.completions import CompletionRequest, CompletionService
@@ -465,8 +465,11 @@ class AgentService:
             raise InvalidArgument.for_field("role", f"must be one of {', '.join(ROOM_ROLES)}, got {role!r}")
         async with self._database.tenant(caller.tenant) as conn:
             agent = await self._find(conn, agent_ref)
-            if not await store.room_exists(conn, room):
+            status = await store.room_status(conn, room)
+            if status is None:
                 raise NotFound(f"no room {room_id}")
+            if status != "active":
+                raise FailedPrecondition(f"room {room_id} is {status}; assign agents to an active room")
             row = await store.upsert_assignment(
                 conn, caller.principal.org_id, agent["id"], room, role, auto_join, caller.principal.user_id
             )

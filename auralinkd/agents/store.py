@@ -231,6 +231,6 @@ async def list_assignments(
     return [dict(r) for r in rows]
 
 
-async def room_exists(conn: asyncpg.Connection, room_id: UUID) -> bool:
-    """Visible to the caller (RLS): another org's room does not exist for them."""
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1)", room_id))
+async def room_status(conn: asyncpg.Connection, room_id: UUID) -> str | None:
+    """'active', 'closed' or 'archived'; None when invisible to the caller (RLS: another org's room)."""
+    return await conn.fetchval("SELECT status FROM rooms WHERE id = $1", room_id)  # type: ignore[no-any-return]

@@ -18,5 +18,10 @@ def current_caller() -> Caller:
     return caller
 
 
+def caller_or_none() -> Caller | None:
+    """The caller, or None for a call the guard let through anonymously (status while starting)."""
+    return _caller.get()
+
+
 def set_caller(caller: Caller | None) -> None:
     _caller.set(caller)

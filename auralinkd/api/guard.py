@@ -55,6 +55,8 @@ class CallGuard:
         available_while_starting: frozenset[str],
         stats: CallStats,
         probes: CallProbes | None = None,
+        anonymous_while_starting: frozenset[str] = frozenset(),
+        is_starting: Callable[[], bool] = lambda: False,
     ) -> None:
         self._rules = {
             method: _Rule(method, permission, method not in available_while_starting)
@@ -66,6 +68,9 @@ class CallGuard:
         self._not_ready_reason = not_ready_reason
         self.stats = stats
         self._probes = probes  # metrics and traces per call; None: neither is on, and calls pay nothing
+        # Before the first start-up writes admin.token nobody can hold a token: these answer the phase.
+        self._anonymous_while_starting = anonymous_while_starting
+        self._is_starting = is_starting
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The guarded handler for `method` ("/package.Service/Method")."""
@@ -93,6 +98,9 @@ class CallGuard:
         context.set_trailing_metadata((("x-request-id", request_id),))
         scheme, _, credential = token.partition(" ")
         if not credential or scheme.lower() != "bearer":
+            if rule.method in self._anonymous_while_starting and self._is_starting():
+                call_context.set_caller(None)  # the handler answers without anyone's data
+                return
             raise Unauthenticated("missing credentials: send metadata 'authorization: Bearer <token>'")
         if rule.needs_ready and not self._is_ready():
             raise Unavailable(f"the daemon is not ready: {self._not_ready_reason()}")

@@ -10,6 +10,7 @@ import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from auralink.v1 import common_pb2, system_pb2, system_pb2_grpc
+from auralinkd.api import context as call_context
 from auralinkd.api.permissions import requires
 from auralinkd.bus import Event, EventBus
 from auralinkd.errors import DeadlineExceeded, InvalidArgument, Unavailable
@@ -38,7 +39,11 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
     async def GetStatus(
         self, request: system_pb2.GetStatusRequest, context: grpc.aio.ServicerContext
     ) -> system_pb2.GetStatusResponse:
-        return status_to_proto(self._system.status())
+        report = self._system.status()
+        if call_context.caller_or_none() is None:  # no token yet, while starting: the phase only
+            reasons = [*report.reasons, "details need a token (admin.token is written once the database is up)"]
+            return system_pb2.GetStatusResponse(state=_STATE[report.state], reasons=reasons)
+        return status_to_proto(report)
 
     @requires("system:ping")
     async def Ping(self, request: system_pb2.PingRequest, context: grpc.aio.ServicerContext) -> system_pb2.PingResponse:

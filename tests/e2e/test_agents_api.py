@@ -6,18 +6,16 @@ few tokens) with memory on; a fact stored by the first chat is recalled into the
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import threading
 
-import asyncpg
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
 from auralink.v1 import agents_pb2, agents_pb2_grpc, providers_pb2, providers_pb2_grpc
 from tests.fakes.openai_server import FakeOpenAI
-from tests.support import Daemon, bearer
+from tests.support import Daemon, bearer, create_room
 
 KEY = "sk-e2e-never-shown-1234abcd"
 
@@ -72,22 +70,6 @@ def test_chat_on_the_local_model_recalls_a_fact_stored_earlier(daemon: Daemon) -
         )
     assert [m.role for m in history.messages] == ["user", "assistant"]
     assert history.messages[0].content == "My name is Priya. I live in Lisbon."
-
-
-def _room(daemon: Daemon) -> str:
-    async def insert() -> str:
-        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
-        try:
-            return str(
-                await conn.fetchval(
-                    "INSERT INTO rooms (organization_id, created_by, name) "
-                    "SELECT organization_id, id, 'standup' FROM users ORDER BY created_at LIMIT 1 RETURNING id"
-                )
-            )
-        finally:
-            await conn.close()
-
-    return asyncio.run(insert())
 
 
 def test_agents_providers_rooms_and_refusals_over_grpc(daemon: Daemon) -> None:
@@ -188,7 +170,7 @@ def test_agents_providers_rooms_and_refusals_over_grpc(daemon: Daemon) -> None:
         assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
         # Rooms: the watcher gets the snapshot, then the assignment within a second.
-        room = _room(daemon)
+        room = create_room(daemon)
         events: queue.Queue[agents_pb2.RoomAssignmentEvent] = queue.Queue()
         watch = stub.WatchRoomAssignments(agents_pb2.WatchRoomAssignmentsRequest(), metadata=md)
 

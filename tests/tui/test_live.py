@@ -6,14 +6,13 @@ import asyncio
 import io
 from collections.abc import Callable
 
-import asyncpg
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from auralink.v1 import access_pb2, access_pb2_grpc, agents_pb2, agents_pb2_grpc, memory_pb2, memory_pb2_grpc
 from auralink_cli.profiles import GlobalOptions, resolve_settings
-from tests.support import Daemon, bearer
+from tests.support import Daemon, bearer, create_room
 from tests.tui.seed import seed_mesh
 from tui.app import AuraLinkApp
 from tui.datasource import DataSource
@@ -189,19 +188,6 @@ async def memory_recalls_as_you_type_with_score_components_then_evolves(daemon: 
         assert "evolved: examined 3" in notifications(app)
 
 
-async def _insert_room(daemon: Daemon) -> str:
-    conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
-    try:  # rooms have no API of their own yet: one row, as the WebRTC server would make it
-        return str(
-            await conn.fetchval(
-                "INSERT INTO rooms (organization_id, created_by, name) "
-                "SELECT organization_id, id, 'standup' FROM users ORDER BY created_at LIMIT 1 RETURNING id"
-            )
-        )
-    finally:
-        await conn.close()
-
-
 async def fill(pilot: Pilot, field: str, text: str) -> None:
     widget = pilot.app.screen.query_one(f"#field-{field}", Input)
     widget.focus()
@@ -210,7 +196,7 @@ async def fill(pilot: Pilot, field: str, text: str) -> None:
 
 
 async def agents_create_edit_assign_and_delete_through_forms(daemon: Daemon) -> None:
-    room = await _insert_room(daemon)
+    room = create_room(daemon)
     with daemon.channel() as channel:  # an agent made elsewhere (and the daemon's provider gateway loaded)
         stub = agents_pb2_grpc.AgentServiceStub(channel)
         agent = agents_pb2.Agent(name="scribe", model="local/smollm2-135m")

@@ -1,0 +1,1 @@
+"""Rooms: where calls happen, and who is in each room's call."""
