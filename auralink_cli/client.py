@@ -1,8 +1,8 @@
 """The only place that opens a gRPC channel to auralinkd.
 
 It resolves the address (unix socket or host:port, TLS with `tls://`), sends the token and an
-`x-request-id` on every call, sets a deadline on every unary call, and turns every gRPC error
-into a CliError whose exit code comes from exit_codes.GRPC_EXIT_CODES.
+`x-request-id` on every call, sets a deadline on every unary call and on streams that should end,
+and turns every gRPC error into a CliError whose exit code comes from exit_codes.GRPC_EXIT_CODES.
 """
 
 from __future__ import annotations
@@ -171,15 +171,19 @@ class Client:
         except grpc.RpcError as err:
             raise self._translate(err, request_id, deadline) from None
 
-    def stream(self, method: Callable[..., Any], request: Any) -> Iterator[Any]:
-        """A server stream: connecting has the --timeout deadline; the stream itself has none."""
+    def stream(self, method: Callable[..., Any], request: Any, *, timeout: float | None = None) -> Iterator[Any]:
+        """A server stream: connecting has the --timeout deadline; the stream itself has `timeout`.
+
+        Streams that should end (a chat reply, a completion, a benchmark) pass the --timeout, so a
+        stalled daemon gives exit 10; `--watch` streams pass None and stay open.
+        """
         md, request_id = self.metadata()
         self.wait_ready()
-        call = method(request, metadata=md)
+        call = method(request, metadata=md, timeout=timeout)
         try:
             yield from call
         except grpc.RpcError as err:
-            raise self._translate(err, request_id, None) from None
+            raise self._translate(err, request_id, timeout) from None
         finally:
             call.cancel()
 

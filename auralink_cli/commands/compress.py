@@ -153,10 +153,23 @@ def _figures_table(data: dict[str, Any], key: str, title: str) -> RenderableType
         quality = " ".join(f"{m} {v:.2f}" for m, v in f["quality"].items())
         table.add_row(
             name, str(f["frames"]), f"{f['compression_ratio']:.1f}x", f"{f['reduction_pct']:.1f}",
-            str(f["bandwidth_saved_bytes"]), quality, f"{(f['latency_p50'] or 0) * 1000:.2f}",
-            f"{(f['latency_p99'] or 0) * 1000:.2f}", str(f["fallback_count"]),
+            str(f["bandwidth_saved_bytes"]), quality, _ms(f["latency_p50"]), _ms(f["latency_p99"]),
+            str(f["fallback_count"]),
         )  # fmt: skip
     return table
+
+
+def _ms(seconds: float | None) -> str:
+    """A latency in ms; "-" when the daemon has no latency data yet (the field is unset)."""
+    return "-" if seconds is None else f"{seconds * 1000:.2f}"
+
+
+def _no_latency_note(data: dict[str, Any]) -> list[RenderableType]:
+    from rich.text import Text
+
+    if data["global"]["latency_p50"] is not None:
+        return []
+    return [Text("latency p50/p99: no data yet (no frames compressed since the daemon started)", style="dim")]
 
 
 def _format_text(fmt: dict[str, Any]) -> str:
@@ -241,6 +254,7 @@ def metrics(
     def show(resp: Any) -> None:
         data = _dict(resp)
         tables = lambda _: [  # noqa: E731
+            *_no_latency_note(data),
             _figures_table(data, "global", "Overall"),
             _figures_table(data, "per_mode", "Per frame type and mode"),
             _figures_table(data, "per_user", "Per user"),
@@ -273,11 +287,11 @@ def _summary(data: dict[str, Any]) -> str:
     return (
         f"{data['as_of']}  frames={g['frames']} reduction={g['reduction_pct']:.1f}% "
         f"saved={g['bandwidth_saved_bytes']}B "
-        f"p50={(g['latency_p50'] or 0) * 1000:.2f}ms p99={(g['latency_p99'] or 0) * 1000:.2f}ms "
+        f"p50={_ms(g['latency_p50'])}ms p99={_ms(g['latency_p99'])}ms "
         f"fallbacks={g['fallback_count']} {quality}"
         + "".join(
             f" | {r['frame_type'].lower()}/{r['mode'].lower()} {r['figures']['compression_ratio']:.1f}x "
-            f"p99={(r['figures']['latency_p99'] or 0) * 1000:.2f}ms"
+            f"p99={_ms(r['figures']['latency_p99'])}ms"
             for r in data["per_mode"]
         )
     )
@@ -296,7 +310,10 @@ def bench(
     quick: Annotated[bool, typer.Option("--quick", help="The small corpus (under a minute).")] = False,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Also rewrite the calibration table.")] = False,
 ) -> None:
-    """Run the daemon's compression benchmark: progress, then per type and mode against its baseline."""
+    """Run the daemon's compression benchmark: progress, then per type and mode against its baseline.
+
+    An explicit --timeout (or AURALINK_TIMEOUT, or the profile's) bounds the whole run: exit 10 past it.
+    """
     from auralink.v1 import compression_pb2 as pb
     from auralink_cli.client import Client
 
@@ -315,7 +332,7 @@ def bench(
             if progress_bar:
                 progress_bar.start()
             try:
-                for event in client.stream(_stub(client).RunBenchmark, request):
+                for event in client.stream(_stub(client).RunBenchmark, request, timeout=_bench_deadline(settings)):
                     kind = event.WhichOneof("event")
                     if kind == "progress" and progress_bar is not None:
                         progress_bar.update(task, completed=event.progress.fraction, description=event.progress.step)
@@ -329,6 +346,11 @@ def bench(
     except KeyboardInterrupt:
         raise typer.Exit(exit_codes.OK) from None
     output.emit({"rows": rows, "done": done}, settings.output, no_color=settings.no_color, table=_bench_table)
+
+
+def _bench_deadline(settings: Settings) -> float | None:
+    """A --timeout given on purpose (flag, env, profile) bounds the run; the 10 s default would cut any run short."""
+    return settings.timeout if "timeout" in settings.sources else None
 
 
 def _progress(no_color: bool) -> Any:
@@ -441,17 +463,22 @@ def _round_trip_wav(client: Client, path: Path, mode: ModeName, out: Path | None
             raise CliError(exit_codes.USAGE, f"{path.name}: only 16-bit PCM WAV files are supported")
         rate, channels = w.getframerate(), w.getnchannels()
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    codec_rate = codec_sample_rate(rate)
+    if codec_rate != rate:
+        output.info(f"{path.name}: {rate} Hz resampled to {codec_rate} Hz for the codec, and back")
     fmt = pb.StreamFormat(
         audio=pb.AudioFormat(
-            sample_rate=rate, channels=channels, frame_duration=duration_pb2.Duration(nanos=20_000_000)
+            sample_rate=codec_rate, channels=channels, frame_duration=duration_pb2.Duration(nanos=20_000_000)
         )
     )
     started = _start(client, "audio", fmt, mode)
-    step = rate // 50 * channels
-    padded = np.concatenate([pcm, np.zeros((-len(pcm)) % step, dtype="<i2")])
+    sent_pcm = resample_pcm(pcm, channels, rate, codec_rate)
+    step = codec_rate // 50 * channels
+    padded = np.concatenate([sent_pcm, np.zeros((-len(sent_pcm)) % step, dtype="<i2")])
     frames = [padded[i : i + step].tobytes() for i in range(0, len(padded), step)]
     decoded, sent, replies = _round_trip(client, started.session_id, frames)
-    restored = np.frombuffer(b"".join(decoded), dtype="<i2")[: len(pcm)]
+    back = np.frombuffer(b"".join(decoded), dtype="<i2")[: len(sent_pcm)]
+    restored = resample_pcm(back, channels, codec_rate, rate)[: len(pcm)]
     lag = _best_lag(pcm, restored, rate // 100 * channels)  # the codec's look-ahead delay
     ref, deg = pcm[: len(pcm) - lag].astype(np.float64), restored[lag:].astype(np.float64)
     noise = float(np.sum((ref - deg) ** 2)) or 1e-9
@@ -462,7 +489,41 @@ def _round_trip_wav(client: Client, path: Path, mode: ModeName, out: Path | None
             w.setsampwidth(2)
             w.setframerate(rate)
             w.writeframes(restored.tobytes())
-    return _summary_of(path, started, pcm.nbytes, sent, replies, {"snr_db": round(float(snr), 2), "delay_samples": lag})
+    measured = {
+        "snr_db": round(float(snr), 2),
+        "delay_samples": lag,
+        "sample_rate": rate,
+        "codec_sample_rate": codec_rate,
+    }
+    return _summary_of(path, started, pcm.nbytes, sent, replies, measured)
+
+
+# The rates the daemon's audio codec accepts (auralinkd/compression/formats.py SUPPORTED_SAMPLE_RATES).
+CODEC_SAMPLE_RATES = (8000, 16000, 24000, 48000)
+
+
+def codec_sample_rate(rate: int) -> int:
+    """The rate the codec runs at for a file at `rate`: the same when accepted, else the next one up
+    (22050 -> 24000, 44100 -> 48000), or 48000 above that; never a lower rate, which would drop audio."""
+    if rate in CODEC_SAMPLE_RATES:
+        return rate
+    return next((r for r in CODEC_SAMPLE_RATES if r > rate), CODEC_SAMPLE_RATES[-1])
+
+
+def resample_pcm(pcm: Any, channels: int, src: int, dst: int) -> Any:
+    """Interleaved int16 PCM from `src` Hz to `dst` Hz (polyphase, scipy), still int16."""
+    import numpy as np
+
+    if src == dst or len(pcm) == 0:
+        return pcm
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(src, dst)
+    frames = pcm.reshape(-1, channels).astype(np.float64)
+    out = resample_poly(frames, dst // g, src // g, axis=0)
+    return np.clip(np.rint(out), -32768, 32767).astype("<i2").reshape(-1)
 
 
 def _best_lag(ref: Any, deg: Any, max_lag: int) -> int:

@@ -36,8 +36,10 @@ def call(settings: Settings, service: str, method: str, request: Any, module: st
         return client.call(getattr(stub, method), request)
 
 
-def stream(settings: Settings, service: str, method: str, request: Any, module: str = "providers") -> Any:
-    """The messages of a server stream, as they come."""
+def stream(
+    settings: Settings, service: str, method: str, request: Any, module: str = "providers", *, ends: bool = True
+) -> Any:
+    """The messages of a server stream, as they come: within --timeout when it `ends` (a reply), else open."""
     import importlib
 
     from auralink_cli.client import Client
@@ -45,7 +47,7 @@ def stream(settings: Settings, service: str, method: str, request: Any, module: 
     grpc_module = importlib.import_module(f"auralink.v1.{module}_pb2_grpc")
     with Client(settings) as client:
         stub = getattr(grpc_module, f"{service}Stub")(client.channel)
-        yield from client.stream(getattr(stub, method), request)
+        yield from client.stream(getattr(stub, method), request, timeout=settings.timeout if ends else None)
 
 
 def type_enum(name: str) -> int:

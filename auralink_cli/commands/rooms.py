@@ -212,7 +212,7 @@ def watch(
     settings = common.settings_of(ctx)
     request = agents_pb2.WatchRoomAssignmentsRequest(room_id=room)
     try:
-        for event in stream(settings, "AgentService", "WatchRoomAssignments", request, module="agents"):
+        for event in stream(settings, "AgentService", "WatchRoomAssignments", request, module="agents", ends=False):
             if event.kind == agents_pb2.ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT:
                 continue
             data = common.to_dict(event)

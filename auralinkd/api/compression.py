@@ -555,10 +555,13 @@ def _frame_error(exc: AuralinkError) -> pb.FrameError:
 
 
 def _figures(s: MetricsSnapshot) -> pb.CompressionFigures:
+    """Latency percentiles stay unset (not 0 ms) when there is no latency data yet."""
+    measured = s.latency_samples > 0
     return pb.CompressionFigures(
         frames=s.frames, bytes_in=s.bytes_in, bytes_out=s.bytes_out, compression_ratio=s.compression_ratio,
         reduction_pct=s.reduction_pct, bandwidth_saved_bytes=s.bandwidth_saved_bytes, quality=s.quality,
-        latency_p50=_duration_ms(s.latency_p50_ms), latency_p99=_duration_ms(s.latency_p99_ms),
+        latency_p50=_duration_ms(s.latency_p50_ms) if measured else None,
+        latency_p99=_duration_ms(s.latency_p99_ms) if measured else None,
         fallback_count=s.fallback_count, below_floor_count=s.below_floor_count,
     )  # fmt: skip
 

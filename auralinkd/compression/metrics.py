@@ -1,7 +1,8 @@
 """In-memory aggregation of compression figures per session, per user, per frame type and mode, and globally.
 
 Bounded memory: counters plus a fixed-size reservoir per scope for latency percentiles (Vitter's
-algorithm R, reset at each flush window). `snapshot()` is what the 10 s flusher and
+algorithm R, restarted at each flush window; percentiles cover the current window and the last one
+that had frames, so a flush never reads as 0 ms). `snapshot()` is what the 10 s flusher and
 GetCompressionMetrics read; nothing is written per frame. Per-mode figures are kept per user too, so
 a caller who may see only some users gets a breakdown of exactly their traffic.
 """
@@ -29,6 +30,7 @@ class Reservoir:
         self.size = size
         self.seen = 0
         self.values: list[float] = []
+        self.last: list[float] = []  # the sample of the last window that had values
         self._rng = random.Random(seed)
 
     def add(self, value: float) -> None:
@@ -40,14 +42,22 @@ class Reservoir:
             if j < self.size:
                 self.values[j] = value
 
+    def samples(self) -> list[float]:
+        """The current window's sample and the last full window's: what percentiles are taken over."""
+        return self.values + self.last
+
     def percentile(self, q: float) -> float:
-        if not self.values:
+        """0.0 with no sample at all (see `samples()`; MetricsSnapshot.latency_samples says so)."""
+        ordered = sorted(self.samples())
+        if not ordered:
             return 0.0
-        ordered = sorted(self.values)
         k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
         return ordered[k]
 
     def reset(self) -> None:
+        """A new window; the one ending is kept as the last full window when it had values."""
+        if self.values:
+            self.last = self.values
         self.seen = 0
         self.values = []
 
@@ -66,6 +76,7 @@ class MetricsSnapshot:
     fallback_count: int
     below_floor_count: int
     latency_mean_ms: float = 0.0
+    latency_samples: int = 0  # behind the percentiles; 0: no latency data yet (p50/p99 are then 0.0)
 
 
 @dataclass
@@ -110,6 +121,7 @@ class Aggregate:
             self.fallback_count,
             self.below_floor_count,
             self.latency_total_ms / self.frames if self.frames else 0.0,
+            len(self.latency.values) + len(self.latency.last),
         )
 
 
@@ -132,6 +144,7 @@ def merged(aggregates: list[Aggregate]) -> Aggregate:
             acc[0] += total
             acc[1] += n
         out.latency.values.extend(agg.latency.values)
+        out.latency.last.extend(agg.latency.last)
     return out
 
 
