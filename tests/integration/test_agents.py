@@ -22,6 +22,7 @@ from auralinkd.providers.gateway import Gateway
 from auralinkd.providers.local import LocalModel
 from auralinkd.providers.service import ProviderConfig, ProviderService
 from auralinkd.providers.vault import KeyVault
+from auralinkd.rooms.service import NewRoom, RoomService
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -51,11 +52,9 @@ async def world(fresh_dsn: str, fake: FakeOpenAI, tmp_path: Path) -> AsyncIterat
             "VALUES ($1, 'alice@x.test', 'alice', 'admin') RETURNING id",
             org,
         )
-        room = await conn.fetchval(
-            "INSERT INTO rooms (organization_id, created_by, name) VALUES ($1, $2, 'r') RETURNING id", org, user
-        )
     alice = Caller(Principal(user, org, frozenset({"*"}), "test"), "req-1", "test")
     audit = AuditLog(db)
+    room = (await RoomService(db, audit).create(alice, NewRoom("r", "meeting"))).id
     providers = ProviderService(db, audit, KeyVault.from_config(None, (), tmp_path, False), "smollm2-135m")
     await providers.create_provider(
         alice, ProviderConfig(name="fake", type="openai_compatible", base_url=fake.base_url, models=("gpt-4o-mini",))
