@@ -192,3 +192,27 @@ def create_room(daemon: Daemon, name: str = "standup") -> str:
             timeout=10,
         )
     return room.id
+
+
+@contextmanager
+def daemon_on_new_database(admin_dsn: str, **settings: str) -> Iterator[Daemon]:
+    """A running daemon on a new database of a shared test server, dropped afterwards (module fixtures)."""
+    import asyncio
+
+    import asyncpg
+
+    name = unique_name("auralink_d")
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        with running_daemon(database_url=with_database(admin_dsn, name), **settings) as daemon:
+            yield daemon
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

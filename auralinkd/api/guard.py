@@ -1,7 +1,8 @@
-"""The call guard: request ids, authentication, the declared permission, readiness and error mapping.
+"""The call guard: request ids, authentication, the declared permission, readiness, validation and error mapping.
 
-Every handler of ours is wrapped here, so a servicer only ever raises domain errors. Health and
-reflection stay open; everything else needs `authorization: Bearer <token>`.
+Every handler of ours is wrapped here, so a servicer only ever raises domain errors and only ever sees
+requests that decoded and passed `auralinkd.api.validation`. Health and reflection stay open; everything
+else needs `authorization: Bearer <token>`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import logging
 import os
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +21,55 @@ import grpc
 from auralinkd.access.authenticator import Authenticator
 from auralinkd.access.principal import Caller
 from auralinkd.api import context as call_context
+from auralinkd.api import validation
 from auralinkd.api.errors import status_code_for, trailing_details
 from auralinkd.audit.service import AuditLog
 from auralinkd.db.database import is_connection_loss
-from auralinkd.errors import AuralinkError, PermissionDenied, Unauthenticated, Unavailable
+from auralinkd.errors import (
+    AuralinkError,
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+)
 from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes, Probe
 
 log = logging.getLogger(__name__)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Status messages and BadRequest details travel in metadata (8 KiB by default on clients): whatever a
+# message echoes, it is cut to these lengths.
+MAX_MESSAGE_CHARS = 400
+MAX_DESCRIPTION_CHARS = 200
+MALFORMED_LOG_INTERVAL_S = 10.0
+
+
+class _Malformed:
+    """Stands in for a request whose frame did not decode; the guard answers INVALID_ARGUMENT for it."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def _lenient(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """The generated deserializer, returning _Malformed instead of raising (grpc would answer UNKNOWN or
+    INTERNAL and log a traceback, before authentication)."""
+    if deserialize is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception as exc:  # noqa: BLE001 - DecodeError, or RecursionError for deep nesting
+            return _Malformed(type(exc).__name__)
+
+    return parse
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 @dataclass(frozen=True)
@@ -71,6 +112,8 @@ class CallGuard:
         # Before the first start-up writes admin.token nobody can hold a token: these answer the phase.
         self._anonymous_while_starting = anonymous_while_starting
         self._is_starting = is_starting
+        self._malformed_logged_at = -MALFORMED_LOG_INTERVAL_S
+        self._malformed_suppressed = 0
 
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The guarded handler for `method` ("/package.Service/Method")."""
@@ -117,6 +160,37 @@ class CallGuard:
             raise PermissionDenied(message)
         call_context.set_caller(caller)
 
+    def accept(self, request: Any, context: grpc.aio.ServicerContext, rule: _Rule, streamed: bool = False) -> Any:
+        """The request, once it decoded and passed the validation layer; InvalidArgument otherwise."""
+        if isinstance(request, _Malformed):
+            self._log_malformed(rule.method, context.peer() or "", request.error)
+            raise InvalidArgument(
+                f"the request is not a valid {rule.method.rsplit('/', 1)[-1]} message "
+                "(undecodable protobuf, or a string that is not valid UTF-8)"
+            )
+        if streamed:
+            validation.check_stream_message(request)
+        else:
+            validation.check(request)
+        return request
+
+    async def accept_each(
+        self, requests: AsyncIterator[Any], context: grpc.aio.ServicerContext, rule: _Rule
+    ) -> AsyncIterator[Any]:
+        async for request in requests:
+            yield self.accept(request, context, rule, streamed=True)
+
+    def _log_malformed(self, method: str, peer: str, error: str) -> None:
+        """One line, at most every MALFORMED_LOG_INTERVAL_S, with how many were left out in between."""
+        now = time.monotonic()
+        if now - self._malformed_logged_at < MALFORMED_LOG_INTERVAL_S:
+            self._malformed_suppressed += 1
+            return
+        suppressed, self._malformed_suppressed = self._malformed_suppressed, 0
+        self._malformed_logged_at = now
+        more = f" ({suppressed} more since the last such line)" if suppressed else ""
+        log.warning("malformed request frame for %s from %s: %s%s", method, peer, error, more)
+
     async def fail(self, context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
         """Abort the call with the status for `exc`; unknown errors become INTERNAL with the request id."""
         self.stats.errors_total += 1
@@ -126,13 +200,21 @@ class CallGuard:
             exc = Unavailable("the database connection was lost; retry")  # never INTERNAL
         if isinstance(exc, AuralinkError):
             code = status_code_for(exc)
-            message = exc.message
+            message = _cut(exc.message, MAX_MESSAGE_CHARS)
+            if isinstance(exc, InvalidArgument):
+                exc = InvalidArgument(message, [_cut_violation(v) for v in exc.violations])
             metadata += trailing_details(exc, code)
         else:
             log.error("request %s: %s failed", request_id, method, exc_info=exc)
             code = grpc.StatusCode.INTERNAL
             message = f"internal error (request id {request_id}); the daemon log has the details"
         await context.abort(code, message, trailing_metadata=metadata)
+
+
+def _cut_violation(violation: FieldViolation) -> FieldViolation:
+    return FieldViolation(
+        _cut(violation.field, MAX_DESCRIPTION_CHARS), _cut(violation.description, MAX_DESCRIPTION_CHARS)
+    )
 
 
 _PASS_THROUGH = (asyncio.CancelledError, grpc.aio.AbortError)
@@ -151,7 +233,10 @@ def _code(exc: BaseException, context: grpc.aio.ServicerContext) -> str:
 
 
 def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: Probe | None) -> grpc.RpcMethodHandler:
-    io = {"request_deserializer": handler.request_deserializer, "response_serializer": handler.response_serializer}
+    io = {
+        "request_deserializer": _lenient(handler.request_deserializer),
+        "response_serializer": handler.response_serializer,
+    }
     if handler.unary_unary is not None:
         inner_uu = handler.unary_unary
 
@@ -159,7 +244,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
             started, code = probe.started(context) if probe is not None else None, "OK"
             try:
                 await guard.admit(context, rule)
-                return await inner_uu(request, context)
+                return await inner_uu(guard.accept(request, context, rule), context)
             except _PASS_THROUGH as exc:
                 code = _code(exc, context)
                 raise
@@ -179,7 +264,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
             started, code = probe.started(context) if probe is not None else None, "OK"
             try:
                 await guard.admit(context, rule)
-                return await inner_su(requests, context)
+                return await inner_su(guard.accept_each(requests, context, rule), context)
             except _PASS_THROUGH as exc:
                 code = _code(exc, context)
                 raise
@@ -199,6 +284,10 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
         started, code = probe.started(context) if probe is not None else None, "OK"
         try:
             await guard.admit(context, rule)
+            if handler.stream_stream is not None:
+                request_or_iterator = guard.accept_each(request_or_iterator, context, rule)
+            else:
+                request_or_iterator = guard.accept(request_or_iterator, context, rule)
             async for response in streaming(request_or_iterator, context):
                 yield response
         except GeneratorExit:  # the client went away mid-stream

@@ -310,6 +310,8 @@ class MemoryService(MemoryIngest):
         user_id = self._user_of(caller, scope)
         started = _now()
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            if user_id != caller.principal.user_id and not await store.user_visible(conn, user_id):
+                raise NotFound(f"scope.user_id: no user {user_id} in your organization")
             counts, actions = await evolving.apply(
                 conn, opts, scope, user_id, self.embedders.default.name, started, trigger
             )

@@ -634,6 +634,11 @@ async def expired(conn: asyncpg.Connection, user_id: UUID, days: int) -> list[UU
     return [r["id"] for r in rows]
 
 
+async def user_visible(conn: asyncpg.Connection, user_id: UUID) -> bool:
+    """Whether the caller's org has this user (RLS decides; run in a tenant transaction)."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", user_id))
+
+
 async def insert_evolve_run(conn: asyncpg.Connection, org_id: UUID, user_id: UUID, values: dict[str, Any]) -> UUID:
     return await conn.fetchval(
         """

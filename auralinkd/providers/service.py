@@ -419,6 +419,9 @@ class ProviderService:
         if not caller.principal.is_org_admin:
             raise PermissionDenied("only org admins set budgets")
         async with self._database.tenant(caller.tenant) as conn:
+            table = {"user": "users", "agent": "ai_agents"}.get(scope)
+            if table and subject_id is not None and not await store.subject_visible(conn, table, subject_id):
+                raise NotFound(f"subject_id: no {scope} {subject_id} in your organization")
             row = await store.upsert_budget(conn, caller.principal.org_id, caller.principal.user_id, values)
             await self._audit.record(
                 conn,

@@ -252,6 +252,12 @@ async def usage_summary(conn: asyncpg.Connection, start: datetime | None, end: d
 _BUDGET_COLUMNS = "id, organization_id, scope, user_id, agent_id, period, limit_usd, created_at, updated_at"
 
 
+async def subject_visible(conn: asyncpg.Connection, table: str, subject_id: UUID) -> bool:
+    """Whether the caller's org has this user or agent (RLS decides; run in a tenant transaction)."""
+    assert table in ("users", "ai_agents")
+    return bool(await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)", subject_id))
+
+
 async def upsert_budget(conn: asyncpg.Connection, org_id: UUID, created_by: UUID, b: dict[str, Any]) -> dict[str, Any]:
     row = await conn.fetchrow(
         f"""INSERT INTO usage_budgets (organization_id, scope, user_id, agent_id, period, limit_usd, created_by)
