@@ -27,6 +27,11 @@ How a field gets its bounds (the only place they are declared):
    `Bound(ge=..., le=...)` (numbers; seconds for durations and Unix seconds for timestamps). A declaration
    overrides only what it sets; the rest keeps its default.
 
+Messages in `ITEMIZED` are the exception: where they arrive as the messages of a client stream or the items of
+a repeated field (heartbeat batches, compression frames), the service checks and refuses each on its own, in
+that item's result slot, as API.md asks of streams; the layer then checks only their number. Requests of
+those types sent alone (unary Heartbeat, CompressFrame) are checked like any other.
+
 Semantic rules (a temperature between 0 and 2, a page size up to 500) stay in the domain services, which
 say what would be right; this layer guarantees that what reaches them is well-formed and bounded.
 """
@@ -78,6 +83,10 @@ class Bound:
     ge: float | None = None
     le: float | None = None
 
+
+ITEMIZED = frozenset(
+    {"auralink.v1.HeartbeatRequest", "auralink.v1.CompressFrameRequest", "auralink.v1.DecompressFrameRequest"}
+)
 
 _U = Bound(uuid=True)
 _TEXT = Bound(max_len=1_048_576)  # free text that may be long: prompts, memory content, documents
@@ -149,6 +158,12 @@ def check(request: Message) -> None:
         raise InvalidArgument(f"invalid request: {shown}{more}", violations[:MAX_VIOLATIONS])
 
 
+def check_stream_message(request: Message) -> None:
+    """`check` for one message of a client stream: ITEMIZED messages are left to the service."""
+    if request.DESCRIPTOR.full_name not in ITEMIZED:
+        check(request)
+
+
 def echo(value: str, limit: int = ECHO_CHARS) -> str:
     """repr(value), shortened for an error message: status messages travel in metadata, which has a size limit."""
     if len(value) <= limit:
@@ -189,6 +204,8 @@ def _field_check(field: FieldDescriptor) -> Check:
     if field.label != FieldDescriptor.LABEL_REPEATED:
         return one
     max_items = bound.max_items if bound.max_items is not None else DEFAULT_ITEMS
+    if field.message_type is not None and field.message_type.full_name in ITEMIZED:
+        one = _nothing  # the service refuses each item in its own result slot
     if field.message_type is not None and field.message_type.GetOptions().map_entry:
         key_check = _value_check(field.message_type.fields_by_name["key"], Bound())
         value_check = _value_check(field.message_type.fields_by_name["value"], Bound())
