@@ -33,8 +33,10 @@ def _run_one(fuzzer: Fuzzer, method: Method, examples: int) -> str | None:
     try:
         call()
         fuzzer.ping()
-    except AssertionError as exc:
-        return str(exc).splitlines()[0][:400]
+    except Exception as exc:  # noqa: BLE001 - AssertionError, or hypothesis' Flaky/ExceptionGroup wrapping one
+        while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]  # type: ignore[assignment]
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:400] if str(exc) else ''}"
     return None
 
 
