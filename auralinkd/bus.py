@@ -62,10 +62,18 @@ class Subscription:
 
     async def next(self, timeout_s: float) -> Event | None:
         """The next event, None on timeout; raises EOFError once the bus has closed."""
-        try:
-            item = await asyncio.wait_for(self._queue.get(), timeout_s)
-        except TimeoutError:
-            return None
+        if timeout_s <= 0:
+            # Not wait_for(get(), 0): on Python 3.11 that cancels the get before it runs, so a queued event
+            # was never returned and replicas never applied each other's mesh changes.
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return None
+        else:
+            try:
+                item = await asyncio.wait_for(self._queue.get(), timeout_s)
+            except TimeoutError:
+                return None
         if item is _CLOSED:
             raise EOFError("event bus closed")
         return item  # type: ignore[no-any-return]

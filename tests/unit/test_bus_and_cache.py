@@ -50,6 +50,17 @@ async def test_closing_the_bus_ends_every_subscription() -> None:
         await bus.subscribe().next(1)
 
 
+async def test_a_zero_timeout_returns_a_queued_event_and_none_only_when_empty() -> None:
+    # Polling loops (the mesh's remote-change drain) call next(0) and must get what is queued.
+    bus = EventBus("r1", None)
+    subscription = bus.subscribe(["mesh."])
+    assert await subscription.next(0) is None
+    await bus.publish("mesh.node.registered", {"n": 1})
+    await bus.publish("mesh.links", {"n": 2})
+    assert [(await subscription.next(0)).data["n"], (await subscription.next(0)).data["n"]] == [1, 2]  # type: ignore[union-attr]
+    assert await subscription.next(0) is None
+
+
 def test_events_round_trip_through_json() -> None:
     event = Event("mesh.node.offline", {"node": "n1", "rtt": 1.5}, "r9")
     assert Event.from_json(event.to_json()) == event
