@@ -229,7 +229,7 @@ def _code(exc: BaseException, context: grpc.aio.ServicerContext) -> str:
     if isinstance(exc, grpc.aio.AbortError):  # a servicer aborted with its own status
         code = context.code()
         return code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
-    return "INTERNAL"
+    return "UNAVAILABLE" if is_connection_loss(exc) else "INTERNAL"
 
 
 def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: Probe | None) -> grpc.RpcMethodHandler:
