@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
 
-from auralink_cli.exit_codes import UNEXPECTED, UNREACHABLE, CliError, exit_code_for
+from auralink_cli.exit_codes import PROVIDER_FAILED, UNEXPECTED, UNREACHABLE, CliError, exit_code_for
 from auralink_cli.profiles import Settings, unix_socket_path
 
 if TYPE_CHECKING:
@@ -56,6 +56,23 @@ def bad_request_violations(err: grpc.RpcError) -> list[tuple[str, str]]:
     return out
 
 
+def error_reason(err: grpc.RpcError) -> str:
+    """The google.rpc.ErrorInfo reason in the rich status details ("" when there is none)."""
+    try:
+        from google.rpc import error_details_pb2
+        from grpc_status import rpc_status
+
+        status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    except (ImportError, ValueError, AttributeError):
+        return ""
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return str(info.reason)
+    return ""
+
+
 def translate_error(
     err: grpc.RpcError, *, address: str, request_id: str, timeout: float | None = None, has_token: bool = True
 ) -> CliError:
@@ -65,7 +82,9 @@ def translate_error(
     details = (err.details() if hasattr(err, "details") else None) or name.lower().replace("_", " ")
     exit_code = exit_code_for(name)
     message = details
-    if name == "UNAVAILABLE":
+    if name == "UNAVAILABLE" and error_reason(err) == "PROVIDER_FAILED":
+        exit_code, message = PROVIDER_FAILED, f"provider failure (the daemon answered): {details}"
+    elif name == "UNAVAILABLE":
         message = f"daemon unreachable at {address}: {details}"
     elif name == "DEADLINE_EXCEEDED" and timeout is not None:
         message = f"no answer from {address} within {timeout:g}s (raise --timeout?): {details}"

@@ -17,6 +17,7 @@ DEGRADED = 7  # `status` only: serving, with a fallback in use
 NOT_READY = 8  # `status` only: STARTING, NOT_SERVING or STOPPING
 RESOURCE_EXHAUSTED = 9
 DEADLINE_EXCEEDED = 10
+PROVIDER_FAILED = 11  # the daemon answered: every upstream provider failed (UNAVAILABLE, reason PROVIDER_FAILED)
 
 # Keyed by the name of grpc.StatusCode so that importing this module does not import grpc.
 GRPC_EXIT_CODES: dict[str, int] = {

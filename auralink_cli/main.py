@@ -74,7 +74,7 @@ app = typer.Typer(
         "Global options work before or after the subcommand. Settings: flag > env > profile > default. "
         "Exit codes: 0 ok, 1 unexpected, 2 usage/invalid argument, 3 daemon unreachable, "
         "4 unauthenticated/permission denied, 5 not found, 6 conflict/precondition, "
-        "7 degraded, 8 not ready, 9 resource exhausted, 10 deadline exceeded."
+        "7 degraded, 8 not ready, 9 resource exhausted, 10 deadline exceeded, 11 provider failure."
     ),
 )
 

@@ -82,5 +82,15 @@ class Unavailable(AuralinkError):
     """A dependency (database, provider) cannot be reached right now; retrying later may work."""
 
 
+class ProviderFailed(Unavailable):
+    """Every upstream provider (LLM, embeddings) the daemon called failed; the daemon itself is fine.
+
+    Travels as UNAVAILABLE with google.rpc.ErrorInfo reason PROVIDER_FAILED, so a client can tell it
+    from an unreachable daemon.
+    """
+
+    reason = "PROVIDER_FAILED"
+
+
 class DeadlineExceeded(AuralinkError):
     """The caller's deadline passed before the work finished."""

@@ -23,6 +23,7 @@ STATUS_FOR_ERROR: dict[type[errors.AuralinkError], grpc.StatusCode] = {
 }
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+ERROR_DOMAIN = "auralink.v1"
 
 
 def status_code_for(error: errors.AuralinkError) -> grpc.StatusCode:
@@ -35,6 +36,12 @@ def status_code_for(error: errors.AuralinkError) -> grpc.StatusCode:
 
 def trailing_details(error: errors.AuralinkError, code: grpc.StatusCode) -> tuple[tuple[str, bytes], ...]:
     """google.rpc.Status with BadRequest field violations, for clients that read rich errors."""
+    reason = getattr(error, "reason", "")
+    if reason:  # google.rpc.ErrorInfo: which failure of several sharing one status code
+        info = any_pb2.Any()
+        info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN))
+        with_info = status_pb2.Status(code=code.value[0], message=error.message, details=[info])
+        return ((STATUS_DETAILS_KEY, with_info.SerializeToString()),)
     if not isinstance(error, errors.InvalidArgument) or not error.violations:
         return ()
     bad_request = error_details_pb2.BadRequest(

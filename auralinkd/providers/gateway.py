@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auralinkd.breaker import CircuitBreaker
-from auralinkd.errors import AuralinkError, DeadlineExceeded, InvalidArgument, Unavailable
+from auralinkd.errors import AuralinkError, DeadlineExceeded, InvalidArgument, ProviderFailed
 from auralinkd.providers.catalog import LITELLM_PREFIX
 from auralinkd.providers.llm import callbacks_registered, inline_request_building, litellm_module
 from auralinkd.providers.local import LocalModel, make_handler
@@ -221,11 +221,11 @@ class Gateway:
                 attempts.append(Attempt(target.ref, failure.reason, elapsed))
                 log.warning("provider call failed: %s: %s", target.ref, failure.reason)
                 if first_sent:
-                    raise Unavailable(f"{target.ref} failed mid-reply ({failure.reason})") from None
+                    raise ProviderFailed(f"{target.ref} failed mid-reply ({failure.reason})") from None
                 hit_deadline = deadline is not None and time.monotonic() >= deadline - 0.001
                 if hit_deadline:
                     raise DeadlineExceeded(f"the deadline passed; tried: {_tried(attempts)}") from None
-        raise Unavailable(f"every provider failed; tried: {_tried(attempts)}")
+        raise ProviderFailed(f"every provider failed; tried: {_tried(attempts)}")
 
     def _kwargs(
         self, target: Target, messages: list[dict[str, str]], max_tokens: int, temperature: float | None, timeout: float
