@@ -34,13 +34,17 @@ def status_code_for(error: errors.AuralinkError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-def trailing_details(error: errors.AuralinkError, code: grpc.StatusCode) -> tuple[tuple[str, bytes], ...]:
-    """google.rpc.Status with BadRequest field violations, for clients that read rich errors."""
+def trailing_details(
+    error: errors.AuralinkError, code: grpc.StatusCode, message: str | None = None
+) -> tuple[tuple[str, bytes], ...]:
+    """google.rpc.Status with BadRequest field violations, for clients that read rich errors.
+
+    `message` is the status message as sent (it must match the one inside the rich status)."""
     reason = getattr(error, "reason", "")
     if reason:  # google.rpc.ErrorInfo: which failure of several sharing one status code
         info = any_pb2.Any()
         info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN))
-        with_info = status_pb2.Status(code=code.value[0], message=error.message, details=[info])
+        with_info = status_pb2.Status(code=code.value[0], message=message or error.message, details=[info])
         return ((STATUS_DETAILS_KEY, with_info.SerializeToString()),)
     if not isinstance(error, errors.InvalidArgument) or not error.violations:
         return ()

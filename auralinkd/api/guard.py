@@ -203,7 +203,7 @@ class CallGuard:
             message = _cut(exc.message, MAX_MESSAGE_CHARS)
             if isinstance(exc, InvalidArgument):
                 exc = InvalidArgument(message, [_cut_violation(v) for v in exc.violations])
-            metadata += trailing_details(exc, code)
+            metadata += trailing_details(exc, code, message)
         else:
             log.error("request %s: %s failed", request_id, method, exc_info=exc)
             code = grpc.StatusCode.INTERNAL
