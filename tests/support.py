@@ -20,9 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests import bare_services
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PG15_ADMIN_DSN = os.environ.get("AURALINK_TEST_PG15_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The system PostgreSQL 15, or on a bare machine a pgvector-less stand-in (tests/bare_services.py).
+PG15_ADMIN_DSN = bare_services.PG15_ADMIN_DSN
 SYSTEM_REDIS_URL = os.environ.get("AURALINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.support import PG15_ADMIN_DSN
+
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted((ROOT / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
 EXPECTED_FILES = [
@@ -33,7 +35,7 @@ EXPECTED_FILES = [
     "006_auraid_mesh.sql",
     "007_enterprise.sql",
 ]
-SYSTEM_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+SYSTEM_PG = PG15_ADMIN_DSN  # the system PostgreSQL 15, or the bare machine's stand-in (tests/bare_services.py)
 
 # Tables deliberately without RLS (documented at the top of 007_enterprise.sql).
 RLS_EXCEPTIONS = {"rbac_permissions"}
@@ -186,7 +188,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         admin_uri = request.getfixturevalue("pg16_server").dsn
     else:
         if not run(_system_pg_reachable()):
-            pytest.fail("system PostgreSQL 15 not reachable at 127.0.0.1:5432 (.ci/run starts it)")
+            pytest.fail(f"PostgreSQL without pgvector not reachable at {SYSTEM_PG} (tests/bare_services.py)")
         admin_uri = SYSTEM_PG
     run(_create_db(admin_uri, dbname))
     srv = Server(request.param, admin_uri, _with_db(admin_uri, dbname), dbname)

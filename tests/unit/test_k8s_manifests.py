@@ -102,3 +102,17 @@ def test_the_migrate_job_migrates_and_new_pods_wait_for_the_schema(rendered) -> 
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["auralinkd", "migrate"]
     (wait,) = _one(rendered, "Deployment")["spec"]["template"]["spec"]["initContainers"]
     assert "auralinkd migrate --status" in wait["command"][-1]  # exits 1 while migrations are pending
+
+
+def test_the_dockerfile_runs_as_the_deployments_non_root_user_and_exposes_its_ports(rendered) -> None:  # type: ignore[no-untyped-def]
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    assert (
+        f"--uid {_one(rendered, 'Deployment')['spec']['template']['spec']['securityContext']['runAsUser']}"
+        in (ROOT / "Dockerfile").read_text()
+    )
+    exposed = {int(p) for line in lines if line.startswith("EXPOSE ") for p in line.split()[1:]}
+    container = _one(rendered, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert {p["containerPort"] for p in container["ports"]} <= exposed
+    assert any(line.startswith("HEALTHCHECK ") for line in lines)
