@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     llm_breaker_reset_s: float = Field(30.0, gt=0, le=3600)
     llm_default_max_tokens: int = Field(256, ge=1, le=32768)
 
+    # MCP. stdio connections may run only these commands (comma-separated names on PATH or absolute paths);
+    # HTTP connections may reach loopback/private addresses only when listed here (hosts, host:port, CIDRs).
+    mcp_stdio_commands: str = ""
+    mcp_http_allow: str = ""
+    mcp_call_timeout_s: float = Field(30.0, gt=0, le=600)
+    mcp_restart_backoff_max_s: float = Field(30.0, gt=0, le=3600)
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     health_probe_interval_s: float = Field(1.0, gt=0, le=60)

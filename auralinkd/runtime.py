@@ -26,6 +26,8 @@ from auralink.v1 import (
     agents_pb2_grpc,
     compression_pb2,
     compression_pb2_grpc,
+    mcp_pb2,
+    mcp_pb2_grpc,
     memory_pb2,
     memory_pb2_grpc,
     mesh_pb2,
@@ -51,6 +53,7 @@ from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.credentials import CredentialServicer
 from auralinkd.api.directory import OrganizationServicer, UserServicer
 from auralinkd.api.guard import CallGuard
+from auralinkd.api.mcp import MCPServicer
 from auralinkd.api.memory import MemoryServicer
 from auralinkd.api.mesh import MeshServicer, ReputationServicer
 from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, TranslationServicer
@@ -72,6 +75,9 @@ from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
 from auralinkd.directory.service import DirectoryService
 from auralinkd.http.listener import HttpListener
+from auralinkd.mcp.policy import HttpPolicy, StdioPolicy, split_list
+from auralinkd.mcp.service import MCPService
+from auralinkd.mcp.sessions import SessionPool
 from auralinkd.memory.access import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, LocalMiniLM
 from auralinkd.memory.embeddings import ProviderConfig as ProviderEmbeddingConfig
@@ -143,6 +149,7 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
      providers_pb2_grpc.add_TranslationServiceServicer_to_server),
     (AgentServicer, _service(agents_pb2, "AgentService"), agents_pb2_grpc.add_AgentServiceServicer_to_server),
     (RoomServicer, _service(rooms_pb2, "RoomService"), rooms_pb2_grpc.add_RoomServiceServicer_to_server),
+    (MCPServicer, _service(mcp_pb2, "MCPService"), mcp_pb2_grpc.add_MCPServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -168,6 +175,7 @@ class Runtime:
         self._completions: CompletionService | None = None
         # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
         self.http = HttpListener(settings.http_address) if settings.http_address else None
+        self.mcp_sessions = SessionPool(settings.data_dir / "mcp", settings.mcp_restart_backoff_max_s)
 
         # Infrastructure: exists from here on, connects in start().
         breaker = CircuitBreaker(settings.redis_breaker_failures, settings.redis_breaker_reset_s)
@@ -247,6 +255,11 @@ class Runtime:
             self.database, self.audit, self.bus, completions, MemoryServiceAdapter(self.memory),
             context_tokens=lambda ref: self.local_model.context_tokens if ref == local_ref else 8192,
         )  # fmt: skip
+        mcp = MCPService(
+            self.database, self.audit, vault, self.mcp_sessions, StdioPolicy(split_list(settings.mcp_stdio_commands)),
+            HttpPolicy(split_list(settings.mcp_http_allow)), settings.mcp_call_timeout_s,
+        )  # fmt: skip
+        providers.sealed_tables.append(mcp.rewrap_all)  # KEK rotation re-wraps connection secrets too
         servicers: dict[type, Any] = {
             SystemServicer: SystemServicer(self.system, self.bus),
             CredentialServicer: CredentialServicer(credentials, self.directory),
@@ -265,6 +278,7 @@ class Runtime:
             TranslationServicer: TranslationServicer(TranslationService(completions)),
             AgentServicer: AgentServicer(agents, stopping=stopping),
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
+            MCPServicer: MCPServicer(mcp),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -408,6 +422,8 @@ class Runtime:
         if self._completions is not None:
             with suppress(Exception):
                 await self._completions.close()  # queued usage records
+        with suppress(Exception):
+            await self.mcp_sessions.close()  # stdio servers get their stdin closed, then SIGTERM
         if self.mesh is not None:
             with suppress(Exception):
                 await self.mesh.close()  # pending heartbeat state and transitions

@@ -200,6 +200,8 @@ class ProviderService:
         self.local_model_name = local_model_name
         # Usage records are queued by completions and written in batches; readers flush first.
         self.usage_writer = UsageWriter(database)
+        # Other tables sealed with this vault (MCP connection secrets): re-wrapped by rotate_kek in its transaction.
+        self.sealed_tables: list[Any] = []
         # Bumped after every change to configs, keys, KEKs or budgets: completions cache what they resolve
         # and drop it when this moves (other replicas' changes are seen when the short TTL runs out).
         self.generation = 0
@@ -383,6 +385,8 @@ class ProviderService:
                 await store.rewrap_key(
                     conn, row["id"], self.vault.rewrap(row["wrapped_data_key"], row["kek_id"], target), target
                 )
+            for rewrap_table in self.sealed_tables:
+                await rewrap_table(conn, target)
             await self._audit_rotation(caller, previous, target, len(rows))
         self.vault.activate(target)
         return previous, target, len(rows)

@@ -24,7 +24,7 @@ READ_ACTIONS = frozenset({"read", "watch", "resolve", "ping", "verify"})
 MEMBER_PERMISSIONS = frozenset({
     "self:read", "system:read", "system:ping", "events:watch", "auraid:resolve", "users:read", "roles:read",
     "orgs:read", "tokens:create", "tokens:read", "tokens:revoke", "apikeys:create", "apikeys:read",
-    "apikeys:revoke", "usage:read",
+    "apikeys:revoke", "usage:read", "mcp:read", "mcp:call",
 })  # fmt: skip
 # Resources whose every action a member holds over their own data (RLS scopes it to them).
 MEMBER_RESOURCES = frozenset(
