@@ -46,6 +46,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "usage",
     "metrics",
     "rooms",
+    "mcp",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -25,15 +24,13 @@ from google.rpc import error_details_pb2, status_pb2
 
 from auralink.v1 import access_pb2, access_pb2_grpc, mcp_pb2, mcp_pb2_grpc
 from auralinkd.access.tokens import TokenService
-from tests.conftest import MigratedTemplates, _create_database, _drop_database
+from tests.conftest import MigratedTemplates
+from tests.e2e.mcp_support import FAKES, GIT, TIME, mcp_daemon_on
 from tests.fakes.mcp_servers import HttpServer
-from tests.support import BIN, ROOT, Daemon, EmbeddedServer, bearer, daemon_env, free_port, short_tempdir
+from tests.support import Daemon, EmbeddedServer, bearer, free_port
 
 pytestmark = pytest.mark.timeout(240)
 
-TIME = str(BIN / "mcp-server-time")
-GIT = str(BIN / "mcp-server-git")
-FAKES = str(ROOT / "tests" / "fakes" / "mcp_servers.py")
 SECRET = "Bearer hdr-secret-9f8e7d"
 
 
@@ -47,21 +44,8 @@ def http_server() -> Iterator[HttpServer]:
 def mcp_daemon(
     pg16_server: EmbeddedServer, migrated_templates: MigratedTemplates, http_server: HttpServer
 ) -> Iterator[Daemon]:
-    template = asyncio.run(migrated_templates.name_for(pg16_server.dsn))
-    name, dsn = asyncio.run(_create_database(pg16_server.dsn, template))
-    root = short_tempdir()
-    env = daemon_env(
-        root / "d",
-        database_url=dsn,
-        mcp_stdio_commands=f"{TIME},{GIT},{sys.executable}",
-        mcp_http_allow=f"127.0.0.1:{http_server.port}",
-        mcp_restart_backoff_max_s="1",
-    )
-    handle = Daemon(root / "d", env).start()
-    yield handle
-    handle.stop()
-    shutil.rmtree(root, ignore_errors=True)
-    asyncio.run(_drop_database(pg16_server.dsn, name))
+    with mcp_daemon_on(pg16_server, migrated_templates, http_server.port) as daemon:
+        yield daemon
 
 
 def stub(channel: grpc.Channel) -> mcp_pb2_grpc.MCPServiceStub:
