@@ -4,7 +4,8 @@ The daemon owns this server outright: it holds the data directory's lock, so no 
 That makes three things safe here that pgserver's shared-handle bookkeeping would not do by itself:
 
 - adoption: a server left running by a daemon that was killed (`kill -9`) is taken over on the next start;
-- stop: the server is stopped on a clean shutdown whatever handles pgserver still lists;
+- stop: the server is stopped on a clean shutdown unless another live process (`auralinkd migrate`)
+  still holds a handle; handles of dead processes do not count;
 - restart: a server that died under the daemon is started again (`supervise`, with backoff, logged).
 """
 
@@ -38,8 +39,9 @@ class EmbeddedPostgres:
         import pgserver  # lazy: pulls psutil/platformdirs, only the daemon needs it
 
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        adopted = self._forget_dead_handles()
-        self._clear_dead_cluster()
+        with pgserver.postgres_server.PostgresServer._lock:
+            adopted = self._forget_dead_handles()
+            self._clear_dead_cluster()
         # cleanup_mode="stop": pgserver's exit hook stops it too, if we never get to stop() ourselves.
         self._server = pgserver.get_server(self.directory, cleanup_mode="stop")
         uri: str = self._server.get_uri()
@@ -49,18 +51,26 @@ class EmbeddedPostgres:
         return uri
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: open sessions are rolled back), even one this daemon adopted."""
+        """Stop the server (fast shutdown: open sessions are rolled back), even one this daemon adopted,
+        unless another live process still uses it."""
         if self._server is None:
             return
         from pgserver._commands import pg_ctl  # pinned pgserver==0.1.4
 
         server, self._server = self._server, None
-        if self._postmaster_alive():
-            try:
-                pg_ctl(["-w", "-t", "30", "-m", "fast", "stop"], pgdata=self.directory, user=server.system_user)
-            except Exception as exc:  # noqa: BLE001 - fall back to signals below
-                log.warning("pg_ctl stop failed (%s); killing the embedded PostgreSQL", exc)
-                self._kill_cluster(signal.SIGKILL)
+        with server._lock:  # pgserver's inter-process lock: no other process attaches meanwhile
+            self._forget_dead_handles()
+            users = [pid for pid in self._handles().get() if pid != os.getpid()]
+            if not users and self._postmaster_alive():
+                try:
+                    pg_ctl(["-w", "-t", "30", "-m", "fast", "stop"], pgdata=self.directory, user=server.system_user)
+                except Exception as exc:  # noqa: BLE001 - fall back to signals below
+                    log.warning("pg_ctl stop failed (%s); killing the embedded PostgreSQL", exc)
+                    self._kill_cluster(signal.SIGKILL)
+        if users:  # e.g. `auralinkd migrate` next to a running daemon: the server stays for the other
+            server.cleanup()
+            log.info("embedded PostgreSQL left running for process %s", ", ".join(map(str, users)))
+            return
         # Our handle goes; the server is already down, so pgserver's own clean-up has nothing left to stop.
         self._handles().put([os.getpid()])
         server.cleanup()

@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from auralink.v1 import access_pb2, access_pb2_grpc, common_pb2, system_pb2, system_pb2_grpc
-from tests.support import PG15_ADMIN_DSN, Daemon, bearer, daemon_env, free_port, short_tempdir
+from tests.support import BIN, PG15_ADMIN_DSN, Daemon, bearer, daemon_env, free_port, short_tempdir
 
 FAULT_SETTINGS = {"health_probe_timeout_s": "1.0", "db_connect_attempts": "3"}
 ALLOWED_DURING_FAULTS = {"OK", "UNAVAILABLE"}
@@ -299,6 +299,14 @@ def test_kill_9_under_concurrent_writers_loses_no_acknowledged_write_and_leaves_
         daemon.start()  # adopts the server the last killed daemon left behind
         start_times.append(time.monotonic() - started)
         assert "adopted the embedded PostgreSQL" in daemon.logs()
+        # A process sharing the server (`auralinkd migrate` beside the daemon) leaves it running on exit.
+        migrate = subprocess.run(
+            [str(BIN / "auralinkd"), "migrate", "--status"], env=daemon.env, capture_output=True, text=True, timeout=120
+        )
+        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+        time.sleep(1.0)
+        assert _state(daemon) == "SERVING"
+        _calls_succeed(daemon)
         names = _role_names(daemon)
         lost = [name for name in acknowledged if name not in names]
         assert acknowledged and not lost, f"{len(lost)} of {len(acknowledged)} acknowledged writes lost"
