@@ -348,6 +348,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         "--callers-per-channel", type=int, default=0, help="open one channel per N callers (default 0: one channel)"
     )
     parser.add_argument("--results-dir", help="where to write grpc_rps.json (default bench/results)")
+    parser.add_argument(
+        "--daemon-env", action="append", default=[], metavar="NAME=VALUE",
+        help="an extra variable for the daemon, e.g. AURALINK_HTTP_ADDRESS=127.0.0.1:9464 to measure with metrics on",
+    )  # fmt: skip
     parser.add_argument("--serve-bare", nargs=2, metavar=("UNIX_PATH", "TCP_ADDRESS"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -370,7 +374,8 @@ def main(argv: list[str]) -> int:
         tmpdir = Path(tmp)
         ours_port, bare_port = free_tcp_port(), free_tcp_port()
         started = time.monotonic()
-        daemon, ours_unix, token = start_daemon(tmpdir, {"AURALINK_TCP_ADDRESS": f"127.0.0.1:{ours_port}"})
+        extra = dict(item.split("=", 1) for item in args.daemon_env)
+        daemon, ours_unix, token = start_daemon(tmpdir, {"AURALINK_TCP_ADDRESS": f"127.0.0.1:{ours_port}", **extra})
         try:
             bare, bare_unix = start_bare(tmpdir, bare_port)
             try:
@@ -403,6 +408,7 @@ def main(argv: list[str]) -> int:
             "value/baseline: calls/s and server CPU per call are medians over the windows, latency percentiles pool "
             "all calls; ratio of calls/s and CPU: median over rounds of ours/bare for windows run back to back"
         ),
+        "daemon_env": sorted(args.daemon_env),
         "callers_per_channel": plan.callers_per_channel,
         "channels": _channel_words(plan),
         "baseline": "bare grpc.aio server, no interceptors, same Ping and channel options, own process",
