@@ -22,7 +22,8 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/auralinkd serve
 
-## test: the whole suite (needs PostgreSQL 15 on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; .ci/run starts them)
+## test: the whole suite (the system PostgreSQL 15 on :5432 and redis-server when present, else stand-ins from
+##       wheels: tests/bare_services.py; AURALINK_TEST_IGNORE_SYSTEM_SERVICES=1 always uses the stand-ins)
 test: setup protos-check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
