@@ -2,6 +2,12 @@
 
 Local subscribers always get local events directly, so losing Redis only loses other replicas' events
 (and `status` says so), never this replica's.
+
+Every event belongs to one organization (`org`) or to the deployment (`org=""`). A subscription made
+for a caller (`scope=`) sees its own org's events and the deployment's public `system.` events, and
+nothing else, live or replayed, whichever replica published them. This is the one place that
+scopes events: a publisher that names no org is seen only by the daemon itself and platform
+operators who ask for every org.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from auralinkd.redis_link import RedisLink, RedisUnavailable
 log = logging.getLogger(__name__)
 
 CHANNEL = "auralink:events"
+# Deployment events every authenticated watcher may see (status, readiness): no tenant data in them.
+PUBLIC_PREFIX = "system."
 _CLOSED = object()
 
 
@@ -31,6 +39,11 @@ class Event:
     replica_id: str
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    org: str = ""  # the organization the event belongs to; "" for the deployment
+
+    def visible_in(self, org: str) -> bool:
+        """May a watcher of organization `org` see this event?"""
+        return self.org == org if self.org else self.topic.startswith(PUBLIC_PREFIX)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "time": self.time.isoformat()})
@@ -39,19 +52,31 @@ class Event:
     def from_json(cls, raw: str | bytes) -> Event:
         value = json.loads(raw)
         return cls(
-            value["topic"], value["data"], value["replica_id"], value["id"], datetime.fromisoformat(value["time"])
+            value["topic"],
+            value["data"],
+            value["replica_id"],
+            value["id"],
+            datetime.fromisoformat(value["time"]),
+            str(value.get("org") or ""),
         )
 
 
 class Subscription:
-    """A bounded queue of events; a slow reader loses the oldest events, never blocks publishers."""
+    """A bounded queue of events; a slow reader loses the oldest events, never blocks publishers.
 
-    def __init__(self, prefixes: Iterable[str], maxsize: int = 1000) -> None:
+    `scope` is the watcher's organization: None only for the daemon's own consumers and for platform
+    operators who asked for every organization.
+    """
+
+    def __init__(self, prefixes: Iterable[str], maxsize: int = 1000, scope: str | None = None) -> None:
         self.prefixes = tuple(prefixes)
+        self.scope = scope
         self.dropped = 0
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
 
     def wants(self, event: Event) -> bool:
+        if self.scope is not None and not event.visible_in(self.scope):
+            return False
         return not self.prefixes or any(event.topic.startswith(p) for p in self.prefixes)
 
     def offer(self, item: Any) -> None:
@@ -87,8 +112,9 @@ class EventBus:
         self._recent: deque[Event] = deque(maxlen=history)
         self._closed = False
 
-    async def publish(self, topic: str, data: dict[str, Any] | None = None) -> Event:
-        event = Event(topic, data or {}, self.replica_id)
+    async def publish(self, topic: str, data: dict[str, Any] | None = None, *, org: object = None) -> Event:
+        """Publish to every replica; `org` (a UUID or its text) names the organization the event belongs to."""
+        event = Event(topic, data or {}, self.replica_id, org=str(org) if org else "")
         self._deliver(event)
         if self._redis is not None:
             try:
@@ -97,14 +123,20 @@ class EventBus:
                 pass  # local subscribers already have it; status reports the outage
         return event
 
-    def subscribe(self, prefixes: Iterable[str] = (), replay: int = 0) -> Subscription:
-        subscription = Subscription(prefixes)
+    def subscribe(self, prefixes: Iterable[str] = (), replay: int = 0, scope: object = None) -> Subscription:
+        """Events whose topic starts with one of `prefixes`; `scope` (an org id) limits them to that org's."""
+        subscription = Subscription(prefixes, scope=str(scope) if scope is not None else None)
         if self._closed:
             subscription.offer(_CLOSED)
             return subscription
-        for event in list(self._recent)[-replay:] if replay > 0 else []:
-            if subscription.wants(event):
-                subscription.offer(event)
+        replayed: list[Event] = []
+        for event in reversed(self._recent) if replay > 0 else ():
+            if subscription.wants(event):  # the last `replay` events this subscriber may see
+                replayed.append(event)
+                if len(replayed) == replay:
+                    break
+        for event in reversed(replayed):
+            subscription.offer(event)
         self._subscriptions.add(subscription)
         return subscription
 

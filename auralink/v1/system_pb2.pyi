@@ -92,30 +92,34 @@ class GetStatusResponse(_message.Message):
     def __init__(self, version: _Optional[str] = ..., started_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., uptime: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_common_pb2.ServingState, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., database: _Optional[_Union[DatabaseStatus, _Mapping]] = ..., redis: _Optional[_Union[RedisStatus, _Mapping]] = ..., services: _Optional[_Iterable[_Union[ServiceStatus, _Mapping]]] = ..., replica_id: _Optional[str] = ..., rpc: _Optional[_Union[RpcStats, _Mapping]] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
-    __slots__ = ("topics", "replay", "heartbeat_interval")
+    __slots__ = ("topics", "replay", "heartbeat_interval", "all_organizations")
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     REPLAY_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    ALL_ORGANIZATIONS_FIELD_NUMBER: _ClassVar[int]
     topics: _containers.RepeatedScalarFieldContainer[str]
     replay: int
     heartbeat_interval: _duration_pb2.Duration
-    def __init__(self, topics: _Optional[_Iterable[str]] = ..., replay: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    all_organizations: bool
+    def __init__(self, topics: _Optional[_Iterable[str]] = ..., replay: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., all_organizations: bool = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("id", "topic", "time", "data", "replica_id", "heartbeat")
+    __slots__ = ("id", "topic", "time", "data", "replica_id", "heartbeat", "organization_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     topic: str
     time: _timestamp_pb2.Timestamp
     data: _struct_pb2.Struct
     replica_id: str
     heartbeat: bool
-    def __init__(self, id: _Optional[str] = ..., topic: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., replica_id: _Optional[str] = ..., heartbeat: bool = ...) -> None: ...
+    organization_id: str
+    def __init__(self, id: _Optional[str] = ..., topic: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., replica_id: _Optional[str] = ..., heartbeat: bool = ..., organization_id: _Optional[str] = ...) -> None: ...
 
 class PingRequest(_message.Message):
     __slots__ = ("payload", "delay")

@@ -82,14 +82,90 @@ def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Display name.")],
     slug: Annotated[str, typer.Option("--slug", help="Lowercase [a-z0-9-], 2-63 characters; unique.")],
+    admin_email: Annotated[
+        str | None,
+        typer.Option("--admin-email", help="Also create the org's first admin and print their API key once."),
+    ] = None,
+    admin_username: Annotated[
+        str | None, typer.Option("--admin-username", help="The first admin's username (default: from the email).")
+    ] = None,
 ) -> None:
-    """Create an organization (platform operators)."""
+    """Create an organization (platform operators); with --admin-email, its first admin and their API key."""
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
     request = access_pb2.CreateOrganizationRequest(name=name, slug=slug)
-    org = common.call(settings, "OrganizationService", "CreateOrganization", request)
-    common.emit(settings, common.to_dict(org), org_table)
+    if admin_email is None:
+        org = common.call(settings, "OrganizationService", "CreateOrganization", request)
+        common.emit(settings, common.to_dict(org), org_table)
+        return
+    data = bootstrap(settings, request, admin_email, admin_username or admin_email.split("@", 1)[0])
+    common.emit(settings, data, bootstrap_table)
+    if settings.output == "table":
+        from auralink_cli import output
+
+        output.plain(data["secret"])  # a line of its own, never wrapped, so that it copies whole
+        output.warn(
+            f"API key {data['api_key']['prefix']} of {data['admin']['email']}: shown once, store it now "
+            f"(auralink auth login --api-key -)"
+        )
+
+
+BOOTSTRAP_TTL_S = 300
+
+
+def bootstrap(
+    settings: Any, request: access_pb2.CreateOrganizationRequest, email: str, username: str
+) -> dict[str, Any]:
+    """The org, its first admin, and an API key that only that admin holds.
+
+    The operator creates the org and the admin (a user of the new org), then issues a short-lived token
+    for the admin (it carries the new org), with which the admin's own API key is created; the token
+    then revokes itself. The key acts as that admin, in that org only.
+    """
+    import dataclasses
+
+    from auralink.v1 import access_pb2
+    from auralink_cli.client import Client
+
+    with Client(settings) as client:
+        org = client.call(common.stub(client, "OrganizationService").CreateOrganization, request)
+        user = access_pb2.User(email=email, username=username, base_role=access_pb2.BASE_ROLE_ADMIN)
+        admin = client.call(
+            common.stub(client, "UserService").CreateUser,
+            access_pb2.CreateUserRequest(user=user, organization=org.id),
+        )
+        credentials = common.stub(client, "CredentialService")
+        issued = client.call(
+            credentials.IssueToken,
+            access_pb2.IssueTokenRequest(
+                user=admin.id, scopes=["*"], ttl_seconds=BOOTSTRAP_TTL_S, description="first admin: API key bootstrap"
+            ),
+        )
+        with Client(dataclasses.replace(settings, token=issued.token)) as as_admin:
+            admin_credentials = common.stub(as_admin, "CredentialService")
+            created = as_admin.call(admin_credentials.CreateApiKey, access_pb2.CreateApiKeyRequest(name="first-admin"))
+            as_admin.call(
+                admin_credentials.RevokeToken,
+                access_pb2.RevokeTokenRequest(token_id=issued.token_id, reason="bootstrap done"),
+            )
+    return {
+        "organization": common.to_dict(org),
+        "admin": common.to_dict(admin),
+        "api_key": common.to_dict(created.api_key),
+        "secret": created.secret,
+    }
+
+
+def bootstrap_table(data: dict[str, Any]) -> RenderableType:
+    org, admin, key = data["organization"], data["admin"], data["api_key"]
+    return common.fields_table(
+        [
+            ("Organization", f"{org['slug']} ({org['id']})"),
+            ("Admin", f"{admin['username']} <{admin['email']}> ({admin['id']})"),
+            ("API key", f"{key['prefix']} (name {key['name']})"),
+        ]
+    )
 
 
 @orgs_app.command("list")

@@ -66,7 +66,10 @@ class Authenticator:
             credential_id, credential_type, node_id = claims.token_id, "token", claims.node_id
         effective = await self._resolver.effective(user_id, org_id)
         if effective is None or not effective.active:
-            raise Unauthenticated("the user or organization is deactivated or no longer exists")
+            # Also a credential whose org claim is not the user's organization: it is good nowhere.
+            raise Unauthenticated(
+                "the credential's user is deactivated, no longer exists, or is not a member of its organization"
+            )
         return Principal(user_id, org_id, effective.permissions, credential_id, credential_type, scopes, node_id)
 
     def authenticate_offline(self, credential: str, permission: str) -> Principal:

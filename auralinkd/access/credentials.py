@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import asyncpg
+
 from auralinkd.access import apikeys, store
 from auralinkd.access.authenticator import API_KEY_REVOKED_TOPIC, Authenticator
 from auralinkd.access.denylist import Denylist
-from auralinkd.access.principal import Caller
+from auralinkd.access.principal import Caller, grants
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
+from auralinkd.directory.store import enter_actor_scope
 from auralinkd.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.rbac.catalogue import Catalogue
@@ -75,11 +80,18 @@ class CredentialService:
 
     # -- tokens ---------------------------------------------------------------------------------
 
-    def _checked_scopes(self, caller: Caller, scopes: list[str], field: str = "scopes") -> list[str] | None:
+    def _checked_scopes(
+        self, caller: Caller, scopes: list[str], field: str = "scopes", for_self: bool = True
+    ) -> list[str] | None:
+        """The scopes of a new credential: never beyond the caller's own, and a scoped caller's by default."""
         if not scopes:
-            return None
+            # A scoped credential cannot mint an unscoped one: that would widen it to all the user's permissions.
+            return sorted(caller.principal.scopes) if caller.principal.scopes is not None else None
         valid = self._catalogue.validate(scopes, field)
-        beyond = [s for s in valid if not caller.principal.can(s)]
+        principal = caller.principal
+        # Within the caller's own scopes, for the caller themselves, a new credential reaches no further.
+        own = principal.scopes if for_self and principal.scopes is not None else frozenset()
+        beyond = [s for s in valid if not principal.can(s) and not grants(own, s)]
         if beyond:
             raise PermissionDenied(f"cannot grant scopes you do not hold: {', '.join(beyond)}")
         return valid
@@ -92,24 +104,60 @@ class CredentialService:
             raise InvalidArgument.for_field("ttl_seconds", f"must be between 60 and {MAX_TOKEN_TTL_S}, got {ttl}")
         if len(description) > MAX_DESCRIPTION:
             raise InvalidArgument.for_field("description", f"must be at most {MAX_DESCRIPTION} characters")
-        checked = self._checked_scopes(caller, scopes)
         subject = await self._subject(caller, user)
+        checked = self._checked_scopes(caller, scopes, for_self=subject == caller.principal.user_id)
         if subject != caller.principal.user_id and checked is None:
             # A token for someone else carries only what the issuer may hand out: require explicit scopes.
             raise InvalidArgument.for_field("scopes", "are required when issuing a token for another user")
-        token, claims = self._authenticator.tokens.issue(subject, caller.principal.org_id, checked, ttl)
-        issued = datetime.fromtimestamp(claims.issued_at, UTC)
-        expires = datetime.fromtimestamp(claims.expires_at, UTC)
-        async with self._database.tenant(caller.tenant) as conn:
+        async with self._issuing(caller, subject) as (conn, subject_org):
+            # The token always names the subject's own organization: a token is only ever good there.
+            token, claims = self._authenticator.tokens.issue(subject, subject_org, checked, ttl)
+            expires = datetime.fromtimestamp(claims.expires_at, UTC)
             await store.record_token(
-                conn, org_id=caller.principal.org_id, user_id=subject, token_id=claims.token_id,
-                scopes=checked, description=description, issued_at=issued, expires_at=expires,
+                conn, org_id=subject_org, user_id=subject, token_id=claims.token_id, scopes=checked,
+                description=description, issued_at=datetime.fromtimestamp(claims.issued_at, UTC), expires_at=expires,
+                api_key_id=await self._origin(conn, caller),
             )  # fmt: skip
+            metadata = {"subject": str(subject), "scopes": checked or ["(all)"], "ttl_s": ttl}
+            if subject_org != caller.principal.org_id:
+                metadata["organization_id"] = str(subject_org)
             await self._audit.record(
-                conn, caller, "CredentialService/IssueToken", "token", claims.token_id,
-                metadata={"subject": str(subject), "scopes": checked or ["(all)"], "ttl_s": ttl},
-            )  # fmt: skip
+                conn, caller, "CredentialService/IssueToken", "token", claims.token_id, metadata=metadata
+            )
         return IssuedToken(token, claims.token_id, expires, checked)
+
+    @asynccontextmanager
+    async def _issuing(self, caller: Caller, subject: UUID) -> AsyncIterator[tuple[asyncpg.Connection, UUID]]:
+        """The transaction that records a token for `subject`, and the subject's organization.
+
+        Anyone issues within their own organization (RLS: another org's user does not exist for them,
+        NOT_FOUND). A platform operator may issue for a user of any organization: the look-up and the
+        record then run on a system transaction carrying the operator's audit scope.
+        """
+        if subject == caller.principal.user_id:
+            async with self._database.tenant(caller.tenant) as conn:
+                yield conn, caller.principal.org_id
+            return
+        async with self._database.tenant(caller.tenant) as conn:
+            org = await store.user_organization(conn, subject)
+            if org is not None:
+                yield conn, org
+                return
+        if not caller.principal.is_platform_admin:
+            raise NotFound(f"no user {subject} in your organization")
+        # system(): a platform operator issuing for another organization's user (looked up by id only).
+        async with self._database.system() as conn:
+            org = await store.user_organization(conn, subject)
+            if org is None:
+                raise NotFound(f"no user {subject}")
+            await enter_actor_scope(conn, caller.tenant)
+            yield conn, org
+
+    @staticmethod
+    async def _origin(conn: asyncpg.Connection, caller: Caller) -> UUID | None:
+        """The API key behind the caller's credential, if any: tokens minted with it die with it."""
+        principal = caller.principal
+        return await store.origin_api_key(conn, principal.credential_type, principal.credential_id)
 
     async def issue_node_token(self, caller: Caller, node_id: str, scopes: list[str], ttl_s: int) -> IssuedToken:
         """A credential that acts only as one mesh node, for the caller who registers it.
@@ -128,6 +176,7 @@ class CredentialService:
                 conn, org_id=caller.principal.org_id, user_id=caller.principal.user_id, token_id=claims.token_id,
                 scopes=checked, description=f"mesh node {node_id}",
                 issued_at=datetime.fromtimestamp(claims.issued_at, UTC), expires_at=expires,
+                api_key_id=await self._origin(conn, caller),
             )  # fmt: skip
             await self._audit.record(conn, caller, "CredentialService/IssueNodeToken", "mesh_node", node_id,
                                      metadata={"token_id": claims.token_id, "scopes": checked})  # fmt: skip
@@ -178,7 +227,7 @@ class CredentialService:
             await self._audit.record(conn, caller, "CredentialService/RevokeToken", "token", token_id,
                                      metadata={"reason": reason})  # fmt: skip
         remaining = int((row["expires_at"] - datetime.now(UTC)).total_seconds())
-        await self._denylist.announce(token_id, remaining)
+        await self._denylist.announce(token_id, remaining, org=row["organization_id"])
 
     # -- API keys -------------------------------------------------------------------------------
 
@@ -223,9 +272,23 @@ class CredentialService:
             row = await store.revoke_api_key(conn, key)
             if row is None:
                 raise NotFound(f"no API key {key!r}")
-            await self._audit.record(conn, caller, "CredentialService/RevokeApiKey", "api_key", str(row["id"]))
+            # The cascade: every live token obtained with the key goes with it, in the same transaction.
+            derived = await store.live_tokens_of_api_key(conn, row["id"])
+            for token in derived:
+                await store.revoke_token(
+                    conn, token_id=token["jti"], org_id=token["organization_id"], user_id=token["user_id"],
+                    expires_at=token["expires_at"], reason=f"API key {row['prefix']} revoked",
+                )  # fmt: skip
+            await self._audit.record(
+                conn, caller, "CredentialService/RevokeApiKey", "api_key", str(row["id"]),
+                metadata={"prefix": row["prefix"], "tokens_revoked": [t["jti"] for t in derived]},
+            )  # fmt: skip
         self._authenticator.forget_api_key(row["prefix"])
-        await self._bus.publish(API_KEY_REVOKED_TOPIC, {"prefix": row["prefix"]})
+        await self._bus.publish(API_KEY_REVOKED_TOPIC, {"prefix": row["prefix"]}, org=caller.principal.org_id)
+        now = datetime.now(UTC)
+        for token in derived:  # refused here at once, on every other replica within a second
+            remaining = int((token["expires_at"] - now).total_seconds())
+            await self._denylist.announce(token["jti"], remaining, org=token["organization_id"])
 
     async def exchange_api_key(self, caller: Caller, ttl_s: int) -> IssuedToken:
         if caller.principal.credential_type != "api_key":

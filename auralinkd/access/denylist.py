@@ -36,10 +36,10 @@ class Denylist:
         async with self._database.system() as conn:
             self._revoked = set(await store.live_revocations(conn))
 
-    async def announce(self, token_id: str, ttl_s: int) -> None:
+    async def announce(self, token_id: str, ttl_s: int, org: object = None) -> None:
         """After the revocation committed: refuse it here now, and everywhere else within a second."""
         self._revoked.add(token_id)
-        await self._bus.publish(REVOKED_TOPIC, {"token_id": token_id})
+        await self._bus.publish(REVOKED_TOPIC, {"token_id": token_id}, org=org)
         if self._redis is not None:
             try:
                 await self._redis.call(

@@ -52,11 +52,12 @@ async def record_token(
     description: str,
     issued_at: datetime,
     expires_at: datetime,
+    api_key_id: UUID | None = None,
 ) -> None:
     await conn.execute(
         """
-        INSERT INTO sessions (organization_id, user_id, jti, scopes, description, created_at, expires_at)
-        VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7)
+        INSERT INTO sessions (organization_id, user_id, jti, scopes, description, created_at, expires_at, api_key_id)
+        VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, $7, $8)
         """,
         org_id,
         user_id,
@@ -65,6 +66,31 @@ async def record_token(
         description,
         issued_at,
         expires_at,
+        api_key_id,
+    )
+
+
+async def origin_api_key(conn: asyncpg.Connection, credential_type: str, credential_id: str) -> UUID | None:
+    """The API key a credential was obtained with: the key itself, or the one a token was derived from."""
+    if credential_type == "api_key":
+        return await conn.fetchval("SELECT id FROM api_keys WHERE prefix = $1", credential_id)  # type: ignore[no-any-return]
+    return await conn.fetchval("SELECT api_key_id FROM sessions WHERE jti = $1", credential_id)  # type: ignore[no-any-return]
+
+
+async def live_tokens_of_api_key(conn: asyncpg.Connection, key_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """
+        SELECT jti, organization_id, user_id, expires_at FROM sessions
+        WHERE api_key_id = $1 AND revoked_at IS NULL AND expires_at > now()
+        """,
+        key_id,
+    )
+
+
+async def user_organization(conn: asyncpg.Connection, user_id: UUID) -> UUID | None:
+    """The organization of a user visible on `conn` (RLS applies on a tenant connection)."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT organization_id FROM users WHERE id = $1 AND deleted_at IS NULL", user_id
     )
 
 

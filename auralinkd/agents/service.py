@@ -20,7 +20,15 @@ from auralinkd.agents.prompt import Personality, PromptParts, assemble, estimate
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
-from auralinkd.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from auralinkd.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers.catalog import split_ref
 from auralinkd.providers.completions import CompletionRequest, CompletionService
@@ -268,6 +276,17 @@ class AgentService:
             raise NotFound(f"no agent {ref!r}")
         return row
 
+    async def _require_manager(self, caller: Caller, row: dict[str, Any], action: str) -> None:
+        """Changing, deleting or placing an agent: its creator or an org admin; members may read and chat.
+
+        The database's ai_agents policies (migration 013) hold the same rule.
+        """
+        if row["created_by"] == caller.principal.user_id or caller.principal.is_org_admin:
+            return
+        message = f"agent {row['name']!r} can be changed only by its creator or an org admin"
+        await self._audit.record_denied(caller, action, message)
+        raise PermissionDenied(message)
+
     async def list(self, caller: Caller, requested: int, token: str) -> tuple[list[Agent], str]:
         size = page_size(requested)
         cursor = decode_cursor(token)
@@ -286,6 +305,7 @@ class AgentService:
         fields = {("personality" if p.startswith("personality.") else p) for p in (paths or AGENT_FIELDS)}
         async with self._database.tenant(caller.tenant) as conn:
             row = await self._find(conn, ref)
+            await self._require_manager(caller, row, "AgentService/UpdateAgent")
             current = agent_from_row(row)
             if (etag and etag != current.etag) or (version and version != current.version):
                 raise Aborted(
@@ -313,13 +333,18 @@ class AgentService:
     async def delete(self, caller: Caller, ref: str) -> None:
         async with self._database.tenant(caller.tenant) as conn:
             row = await self._find(conn, ref)
+            await self._require_manager(caller, row, "AgentService/DeleteAgent")
             assignments = await store.list_assignments(conn, row["id"], None)
             await store.delete_agent(conn, row["id"])
             await self._audit.record(
                 conn, caller, "AgentService/DeleteAgent", "ai_agent", str(row["id"]), metadata={"name": row["name"]}
             )
         for a in assignments:  # the WebRTC server must see the agent leave its rooms
-            await self._bus.publish(ROOMS_TOPIC + "unassigned", _event_data(caller.principal.org_id, _assignment(a)))
+            await self._bus.publish(
+                ROOMS_TOPIC + "unassigned",
+                _event_data(caller.principal.org_id, _assignment(a)),
+                org=caller.principal.org_id,
+            )
 
     # -- chat -----------------------------------------------------------------------------------
 
@@ -465,6 +490,7 @@ class AgentService:
             raise InvalidArgument.for_field("role", f"must be one of {', '.join(ROOM_ROLES)}, got {role!r}")
         async with self._database.tenant(caller.tenant) as conn:
             agent = await self._find(conn, agent_ref)
+            await self._require_manager(caller, agent, "AgentService/AssignRoom")
             status = await store.room_status(conn, room)
             if status is None:
                 raise NotFound(f"no room {room_id}")
@@ -482,13 +508,16 @@ class AgentService:
                 metadata={"agent_id": str(agent["id"]), "room_id": room_id},
             )
         assignment = _assignment(row)
-        await self._bus.publish(ROOMS_TOPIC + "assigned", _event_data(caller.principal.org_id, assignment))
+        await self._bus.publish(
+            ROOMS_TOPIC + "assigned", _event_data(caller.principal.org_id, assignment), org=caller.principal.org_id
+        )
         return assignment
 
     async def unassign_room(self, caller: Caller, agent_ref: str, room_id: str) -> None:
         room = _uuid("room_id", room_id)
         async with self._database.tenant(caller.tenant) as conn:
             agent = await self._find(conn, agent_ref)
+            await self._require_manager(caller, agent, "AgentService/UnassignRoom")
             row = await store.delete_assignment(conn, agent["id"], room)
             if row is None:
                 raise NotFound(f"agent {agent['name']!r} is not assigned to room {room_id}")
@@ -500,7 +529,11 @@ class AgentService:
                 str(row["id"]),
                 metadata={"agent_id": str(agent["id"]), "room_id": room_id},
             )
-        await self._bus.publish(ROOMS_TOPIC + "unassigned", _event_data(caller.principal.org_id, _assignment(row)))
+        await self._bus.publish(
+            ROOMS_TOPIC + "unassigned",
+            _event_data(caller.principal.org_id, _assignment(row)),
+            org=caller.principal.org_id,
+        )
 
     async def list_assignments(self, caller: Caller, agent_ref: str, room_id: str) -> list[RoomAssignment]:
         room = _uuid("room_id", room_id) if room_id else None

@@ -13,7 +13,7 @@ from auralink.v1 import common_pb2, system_pb2, system_pb2_grpc
 from auralinkd.api import context as call_context
 from auralinkd.api.permissions import requires
 from auralinkd.bus import Event, EventBus
-from auralinkd.errors import DeadlineExceeded, InvalidArgument, Unavailable
+from auralinkd.errors import DeadlineExceeded, InvalidArgument, PermissionDenied, Unavailable
 from auralinkd.system.service import State, StatusReport, SystemService
 
 MAX_REPLAY = 1000
@@ -73,7 +73,11 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
                     "heartbeat_interval",
                     f"must be between {MIN_HEARTBEAT_S:g} and {MAX_HEARTBEAT_S:g} s, got {heartbeat_s:g}",
                 )
-        subscription = self._bus.subscribe(request.topics, replay=request.replay)
+        principal = call_context.current_caller().principal
+        if request.all_organizations and not principal.is_platform_admin:
+            raise PermissionDenied("all_organizations is for platform operators; you see your organization's events")
+        scope = None if request.all_organizations else principal.org_id
+        subscription = self._bus.subscribe(request.topics, replay=request.replay, scope=scope)
         try:
             yield system_pb2.Event(heartbeat=True, replica_id=self._bus.replica_id, time=_now())
             last_sent = time.monotonic()
@@ -104,7 +108,9 @@ def event_to_proto(event: Event) -> system_pb2.Event:
     data.update(event.data)
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(event.time)
-    return system_pb2.Event(id=event.id, topic=event.topic, time=stamp, data=data, replica_id=event.replica_id)
+    return system_pb2.Event(
+        id=event.id, topic=event.topic, time=stamp, data=data, replica_id=event.replica_id, organization_id=event.org
+    )
 
 
 def status_to_proto(report: StatusReport) -> system_pb2.GetStatusResponse:

@@ -145,7 +145,11 @@ class MemoryIngest:
         counts: dict[str, int] = {}
         for result in results:
             counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-        await self._bus.publish("memory.stored", {"user_id": str(caller.principal.user_id), "outcomes": counts})
+        await self._bus.publish(
+            "memory.stored",
+            {"user_id": str(caller.principal.user_id), "outcomes": counts},
+            org=caller.principal.org_id,
+        )
 
     def _threshold_or_default(self, value: float | None) -> float:
         return (

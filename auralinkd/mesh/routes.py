@@ -145,6 +145,7 @@ class RouteService:
         await self._bus.publish(
             "mesh.route.stored",
             {"org": graph.org_id, "id": route_id, "path": path_ids, "params": params},
+            org=graph.org_id,
         )
         return route_id
 
@@ -250,6 +251,7 @@ class RouteService:
                 "path": [str(i) for i in ids] if ids else [],
                 "active": path is not None,
             },
+            org=route.org_id,
         )
 
     async def node_offline(self, org: str, node_id: str) -> None:

@@ -31,7 +31,7 @@ from auralinkd.mesh.detector import NodeState, PhiAccrual
 from auralinkd.mesh.graph import MeshGraph, NodeInfo
 from auralinkd.mesh.routing import warm_up
 from auralinkd.mesh.smoothing import LinkEstimate
-from auralinkd.mesh.vivaldi import Coordinate, update_batch
+from auralinkd.mesh.vivaldi import MAX_RTT_MS, MIN_RTT_MS, Coordinate, update_batch
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,9 @@ class MeshService:
                 await store.delete_node(conn, row["id"])
             raise
         self._add(row, self.clock())
-        await self._bus.publish("mesh.node.registered", {"org": str(principal.org_id), "node": _wire(row)})
+        await self._bus.publish(
+            "mesh.node.registered", {"org": str(principal.org_id), "node": _wire(row)}, org=principal.org_id
+        )
         return row, issued
 
     def _validated_registration(self, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +270,7 @@ class MeshService:
                 raise NotFound(f"no mesh node {ref!r} in this organization")
             await self._audit.record(conn, caller, "MeshRoutingService/DeregisterNode", "mesh_node", info.id)
         self._forget(org, info.id)
-        await self._bus.publish("mesh.node.deregistered", {"org": org, "id": info.id})
+        await self._bus.publish("mesh.node.deregistered", {"org": org, "id": info.id}, org=org)
         return info.id
 
     def _forget(self, org: str, node_id: str) -> None:
@@ -471,7 +473,7 @@ class MeshService:
         del self._pending.transitions[: len(batch)]
         for org, node_id, state, _ in batch:
             if _uuid(node_id) in changed:
-                await self._bus.publish(f"mesh.node.{state.value}", {"org": org, "id": node_id})
+                await self._bus.publish(f"mesh.node.{state.value}", {"org": org, "id": node_id}, org=org)
                 if state is NodeState.OFFLINE:
                     for listener in self.route_listeners:
                         await listener(org, node_id)
@@ -520,13 +522,21 @@ class MeshService:
                 graph.dirty[slots] = graph._live[slots]
             raise
         if link_rows:
-            await self._bus.publish(
-                "mesh.links",
-                {
-                    "links": [[str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], r[8], r[9]] for r in link_rows],
-                    "beats": [[str(r[0]), r[1]] for r in node_rows],
-                },
-            )
+            # One event per organization: each belongs to its org and is seen only there.
+            links_by_org: dict[str, list[list[Any]]] = {}
+            for r in link_rows:
+                links_by_org.setdefault(str(r[0]), []).append(
+                    [str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], r[8], r[9]]
+                )
+            beats_by_org: dict[str, list[list[Any]]] = {}
+            for r in node_rows:
+                org_of = self.node_org.get(str(r[0]))
+                if org_of is not None:
+                    beats_by_org.setdefault(org_of, []).append([str(r[0]), r[1]])
+            for org_of, links in links_by_org.items():
+                await self._bus.publish(
+                    "mesh.links", {"links": links, "beats": beats_by_org.get(org_of, [])}, org=org_of
+                )
 
     def _closed_windows(self, now: float, wall: datetime, final: bool) -> list[Any]:
         rows = []
@@ -611,24 +621,39 @@ class MeshService:
                     info.detector.heartbeat(now)
 
 
+# Bounds of what a heartbeat may report per link (beyond them a value is an error, not a measurement):
+# rtt 0 (not measured) or MIN_RTT_MS..MAX_RTT_MS, bandwidth up to 1 Tbit/s, loss 0..100 %, cost up to 1e9.
+MAX_BANDWIDTH_KBPS = 1e9
+MAX_LINK_COST = 1e9
+
+
+def _rtt_ok(rtt: float) -> bool:
+    return rtt == 0 or MIN_RTT_MS <= rtt <= MAX_RTT_MS
+
+
 def _bad_metrics(rtt: np.ndarray, bandwidth: np.ndarray, loss: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """Per link: any metric negative, NaN or infinite, or a loss above 100 %."""
+    """Per link: any metric NaN, infinite or outside its bounds."""
     with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(rtt) & (rtt >= 0) & np.isfinite(bandwidth) & (bandwidth >= 0))
-        bad |= ~(np.isfinite(loss) & (loss >= 0) & (loss <= 100))
-        bad |= ~np.isnan(cost) & ~(np.isfinite(cost) & (cost >= 0))
+        bad = ~((rtt == 0) | ((rtt >= MIN_RTT_MS) & (rtt <= MAX_RTT_MS)))
+        bad |= ~((bandwidth >= 0) & (bandwidth <= MAX_BANDWIDTH_KBPS))
+        bad |= ~((loss >= 0) & (loss <= 100))
+        bad |= ~np.isnan(cost) & ~((cost >= 0) & (cost <= MAX_LINK_COST))
     return bad
 
 
 def _metric_error(links: Sequence[LinkReport], i: int) -> InvalidArgument:
     link = links[i]
-    for name in ("rtt_ms", "bandwidth_kbps", "loss_pct"):
-        value = getattr(link, name)
-        if not (math.isfinite(value) and value >= 0):
-            return InvalidArgument.for_field(f"links[{i}].{name}", f"must be finite and >= 0, got {value}")
-    if link.loss_pct > 100:
-        return InvalidArgument.for_field(f"links[{i}].loss_pct", f"must be at most 100, got {link.loss_pct}")
-    return InvalidArgument.for_field(f"links[{i}].cost", f"must be finite and >= 0, got {link.cost}")
+    if not _rtt_ok(link.rtt_ms):
+        return InvalidArgument.for_field(
+            f"links[{i}].rtt_ms", f"must be 0 (not measured) or {MIN_RTT_MS:g} to {MAX_RTT_MS:g} ms, got {link.rtt_ms}"
+        )
+    if not 0 <= link.bandwidth_kbps <= MAX_BANDWIDTH_KBPS:
+        return InvalidArgument.for_field(
+            f"links[{i}].bandwidth_kbps", f"must be 0 to {MAX_BANDWIDTH_KBPS:g}, got {link.bandwidth_kbps}"
+        )
+    if not 0 <= link.loss_pct <= 100:
+        return InvalidArgument.for_field(f"links[{i}].loss_pct", f"must be 0 to 100, got {link.loss_pct}")
+    return InvalidArgument.for_field(f"links[{i}].cost", f"must be 0 to {MAX_LINK_COST:g}, got {link.cost}")
 
 
 def _wire(row: dict[str, Any]) -> dict[str, Any]:

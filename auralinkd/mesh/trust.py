@@ -169,6 +169,7 @@ class ReputationService:
                 "weight": weight,
                 "at": row["created_at"].timestamp(),
             },
+            org=org,
         )
         return str(row["id"]), target
 
@@ -268,6 +269,7 @@ class ReputationService:
         await self._bus.publish(
             f"mesh.node.{'quarantined' if on else 'released'}",
             {"org": info.org_id, "id": info.id, "reason": reason or ""},
+            org=info.org_id,
         )
         for listener in self._mesh.route_listeners:
             if on:

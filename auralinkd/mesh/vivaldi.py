@@ -20,6 +20,10 @@ CC = 0.25  # coordinate gain
 MIN_HEIGHT = 0.1
 DIMENSIONS = 2
 SAMPLE_WEIGHT_POWER = 2.0  # samples weigh 1/rtt^2: the step minimises relative, not absolute, error
+# The RTTs a sample may carry (heartbeats are refused outside them, 0 meaning "not measured"): 1/rtt^2 of a
+# subnormal RTT, or the square of a huge one, is infinite and would turn every coordinate into NaN.
+MIN_RTT_MS = 0.001
+MAX_RTT_MS = 600_000.0
 
 
 @dataclass
@@ -45,7 +49,7 @@ def distance(a: Coordinate, b: Coordinate) -> float:
 
 def update(local: Coordinate, remote: Coordinate, rtt_ms: float, rng: random.Random | None = None) -> None:
     """Move `local` after measuring `rtt_ms` to `remote` (the algorithm of figure 3, with heights)."""
-    if not math.isfinite(rtt_ms) or rtt_ms <= 0:
+    if not MIN_RTT_MS <= rtt_ms <= MAX_RTT_MS:
         return
     predicted = distance(local, remote)
     weight = local.error / (local.error + remote.error) if local.error + remote.error > 0 else 0.5
@@ -82,7 +86,8 @@ def update_batch(
     the coordinates at the start of the batch), with the paper's adaptive timestep: delta = cc * w,
     w = e_i / (e_i + e_j), and its error moves towards the weighted sample error with gain ce * w.
     """
-    ok = np.isfinite(rtt) & (rtt > 0) & (source != target)
+    with np.errstate(invalid="ignore"):
+        ok = (rtt >= MIN_RTT_MS) & (rtt <= MAX_RTT_MS) & (source != target)
     source, target, rtt = source[ok], target[ok], rtt[ok]
     if not len(source):
         return

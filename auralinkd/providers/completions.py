@@ -14,7 +14,14 @@ from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.db.database import Database
-from auralinkd.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from auralinkd.errors import (
+    DeadlineExceeded,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    Unavailable,
+)
 from auralinkd.providers import store
 from auralinkd.providers.catalog import PRICED_TYPES, model_info, split_ref
 from auralinkd.providers.config import LOCAL_PROVIDER
@@ -235,6 +242,10 @@ class CompletionService:
     async def _load_resolved(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None) -> Resolved:
         principal = caller.principal
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            # Under RLS: another org's agent, or a made-up id, reads as missing (and its usage row would not
+            # be writable).
+            if agent_id is not None and not await store.agent_visible(conn, agent_id):
+                raise NotFound(f"no agent {agent_id}")
             rows = await store.list_providers(conn, None, 500)
             key_rows = await store.usable_keys(conn, principal.user_id)
             budgets = await store.budgets_for(conn, principal.user_id, agent_id)

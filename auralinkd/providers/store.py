@@ -280,6 +280,11 @@ async def list_budgets(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def agent_visible(conn: asyncpg.Connection, agent_id: UUID) -> bool:
+    """Is the agent one of the caller's organization's (RLS decides), and active?"""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM ai_agents WHERE id = $1 AND is_active)", agent_id))
+
+
 async def budgets_for(conn: asyncpg.Connection, user_id: UUID, agent_id: UUID | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         f"""SELECT {_BUDGET_COLUMNS} FROM usage_budgets

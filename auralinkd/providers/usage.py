@@ -6,6 +6,10 @@ long on purpose: a transaction per call competed with the calls themselves on th
 answer depends on the records (budget checks, usage reports, tests) call `flush()` first, so they see every
 call that has returned. `close()` writes the rest at shutdown. A failed write keeps the records queued and
 is retried; past `max_pending` queued records a caller waits for the writer (back-pressure, not loss).
+
+A record the database refuses on its own (a constraint or a bad value: an agent deleted since the call)
+is set aside: the rest of its batch is written, the refused one is logged and counted (`rejected`), and
+nothing stays queued behind it. Only a failure of the database itself keeps records queued.
 """
 
 from __future__ import annotations
@@ -17,10 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from auralinkd.db.database import Database, Tenant
 from auralinkd.providers import store
 
 log = logging.getLogger(__name__)
+
+# What the database says about one record rather than about itself: retrying would fail the same way.
+_BAD_RECORD = (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class UsageWriter:
         self._lock = asyncio.Lock()  # one writer at a time: the task, a flush() or close()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.rejected = 0  # records the database refused, logged and dropped
 
     @property
     def pending(self) -> int:
@@ -113,9 +123,34 @@ class UsageWriter:
             by_tenant[item.tenant].append(item)
         for tenant, group in by_tenant.items():
             async with self._database.tenant(tenant) as conn:
-                await store.insert_usages(conn, [(p.org_id, p.user_id, p.usage) for p in group])
+                refused = await self._insert(conn, group)
                 keys = sorted({p.key_id for p in group if p.key_id is not None})
                 if keys:
                     await store.touch_keys(conn, keys)
-            written = {id(p) for p in group}
-            self._pending = [p for p in self._pending if id(p) not in written]
+            self.rejected += len(refused)
+            done = {id(p) for p in group}
+            self._pending = [p for p in self._pending if id(p) not in done]
+
+    async def _insert(self, conn: asyncpg.Connection, group: list[_Pending]) -> list[_Pending]:
+        """Insert the group in one round trip; if the database refuses it, each record on its own.
+
+        Returns the records refused for what they hold (logged); other errors propagate (kept queued).
+        """
+        try:
+            async with conn.transaction():  # a savepoint: a refusal leaves the tenant transaction usable
+                await store.insert_usages(conn, [(p.org_id, p.user_id, p.usage) for p in group])
+            return []
+        except _BAD_RECORD:
+            pass
+        refused = []
+        for p in group:
+            try:
+                async with conn.transaction():
+                    await store.insert_usages(conn, [(p.org_id, p.user_id, p.usage)])
+            except _BAD_RECORD as exc:
+                refused.append(p)
+                log.error(
+                    "dropped a usage record the database refused (org %s, user %s, agent %s, request %s): %s",
+                    p.org_id, p.user_id, p.usage.get("agent_id"), p.usage.get("request_id"), exc,
+                )  # fmt: skip
+        return refused

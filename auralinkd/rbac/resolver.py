@@ -1,4 +1,7 @@
-"""Effective permissions per user, cached; every replica drops its copy within a second of a change.
+"""Effective permissions per (user, org), cached; every replica drops its copy within a second of a change.
+
+Entries are keyed by the user AND the organization a credential claims: a credential claiming an
+org the user is not a member of finds no entry of the user's own, and loads as "no such user".
 
 A change publishes `access.permissions.changed` on the bus. Redis carries it to the other replicas;
 while Redis is configured but down, entries live only one second, so a stale grant cannot outlast
@@ -47,9 +50,10 @@ class PermissionResolver:
         self._redis = redis
         self._ttl_s = ttl_s
         self._clock = clock
-        self._entries: dict[UUID, tuple[float, Effective]] = {}
+        self._entries: dict[tuple[UUID, UUID], tuple[float, Effective]] = {}
         self._generation = 0  # bumps on every invalidation so a slow fill never resurrects stale data
-        self._loading: dict[UUID, asyncio.Future[Effective | None]] = {}  # one query per user, however many callers
+        # one query per (user, org), however many callers
+        self._loading: dict[tuple[UUID, UUID], asyncio.Future[Effective | None]] = {}
 
     def _ttl(self) -> float:
         if self._redis is not None and not self._redis.up:
@@ -57,14 +61,16 @@ class PermissionResolver:
         return self._ttl_s
 
     async def effective(self, user_id: UUID, org_id: UUID) -> Effective | None:
-        cached = self._entries.get(user_id)
+        """The user's permissions as a member of `org_id`; None when they are not a member (or do not exist)."""
+        key = (user_id, org_id)
+        cached = self._entries.get(key)
         if cached is not None and self._clock() < cached[0]:
             return cached[1]
-        pending = self._loading.get(user_id)
+        pending = self._loading.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[Effective | None] = asyncio.get_running_loop().create_future()
-        self._loading[user_id] = future
+        self._loading[key] = future
         try:
             effective = await self._load(user_id, org_id)
         except BaseException as exc:
@@ -75,31 +81,34 @@ class PermissionResolver:
             future.set_result(effective)
             return effective
         finally:
-            del self._loading[user_id]
+            del self._loading[key]
 
     async def _load(self, user_id: UUID, org_id: UUID) -> Effective | None:
         generation = self._generation
         async with self._database.tenant(Tenant(user_id, org_id)) as conn:
-            loaded = await store.load_effective(conn, user_id)
+            loaded = await store.load_effective(conn, user_id, org_id)
         if loaded is None:
             return None
         active, roles, permissions = loaded
         effective = Effective(active, tuple(roles), frozenset(permissions))
         if generation == self._generation:
-            self._entries[user_id] = (self._clock() + self._ttl(), effective)
+            self._entries[(user_id, org_id)] = (self._clock() + self._ttl(), effective)
         return effective
 
     async def invalidate(self, *, org_id: UUID | None = None, user_id: UUID | None = None) -> None:
         """Forget cached permissions here, and tell every other replica to do the same."""
-        self._forget(user_id)
-        await self._bus.publish(CHANGED_TOPIC, {"org_id": str(org_id or ""), "user_id": str(user_id or "")})
+        self._forget(org_id, user_id)
+        await self._bus.publish(CHANGED_TOPIC, {"org_id": str(org_id or ""), "user_id": str(user_id or "")}, org=org_id)
 
-    def _forget(self, user_id: UUID | None) -> None:
+    def _forget(self, org_id: UUID | None, user_id: UUID | None) -> None:
+        """Drop the user's entries (under any org), else the org's, else everything."""
         self._generation += 1
-        if user_id is None:
+        if user_id is None and org_id is None:
             self._entries.clear()
-        else:
-            self._entries.pop(user_id, None)
+            return
+        for key in list(self._entries):
+            if (key[0] == user_id) if user_id is not None else (key[1] == org_id):
+                del self._entries[key]
 
     async def follow_changes(self) -> None:
         """Background task: apply other replicas' invalidations."""
@@ -112,7 +121,8 @@ class PermissionResolver:
                     return
                 if event is not None and event.replica_id != self._bus.replica_id:
                     user = event.data.get("user_id") or None
-                    self._forget(UUID(user) if user else None)
+                    org = event.data.get("org_id") or None
+                    self._forget(UUID(org) if org else None, UUID(user) if user else None)
         except asyncio.CancelledError:
             raise
         finally:

@@ -14,7 +14,7 @@ from auralinkd.rbac.catalogue import SystemRole
 _PRINCIPAL_STATE = """
 SELECT u.role, u.is_active AND u.deleted_at IS NULL AS user_active, o.is_active AND o.deleted_at IS NULL AS org_active
 FROM users u JOIN organizations o ON o.id = u.organization_id
-WHERE u.id = $1
+WHERE u.id = $1 AND ($2::uuid IS NULL OR u.organization_id = $2)
 """
 
 _ROLE_PERMISSIONS = """
@@ -27,9 +27,15 @@ WHERE a.user_id = $1 AND (a.expires_at IS NULL OR a.expires_at > now())
 """
 
 
-async def load_effective(conn: asyncpg.Connection, user_id: UUID) -> tuple[bool, list[str], set[str]] | None:
-    """(active, role names, permissions) of a user, or None when the user is not visible/does not exist."""
-    state = await conn.fetchrow(_PRINCIPAL_STATE, user_id)
+async def load_effective(
+    conn: asyncpg.Connection, user_id: UUID, org_id: UUID | None = None
+) -> tuple[bool, list[str], set[str]] | None:
+    """(active, role names, permissions) of a user, or None when the user is not visible/does not exist.
+
+    With `org_id`, also None when the user is not a member of that organization (a token's org claim
+    must be the user's own org; RLS hides other orgs' users too, this does not depend on it).
+    """
+    state = await conn.fetchrow(_PRINCIPAL_STATE, user_id, org_id)
     if state is None:
         return None
     rows = await conn.fetch(_ROLE_PERMISSIONS, user_id, state["role"])

@@ -113,3 +113,40 @@ def test_stored_routes_are_re_evaluated_only_when_the_graph_changed(monkeypatch:
     ingest(mesh, beats(sim, ids, rng), clock, 1.0)  # new measurements: evaluated again
     asyncio.run(routes.reevaluate())
     assert len(calls) == 2
+
+
+def test_metrics_outside_their_bounds_are_refused_and_predictions_stay_finite() -> None:
+    """Issue 25.5: an rtt of 5e-324 or 1e308 was accepted, and PredictLatency then answered NaN."""
+    from auralinkd.mesh.vivaldi import distance
+
+    sim = generate(10)
+    mesh, ids, _ = build(sim)
+    a, b = (ids[n] for n in sim.names[:2])
+    caller = operator()
+    as_a = dataclasses.replace(caller, principal=dataclasses.replace(caller.principal, node_id=a))
+    refused = [
+        (LinkReport(b, 5e-324, 1000.0, 1.0), "rtt_ms"),
+        (LinkReport(b, 1e308, 1000.0, 1.0), "rtt_ms"),
+        (LinkReport(b, 10.0, 1e308, 1.0), "bandwidth_kbps"),
+        (LinkReport(b, 10.0, 1000.0, 1.0, 1e308), "cost"),
+        (LinkReport(b, -1.0, 1000.0, 1.0), "rtt_ms"),
+        (LinkReport(b, 10.0, 1000.0, 100.5), "loss_pct"),
+    ]
+    results = mesh.heartbeat_batch(as_a, [(a, 1, [link]) for link, _ in refused])
+    for result, (_, name) in zip(results, refused, strict=True):
+        assert isinstance(result.error, InvalidArgument)
+        assert result.error.violations[0].field == f"links[0].{name}"
+    graph = mesh.graphs[str(ORG)]
+    assert not graph.links  # nothing of them was applied
+    accepted = mesh.heartbeat_batch(as_a, [(a, 1, [LinkReport(b, 0.001, 1000.0, 0.0)]), (a, 1, [])])
+    assert all(r.error is None for r in accepted)
+    predicted = distance(graph.coordinate(graph.nodes[a].index), graph.coordinate(graph.nodes[b].index))
+    assert math.isfinite(predicted)
+
+    # The coordinate update itself skips samples outside the bounds (a remote replica's, say).
+    position, height = np.zeros((2, 2)), np.full(2, 0.1)
+    error, placed = np.ones(2), np.array([True, True])
+    extreme = np.array([5e-324, 1e308, math.inf])
+    update_batch(position, height, error, placed, np.zeros(3, dtype=int), np.ones(3, dtype=int), extreme,
+                 np.random.default_rng(1))  # fmt: skip
+    assert np.isfinite(position).all() and np.isfinite(height).all() and np.isfinite(error).all()
