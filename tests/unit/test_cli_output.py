@@ -142,6 +142,7 @@ def test_events_become_plain_dicts_and_one_line_of_text() -> None:
         "data": {"node": "n1", "count": 2.0},
         "replica_id": "r1",
         "heartbeat": False,
+        "organization_id": "",
     }
     assert event_text(as_dict) == '2023-11-14T22:13:20Z mesh.node [r1] {"node":"n1","count":2.0}'
 
