@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -82,10 +83,13 @@ def main(argv: list[str]) -> int:
         server.cleanup()
         log = (tmp / "auralinkd.log").read_text(errors="replace")
         tracebacks = log.count("Traceback")
+        raised = sorted(set(re.findall(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b.*$", log, re.M)))
         shutil.rmtree(tmp, ignore_errors=True)
     calls = sum(fuzzer.codes.values())
     print(f"\n{calls} calls in {time.monotonic() - started:.0f} s; codes: {dict(fuzzer.codes)}")
     print(f"{len(failures)} RPCs failed; {tracebacks} tracebacks in the daemon log")
+    for line in raised[:20]:
+        print(f"  raised: {line[:300]}")
     write_results(
         "fuzz",
         [
@@ -98,7 +102,13 @@ def main(argv: list[str]) -> int:
             },
             {"name": "daemon_log_tracebacks", "value": tracebacks, "baseline": calls, "pass": tracebacks == 0},
         ],  # fmt: skip
-        meta={"examples_per_rpc": examples, "codes": dict(fuzzer.codes), "failures": failures, "cpus": os.cpu_count()},
+        meta={
+            "examples_per_rpc": examples,
+            "codes": dict(fuzzer.codes),
+            "failures": failures,
+            "raised_in_daemon": raised[:20],
+            "cpus": os.cpu_count(),
+        },
         directory=args.results_dir,
     )
     return 1 if failures else 0

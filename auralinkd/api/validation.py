@@ -20,7 +20,8 @@ How a field gets its bounds (the only place they are declared):
      `DEFAULT_SPAN` (0 to 100 years: no request field takes a negative duration).
    - repeated and map fields: at most `DEFAULT_ITEMS` items.
 2. By name, for every message: `id` and `*_id` at most `ID_TEXT` characters; the names in `REFERENCE_NAMES`
-   (fields that name another resource by id or name: "agent", "node", "provider"...) at most `NAME_TEXT`.
+   (fields that name another resource by id or name: "agent", "node", "provider"...) at most `NAME_TEXT`;
+   integers named `*_seconds` or `*_ms` are spans, so within `DEFAULT_SPAN` in their unit.
 3. By declaration, in `FIELDS`, keyed by the field's full name ("auralink.v1.GetMemoryRequest.id"), for
    what the type and the name cannot say: `Bound(uuid=True)` (the id must parse as a UUID),
    `Bound(max_len=...)` (characters or bytes), `Bound(max_items=...)` (repeated fields),
@@ -318,6 +319,12 @@ def _float_check(bound: Bound) -> Check:
 
 def _int_check(field: FieldDescriptor, bound: Bound) -> Check:
     unsigned64 = field.type in (FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64)
+    unit = 1.0 if field.name.endswith("_seconds") else 1000.0 if field.name.endswith("_ms") else None
+    if unit is not None:  # a span: what timedelta and PostgreSQL intervals hold, with room for arithmetic
+        bound = Bound(
+            ge=bound.ge if bound.ge is not None else DEFAULT_SPAN[0] * unit,
+            le=bound.le if bound.le is not None else DEFAULT_SPAN[1] * unit,
+        )
     if not unsigned64 and bound.ge is None and bound.le is None:
         return _nothing
     limits = Bound(ge=bound.ge, le=min(bound.le, _BIGINT_MAX) if bound.le is not None else _BIGINT_MAX)

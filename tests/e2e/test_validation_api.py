@@ -107,6 +107,8 @@ EXAMPLES: list[tuple[str, pb_message.Message, str]] = [
     ("MemoryService/StoreMemory", _memory(scope=m.MemoryScope(room_id="r" * 1024)), "memory.scope.room_id"),
     ("ReputationService/QuarantineNode", mesh_pb2.QuarantineNodeRequest(node="n" * 10_240), "node"),
     ("MemoryService/GetMemory", m.GetMemoryRequest(id="not-a-uuid"), "id"),
+    # Found by bench/fuzz.py: an API key's ttl past what a timedelta holds.
+    ("CredentialService/CreateApiKey", access_pb2.CreateApiKeyRequest(name="k", ttl_seconds=2**62), "ttl_seconds"),
 ]
 
 

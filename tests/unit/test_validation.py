@@ -111,6 +111,12 @@ def test_durations_are_non_negative_and_bounded(span: dict[str, int], ok: bool) 
         assert _fields(request) == ["delay"]
 
 
+def test_integers_named_as_spans_are_bounded_like_durations() -> None:
+    validation.check(access_pb2.CreateApiKeyRequest(name="k", ttl_seconds=90 * 86_400))
+    assert _fields(access_pb2.CreateApiKeyRequest(name="k", ttl_seconds=2**62)) == ["ttl_seconds"]
+    assert _fields(access_pb2.CreateApiKeyRequest(name="k", ttl_seconds=-1)) == ["ttl_seconds"]
+
+
 def test_repeated_fields_are_bounded_and_violations_are_capped() -> None:
     too_many = mesh_pb2.HeartbeatBatch(heartbeats=[{"node": "n"}] * (validation.DEFAULT_ITEMS + 1))
     assert _fields(too_many) == ["heartbeats"]
