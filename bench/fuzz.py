@@ -84,6 +84,10 @@ def main(argv: list[str]) -> int:
         log = (tmp / "auralinkd.log").read_text(errors="replace")
         tracebacks = log.count("Traceback")
         raised = sorted(set(re.findall(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b.*$", log, re.M)))
+        if tracebacks or failures:
+            kept = Path(tempfile.mkdtemp(prefix="alfz-log-", dir="/tmp")) / "auralinkd.log"
+            kept.write_text(log)
+            print(f"daemon log kept at {kept}")
         shutil.rmtree(tmp, ignore_errors=True)
     calls = sum(fuzzer.codes.values())
     print(f"\n{calls} calls in {time.monotonic() - started:.0f} s; codes: {dict(fuzzer.codes)}")
