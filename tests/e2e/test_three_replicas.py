@@ -6,14 +6,13 @@ Stated bounds (README, Operations), each checked here:
   flush interval (1 s) plus a detector tick and the bus;
 - spend against one budget from several replicas overshoots by at most the calls the other replicas
   complete within SPEND_STALENESS_S (the counters' refresh, 2 s, plus the usage writer's interval, 1 s),
-  plus one call in flight per replica;
+  plus one call in flight;
 - a replica killed mid-load costs only the calls in flight on it: round_robin drops it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import secrets
 import shutil
 import signal
@@ -278,10 +277,19 @@ def test_two_replicas_spending_against_one_budget_overshoot_only_by_the_document
             ),
             metadata=fleet.admin, timeout=10,
         )  # fmt: skip
-        probe = providers.Complete(_completion(), metadata=fleet.admin, timeout=30)
-        cost = probe.usage.cost_usd
-        assert cost > 0
-        limit = 25 * cost
+        # One call on each spending replica first: both load litellm before the race, so both really spend.
+        costs = []
+        for i in (0, 1):
+            with fleet.channel(i) as warm:
+                costs.append(
+                    providers_pb2_grpc.AIProviderServiceStub(warm)
+                    .Complete(_completion(), metadata=fleet.admin, timeout=60)
+                    .usage.cost_usd
+                )
+        cost = costs[0]
+        assert cost > 0 and costs[1] == pytest.approx(cost)
+        probes = len(costs)
+        limit = (probes + 24.5) * cost  # admitted while spent < limit: exactly 25 more calls
         providers.SetBudget(
             providers_pb2.SetBudgetRequest(budget=providers_pb2.Budget(
                 scope=providers_pb2.BUDGET_SCOPE_ORG, period=providers_pb2.BUDGET_PERIOD_DAY, limit_usd=limit,
@@ -289,11 +297,17 @@ def test_two_replicas_spending_against_one_budget_overshoot_only_by_the_document
             metadata=fleet.admin, timeout=10,
         )  # fmt: skip
 
+    # Calls of 0.25 s: the race outlasts SPEND_STALENESS_S, so each replica must come to see the other's spend
+    # (a replica blind to it would spend the whole budget on its own and break the bound).
+    fleet.fake.behave("gpt-4o-mini", reply="ok", prompt_tokens=100_000, completion_tokens=0, delay_s=0.25)
     finished: dict[int, list[tuple[float, float]]] = {0: [], 1: []}  # replica -> (start, end) of admitted calls
+    together = threading.Barrier(2)
 
     def spend(i: int) -> None:
         with fleet.channel(i) as channel:
             stub = providers_pb2_grpc.AIProviderServiceStub(channel)
+            grpc.channel_ready_future(channel).result(timeout=10)
+            together.wait(10)
             for _ in range(500):
                 started = time.monotonic()
                 try:
@@ -309,18 +323,17 @@ def test_two_replicas_spending_against_one_budget_overshoot_only_by_the_document
     for w in workers:
         w.join(120)
     calls = len(finished[0]) + len(finished[1])
-    allowed = math.ceil(limit / cost - 1)  # the probe call spent one cost before the budget existed
+    allowed = 25
     overshoot = max(0, calls - allowed)
-    # The bound: for each replica, the calls the other one completed in the SPEND_STALENESS_S before this
-    # replica admitted its last call (spend it could not see yet), plus one call in flight per replica.
-    bound = 0
-    for i, j in ((0, 1), (1, 0)):
-        if finished[i]:
-            last_admitted = finished[i][-1][0]
-            bound += sum(1 for _, end in finished[j] if last_admitted - SPEND_STALENESS_S <= end <= last_admitted)
-    bound += 2
+    # The bound: when the replica that admitted last (i) checked the budget, its counter held everything the
+    # other replica (j) had completed up to SPEND_STALENESS_S earlier; only j's calls completed after that
+    # can be over the limit, plus one call in flight.
+    last = {r: calls_[-1][0] for r, calls_ in finished.items() if calls_}
+    i = max(last, key=lambda r: last[r])
+    bound = sum(1 for _, end in finished[1 - i] if end >= last[i] - SPEND_STALENESS_S) + 1
     print(f"budget: {calls} calls admitted for {allowed} allowed (overshoot {overshoot}, bound {bound})")
     assert calls >= allowed, "the budget stopped calls before it was used up"
+    assert finished[0] and finished[1], "both replicas must have spent against the budget"
     assert overshoot <= bound, f"{calls} calls against {allowed} allowed: overshoot {overshoot} > bound {bound}"
 
 
@@ -330,10 +343,15 @@ def _completion() -> providers_pb2.CompleteRequest:
     )
 
 
-def test_replica_metrics_show_the_shared_redis_breaker_closed(fleet: Fleet) -> None:
+def test_replica_metrics_show_the_shared_redis_breaker_closed_and_llm_spend_by_provider_type(fleet: Fleet) -> None:
     families = {f.name: f for f in text_string_to_metric_families(httpx.get(f"{fleet.http}/metrics", timeout=5).text)}
     states = {s.labels["state"]: s.value for s in families["auralink_redis_breaker_state"].samples}
     assert states == {"closed": 1.0, "open": 0.0, "half_open": 0.0}
+    # Replica 1 served part of the budget test's completions: counted by provider type, not provider name.
+    tokens = {(s.labels["provider"], s.labels["kind"]): s.value for s in families["auralink_llm_tokens"].samples}
+    assert tokens[("openai_compatible", "prompt")] >= 100_000
+    cost = [s for s in families["auralink_llm_cost_usd"].samples if s.name.endswith("_total")]
+    assert [s.labels for s in cost] == [{"provider": "openai_compatible"}] and cost[0].value > 0
 
 
 def test_a_replica_killed_mid_load_costs_only_its_in_flight_calls(fleet: Fleet) -> None:
