@@ -61,6 +61,7 @@ from auralinkd.api.roles import RoleServicer
 from auralinkd.api.rooms import RoomServicer
 from auralinkd.api.server import Registration, build_health_server, build_server
 from auralinkd.api.system import SystemServicer
+from auralinkd.audit.chain import ChainKeys
 from auralinkd.audit.service import AuditLog
 from auralinkd.breaker import BreakerState, CircuitBreaker
 from auralinkd.bus import EventBus
@@ -244,6 +245,7 @@ class Runtime:
         stopping = lambda: self.readiness.phase is Phase.STOPPING  # noqa: E731
         llm = self.llm_config
         vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
+        self.audit.use_keys(ChainKeys(vault.derived_keys("audit-chain")))  # a key the database never sees
         providers = ProviderService(self.database, self.audit, vault, llm.local_model_name)
         completions = CompletionService(
             self.database, providers, self.gateway, llm.default_max_tokens,
@@ -310,6 +312,7 @@ class Runtime:
             dsn = settings.database_url.get_secret_value()
         await self.database.connect(dsn, attempts=settings.db_connect_attempts, migrations=migrations)
         await self._sync_catalogue()
+        await self.audit.anchor_heads()
         await self.denylist.reload()
         await self.mesh.load()
         await self.reputation.load()

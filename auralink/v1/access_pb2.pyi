@@ -616,20 +616,24 @@ class ListAuditLogsResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class VerifyAuditChainRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("checkpoint",)
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: str
+    def __init__(self, checkpoint: _Optional[str] = ...) -> None: ...
 
 class VerifyAuditChainResponse(_message.Message):
-    __slots__ = ("ok", "rows_checked", "first_broken_id", "reason")
+    __slots__ = ("ok", "rows_checked", "first_broken_id", "reason", "checkpoint")
     OK_FIELD_NUMBER: _ClassVar[int]
     ROWS_CHECKED_FIELD_NUMBER: _ClassVar[int]
     FIRST_BROKEN_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     rows_checked: int
     first_broken_id: int
     reason: str
-    def __init__(self, ok: bool = ..., rows_checked: _Optional[int] = ..., first_broken_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    checkpoint: str
+    def __init__(self, ok: bool = ..., rows_checked: _Optional[int] = ..., first_broken_id: _Optional[int] = ..., reason: _Optional[str] = ..., checkpoint: _Optional[str] = ...) -> None: ...
 
 class WatchAuditRequest(_message.Message):
     __slots__ = ("since_id",)

@@ -1555,7 +1555,8 @@ class AuditServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def VerifyAuditChain(self, request, context):
-        """Recomputes the org's hash chain. Permission: audit:verify.
+        """Recomputes the org's hash chain (HMAC-keyed, head anchored) and checks an optional checkpoint.
+        Permission: audit:verify.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

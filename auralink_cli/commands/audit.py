@@ -84,7 +84,10 @@ def entries_table(data: dict[str, Any]) -> list[RenderableType]:
 
 def verify_text(result: dict[str, Any]) -> str:
     if result["ok"]:
-        return f"audit chain ok: {result['rows_checked']} rows checked"
+        text = f"audit chain ok: {result['rows_checked']} rows checked"
+        if result.get("checkpoint"):
+            text += f"\ncheckpoint: {result['checkpoint']}"
+        return text
     return (
         f"audit chain BROKEN at row {result['first_broken_id']}: {result['reason'] or 'hash mismatch'} "
         f"({result['rows_checked']} rows checked)"
@@ -144,8 +147,19 @@ def verify(
     interval: Annotated[
         float, typer.Option("--interval", min=0.1, help="Seconds between verifications with --watch.")
     ] = 10.0,
+    checkpoint: Annotated[
+        str,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint printed by an earlier verify: its row must still be there, unchanged "
+            "(catches rows deleted from the end).",
+        ),
+    ] = "",
 ) -> None:
     """Recompute the org's hash chain. Exit 0 when intact, 1 when broken (first broken row and reason).
+
+    An intact chain also prints a signed checkpoint of its head; keep it outside the database and pass
+    it back with --checkpoint to prove that nothing written before it was deleted since.
 
     With --watch, -o json prints JSON lines: {"kind": "verify", "result": {…}} after each verification
     whose result changed, and {"kind": "entry", "entry": {…}} for each new entry.
@@ -154,7 +168,8 @@ def verify(
 
     settings = common.settings_of(ctx)
     if not watch:
-        resp = common.call(settings, "AuditService", "VerifyAuditChain", access_pb2.VerifyAuditChainRequest())
+        request = access_pb2.VerifyAuditChainRequest(checkpoint=checkpoint)
+        resp = common.call(settings, "AuditService", "VerifyAuditChain", request)
         result = common.to_dict(resp)
         report_verification(settings, result)
         raise typer.Exit(exit_codes.OK if result["ok"] else BROKEN)

@@ -40,10 +40,10 @@ class AuditServicer(access_pb2_grpc.AuditServiceServicer):
     async def VerifyAuditChain(
         self, request: access_pb2.VerifyAuditChainRequest, context: grpc.aio.ServicerContext
     ) -> access_pb2.VerifyAuditChainResponse:
-        result = await self._audit.verify(current_caller())
+        result = await self._audit.verify(current_caller(), request.checkpoint)
         return access_pb2.VerifyAuditChainResponse(
             ok=result.ok, rows_checked=result.rows_checked, first_broken_id=result.first_broken_id,
-            reason=result.reason,
+            reason=result.reason, checkpoint=result.checkpoint,
         )  # fmt: skip
 
     @requires("audit:read")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -14,7 +15,7 @@ from auralinkd.access.principal import Caller
 from auralinkd.audit import chain, store
 from auralinkd.audit.throttle import DeniedThrottle
 from auralinkd.db.database import Database, Tenant
-from auralinkd.errors import InvalidArgument
+from auralinkd.errors import FailedPrecondition, InvalidArgument
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class VerifyResult:
     rows_checked: int
     first_broken_id: int
     reason: str
+    checkpoint: str = ""  # a signed checkpoint of the head, when ok and the chain is keyed
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,43 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+@dataclass
+class _Walk:
+    checked: int = 0
+    last_id: int = 0
+    last_hash: bytes = b""
+    keyed: bool = False
+    anchors_seen: set[int] = field(default_factory=set)
+    broken: VerifyResult | None = None
+
+
 class AuditLog:
-    def __init__(self, database: Database, denied_throttle: DeniedThrottle | None = None) -> None:
+    def __init__(
+        self, database: Database, denied_throttle: DeniedThrottle | None = None, keys: chain.ChainKeys | None = None
+    ) -> None:
         self._database = database
         self._denied_throttle = denied_throttle or DeniedThrottle()
+        self._keys = keys
+
+    def use_keys(self, keys: chain.ChainKeys) -> None:
+        """Key the chain (HMAC under keys derived from the KEK) and anchor its head; call before serving."""
+        self._keys = keys
+
+    async def anchor_heads(self) -> int:
+        """Anchor the head of every chain that has none (rows written before chains were anchored).
+
+        Trust on first use: the rows as they are now become the anchored prefix. Returns how many.
+        """
+        if self._keys is None:
+            return 0
+        async with self._database.system() as conn:
+            heads = await store.unanchored_heads(conn)
+            for head in heads:
+                mac = self._keys.head_mac(str(head["organization_id"]), head["id"], head["hash"])
+                await store.anchor_head(conn, head["organization_id"], head["id"], head["hash"], mac)
+        if heads:
+            log.info("anchored the audit chain heads of %d organizations", len(heads))
+        return len(heads)
 
     async def record(
         self,
@@ -87,8 +122,12 @@ class AuditLog:
             "metadata": _plain({**(metadata or {}), "peer": caller.peer, "credential": principal.credential_id}),
             "created_at": datetime.now(UTC),
         }
-        hash_ = chain.link(prev_hash, row)
-        await store.insert(conn, row, prev_hash, hash_)
+        if self._keys is None:
+            await store.insert(conn, row, prev_hash, chain.link(prev_hash, row))
+        else:
+            hash_ = self._keys.link(prev_hash, row)
+            mac = self._keys.head_mac(row["organization_id"], row_id, hash_)
+            await store.insert(conn, row, prev_hash, hash_, head_mac=mac)
         return int(row["id"])
 
     async def record_denied(self, caller: Caller, action: str, reason: str) -> None:
@@ -135,23 +174,88 @@ class AuditLog:
         rows = rows[:size]
         return rows, encode_cursor({"before": rows[-1]["id"]}) if more and rows else ""
 
-    async def verify(self, caller: Caller) -> VerifyResult:
-        checked = 0
+    async def verify(self, caller: Caller, checkpoint: str = "") -> VerifyResult:
+        """Walk the org's chain: links, content, the anchored head and, when given, an earlier checkpoint.
+
+        The head is read first and checked like a checkpoint (its row must still be there, unchanged), so
+        rows appended while the walk runs raise no false alarm, and deleting the newest rows is caught.
+        """
+        org_id = str(caller.principal.org_id)
+        anchors: dict[int, tuple[bytes, str]] = {}
+        if checkpoint:
+            wanted = self._read_checkpoint(checkpoint, org_id)
+            anchors[wanted.last_id] = (wanted.hash, "the checkpoint")
+        async with self._database.tenant(self._reader(caller)) as conn:
+            head = await store.head(conn)
+            if head is not None and self._keys is not None:
+                if not self._keys.head_is_genuine(org_id, head["last_id"], head["hash"], head["mac"]):
+                    return VerifyResult(False, 0, head["last_id"], "the anchored head was altered (its MAC is wrong)")
+                anchors.setdefault(head["last_id"], (head["hash"], "the anchored head"))
+            walk = await self._walk(conn, anchors)
+        if walk.broken is not None:
+            return walk.broken
+        for anchor_id, (_, what) in sorted(anchors.items()):
+            if anchor_id not in walk.anchors_seen:
+                ends = f"the chain ends at row {walk.last_id}" if walk.last_id else "the chain is empty"
+                reason = f"row {anchor_id}, named by {what}, is missing: rows were deleted ({ends})"
+                return VerifyResult(False, walk.checked, anchor_id, reason)
+        if head is None and self._keys is not None and walk.checked:
+            async with self._database.tenant(self._reader(caller)) as conn:
+                if await store.head(conn) is None:  # not just this org's first row, appended meanwhile
+                    return VerifyResult(False, walk.checked, walk.last_id, "the chain's anchored head is missing")
+        token = ""
+        if self._keys is not None and walk.last_id:
+            token = self._keys.checkpoint(org_id, walk.last_id, walk.last_hash, int(time.time()))
+        return VerifyResult(True, walk.checked, 0, "", token)
+
+    async def _walk(self, conn: asyncpg.Connection, anchors: dict[int, tuple[bytes, str]]) -> _Walk:
+        walk = _Walk()
         prev_hash: bytes | None = None
         after = 0
-        async with self._database.tenant(self._reader(caller)) as conn:
-            while True:
-                rows = await store.chain_rows(conn, after, _VERIFY_BATCH)
-                for row in rows:
-                    checked += 1
-                    if row["prev_hash"] != prev_hash and not (prev_hash is None and row["prev_hash"] is None):
-                        return VerifyResult(False, checked, row["id"], "prev_hash does not match the previous row")
-                    if row["hash"] != chain.link(prev_hash, row):
-                        return VerifyResult(False, checked, row["id"], "content does not match its hash")
-                    prev_hash = row["hash"]
-                if len(rows) < _VERIFY_BATCH:
-                    return VerifyResult(True, checked, 0, "")
-                after = rows[-1]["id"]
+        while True:
+            rows = await store.chain_rows(conn, after, _VERIFY_BATCH)
+            for row in rows:
+                walk.checked += 1
+                if row["prev_hash"] != prev_hash:
+                    walk.broken = VerifyResult(
+                        False, walk.checked, row["id"], "prev_hash does not match the previous row"
+                    )
+                    return walk
+                if (
+                    self._keys is not None
+                    and row["hash"] is not None
+                    and self._keys.links_to(prev_hash, row, row["hash"])
+                ):
+                    walk.keyed = True
+                elif row["hash"] != chain.link(prev_hash, row):
+                    walk.broken = VerifyResult(False, walk.checked, row["id"], "content does not match its hash")
+                    return walk
+                elif walk.keyed:  # an unkeyed link is only valid before the chain was keyed
+                    walk.broken = VerifyResult(
+                        False, walk.checked, row["id"], "an unkeyed hash after keyed rows (the chain was recomputed)"
+                    )
+                    return walk
+                anchor = anchors.get(row["id"])
+                if anchor is not None:
+                    if row["hash"] != anchor[0]:
+                        walk.broken = VerifyResult(False, walk.checked, row["id"], f"the row differs from {anchor[1]}")
+                        return walk
+                    walk.anchors_seen.add(row["id"])
+                prev_hash = row["hash"]
+                walk.last_id, walk.last_hash = row["id"], row["hash"]
+            if len(rows) < _VERIFY_BATCH:
+                return walk
+            after = rows[-1]["id"]
+
+    def _read_checkpoint(self, token: str, org_id: str) -> chain.Checkpoint:
+        if self._keys is None:
+            raise FailedPrecondition("this daemon has no audit chain key, so it cannot check a checkpoint")
+        checkpoint = self._keys.read_checkpoint(token)
+        if checkpoint is None:
+            raise InvalidArgument.for_field("checkpoint", "not a checkpoint signed with this deployment's key")
+        if checkpoint.org_id != org_id:
+            raise InvalidArgument.for_field("checkpoint", "the checkpoint is of another organization's log")
+        return checkpoint
 
     async def since(self, caller: Caller, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
         async with self._database.tenant(self._reader(caller)) as conn:

@@ -27,14 +27,27 @@ async def reserve_next(conn: asyncpg.Connection) -> tuple[int, bytes | None]:
     return int(row["next_id"]), row["hash"]
 
 
-async def insert(conn: asyncpg.Connection, row: dict[str, Any], prev_hash: bytes | None, hash_: bytes) -> None:
-    await conn.execute(
-        """
-        INSERT INTO audit_logs (id, organization_id, actor_user_id, actor_type, action, resource_type,
-                                resource_id, outcome, request_id, metadata, prev_hash, hash, created_at)
-        OVERRIDING SYSTEM VALUE
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
-        """,
+_INSERT = """
+INSERT INTO audit_logs (id, organization_id, actor_user_id, actor_type, action, resource_type,
+                        resource_id, outcome, request_id, metadata, prev_hash, hash, created_at)
+OVERRIDING SYSTEM VALUE
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
+"""
+
+# The row and the org's anchored head in one round trip (no RETURNING: only admins may read audit_logs).
+_INSERT_AND_MOVE_HEAD = f"""
+WITH appended AS ({_INSERT})
+INSERT INTO audit_heads (organization_id, last_id, hash, mac) VALUES ($2, $1, $12, $14)
+ON CONFLICT (organization_id) DO UPDATE
+    SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash, mac = EXCLUDED.mac, updated_at = now()
+"""
+
+
+async def insert(
+    conn: asyncpg.Connection, row: dict[str, Any], prev_hash: bytes | None, hash_: bytes, head_mac: bytes | None = None
+) -> None:
+    """Append the row; with `head_mac`, also move the org's anchored head to it."""
+    args = [
         row["id"],
         UUID(row["organization_id"]),
         UUID(row["actor_user_id"]) if row["actor_user_id"] else None,
@@ -48,7 +61,11 @@ async def insert(conn: asyncpg.Connection, row: dict[str, Any], prev_hash: bytes
         prev_hash,
         hash_,
         row["created_at"],
-    )
+    ]
+    if head_mac is None:
+        await conn.execute(_INSERT, *args)
+    else:
+        await conn.execute(_INSERT_AND_MOVE_HEAD, *args, head_mac)
 
 
 def as_dict(record: asyncpg.Record) -> dict[str, Any]:
@@ -112,3 +129,35 @@ async def list_rows(
         limit,
     )
     return [as_dict(r) for r in rows]
+
+
+async def head(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The current org's anchored head (last_id, hash, mac), if one was ever written."""
+    return await conn.fetchrow(
+        "SELECT last_id, hash, mac FROM audit_heads WHERE organization_id = app_current_org_id()"
+    )
+
+
+async def unanchored_heads(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """(organization_id, id, hash) of the newest row of each org whose chain has no anchored head yet."""
+    return await conn.fetch(
+        """
+        SELECT o.id AS organization_id, last.id, last.hash
+        FROM organizations o
+        CROSS JOIN LATERAL (
+            SELECT a.id, a.hash FROM audit_logs a WHERE a.organization_id = o.id ORDER BY a.id DESC LIMIT 1
+        ) last
+        WHERE NOT EXISTS (SELECT 1 FROM audit_heads h WHERE h.organization_id = o.id) AND last.hash IS NOT NULL
+        """
+    )
+
+
+async def anchor_head(conn: asyncpg.Connection, org_id: UUID, last_id: int, hash_: bytes, mac: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO audit_heads (organization_id, last_id, hash, mac) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (organization_id) DO NOTHING",
+        org_id,
+        last_id,
+        hash_,
+        mac,
+    )

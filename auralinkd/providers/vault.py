@@ -118,6 +118,15 @@ class KeyVault:
     def knows(self, kek_id: str) -> bool:
         return kek_id in self._keks
 
+    def derived_keys(self, purpose: str) -> list[bytes]:
+        """A key for `purpose` from each KEK, the active KEK's first (HMAC-SHA256(kek, label)); the
+        database never sees a KEK, so it cannot compute these (the audit chain's MAC keys)."""
+        import hmac
+
+        label = b"auralink-derived-key\x00" + purpose.encode()
+        order = [self._active_id, *sorted(k for k in self._keks if k != self._active_id)]
+        return [hmac.new(self._keks[kek_id], label, "sha256").digest() for kek_id in order]
+
     # -- sealing --------------------------------------------------------------------------------
 
     def seal(self, api_key: str, aad: bytes) -> Sealed:

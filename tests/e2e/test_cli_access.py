@@ -164,7 +164,8 @@ def test_audit_verify_exits_0_and_list_has_the_pinned_shape(daemon: Daemon) -> N
     ok_json(daemon.cli("apikeys", "create", "audited", "-o", "json"))
     verified = ok_json(daemon.cli("audit", "verify", "-o", "json"))
     assert verified["ok"] is True and verified["first_broken_id"] == 0 and verified["rows_checked"] >= 1
-    assert set(verified) == {"ok", "rows_checked", "first_broken_id", "reason"}
+    assert set(verified) == {"ok", "rows_checked", "first_broken_id", "reason", "checkpoint"}
+    assert verified["checkpoint"].startswith("alck1.")  # a signed checkpoint of the head (#22.7)
 
     listed = ok_json(daemon.cli("audit", "list", "--action", "CredentialService/*", "--since", "1h", "-o", "json"))
     assert set(listed) == {"entries", "next_page_token"}

@@ -460,6 +460,8 @@ def org_rows(tag: str) -> list[Row]:
                 "metadata": {"org": tag},
             },
         ),
+        # 014: the org's anchored audit chain head (the MAC is opaque to the database)
+        Row("audit_heads", {**scoped, "last_id": 1, "hash": "\\x00", "mac": "\\x01"}),
         Row("subscriptions", {"id": i("subscription"), **scoped, "plan": "pro"}),
         Row(
             "invoices",

@@ -454,8 +454,10 @@ def test_app_role_privileges(server):
     assert not any(by["schema_migrations"][k] for k in "siud"), "schema_migrations must not be granted"
     assert by["audit_logs"]["s"] and by["audit_logs"]["i"]
     assert not by["audit_logs"]["u"] and not by["audit_logs"]["d"]
+    if "audit_heads" in by:  # 014: the anchored chain heads are moved, never deleted, by the daemon
+        assert all(by["audit_heads"][k] for k in "siu") and not by["audit_heads"]["d"]
     for name, r in by.items():
-        if name in RLS_EXCEPTIONS | RUNNER_TABLES | {"audit_logs"}:
+        if name in RLS_EXCEPTIONS | RUNNER_TABLES | {"audit_logs", "audit_heads"}:
             continue
         assert all(r[k] for k in "siud"), f"auralink_app lacks DML on {name}"
 

@@ -288,7 +288,9 @@ def test_audit_entry_and_verification_json_shapes() -> None:
         "create_time": "2023-11-14T22:13:20Z", "hash": "ab" * 32, "prev_hash": "cd" * 32, "heartbeat": False,
     }  # fmt: skip
     broken = access_pb2.VerifyAuditChainResponse(ok=False, rows_checked=10, first_broken_id=7, reason="hash mismatch")
-    assert message_to_dict(broken) == {"ok": False, "rows_checked": 10, "first_broken_id": 7, "reason": "hash mismatch"}
+    assert message_to_dict(broken) == {
+        "ok": False, "rows_checked": 10, "first_broken_id": 7, "reason": "hash mismatch", "checkpoint": "",
+    }  # fmt: skip
     assert "row 7" in audit.verify_text(message_to_dict(broken))
 
 
@@ -489,7 +491,9 @@ def test_audit_verify_exits_0_when_intact_and_1_naming_the_broken_row(fake: Fake
     )
     code, out, err = cli(capsys, "audit", "verify", "-o", "json")
     assert code == 1
-    assert json.loads(out) == {"ok": False, "rows_checked": 9, "first_broken_id": 5, "reason": "hash mismatch"}
+    assert json.loads(out) == {
+        "ok": False, "rows_checked": 9, "first_broken_id": 5, "reason": "hash mismatch", "checkpoint": "",
+    }  # fmt: skip
     assert err.count("\n") == 1 and "row 5" in err and "hash mismatch" in err
 
 
