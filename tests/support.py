@@ -219,3 +219,19 @@ def daemon_on_new_database(admin_dsn: str, **settings: str) -> Iterator[Daemon]:
             yield daemon
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def daemon_sql(daemon: Daemon, query: str, *args: object) -> list:
+    """Run one statement on the daemon's database as its (superuser) DSN; the rows it returns."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> list:
+        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())

@@ -6,7 +6,6 @@ The tamperer here is the database superuser (it bypasses the append-only trigger
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import uuid
@@ -17,23 +16,14 @@ import pytest
 
 from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.audit import chain
-from tests.support import Daemon, bearer
+from tests.support import Daemon, bearer, daemon_sql
 
 COLUMNS = (
     "id, organization_id, actor_user_id, actor_type, action, resource_type, resource_id, outcome, request_id, "
     "ip_address, user_agent, metadata, prev_hash, hash, created_at"
 )
 
-
-def _sql(daemon: Daemon, query: str, *args: object) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
-        try:
-            return await conn.fetch(query, *args)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+SET_HASHES = "UPDATE audit_logs SET prev_hash = $2, hash = $3 WHERE id = $1"
 
 
 def _verify(daemon: Daemon, checkpoint: str = "") -> access_pb2.VerifyAuditChainResponse:
@@ -53,7 +43,7 @@ def _write(daemon: Daemon, n: int) -> None:
 
 def _rows(daemon: Daemon) -> list[asyncpg.Record]:
     """The admin's org's chain (the one VerifyAuditChain walks for the admin)."""
-    return _sql(
+    return daemon_sql(
         daemon,
         f"SELECT {COLUMNS} FROM audit_logs WHERE organization_id = "
         "(SELECT organization_id FROM users WHERE username = 'admin') ORDER BY id",
@@ -72,20 +62,14 @@ def _content(row: asyncpg.Record) -> dict[str, object]:
 def _restore(daemon: Daemon, rows: list[asyncpg.Record]) -> None:
     """Put rows back exactly as they were (the tamperer covering their tracks, or the test undoing a tamper)."""
     for row in rows:
-        _sql(
+        daemon_sql(
             daemon,
             f"INSERT INTO audit_logs ({COLUMNS}) OVERRIDING SYSTEM VALUE "
             "SELECT * FROM json_populate_record(NULL::audit_logs, $1::json) "
             "ON CONFLICT (id) DO NOTHING",
             json.dumps(_plain(row)),
         )
-        _sql(
-            daemon,
-            "UPDATE audit_logs SET prev_hash = $2, hash = $3 WHERE id = $1",
-            row["id"],
-            row["prev_hash"],
-            row["hash"],
-        )
+        daemon_sql(daemon, SET_HASHES, row["id"], row["prev_hash"], row["hash"])
 
 
 def _plain(row: asyncpg.Record) -> dict[str, object]:
@@ -109,7 +93,7 @@ def test_edits_middle_and_tail_deletes_and_recomputed_chains_are_all_detected(da
 
     # 1. Deleting the newest rows (the case an unanchored chain cannot see).
     tail = rows[-2:]
-    _sql(daemon, "DELETE FROM audit_logs WHERE id >= $1", tail[0]["id"])
+    daemon_sql(daemon, "DELETE FROM audit_logs WHERE id >= $1", tail[0]["id"])
     truncated = _verify(daemon)
     assert not truncated.ok and truncated.first_broken_id == tail[-1]["id"]
     assert "deleted" in truncated.reason
@@ -119,36 +103,36 @@ def test_edits_middle_and_tail_deletes_and_recomputed_chains_are_all_detected(da
     # 2. A row edited by hand, with the rest of the chain recomputed the only way a table writer can
     #    (plain sha256), and the head row deleted: still found.
     victim = rows[2]
-    head = _sql(daemon, "SELECT * FROM audit_heads")[0]
-    _sql(daemon, "UPDATE audit_logs SET action = 'nothing.happened' WHERE id = $1", victim["id"])
+    head = daemon_sql(daemon, "SELECT * FROM audit_heads")[0]
+    daemon_sql(daemon, "UPDATE audit_logs SET action = 'nothing.happened' WHERE id = $1", victim["id"])
     recomputed = _recompute_unkeyed(daemon, from_id=victim["id"])
-    _sql(daemon, "DELETE FROM audit_heads")
+    daemon_sql(daemon, "DELETE FROM audit_heads")
     forged = _verify(daemon)
     assert not forged.ok and forged.first_broken_id in (victim["id"], rows[-1]["id"]), forged
-    _sql(daemon, "DELETE FROM audit_logs WHERE id >= $1", victim["id"])
+    daemon_sql(daemon, "DELETE FROM audit_logs WHERE id >= $1", victim["id"])
     _restore(daemon, rows[2:])
-    _sql(
+    daemon_sql(
         daemon, "INSERT INTO audit_heads (organization_id, last_id, hash, mac) VALUES ($1, $2, $3, $4)",
         head["organization_id"], head["last_id"], head["hash"], head["mac"],
     )  # fmt: skip
     assert recomputed > 0 and _verify(daemon).ok
 
     # 3. A middle row deleted.
-    _sql(daemon, "DELETE FROM audit_logs WHERE id = $1", rows[1]["id"])
+    daemon_sql(daemon, "DELETE FROM audit_logs WHERE id = $1", rows[1]["id"])
     middle = _verify(daemon)
     assert not middle.ok and middle.first_broken_id == rows[2]["id"] and "prev_hash" in middle.reason
 
 
 def test_a_checkpoint_catches_truncation_with_the_head_rolled_back(daemon: Daemon) -> None:
     _write(daemon, 3)
-    older_head = _sql(daemon, "SELECT * FROM audit_heads")[0]
+    older_head = daemon_sql(daemon, "SELECT * FROM audit_heads")[0]
     _write(daemon, 2)
     checkpoint = _verify(daemon).checkpoint
     rows = _rows(daemon)
     # The tamperer deletes the newest rows and puts back the head (with its genuine MAC) of an earlier
     # moment: the database alone now holds a consistent, shorter log.
-    _sql(daemon, "DELETE FROM audit_logs WHERE id > $1", older_head["last_id"])
-    _sql(
+    daemon_sql(daemon, "DELETE FROM audit_logs WHERE id > $1", older_head["last_id"])
+    daemon_sql(
         daemon, "UPDATE audit_heads SET last_id = $1, hash = $2, mac = $3",
         older_head["last_id"], older_head["hash"], older_head["mac"],
     )  # fmt: skip
@@ -168,7 +152,7 @@ def test_a_checkpoint_catches_truncation_with_the_head_rolled_back(daemon: Daemo
         _verify(daemon, ".".join(parts))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     # A head edited by hand fails its MAC.
-    _sql(daemon, "UPDATE audit_heads SET last_id = last_id - 1")
+    daemon_sql(daemon, "UPDATE audit_heads SET last_id = last_id - 1")
     altered = _verify(daemon)
     assert not altered.ok and "altered" in altered.reason
 
@@ -181,7 +165,7 @@ def _recompute_unkeyed(daemon: Daemon, from_id: int) -> int:
     for row in rows:
         if row["id"] >= from_id:
             new_hash = hashlib.sha256((prev or chain.GENESIS) + chain.canonical(_content(row))).digest()
-            _sql(daemon, "UPDATE audit_logs SET prev_hash = $2, hash = $3 WHERE id = $1", row["id"], prev, new_hash)
+            daemon_sql(daemon, SET_HASHES, row["id"], prev, new_hash)
             prev, changed = new_hash, changed + 1
         else:
             prev = row["hash"]
