@@ -6,14 +6,16 @@ Figures:
   in process, divided by the median round trip of a Ping to a bare grpc.aio server measured in the
   same run. Target <= 0.15 (auth adds at most 15% to a trivial call).
 - audit_rows_per_s: audit rows appended by 16 concurrent writers (each its own tenant transaction,
-  hash-chained under the per-org lock), against the same writers inserting a plain row into a table
-  with no chain (the baseline); the chain is verified afterwards.
+  HMAC-chained under the per-org lock, the org's anchored head moved in the same statement), against
+  the same writers inserting a plain row into a table with no chain (the baseline); the chain is
+  verified afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -74,6 +76,7 @@ async def _auth_and_audit(calls: int, audit_rows: int) -> dict[str, float]:
     from auralinkd.access.principal import Caller
     from auralinkd.access.tokens import TokenService
     from auralinkd.api.guard import CallGuard, _Rule
+    from auralinkd.audit.chain import ChainKeys
     from auralinkd.audit.service import AuditLog
     from auralinkd.bus import EventBus
     from auralinkd.db import migrate
@@ -103,7 +106,7 @@ async def _auth_and_audit(calls: int, audit_rows: int) -> dict[str, float]:
             resolver = PermissionResolver(database, bus, None)
             denylist = Denylist(database, bus, None)
             tokens = TokenService(b"s" * 48)
-            audit = AuditLog(database)
+            audit = AuditLog(database, keys=ChainKeys([os.urandom(32)]))  # keyed and anchored, as served
             authenticator = Authenticator(tokens, resolver, denylist, database, bus)
             guard = CallGuard(
                 {"/auralink.v1.SystemService/Ping": "system:ping"}, authenticator, audit,
