@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     health_probe_interval_s: float = Field(1.0, gt=0, le=60)
     # A database round trip slower than this counts as unreachable (a hung server turns NOT_SERVING).
     health_probe_timeout_s: float = Field(2.0, gt=0, le=60)
+    # How often each org's anchored audit head is copied, signed, to <data_dir>/audit-checkpoints.json.
+    audit_checkpoint_interval_s: float = Field(60.0, gt=0, le=86400)
 
     @field_validator("log_level", "log_format", "env", mode="before")
     @classmethod

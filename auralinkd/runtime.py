@@ -246,6 +246,7 @@ class Runtime:
         llm = self.llm_config
         vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
         self.audit.use_keys(ChainKeys(vault.derived_keys("audit-chain")))  # a key the database never sees
+        self.audit.keep_checkpoints_in(settings.data_dir / "audit-checkpoints.json")
         providers = ProviderService(self.database, self.audit, vault, llm.local_model_name)
         completions = CompletionService(
             self.database, providers, self.gateway, llm.default_max_tokens,
@@ -324,6 +325,7 @@ class Runtime:
             await self.redis.probe()
             self._background(self.bus.relay_from_redis, "bus-relay")
         self._background(self._watch_dependencies, "dependency-probe")
+        self._background(lambda: self.audit.run_checkpoints(settings.audit_checkpoint_interval_s), "audit-checkpoints")
         if self._embedded is not None:  # a server that dies under us is started again, with backoff
             embedded, interval = self._embedded, settings.health_probe_interval_s
             self._background(lambda: embedded.supervise(interval), "embedded-postgres-supervisor")
@@ -430,6 +432,8 @@ class Runtime:
         if self.mesh is not None:
             with suppress(Exception):
                 await self.mesh.close()  # pending heartbeat state and transitions
+        with suppress(Exception):
+            await self.audit.save_checkpoints()  # the heads as they are at shutdown
         await self.database.close()
         if self.redis is not None:
             with suppress(Exception):

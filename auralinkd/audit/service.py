@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -73,10 +76,66 @@ class AuditLog:
         self._database = database
         self._denied_throttle = denied_throttle or DeniedThrottle()
         self._keys = keys
+        self._checkpoint_file: Path | None = None
 
     def use_keys(self, keys: chain.ChainKeys) -> None:
         """Key the chain (HMAC under keys derived from the KEK) and anchor its head; call before serving."""
         self._keys = keys
+
+    def keep_checkpoints_in(self, path: Path) -> None:
+        """Save every org's anchored head, signed, to `path` (the data dir: out of the database's reach);
+        verification then also checks the saved checkpoint of the caller's org."""
+        self._checkpoint_file = path
+
+    async def save_checkpoints(self) -> int:
+        """Copy every org's anchored head into the checkpoint file; a head that went back is not copied
+        (the saved checkpoint keeps naming the deleted rows). Returns how many checkpoints changed."""
+        if self._keys is None or self._checkpoint_file is None:
+            return 0
+        async with self._database.system() as conn:
+            heads = await store.all_heads(conn)
+        saved = self._saved_checkpoints()
+        changed = 0
+        for head in heads:
+            org_id = str(head["organization_id"])
+            if not self._keys.head_is_genuine(org_id, head["last_id"], head["hash"], head["mac"]):
+                log.error("the anchored audit head of org %s fails its MAC; checkpoint not moved", org_id)
+                continue
+            old = self._keys.read_checkpoint(saved.get(org_id, ""))
+            if old is not None and old.last_id > head["last_id"]:
+                log.error(
+                    "the audit head of org %s went back from row %d to row %d; checkpoint not moved",
+                    org_id, old.last_id, head["last_id"],
+                )  # fmt: skip
+                continue
+            if old is None or (old.last_id, old.hash) != (head["last_id"], head["hash"]):
+                saved[org_id] = self._keys.checkpoint(org_id, head["last_id"], head["hash"], int(time.time()))
+                changed += 1
+        if changed:
+            temporary = self._checkpoint_file.with_suffix(".tmp")
+            temporary.write_text(json.dumps(saved, indent=1, sort_keys=True))
+            temporary.chmod(0o600)
+            temporary.replace(self._checkpoint_file)
+        return changed
+
+    async def run_checkpoints(self, interval_s: float) -> None:
+        """Save checkpoints every `interval_s` seconds, for the daemon's life."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.save_checkpoints()
+            except Exception as exc:  # noqa: BLE001 - retried on the next turn
+                log.warning("could not save audit checkpoints: %s", exc)
+
+    def _saved_checkpoints(self) -> dict[str, str]:
+        if self._checkpoint_file is None or not self._checkpoint_file.exists():
+            return {}
+        try:
+            data = json.loads(self._checkpoint_file.read_text())
+        except (OSError, ValueError) as exc:
+            log.error("unreadable audit checkpoint file %s: %s", self._checkpoint_file, exc)
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     async def anchor_heads(self) -> int:
         """Anchor the head of every chain that has none (rows written before chains were anchored).
@@ -191,6 +250,9 @@ class AuditLog:
                 if not self._keys.head_is_genuine(org_id, head["last_id"], head["hash"], head["mac"]):
                     return VerifyResult(False, 0, head["last_id"], "the anchored head was altered (its MAC is wrong)")
                 anchors.setdefault(head["last_id"], (head["hash"], "the anchored head"))
+            saved = self._keys.read_checkpoint(self._saved_checkpoints().get(org_id, "")) if self._keys else None
+            if saved is not None:
+                anchors.setdefault(saved.last_id, (saved.hash, "the daemon's saved checkpoint"))
             walk = await self._walk(conn, anchors)
         if walk.broken is not None:
             return walk.broken

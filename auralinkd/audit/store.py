@@ -161,3 +161,8 @@ async def anchor_head(conn: asyncpg.Connection, org_id: UUID, last_id: int, hash
         hash_,
         mac,
     )
+
+
+async def all_heads(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every org's anchored head (as the daemon's own role)."""
+    return await conn.fetch("SELECT organization_id, last_id, hash, mac FROM audit_heads")

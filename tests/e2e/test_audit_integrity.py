@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import time
 import uuid
 
 import asyncpg
@@ -16,7 +18,7 @@ import pytest
 
 from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.audit import chain
-from tests.support import Daemon, bearer, daemon_sql
+from tests.support import Daemon, bearer, daemon_env, daemon_sql, short_tempdir
 
 COLUMNS = (
     "id, organization_id, actor_user_id, actor_type, action, resource_type, resource_id, outcome, request_id, "
@@ -136,7 +138,7 @@ def test_a_checkpoint_catches_truncation_with_the_head_rolled_back(daemon: Daemo
         daemon, "UPDATE audit_heads SET last_id = $1, hash = $2, mac = $3",
         older_head["last_id"], older_head["hash"], older_head["mac"],
     )  # fmt: skip
-    assert _verify(daemon).ok  # only an anchor outside the database can tell
+    assert _verify(daemon).ok  # only an anchor outside the database can tell (no saved checkpoint yet here)
     caught = _verify(daemon, checkpoint)
     checkpoint_id = int(checkpoint.split(".")[2])
     assert checkpoint_id == rows[-1]["id"]
@@ -170,3 +172,40 @@ def _recompute_unkeyed(daemon: Daemon, from_id: int) -> int:
         else:
             prev = row["hash"]
     return changed
+
+
+def test_the_daemon_saves_checkpoints_outside_the_database_and_verify_uses_them(pg16_fresh_dsn: str) -> None:
+    root = short_tempdir()
+    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, audit_checkpoint_interval_s="0.2"))
+    daemon.start()
+    try:
+        _write(daemon, 3)
+        older_head = daemon_sql(daemon, "SELECT * FROM audit_heads")[0]
+        _write(daemon, 2)
+        last_id = _rows(daemon)[-1]["id"]
+        saved_file = root / "d" / "audit-checkpoints.json"
+
+        def saved_id() -> int:
+            tokens = json.loads(saved_file.read_text()) if saved_file.exists() else {}
+            return max((int(t.split(".")[2]) for t in tokens.values()), default=0)
+
+        deadline = time.monotonic() + 20
+        while saved_id() != last_id and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert saved_id() == last_id
+        assert oct(saved_file.stat().st_mode & 0o777) == "0o600"
+
+        # The same tamper as above: rows deleted, the head rolled back to a genuine older value.
+        daemon_sql(daemon, "DELETE FROM audit_logs WHERE id > $1", older_head["last_id"])
+        daemon_sql(
+            daemon, "UPDATE audit_heads SET last_id = $1, hash = $2, mac = $3",
+            older_head["last_id"], older_head["hash"], older_head["mac"],
+        )  # fmt: skip
+        caught = _verify(daemon)
+        assert not caught.ok and caught.first_broken_id == last_id and "saved checkpoint" in caught.reason
+        time.sleep(0.6)
+        assert saved_id() == last_id  # a head that went back does not move the saved checkpoint
+        assert "went back" in daemon.logs()
+    finally:
+        daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
