@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 
@@ -11,7 +10,7 @@ import grpc
 import pytest
 
 from auralink.v1 import access_pb2, access_pb2_grpc, system_pb2, system_pb2_grpc
-from tests.support import Daemon, bearer
+from tests.support import Daemon, bearer, daemon_sql
 
 
 def _credentials(channel: grpc.Channel) -> access_pb2_grpc.CredentialServiceStub:
@@ -33,15 +32,7 @@ def _status_code(daemon: Daemon, token: str) -> grpc.StatusCode:
     return grpc.StatusCode.OK
 
 
-def _sql(daemon: Daemon, query: str, *args: object) -> list:
-    async def run() -> list:
-        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
-        try:
-            return await conn.fetch(query, *args)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+_sql = daemon_sql
 
 
 def _member_token(daemon: Daemon, username: str = "member") -> str:
