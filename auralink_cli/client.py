@@ -34,21 +34,25 @@ def grpc_target(address: str) -> tuple[str, bool]:
     return address, False
 
 
-def bad_request_violations(err: grpc.RpcError) -> list[tuple[str, str]]:
-    """(field, description) pairs from a google.rpc.BadRequest in the rich status details."""
+def _rich_details(err: grpc.RpcError) -> list[Any]:
+    """The google.rpc.Status details of a failed call (empty without grpcio-status or details)."""
     try:
-        from google.rpc import error_details_pb2
         from grpc_status import rpc_status
     except ImportError:  # grpcio-status missing: the details string is all we have
         return []
     try:
         status = rpc_status.from_call(err)  # type: ignore[arg-type]
-    except ValueError:  # details inconsistent with the status line
+    except (ValueError, AttributeError):  # details inconsistent with the status line, or not a Call
         return []
-    if status is None:
-        return []
+    return list(status.details) if status is not None else []
+
+
+def bad_request_violations(err: grpc.RpcError) -> list[tuple[str, str]]:
+    """(field, description) pairs from a google.rpc.BadRequest in the rich status details."""
+    from google.rpc import error_details_pb2
+
     out: list[tuple[str, str]] = []
-    for detail in status.details:
+    for detail in _rich_details(err):
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad_request = error_details_pb2.BadRequest()
             detail.Unpack(bad_request)
@@ -58,14 +62,9 @@ def bad_request_violations(err: grpc.RpcError) -> list[tuple[str, str]]:
 
 def error_reason(err: grpc.RpcError) -> str:
     """The google.rpc.ErrorInfo reason in the rich status details ("" when there is none)."""
-    try:
-        from google.rpc import error_details_pb2
-        from grpc_status import rpc_status
+    from google.rpc import error_details_pb2
 
-        status = rpc_status.from_call(err)  # type: ignore[arg-type]
-    except (ImportError, ValueError, AttributeError):
-        return ""
-    for detail in status.details if status is not None else ():
+    for detail in _rich_details(err):
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
@@ -82,8 +81,11 @@ def translate_error(
     details = (err.details() if hasattr(err, "details") else None) or name.lower().replace("_", " ")
     exit_code = exit_code_for(name)
     message = details
+    server_id = _trailing(err, "x-request-id")  # set only when the daemon itself answered
     if name == "UNAVAILABLE" and error_reason(err) == "PROVIDER_FAILED":
         exit_code, message = PROVIDER_FAILED, f"provider failure (the daemon answered): {details}"
+    elif name == "UNAVAILABLE" and server_id:
+        message = f"the daemon at {address} is unavailable: {details}"
     elif name == "UNAVAILABLE":
         message = f"daemon unreachable at {address}: {details}"
     elif name == "DEADLINE_EXCEEDED" and timeout is not None:
@@ -99,9 +101,9 @@ def translate_error(
     if extra:
         message += ": " + "; ".join(extra)
     if exit_code == UNEXPECTED:
-        server_id = _trailing(err, "x-request-id")
-        message = f"{name}: {message} (request id {server_id or request_id})"
-    return CliError(exit_code, message)
+        rid = server_id or request_id
+        message = f"{name}: {message}" + ("" if rid in message else f" (request id {rid})")
+    return CliError(exit_code, message, code=name, request_id=server_id or request_id, violations=violations)
 
 
 def _trailing(err: grpc.RpcError, key: str) -> str | None:

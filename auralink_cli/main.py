@@ -1,8 +1,10 @@
 """The `auralink` app: global options, the registry of command modules, argv normalisation, main().
 
 Adding an area (access, memory, agents, …): write auralink_cli/commands/<area>.py with a
-`register(app)` function and add its name to COMMAND_MODULES. Nothing here imports grpc, so
-`auralink --help` stays fast; command modules import it inside their functions.
+`register(app)` function, add its name to COMMAND_MODULES, and give each new leaf command an
+entry in tests/e2e/test_cli_sweep.py (the sweep fails on a command without one). Nothing here
+imports grpc, and main() builds only the top-level command it runs (LazyGroup), so
+`auralink --help` stays fast; command modules import grpc inside their functions.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from auralink_cli import output
 from auralink_cli.exit_codes import UNEXPECTED, CliError
@@ -50,7 +53,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the
-# subcommand so that `auralink status -o json` works like `auralink -o json status`.
+# subcommand so that `auralink status -o json` works like `auralink -o json status`, unless the
+# subcommand declares an option of the same name (`mesh nodes register --address`): that one is its own.
 VALUE_OPTIONS: frozenset[str] = frozenset({"--address", "--token", "--output", "-o", "--timeout", "--profile"})
 FLAG_OPTIONS: frozenset[str] = frozenset({"--no-color"})
 COMPLETE_VAR = "_AURALINK_COMPLETE"
@@ -62,7 +66,7 @@ class OutputFormat(StrEnum):
     yaml = "yaml"
 
 
-app = typer.Typer(
+APP_SETTINGS: dict[str, Any] = dict(
     name="auralink",
     help="Command-line client of AuraLink Core (talks to auralinkd over gRPC).",
     no_args_is_help=True,
@@ -78,6 +82,7 @@ app = typer.Typer(
         "7 degraded, 8 not ready, 9 resource exhausted, 10 deadline exceeded, 11 provider failure."
     ),
 )
+app = typer.Typer(**APP_SETTINGS)
 
 
 @app.callback()
@@ -131,13 +136,125 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"auralink_cli.commands.{_name}").register(app)
 
 
-def normalize_argv(argv: Sequence[str]) -> list[str]:
+class LazyGroup(TyperGroup):
+    """The root group of main(): it builds a top-level command from `app` only when it is used.
+
+    Building the whole tree inspects every command's signature (~120 ms for ~100 commands); `--help`
+    lists names and one-line helps straight from what the modules registered.
+    """
+
+    source: typer.Typer | None = None
+
+    def _infos(self) -> dict[str, Any]:
+        from typer.main import get_command_name, solve_typer_info_defaults
+
+        infos: dict[str, Any] = {}
+        if self.source is None:
+            return infos
+        for info in self.source.registered_commands:
+            assert info.callback is not None
+            infos[info.name or get_command_name(info.callback.__name__)] = info
+        for group_info in self.source.registered_groups:
+            solved = solve_typer_info_defaults(group_info)
+            if solved.name:
+                infos[solved.name] = group_info
+        return infos
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*self.commands, *(name for name in self._infos() if name not in self.commands)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        found = self.commands.get(cmd_name)
+        if found is not None:
+            return found
+        info = self._infos().get(cmd_name)
+        if info is None:
+            return None
+        from typer.main import CommandInfo, get_command_from_info, get_group_from_info
+
+        if isinstance(info, CommandInfo):
+            built = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+        else:
+            built = get_group_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=None, suggest_commands=True
+            )
+        self.commands[cmd_name] = built
+        return built
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
+        import inspect
+
+        from typer._click.utils import make_default_short_help
+        from typer.main import CommandInfo, solve_typer_info_defaults
+
+        infos = self._infos()
+        rows: list[tuple[str, str]] = []
+        for name, info in infos.items():
+            if isinstance(info, CommandInfo):
+                text, hidden = info.help or inspect.getdoc(info.callback) or "", info.hidden
+            else:
+                solved = solve_typer_info_defaults(info)
+                text, hidden = solved.help or "", solved.hidden
+            if not hidden:
+                rows.append((name, text))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, make_default_short_help(text, limit)) for name, text in rows])
+
+
+def root_command() -> LazyGroup:
+    """The `auralink` group with the global options, its subcommands built on first use."""
+    shell = typer.Typer(**APP_SETTINGS, cls=LazyGroup)
+    shell.callback()(global_options)
+    group = typer.main.get_command(shell)
+    assert isinstance(group, LazyGroup)
+    group.source = app
+    return group
+
+
+def own_options(root: Any, argv: Sequence[str]) -> set[str]:
+    """Option names that the subcommands named on the command line declare themselves.
+
+    Resolves `mesh nodes register` in `mesh nodes register NAME --address H:P` (building only those
+    groups), so a global option of the same name is not taken from under it.
+    """
+    from typer.core import TyperOption
+
+    names: set[str] = set()
+    command = root
+    ctx = typer.Context(root, info_name="auralink")
+    skip_value = False
+    for arg in argv:
+        if arg == "--":
+            break
+        if skip_value:
+            skip_value = False
+            continue
+        if arg.startswith("-"):
+            skip_value = arg in VALUE_OPTIONS and arg not in names
+            continue
+        if not isinstance(command, TyperGroup):
+            break
+        command = command.get_command(ctx, arg)
+        if command is None:
+            break
+        for param in command.params:
+            if isinstance(param, TyperOption):
+                names.update(param.opts)
+                names.update(param.secondary_opts)
+    return names
+
+
+def normalize_argv(argv: Sequence[str], root: Any = None) -> list[str]:
     """Move global options, with their values, in front of the subcommand.
 
     Handles `--output json`, `--output=json`, `-o json` and `-ojson`. Everything after a literal
     `--` is left alone (it belongs to the command), and so is a value option missing its value
-    (Click then reports the usage error).
+    (Click then reports the usage error). With `root`, an option that the subcommand itself
+    declares stays where it is: `auralink --address H:P mesh nodes register N --address N:P`.
     """
+    own = own_options(root, argv) if root is not None else set()
     front: list[str] = []
     rest: list[str] = []
     args = list(argv)
@@ -148,7 +265,9 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
             rest.extend(args[i:])
             break
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
-        if arg in FLAG_OPTIONS:
+        if name in own or (arg.startswith("-o") and not arg.startswith("--") and "-o" in own):
+            rest.append(arg)
+        elif arg in FLAG_OPTIONS:
             front.append(arg)
         elif name in VALUE_OPTIONS and "=" in arg:
             front.append(arg)
@@ -168,24 +287,37 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: normalise argv, run the app, turn CliError into one stderr line."""
-    args = normalize_argv(sys.argv[1:] if argv is None else argv)
     if os.environ.get(COMPLETE_VAR):  # the shell asks for completions (see `auralink completion`)
         from auralink_cli.commands.completion import enable_completion_classes
 
         enable_completion_classes()
-    command = typer.main.get_command(app)
+    command = root_command()
+    args = normalize_argv(sys.argv[1:] if argv is None else argv, command)
+    output.set_error_format(output.format_from_argv(args))
     try:
-        command.main(args=args, prog_name="auralink", complete_var=COMPLETE_VAR)
+        code = command.main(args=args, prog_name="auralink", complete_var=COMPLETE_VAR, standalone_mode=False)
     except CliError as exc:
-        output.error(exc.message)
+        output.failure(exc)
         sys.exit(exc.exit_code)
+    except typer.Abort:
+        output.error("aborted")
+        sys.exit(UNEXPECTED)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: one line, and the traceback with AURALINK_DEBUG=1
+        from typer._click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):  # usage errors: Click's text, or JSON under -o json
+            if not output.usage_failure(exc):
+                exc.show()
+            sys.exit(exc.exit_code)
         if os.environ.get("AURALINK_DEBUG"):
             raise
-        output.error(f"unexpected {type(exc).__name__}: {exc} (AURALINK_DEBUG=1 shows the traceback)")
+        output.failure(
+            CliError(UNEXPECTED, f"unexpected {type(exc).__name__}: {exc} (AURALINK_DEBUG=1 shows the traceback)")
+        )
         sys.exit(UNEXPECTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

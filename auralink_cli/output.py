@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # rich is imported only when a table is printed
     from rich.console import Console, RenderableType
 
+    from auralink_cli.exit_codes import CliError
+
 TableRenderer = Callable[[Any], "RenderableType | list[RenderableType]"]
 PIPE_WIDTH = 4096  # the width of `wide` tables when stdout is not a terminal
 
@@ -85,6 +87,52 @@ def key_values(data: Any) -> RenderableType:
     else:
         grid.add_row(str(data))
     return grid
+
+
+_error_format = "table"  # how failures are printed: set from argv by main(), then by resolve_settings()
+
+
+def set_error_format(fmt: str | None) -> None:
+    global _error_format
+    _error_format = (fmt or "table").lower()
+
+
+def format_from_argv(args: list[str]) -> str | None:
+    """The -o/--output value of a command line (after main() hoisted it), else $AURALINK_OUTPUT."""
+    for i, arg in enumerate(args):
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--output="):
+            return arg.split("=", 1)[1]
+        if arg.startswith("-o") and not arg.startswith("--") and len(arg) > 2:
+            return arg[2:]
+    return os.environ.get("AURALINK_OUTPUT") or None
+
+
+def failure(exc: CliError) -> None:
+    """A failed command: `error: …` on stderr, or its JSON/YAML object there under -o json/yaml."""
+    if _error_format == "json":  # one line, like the text form, so `2>&1 | tail -1` still works
+        sys.stderr.write(json.dumps(exc.as_dict(), ensure_ascii=False) + "\n")
+        sys.stderr.flush()
+    elif _error_format == "yaml":
+        sys.stderr.write(to_yaml(exc.as_dict()))
+        sys.stderr.flush()
+    else:
+        error(exc.message)
+
+
+def usage_failure(exc: Any) -> bool:
+    """Print a Click usage error as a JSON/YAML error under -o json/yaml; False: let Click show it."""
+    from typer._click.exceptions import NoArgsIsHelpError
+
+    from auralink_cli.exit_codes import CliError
+
+    if _error_format not in ("json", "yaml") or isinstance(exc, NoArgsIsHelpError):
+        return False
+    param = getattr(exc, "param", None)
+    field = getattr(param, "name", None) or ""
+    failure(CliError(exc.exit_code, exc.format_message(), violations=[(field, exc.format_message())] if field else []))
+    return True
 
 
 def error(message: str) -> None:

@@ -230,6 +230,9 @@ def resolve_settings(
     if output not in OUTPUT_FORMATS:
         raise CliError(USAGE, f"output must be one of {', '.join(OUTPUT_FORMATS)}, got {output!r}")
     no_color = opts.no_color or bool(env.get("NO_COLOR"))
+    from auralink_cli import output as _output  # errors follow the effective format (a profile's too)
+
+    _output.set_error_format(output)
     return Settings(
         address=values["address"],
         token=values.get("token"),

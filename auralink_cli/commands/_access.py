@@ -162,6 +162,12 @@ def done(settings: Settings, data: dict[str, Any], message: str) -> None:
         emit(settings, data)
 
 
+def deleted(settings: Settings, resource: str, ref: str, message: str, **extra: Any) -> None:
+    """The one result shape of every delete, removal, unassignment and deregistration:
+    `{"resource": "agent", "id": "<as given>", "deleted": true, ...}` (pinned by tests); `message` for tables."""
+    done(settings, {"resource": resource, "id": ref, "deleted": True, **extra}, message)
+
+
 def when(value: str | None) -> str:
     """A Timestamp string for people: "2024-05-01 12:00:00Z"; "-" when unset."""
     if not value:

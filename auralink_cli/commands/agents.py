@@ -177,7 +177,7 @@ def delete(ctx: typer.Context, agent: AgentArg, yes: Annotated[bool, common.YesO
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete agent {agent!r}?")
     _call(ctx, "DeleteAgent", agents_pb2.DeleteAgentRequest(agent=agent))
-    common.done(settings, {"deleted": agent}, f"deleted agent {agent}")
+    common.deleted(settings, "agent", agent, f"deleted agent {agent}")
 
 
 @agents_app.command("history")
@@ -186,14 +186,16 @@ def history(
     agent: Annotated[str, typer.Argument(help="An agent id or name (all when omitted).")] = "",
     conversation: Annotated[str, typer.Option("--conversation", "-c", help="Show this conversation's messages.")] = "",
     delete_: Annotated[bool, typer.Option("--delete", help="Delete --conversation.")] = False,
+    yes: Annotated[bool, common.YesOption] = False,
 ) -> None:
     """Your conversations with an agent, or one conversation's messages."""
     from auralink.v1 import agents_pb2
 
     settings = common.settings_of(ctx)
     if conversation and delete_:
+        common.require_confirmation(yes, f"Delete conversation {conversation}?")
         _call(ctx, "DeleteConversation", agents_pb2.DeleteConversationRequest(id=conversation))
-        common.done(settings, {"deleted": conversation}, f"deleted conversation {conversation}")
+        common.deleted(settings, "conversation", conversation, f"deleted conversation {conversation}")
         return
     if conversation:
         data = _call(ctx, "GetConversation", agents_pb2.GetConversationRequest(id=conversation))
@@ -230,12 +232,18 @@ def assign_room(
 
 
 @agents_app.command("unassign-room")
-def unassign_room(ctx: typer.Context, agent: AgentArg, room: Annotated[str, typer.Argument(help="Room id.")]) -> None:
+def unassign_room(
+    ctx: typer.Context,
+    agent: AgentArg,
+    room: Annotated[str, typer.Argument(help="Room id.")],
+    yes: Annotated[bool, common.YesOption] = False,
+) -> None:
     """Take an agent out of a room."""
     from auralink.v1 import agents_pb2
 
+    common.require_confirmation(yes, f"Take {agent} out of room {room}?")
     _call(ctx, "UnassignRoom", agents_pb2.UnassignRoomRequest(agent=agent, room_id=room))
-    common.done(common.settings_of(ctx), {"unassigned": agent, "room_id": room}, f"{agent} left room {room}")
+    common.deleted(common.settings_of(ctx), "room_assignment", room, f"{agent} left room {room}", agent=agent)
 
 
 @agents_app.command("rooms")

@@ -18,7 +18,7 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
-from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.exit_codes import NOT_FOUND, USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, save_config
 
 if TYPE_CHECKING:
@@ -101,9 +101,7 @@ def store_token(settings: Settings, token: str) -> None:
     values["token"] = token
     if settings.sources.get("address") == "flag":
         values["address"] = settings.address
-    if not config.current:
-        config.current = settings.profile
-    save_config(config)
+    save_config(config)  # never makes the profile current: `auralink config use` does that
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -157,6 +155,22 @@ def login(
         "expire_time": expire_time or who["expire_time"],
     }
     common.emit(settings, data, login_table)
+    from auralink_cli.commands.config import not_current_hint
+
+    not_current_hint(settings.config, settings.profile)
+
+
+@auth_app.command("logout")
+def logout(ctx: typer.Context) -> None:
+    """Forget the profile's stored token. On the local socket, the daemon's admin.token applies again."""
+    settings = common.settings_of(ctx)
+    config = settings.config
+    values = config.profiles.get(settings.profile, {})
+    if "token" not in values:
+        raise CliError(NOT_FOUND, f"no token stored in profile {settings.profile!r} of {config.path}")
+    del values["token"]
+    save_config(config)
+    common.deleted(settings, "profile_token", settings.profile, f"token removed from profile {settings.profile!r}")
 
 
 @auth_app.command("whoami")

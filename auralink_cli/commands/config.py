@@ -1,8 +1,10 @@
-"""`auralink config set|get|unset|use|list`: named profiles in the config file (see profiles.py).
+"""`auralink config set|get|unset|use|list|delete`: named profiles in the config file (see profiles.py).
 
 The profile acted on is the global `--profile` (also accepted after the subcommand), else
 $AURALINK_PROFILE, else the current one, else "default". Tokens are shown masked unless
-`--show-secrets`.
+`--show-secrets`. Only `config use` changes the current profile: writing to a profile (here or
+with `auth login`) never switches to it. `config use default` goes back to the implicit default
+profile (the local socket and its admin.token, unless the default profile says otherwise).
 """
 
 from __future__ import annotations
@@ -51,29 +53,47 @@ def _fmt(opts: GlobalOptions) -> str:
     return opts.output or os.environ.get("AURALINK_OUTPUT", "").lower() or "table"
 
 
+def _done(opts: GlobalOptions, data: dict[str, Any], message: str) -> None:
+    """A change's result: `data` under -o json/yaml, else `message` on stderr."""
+    fmt = _fmt(opts)
+    if fmt == "table":
+        output.info(message)
+    else:
+        output.emit(data, fmt, no_color=opts.no_color)
+
+
 def _shown(key: str, value: Any, show_secrets: bool) -> Any:
     return mask_secret(str(value)) if key in SECRET_KEYS and not show_secrets else value
 
 
 @config_app.command("set")
 def set_value(ctx: typer.Context, key: KeyArg, value: Annotated[str, typer.Argument()]) -> None:
-    """Set KEY to VALUE in the profile (created when new; the first profile becomes current)."""
-    config, profile, _ = _load(ctx)
-    config.profiles.setdefault(profile, {})[key] = validate_value(key, value)
-    if not config.current:
-        config.current = profile
+    """Set KEY to VALUE in the profile (created when new; it does not become the current one)."""
+    config, profile, opts = _load(ctx)
+    stored = config.profiles.setdefault(profile, {})[key] = validate_value(key, value)
     save_config(config)
-    output.info(f"{key} set in profile {profile!r} of {config.path}")
+    shown = _shown(key, stored, False)
+    _done(opts, {"profile": profile, key: shown}, f"{key} set in profile {profile!r} of {config.path}")
+    not_current_hint(config, profile)
+
+
+def not_current_hint(config: Config, profile: str) -> None:
+    """Say how to use a profile that was written but is not the current one (never switched silently)."""
+    if profile != (config.current or DEFAULT_PROFILE):
+        output.info(f"(not the current profile: pass --profile {profile}, or run `auralink config use {profile}`)")
 
 
 @config_app.command("unset")
 def unset_value(ctx: typer.Context, key: KeyArg) -> None:
     """Remove KEY from the profile."""
-    config, profile, _ = _load(ctx)
+    config, profile, opts = _load(ctx)
+    if key not in PROFILE_KEYS:
+        validate_value(key, "")  # raises the usage error that lists the keys
     if key not in config.profile(profile):
         raise CliError(NOT_FOUND, f"{key} is not set in profile {profile!r}")
     del config.profiles[profile][key]
     save_config(config)
+    _done(opts, {"profile": profile, key: None}, f"{key} removed from profile {profile!r}")
 
 
 @config_app.command("get")
@@ -106,17 +126,17 @@ def get_value(
 
 @config_app.command("use")
 def use_profile(ctx: typer.Context, profile: Annotated[str, typer.Argument(help="Profile name.")]) -> None:
-    """Make PROFILE the current one."""
-    config, _, _ = _load(ctx)
-    if profile not in config.profiles:
+    """Make PROFILE the current one (`default`: back to the local daemon's admin token)."""
+    config, _, opts = _load(ctx)
+    if profile not in config.profiles and profile != DEFAULT_PROFILE:
         raise CliError(
             NOT_FOUND,
             f"no profile {profile!r} in {config.path}; create it with "
             f"`auralink config set address ADDRESS --profile {profile}`",
         )
-    config.current = profile
+    config.current = None if profile == DEFAULT_PROFILE else profile
     save_config(config)
-    output.info(f"current profile: {profile}")
+    _done(opts, {"current": profile}, f"current profile: {profile}")
 
 
 @config_app.command("list")
@@ -129,3 +149,28 @@ def list_profiles(ctx: typer.Context) -> None:
         output.plain("\n".join(f"{'*' if r['current'] else ' '} {r['name']}" for r in rows) or "(no profiles)")
     else:
         output.emit(rows, _fmt(opts))
+
+
+@config_app.command("delete")
+def delete_profile(
+    ctx: typer.Context,
+    profile: Annotated[str, typer.Argument(help="Profile name.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask (needed when stdin is not a terminal).")] = False,
+) -> None:
+    """Delete a profile and its stored token; when it was current, `default` becomes current."""
+    from auralink_cli.commands._access import deleted, require_confirmation, settings_of
+
+    config, _, opts = _load(ctx)
+    if profile not in config.profiles:
+        raise CliError(NOT_FOUND, f"no profile {profile!r} in {config.path}")
+    require_confirmation(yes, f"Delete profile {profile!r} (and its token) from {config.path}?")
+    del config.profiles[profile]
+    if config.current == profile:
+        config.current = None
+    save_config(config)
+    deleted(
+        settings_of(ctx),
+        "profile",
+        profile,
+        f"profile {profile!r} deleted; current: {config.current or DEFAULT_PROFILE}",
+    )

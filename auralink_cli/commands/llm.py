@@ -81,7 +81,7 @@ def select(
     ctx: typer.Context,
     prompt: Annotated[str | None, typer.Argument(help="The prompt ('-' or omitted: stdin).")] = None,
     task: Annotated[str, typer.Option("--task")] = "",
-    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Latency target in ms (0: none).")] = 0,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", min=0, help="Latency target in ms (0: none).")] = 0,
 ) -> None:
     """Which model the selection would pick for this prompt, and why."""
     from google.protobuf.duration_pb2 import Duration

@@ -455,10 +455,10 @@ def delete(
     from auralink.v1 import memory_pb2 as pb
 
     settings = common.settings_of(ctx)
-    if hard:
-        common.require_confirmation(yes, f"Delete memory {memory_id} permanently?")
+    common.require_confirmation(yes, f"Delete memory {memory_id}{' permanently' if hard else ''}?")
     resp = _call(settings, "DeleteMemory", pb.DeleteMemoryRequest(id=memory_id, hard=hard))
-    common.done(settings, common.to_dict(resp), f"memory {memory_id} deleted{' permanently' if hard else ''}")
+    permanently = " permanently" if resp.hard else ""
+    common.deleted(settings, "memory", resp.id or memory_id, f"memory {memory_id} deleted{permanently}", hard=resp.hard)
 
 
 def _kind_value(kind: str) -> int:
@@ -490,15 +490,16 @@ def unlink(
     source: Annotated[str, typer.Argument(help="The memory the link starts from.")],
     target: Annotated[str, typer.Argument(help="The memory it points to.")],
     kind: Annotated[str, typer.Option("--kind", "-k", help="updates, extends, derived_from or contradicts.")],
+    yes: Annotated[bool, common.YesOption] = False,
 ) -> None:
     """Remove one link."""
     from auralink.v1 import memory_pb2 as pb
 
     settings = common.settings_of(ctx)
-    _call(
-        settings, "UnlinkMemories", pb.UnlinkMemoriesRequest(source_id=source, target_id=target, kind=_kind_value(kind))
-    )
-    common.done(settings, {"source_id": source, "target_id": target, "kind": kind, "unlinked": True}, "unlinked")
+    kind_value = _kind_value(kind)
+    common.require_confirmation(yes, f"Remove the {kind} link from {source} to {target}?")
+    _call(settings, "UnlinkMemories", pb.UnlinkMemoriesRequest(source_id=source, target_id=target, kind=kind_value))
+    common.deleted(settings, "memory_link", source, "unlinked", target_id=target, kind=kind)
 
 
 @memory_app.command("related")
@@ -645,7 +646,7 @@ def export(
     lines = [json.dumps(export_record(common.to_dict(x)), ensure_ascii=False, sort_keys=True) for x in reversed(items)]
     if file is not None:
         file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        output.info(f"exported {len(lines)} memories to {file}")
+        common.done(settings, {"file": str(file), "exported": len(lines)}, f"exported {len(lines)} memories to {file}")
         return
     for line in lines:
         output.plain(line)

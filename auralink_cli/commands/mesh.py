@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from auralink_cli import output
+from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
 
@@ -127,16 +128,18 @@ def register_node(
 
 
 @nodes_app.command("deregister")
-def deregister(ctx: typer.Context, node: Annotated[str, typer.Argument(help="Node id or name.")]) -> None:
+def deregister(
+    ctx: typer.Context,
+    node: Annotated[str, typer.Argument(help="Node id or name.")],
+    yes: Annotated[bool, common.YesOption] = False,
+) -> None:
     """Remove a node, its links and its stored routes."""
     from auralink.v1 import mesh_pb2
 
     settings = _settings(ctx)
-    output.emit(
-        _dict(_call(settings, "DeregisterNode", mesh_pb2.DeregisterNodeRequest(node=node))),
-        settings.output,
-        no_color=settings.no_color,
-    )
+    common.require_confirmation(yes, f"Deregister node {node}, its links and its stored routes?")
+    resp = _call(settings, "DeregisterNode", mesh_pb2.DeregisterNodeRequest(node=node))
+    common.deleted(settings, "node", resp.id or node, f"node {node} deregistered", name=node)
 
 
 def parse_link(text: str) -> Any:

@@ -144,7 +144,7 @@ def remove(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete provider {name!r} and its keys?")
     call(settings, "AIProviderService", "DeleteProvider", providers_pb2.DeleteProviderRequest(provider=name))
-    common.done(settings, {"deleted": name}, f"deleted provider {name}")
+    common.deleted(settings, "provider", name, f"deleted provider {name}")
 
 
 def read_key(key_stdin: bool) -> str:

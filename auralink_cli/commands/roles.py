@@ -237,7 +237,7 @@ def delete(ctx: typer.Context, role: RoleArg, yes: Annotated[bool, common.YesOpt
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete role {role}? Its assignments go with it")
     common.call(settings, "RoleService", "DeleteRole", access_pb2.DeleteRoleRequest(role=role))
-    common.done(settings, {"role": role, "deleted": True}, f"role {role} deleted")
+    common.deleted(settings, "role", role, f"role {role} deleted")
 
 
 @roles_app.command("grant")
@@ -283,7 +283,7 @@ def unassign(ctx: typer.Context, role: RoleArg, user: UserArg, yes: Annotated[bo
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Unassign role {role} from user {user}?")
     common.call(settings, "RoleService", "UnassignRole", access_pb2.UnassignRoleRequest(role=role, user=user))
-    common.done(settings, {"role": role, "user": user, "unassigned": True}, f"role {role} unassigned from {user}")
+    common.deleted(settings, "role_assignment", role, f"role {role} unassigned from {user}", user=user)
 
 
 @roles_app.command("effective")

@@ -142,7 +142,7 @@ class CompletionService:
         resolved = await self._resolve(caller, None)
         config = resolved.providers.get(provider)
         if config is None:
-            raise InvalidArgument.for_field("provider", f"unknown provider {provider!r}")
+            raise NotFound(f"no provider {provider!r}")
         model = model or config.default_model or (config.models[0] if config.models else "")
         if not model:
             raise InvalidArgument.for_field("model", f"{provider!r} has no default model: name one")
@@ -192,6 +192,9 @@ class CompletionService:
             if not request.local_allowed:
                 candidates = self._without_local(resolved, candidates, request.operation)
             refs = [select_optimal_model(complexity, candidates, request.latency_target_s).ref]
+            local_ref = f"{LOCAL_PROVIDER}/{self._providers.local_model_name}"
+            if refs[0] != local_ref:  # the offline model is the last fallback, unless the caller pins models
+                refs.append(local_ref)
         chain = self._chain(litellm, resolved, refs)
         await self._check_context(litellm, resolved, chain, messages)
         await self._check_budgets(caller, resolved, request.agent_id)

@@ -188,7 +188,12 @@ class Gateway:
                 attempts.append(Attempt(target.ref, "skipped: circuit open after repeated failures", 0.0))
                 continue
             if target.provider_type == "local":
-                await self.local.ensure_loaded()  # once per daemon: loading is not the call's latency
+                try:
+                    await self.local.ensure_loaded()  # once per daemon: loading is not the call's latency
+                except Exception:  # noqa: BLE001 - a failed attempt like any other; the log has the details
+                    log.warning("the local model could not be loaded", exc_info=True)
+                    attempts.append(Attempt(target.ref, "the local model could not be loaded", 0.0))
+                    continue
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise DeadlineExceeded(f"the deadline passed before trying {target.ref}; tried: {_tried(attempts)}")
@@ -381,6 +386,30 @@ def _tried(attempts: list[Attempt]) -> str:
     return "; ".join(f"{a.ref} ({a.error})" for a in attempts) or "nothing"
 
 
+_CONNECT_ERRORS = ("APIConnectionError", "ConnectError", "ClientConnectorError", "ConnectTimeout")
+
+
+def _connection_failure(exc: BaseException) -> str | None:
+    """Why the connection to the provider failed, as a fixed phrase ("connection refused", "host not found",
+    "connection failed"), when the exception chain says it did; else None. litellm wraps these in errors with a
+    status_code of 500, and their text may hold a URL with credentials, so only types are read."""
+    import socket
+
+    found: str | None = None
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "host not found"
+        if type(seen).__name__ in _CONNECT_ERRORS or isinstance(seen, ConnectionError):
+            found = "connection failed"
+        seen = seen.__cause__ or seen.__context__
+    return found
+
+
 def _classify(litellm: Any, exc: BaseException, timeout: float, target: Target) -> BaseException:
     """A domain error to raise, or a _Failover. Provider messages are dropped: they may echo a key."""
     if isinstance(exc, AuralinkError):
@@ -397,10 +426,11 @@ def _classify(litellm: Any, exc: BaseException, timeout: float, target: Target) 
         )
     if name == "RateLimitError" or status == 429:
         return _Failover("rate limited (429)", True)
+    connection = _connection_failure(exc)  # before the 5xx test: litellm gives these a status_code of 500
+    if connection is not None:
+        return _Failover(connection, True)
     if isinstance(status, int) and status >= 500:
         return _Failover(f"server error ({status})", True)
-    if name == "APIConnectionError":
-        return _Failover("connection failed", True)
     if name == "NotFoundError" or status == 404:
         return _Failover(f"model {target.model!r} not found at the provider (404)", False)
     if isinstance(status, int):

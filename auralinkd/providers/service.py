@@ -323,7 +323,7 @@ class ProviderService:
         async with self._database.tenant(caller.tenant) as conn:
             row = await store.get_provider(conn, provider)
             if row is None:
-                raise InvalidArgument.for_field("provider", f"unknown provider {provider!r}: add it first")
+                raise NotFound(f"no provider {provider!r}: add it first (`auralink providers add`)")
             if row["provider_type"] in KEYLESS_TYPES:
                 raise InvalidArgument.for_field("provider", f"{provider!r} ({row['provider_type']}) takes no key")
             sealed = self.vault.seal(api_key, key_aad(principal.org_id, user_id, row["name"], label))

@@ -193,12 +193,16 @@ async def rewrap_key(conn: asyncpg.Connection, ident: UUID, wrapped: bytes, kek_
 
 
 async def insert_usages(conn: asyncpg.Connection, rows: list[tuple[UUID, UUID, dict[str, Any]]]) -> None:
-    """Many usage records in one round trip: (org_id, user_id, usage) each."""
+    """Many usage records in one round trip: (org_id, user_id, usage) each.
+
+    Records are written after the call, off its path: an agent deleted meanwhile is recorded as NULL, as the
+    foreign key's ON DELETE SET NULL would have made it (a plain $3 failed the whole batch, and every later flush)."""
     await conn.executemany(
         """INSERT INTO usage_records (organization_id, user_id, agent_id, provider, model, operation, prompt_tokens,
                                       completion_tokens, cost_usd, latency_ms, failovers, success, request_id,
                                       metadata)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)""",
+           VALUES ($1, $2, (SELECT id FROM ai_agents WHERE id = $3::uuid), $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                   $13, $14::jsonb)""",
         [
             (
                 org_id,

@@ -121,7 +121,9 @@ def test_an_api_key_logs_in_as_a_short_lived_jwt_in_a_0600_profile(daemon: Daemo
     text = config.read_text()
     assert key not in text and "token" in text
 
-    me = ok_json(daemon.cli("auth", "whoami", "-o", "json", env=env))
+    # A first login into a named profile does not make it the default: plain commands keep the admin token.
+    assert ok_json(daemon.cli("auth", "whoami", "-o", "json", env=env))["credential_id"] != data["credential_id"]
+    me = ok_json(daemon.cli("auth", "whoami", "-o", "json", "--profile", "ci", env=env))
     assert me["credential_type"] == "token" and me["credential_id"] == data["credential_id"]
     assert set(me["permissions"]) <= {"self:read", "system:read"}
     assert me["expire_time"] == data["expire_time"]

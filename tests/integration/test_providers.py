@@ -218,6 +218,18 @@ async def test_usage_records_queued_off_the_hot_path_are_written_at_shutdown(wor
         assert await conn.fetchval("SELECT count(*) FROM provider_api_keys WHERE last_used_at IS NOT NULL") == 1
 
 
+async def test_usage_of_an_agent_deleted_before_the_flush_is_written_without_it(world: World) -> None:
+    await add_fake(world)
+    await world.providers.set_key(world.member, "fake", KEY, "user", "")
+    gone = uuid.uuid4()  # an agent deleted between the call and the queued write
+    request = CompletionRequest(HI, ["fake/gpt-4o-mini"], agent_id=gone)
+    await world.completions.complete(world.member, request, 30)
+    await world.completions.flush_usage()  # raised ForeignKeyViolationError, and so did every later flush
+    assert world.providers.usage_writer.pending == 0
+    async with world.db.system() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM usage_records WHERE agent_id IS NULL") == 1
+
+
 async def test_a_changed_key_is_used_at_once_despite_the_resolution_cache(world: World) -> None:
     await add_fake(world)
     await world.providers.set_key(world.member, "fake", KEY, "user", "")

@@ -516,7 +516,8 @@ def test_login_with_an_api_key_stores_the_exchanged_jwt_in_a_0600_profile(fake: 
     }
     assert stat.S_IMODE(fake.config.stat().st_mode) == 0o600
     text = fake.config.read_text()
-    assert JWT in text and API_KEY not in text and 'current = "ci"' in text
+    assert JWT in text and API_KEY not in text and "current" not in text  # never switched to silently
+    assert "auralink config use ci" in err
 
 
 def test_login_reads_a_token_from_stdin_and_refuses_without_one(

@@ -39,6 +39,17 @@ def test_global_options_move_in_front_of_the_subcommand(argv: list[str], expecte
     assert normalize_argv(argv) == expected
 
 
+def test_an_option_the_subcommand_declares_stays_with_it() -> None:
+    from auralink_cli.main import root_command
+
+    root = root_command()
+    argv = ["mesh", "nodes", "register", "n1", "--address", "10.0.0.1:7000", "-o", "json"]
+    assert normalize_argv(argv, root) == ["-o", "json", "mesh", "nodes", "register", "n1", "--address", "10.0.0.1:7000"]
+    before = ["--address", "unix:///s", "mesh", "nodes", "register", "n1", "--address=h:1"]
+    assert normalize_argv(before, root) == before  # the daemon's before the subcommand, the node's after it
+    assert normalize_argv(["status", "--address", "h:1"], root) == ["--address", "h:1", "status"]
+
+
 def test_options_after_a_double_dash_are_left_alone() -> None:
     argv = ["config", "set", "-o", "yaml", "--", "token", "-o", "--output=json", "--no-color"]
     assert normalize_argv(argv) == ["-o", "yaml", "config", "set", "--", "token", "-o", "--output=json", "--no-color"]
@@ -108,8 +119,22 @@ def test_unreachable_daemon_exits_3_with_one_stderr_line(order: str, tmp_path: P
     assert proc.returncode == 3
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: daemon unreachable")
-    assert "/tmp/nonexistent.sock" in lines[0]
+    assert len(lines) == 1  # under -o json, the error is one JSON object on one line
+    error = json.loads(lines[0])["error"]
+    assert error["code"] == "UNAVAILABLE" and error["exit_code"] == 3
+    assert error["message"].startswith("daemon unreachable") and "/tmp/nonexistent.sock" in error["message"]
+    assert error["request_id"] is None and error["field_violations"] == []
+    plain = run_cli("status", "--address", "unix:///tmp/nonexistent.sock", env={"AURALINK_CONFIG": str(tmp_path / "c")})
+    assert plain.returncode == 3 and plain.stderr.startswith("error: daemon unreachable")
+
+
+def test_usage_errors_under_o_json_are_json_naming_the_parameter(tmp_path: Path) -> None:
+    proc = run_cli(
+        "-o", "json", "mesh", "nodes", "list", "--page-size", "-5", env={"AURALINK_CONFIG": str(tmp_path / "c")}
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    error = json.loads(proc.stderr)["error"]
+    assert error["code"] == "INVALID_ARGUMENT" and error["exit_code"] == 2 and error["field_violations"]
 
 
 def test_refused_tcp_connection_exits_3(tmp_path: Path) -> None:

@@ -140,17 +140,30 @@ def test_a_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
 # --- `auralink config` -----------------------------------------------------------------------
 
 
-def test_config_set_writes_a_0600_file_and_makes_the_first_profile_current(
+def test_config_set_writes_a_0600_file_and_never_switches_the_current_profile(
     env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli(capsys, "config", "set", "address", "localhost:50051")[0] == 0
     path = Path(env["AURALINK_CONFIG"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert tomllib.loads(path.read_text()) == {
-        "current": "default",
-        "profiles": {"default": {"address": "localhost:50051"}},
-    }
+    assert tomllib.loads(path.read_text()) == {"profiles": {"default": {"address": "localhost:50051"}}}
+    code, _, err = cli(capsys, "config", "set", "address", "prod:443", "--profile", "prod")
+    assert code == 0 and "config use prod" in err  # says how to use it, and does not switch to it
+    assert cli(capsys, "config", "get", "current")[1] == "default\n"
+
+
+def test_config_delete_needs_yes_without_a_terminal_and_use_default_goes_back(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, "config", "set", "address", "prod:443", "--profile", "prod")[0] == 0
+    assert cli(capsys, "config", "use", "prod")[0] == 0
+    assert cli(capsys, "config", "delete", "prod")[0] == 2  # stdin is not a terminal: --yes needed
+    code, out, _ = cli(capsys, "-o", "json", "config", "delete", "prod", "--yes")
+    assert code == 0 and json.loads(out) == {"resource": "profile", "id": "prod", "deleted": True}
+    assert cli(capsys, "config", "get", "current")[1] == "default\n"
+    assert cli(capsys, "config", "delete", "prod", "--yes")[0] == 5
+    assert cli(capsys, "config", "use", "default")[0] == 0  # always there: the local daemon's admin token
 
 
 def test_config_file_stays_0600_even_if_it_was_wider(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +181,7 @@ def test_config_set_use_get_round_trip_with_profile_after_the_subcommand(
     assert cli(capsys, "config", "set", "address", "prod:443", "--profile", "prod")[0] == 0
     assert cli(capsys, "config", "set", "output", "json", "--profile=prod")[0] == 0
     assert cli(capsys, "config", "set", "timeout", "2.5", "--profile", "prod")[0] == 0
-    assert cli(capsys, "config", "get", "current")[1] == "prod\n"  # first profile became current
+    assert cli(capsys, "config", "get", "current")[1] == "default\n"  # written, not switched to
 
     assert cli(capsys, "config", "set", "address", "dev:1", "--profile", "dev")[0] == 0
     assert cli(capsys, "config", "use", "dev")[0] == 0

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from auralinkd.errors import DeadlineExceeded, Unavailable
+from auralinkd.errors import DeadlineExceeded, ProviderFailed, Unavailable
 from auralinkd.providers.gateway import Completion, Delta, Gateway, Target
 from auralinkd.providers.llm import litellm_module
 from auralinkd.providers.local import LocalModel
@@ -98,6 +98,18 @@ async def test_every_provider_down_is_unavailable_listing_what_was_tried(fake: F
     with pytest.raises(Unavailable) as raised:
         await gateway().complete([target(fake, "a"), target(fake, "b")], HI, 8, None, None)
     assert "a/a (server error (500))" in raised.value.message and "b/b (server error (503))" in raised.value.message
+
+
+async def test_a_refused_connection_is_reported_as_such_not_as_a_server_error(fake: FakeOpenAI) -> None:
+    from dataclasses import replace
+
+    from tests.support import free_port
+
+    refused = replace(target(fake, "gpt-4o-mini", provider="gone"), api_base=f"http://127.0.0.1:{free_port()}/v1")
+    with pytest.raises(ProviderFailed) as raised:
+        await gateway().complete([refused], HI, 8, None, None)
+    assert "gone/gpt-4o-mini (connection refused)" in raised.value.message
+    assert "500" not in raised.value.message and raised.value.reason == "PROVIDER_FAILED"
 
 
 async def test_cost_comes_from_the_local_price_map(fake: FakeOpenAI) -> None:
