@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # rich is imported only when a table is printed
     from rich.console import Console, RenderableType
+    from rich.table import Table
 
     from auralink_cli.exit_codes import CliError
 
@@ -55,8 +56,8 @@ def emit(data: Any, fmt: str, table: TableRenderer | None = None, no_color: bool
         sys.stdout.write(to_json(data) + "\n")
     elif fmt == "yaml":
         sys.stdout.write(to_yaml(data))
-    else:
-        out = console(no_color, width=PIPE_WIDTH if wide and not sys.stdout.isatty() else None)
+    else:  # piped: the full width, so no row is cut or folded at 80 columns (`wide` kept for callers)
+        out = console(no_color, width=None if sys.stdout.isatty() else PIPE_WIDTH)
         rendered = table(data) if table is not None else key_values(data)
         for item in rendered if isinstance(rendered, list) else [rendered]:
             out.print(item)
@@ -74,19 +75,89 @@ def emit_line(data: Mapping[str, Any], text: str, fmt: str, no_color: bool = Fal
     sys.stdout.flush()
 
 
+def table(*headers: str, title: str | None = None) -> Table:
+    """The one table style of the CLI: no box, bold headers, cells folded rather than cut."""
+    from rich.table import Table
+
+    grid = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
+    for header in headers:
+        grid.add_column(header, overflow="fold")
+    return grid
+
+
+# Duration fields (seconds in JSON) and the unit other fields carry, for tables: "latency 0.187712" says nothing.
+_DURATION_KEYS = frozenset(
+    {"took", "latency", "uptime", "interval", "heartbeat_interval", "half_life", "max_latency", "duration",
+     "elapsed", "wall_time", "timeout", "latency_p50", "latency_p95", "latency_p99", "observed_latency", "age"}
+)  # fmt: skip
+_UNIT_SUFFIXES = (("_ms", "ms"), ("_kbps", "kbit/s"), ("_pct", "%"), ("_usd", "USD"), ("_bytes", "B"), ("_s", "s"))
+
+
+def label(key: str) -> str:
+    """A field name for people: "quarantine_reason" -> "Quarantine reason"."""
+    text = str(key).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def seconds(value: float) -> str:
+    """A duration for people: 0.187712 -> "187.7 ms", 3725 -> "1h 2m 5s"."""
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    if value < 60:
+        return f"{value:.2f} s"
+    whole = int(value)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return " ".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n) or "0s"
+
+
+def cell(key: str, value: Any) -> str:
+    """One value for a table: no Python reprs (dicts, lists, True/False, None), units where the key says."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if key in _DURATION_KEYS:
+            return seconds(float(value))
+        unit = next((u for suffix, u in _UNIT_SUFFIXES if str(key).endswith(suffix)), "")
+        number = f"{value:.4g}" if isinstance(value, float) else str(value)
+        return f"{number} {unit}" if unit else number
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {cell(str(k), v)}" for k, v in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(key, v) for v in value) or "-"
+    return str(value)
+
+
 def key_values(data: Any) -> RenderableType:
-    """A plain two-column table for a flat dict."""
+    """Two columns, label and value, for one result; nested messages become their own labelled rows."""
+    from rich.markup import escape
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
-    grid.add_column()
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            grid.add_row(str(key), "" if value is None else str(value))
-    else:
-        grid.add_row(str(data))
+    grid.add_column(overflow="fold")
+    if not isinstance(data, Mapping):
+        grid.add_row(escape(cell("", data)))
+        return grid
+    for key, value in _flat(data, ""):
+        grid.add_row(label(key), escape(cell(key.rsplit(" ", 1)[-1], value)))
     return grid
+
+
+def _flat(data: Mapping[str, Any], prefix: str) -> list[tuple[str, Any]]:
+    """(dotted key, value) rows; a nested mapping of scalars stays one row when it is a map of counts."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and any(isinstance(v, Mapping) for v in value.values()):
+            rows.extend(_flat(value, f"{name} "))
+        elif isinstance(value, Mapping) and len(value) > 4:
+            rows.extend(_flat(value, f"{name} "))
+        else:
+            rows.append((name, value))
+    return rows
 
 
 _error_format = "table"  # how failures are printed: set from argv by main(), then by resolve_settings()

@@ -186,14 +186,11 @@ def rows_table(
 ) -> RenderableType:
     """A plain table (no box) with one row per item, or the `empty` note when there are none."""
     from rich.markup import escape
-    from rich.table import Table
     from rich.text import Text
 
     if not rows:
         return Text(empty)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for header, _ in columns:
-        table.add_column(header, overflow="fold")
+    table = output.table(*(header for header, _ in columns))
     for row in rows:
         table.add_row(*(escape(str(cell(row))) for _, cell in columns))
     return table

@@ -363,11 +363,10 @@ def _progress(no_color: bool) -> Any:
 
 
 def _bench_table(data: dict[str, Any]) -> RenderableType:
-    from rich.table import Table
-
-    table = Table(title=f"Compression benchmark ({(data['done'].get('wall_time') or 0):.0f} s)")
-    for col in ("type", "mode", "codec", "kbps", "reduction %", "quality", "p50 ms", "p99 ms", "fb", "baseline", "vs"):
-        table.add_column(col)
+    table = output.table(
+        "TYPE", "MODE", "CODEC", "KBIT/S", "REDUCTION %", "QUALITY", "P50 MS", "P99 MS", "FALLBACKS", "BASELINE", "VS",
+        title=f"Compression benchmark ({(data['done'].get('wall_time') or 0):.0f} s)",
+    )  # fmt: skip
     for r in data["rows"]:
         quality = " ".join(f"{k}={v:.3g}" for k, v in r["quality"].items())
         base = r["baseline"]

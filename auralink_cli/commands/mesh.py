@@ -64,21 +64,19 @@ def list_nodes(
 
 
 def _nodes_table(data: dict[str, Any]) -> Any:
-    from rich.table import Table
-
-    table = Table("NAME", "ID", "STATE", "REGION", "LOAD", "LINKS", "TRUST", "QUARANTINED")
+    table = output.table("NAME", "ID", "STATE", "REGION", "LOAD", "LINKS", "TRUST", "QUARANTINED")
     for n in data["nodes"]:
         table.add_row(
             n["name"],
             n["id"],
             n["state"],
-            n["region"],
+            n["region"] or "-",
             f"{n['current_load']}/{n['capacity']}",
             str(n["link_count"]),
             f"{n['trust']:.2f} {n['trust_band']}",
             "yes" if n["quarantined"] else "",
         )
-    return [table] + ([f"next page: --page-token {data['next_page_token']}"] if data["next_page_token"] else [])
+    return [table, *common.more_note(data["next_page_token"])]
 
 
 @nodes_app.command("show")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from auralink_cli import output
+from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
 
@@ -60,19 +61,19 @@ def list_reputations(
 
 
 def _table(data: dict[str, Any]) -> Any:
-    from rich.table import Table
-
-    table = Table("NAME", "NODE", "TRUST", "BAND", "ANCHOR", "QUARANTINED")
+    table = output.table("NAME", "NODE", "TRUST", "BAND", "RELAYS OK/FAILED", "ANCHOR", "QUARANTINED", "REASON")
     for r in data["reputations"]:
         table.add_row(
             r["name"],
             r["node"],
             f"{r['trust']:.3f}",
             r["band"],
+            f"{r.get('successful_relays', 0)}/{r.get('failed_relays', 0)}",
             "yes" if r["anchor"] else "",
             "yes" if r["quarantined"] else "",
+            r.get("quarantine_reason") or "",
         )
-    return table
+    return [table, *common.more_note(data.get("next_page_token", ""))]
 
 
 @reputation_app.command()
@@ -132,9 +133,7 @@ def explain(
 
 
 def _explain_table(data: dict[str, Any]) -> Any:
-    from rich.table import Table
-
-    table = Table("WHEN", "KIND", "REPORTER", "REPORTER TRUST", "WEIGHT", "IMPACT")
+    table = output.table("WHEN", "KIND", "REPORTER", "REPORTER TRUST", "WEIGHT", "IMPACT")
     for c in data["contributions"]:
         table.add_row(
             c["time"] or "",

@@ -287,7 +287,7 @@ def test_roles_create_grant_assign_and_the_refusals(daemon: Daemon) -> None:
 
     assert daemon.cli("roles", "unassign", "auditors", "bob", "--yes").returncode == 0
     deleted = ok_json(daemon.cli("roles", "delete", "auditors", "--yes", "-o", "json"))
-    assert deleted == {"role": "auditors", "deleted": True}
+    assert deleted == {"resource": "role", "id": "auditors", "deleted": True}  # the one delete shape
     assert daemon.cli("roles", "show", "auditors").returncode == 5
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import select
 import subprocess
 import time
@@ -254,7 +255,25 @@ def _dig(data: Any, dotted: str) -> str:
     return str(data)
 
 
-def _run(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+# Read-only commands also run as tables: no Python values (dict or list reprs, True/False/None) may show.
+TABLE_VERBS = frozenset(
+    {"list", "show", "status", "stats", "keys", "explain", "effective", "permissions", "whoami", "metrics",
+     "sessions", "budgets", "related", "rooms", "get", "usage", "recall", "select"}
+)  # fmt: skip
+PYTHON_VALUES = re.compile(r"\{'|\['|\bTrue\b|\bFalse\b|\bNone\b")
+
+
+def _table_run(entry: Entry, values: dict[str, str], env: dict[str, str]) -> None:
+    if entry.valid is None or entry.stream or entry.path.split()[-1] not in TABLE_VERBS:
+        return
+    args = [*entry.path.split(), *_fill(entry.valid, values)]
+    proc = _run(args, entry.stdin.format(**values), env, fmt="table")
+    assert proc.returncode == 0, f"`auralink {' '.join(args)}` exited {proc.returncode}: {proc.stderr}"
+    shown = PYTHON_VALUES.search(proc.stdout)
+    assert shown is None, f"`auralink {' '.join(args)}` printed a Python value {shown.group()!r}:\n{proc.stdout}"
+
+
+def _run(args: list[str], stdin: str, env: dict[str, str], fmt: str = "json") -> subprocess.CompletedProcess[str]:
     """`auralink -o json ARGS` through main(), in this process (a subprocess per run would cost the sweep
     minutes of interpreter start-ups); `env` holds the AURALINK_* settings the test process was given."""
     import contextlib
@@ -269,7 +288,7 @@ def _run(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.Complet
     code: Any = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main(["-o", "json", *args])
+            main(["-o", fmt, *args])
     except SystemExit as exc:
         code = exc.code
     finally:
@@ -360,7 +379,7 @@ def test_every_leaf_command_against_a_real_daemon(daemon: Daemon, monkeypatch: p
         }
         for entry in SWEEP:  # every command runs; the failures are reported together at the end
             started = time.monotonic()
-            for check in (_invalid_run, _valid_run):
+            for check in (_invalid_run, _valid_run, _table_run):
                 try:
                     check(entry, values, env)
                 except (AssertionError, ValueError, KeyError, IndexError, subprocess.TimeoutExpired) as exc:

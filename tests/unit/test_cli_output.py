@@ -211,3 +211,35 @@ def test_client_version_is_the_distribution_version() -> None:
     import auralink_cli
 
     assert auralink_cli.__version__ == metadata.version("auralink")
+
+
+def test_tables_show_no_python_values_and_say_their_units(capsys: pytest.CaptureFixture[str]) -> None:
+    reputation = {
+        "name": "relay-1",
+        "quarantined": False,
+        "quarantine_reason": "drops packets",
+        "successful_relays": 12,
+        "failed_relays": 3,
+        "nodes_by_state": {"alive": 3, "suspect": 0, "offline": 1},
+        "latency": 0.187712,
+        "took": 0.278251083,
+        "mean_link_rtt_ms": 12.5,
+        "tags": ["a", "b"],
+        "expire_time": None,
+    }
+    output.emit(reputation, "table")
+    text = capsys.readouterr().out
+    for python in ("{'", "['", "False", "True", "None", "quarantine_reason", "_"):
+        assert python not in text, text
+    assert "Quarantine reason  drops packets" in text and "Successful relays  12" in text
+    assert "alive 3, suspect 0, offline 1" in text and "187.7 ms" in text and "278.3 ms" in text
+    assert "12.5 ms" in text and "Quarantined        no" in text
+    assert output.seconds(3725) == "1h 2m 5s"
+
+
+def test_piped_tables_are_not_cut_at_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = output.table("TYPE", "MODE", "CODEC", "QUALITY", "BASELINE")
+    rows.add_row("audio", "conservative", "opus-like-neural-codec", "pesq=4.1 stoi=0.97 snr=22.5", "opus 32k")
+    output.emit({}, "table", table=lambda _: rows)
+    line = next(line for line in capsys.readouterr().out.splitlines() if "audio" in line)
+    assert len(line) > 80 and "snr=22.5" in line and "opus 32k" in line
