@@ -41,15 +41,55 @@ GRPC_EXIT_CODES: dict[str, int] = {
 }
 
 
+# The status name a CLI-side failure (no call made) reports under `-o json`.
+CODE_NAMES: dict[int, str] = {
+    UNEXPECTED: "UNKNOWN",
+    USAGE: "INVALID_ARGUMENT",
+    UNREACHABLE: "UNAVAILABLE",
+    AUTH: "UNAUTHENTICATED",
+    NOT_FOUND: "NOT_FOUND",
+    CONFLICT: "FAILED_PRECONDITION",
+    DEGRADED: "DEGRADED",
+    NOT_READY: "NOT_READY",
+    RESOURCE_EXHAUSTED: "RESOURCE_EXHAUSTED",
+    DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+    PROVIDER_FAILED: "UNAVAILABLE",
+}
+
+
 def exit_code_for(status_name: str) -> int:
     """Exit code for a gRPC status code name ("NOT_FOUND"); unknown names are unexpected errors."""
     return GRPC_EXIT_CODES.get(status_name, UNEXPECTED)
 
 
 class CliError(Exception):
-    """A failure to report as one `error: <message>` line on stderr, exiting with `exit_code`."""
+    """A failure to report as one `error: <message>` line on stderr (a JSON object under `-o json`),
+    exiting with `exit_code`. `code` is the gRPC status name when a call failed."""
 
-    def __init__(self, exit_code: int, message: str) -> None:
+    def __init__(
+        self,
+        exit_code: int,
+        message: str,
+        *,
+        code: str | None = None,
+        request_id: str | None = None,
+        violations: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
         self.message = message
+        self.code = code or CODE_NAMES.get(exit_code, "UNKNOWN")
+        self.request_id = request_id
+        self.violations = violations or []
+
+    def as_dict(self) -> dict[str, object]:
+        """The `-o json` shape of an error (pinned by tests)."""
+        return {
+            "error": {
+                "code": self.code,
+                "exit_code": self.exit_code,
+                "message": self.message,
+                "request_id": self.request_id,
+                "field_violations": [{"field": f, "description": d} for f, d in self.violations],
+            }
+        }

@@ -79,7 +79,7 @@ def test_a_room_created_by_cli_takes_an_agent_whose_assignment_reaches_the_watch
         event = watch.next()
         assert event["kind"] == "ASSIGNED" and event["assignment"]["id"] == assigned["id"]
         assert event["assignment"]["agent_name"] == "helper" and event["assignment"]["room_id"] == room["id"]
-        assert daemon.cli("agents", "unassign-room", "helper", room["id"]).returncode == 0
+        assert daemon.cli("agents", "unassign-room", "helper", room["id"], "--yes").returncode == 0
         assert watch.next()["kind"] == "UNASSIGNED"
     finally:
         watch.stop()

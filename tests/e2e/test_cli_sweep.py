@@ -9,7 +9,6 @@ valid run will change); `{name}` placeholders are filled from earlier results (`
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -17,16 +16,18 @@ import select
 import subprocess
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from auralink_cli import exit_codes as codes
+from tests.conftest import MigratedTemplates
+from tests.e2e.mcp_support import TIME, mcp_daemon_on
 from tests.fakes.openai_server import FakeOpenAI
-from tests.support import BIN, Daemon, short_tempdir
+from tests.support import BIN, Daemon, EmbeddedServer, free_port, short_tempdir
 
 KEY = "sk-sweep-secret-0123456789"
 MISSING = "00000000-0000-4000-8000-000000000000"  # a well-formed id that names nothing
@@ -152,6 +153,33 @@ SWEEP: list[Entry] = [
     Entry("memory export", ["--file", "{tmp}/export.jsonl"], ["--state", "bogus"]),
     Entry("memory import", ["{tmp}/export.jsonl"], ["{tmp}/missing.jsonl"]),
     Entry("memory delete", ["{m1}", "--yes"], ["{m1}"]),
+    # --- rooms (closed after the agents' room commands below) --------------------------------------------------
+    Entry("rooms create", ["sweep-room", "--max-participants", "5"], ["r", "--type", "bogus"], save={"room": "id"}),
+    Entry("rooms list", [], ["--limit", "-1"]),
+    Entry("rooms show", ["{room}"], [MISSING], code=codes.NOT_FOUND),
+    Entry("rooms join", ["{room}", "--guest", "Visitor"], ["{room}", "--role", "bogus"], save={"guest": "id"}),
+    Entry("rooms participants", ["{room}"], [MISSING], code=codes.NOT_FOUND),
+    Entry("rooms leave", ["{room}", "{guest}"], ["{room}", MISSING], code=codes.NOT_FOUND),
+    Entry("rooms watch", ["{room}"], ["--bogus"], stream=True),
+    # --- MCP (the real mcp-server-time over stdio) ------------------------------------------------------------
+    Entry(
+        "mcp connections add",
+        ["time", "--command", "{time_server}", "--", "--local-timezone", "UTC"],
+        ["sh", "--command", "/bin/sh"],  # not on the daemon's allow-list
+        code=codes.AUTH,
+    ),
+    Entry("mcp connections list", [], ["--limit", "-1"]),
+    Entry("mcp connections show", ["time"], ["nosuch"], code=codes.NOT_FOUND),
+    Entry("mcp connections update", ["time", "--description", "clock"], ["nosuch", "--description", "x"], code=5),
+    Entry("mcp connections test", ["time", "--timeout", "60"], ["nosuch"], code=codes.NOT_FOUND),
+    Entry("mcp tools", ["time", "--timeout", "60"], ["nosuch"], code=codes.NOT_FOUND),
+    Entry(
+        "mcp call",
+        ["time", "get_current_time", "--arg", "timezone=UTC", "--timeout", "60"],
+        ["time", "get_current_time", "--arg", "x=1", "--json", "{{}}"],
+    ),
+    Entry("mcp connections rm", ["time", "--yes"], ["time"]),
+    Entry("metrics", ["--match", "auralink"], ["--url", "http://127.0.0.1:9/metrics"], code=codes.UNREACHABLE),
     # --- providers, llm, agents, translate, usage (a local OpenAI-wire stand-in) -------------------------------
     Entry(
         "providers add",
@@ -176,6 +204,7 @@ SWEEP: list[Entry] = [
     Entry("agents rooms", ["sweep-agent"], ["nosuch-agent"], code=codes.NOT_FOUND),
     Entry("agents unassign-room", ["sweep-agent", "{room}", "--yes"], ["sweep-agent", "{room}"]),
     Entry("agents delete", ["sweep-agent", "--yes"], ["sweep-agent"]),
+    Entry("rooms close", ["{room}", "--yes"], ["{room}"]),
     Entry("translate", ["hello", "--to", "es", "-m", "fake/gpt-4o-mini"], ["hello", "--to", "xx"]),
     Entry("usage", [], ["--since", "yesterday"]),
     Entry("usage budget", ["org", "100"], ["bogus", "100"]),
@@ -235,7 +264,18 @@ def test_every_leaf_command_has_a_sweep_entry() -> None:
 
 def test_every_destructive_command_takes_yes() -> None:
     """Commands that delete, revoke, deactivate, unassign or deregister ask first (or take --yes)."""
-    verbs = ("delete", "remove", "revoke", "deactivate", "unassign", "deregister", "unassign-room", "rotate-kek")
+    verbs = (
+        "delete",
+        "remove",
+        "rm",
+        "revoke",
+        "deactivate",
+        "unassign",
+        "deregister",
+        "unassign-room",
+        "rotate-kek",
+        "close",
+    )
     for path, command in leaf_commands().items():
         if path.split()[-1] in verbs:
             opts = {o for p in command.params for o in getattr(p, "opts", [])}
@@ -344,21 +384,16 @@ def _png(path: Path) -> None:
     )
 
 
-async def _insert_room(dsn: str) -> str:
-    conn = await asyncpg.connect(dsn)
-    try:  # no room API yet: one row, as the WebRTC server would make it
-        return str(
-            await conn.fetchval(
-                "INSERT INTO rooms (organization_id, created_by, name) "
-                "SELECT organization_id, id, 'sweep' FROM users ORDER BY created_at LIMIT 1 RETURNING id"
-            )
-        )
-    finally:
-        await conn.close()
+@pytest.fixture
+def sweep_daemon(pg16_server: EmbeddedServer, migrated_templates: MigratedTemplates) -> Iterator[Daemon]:
+    """One daemon for the whole sweep: MCP's stdio allow-list (the time server) and the HTTP listener on."""
+    with mcp_daemon_on(pg16_server, migrated_templates, http_address=f"127.0.0.1:{free_port()}") as daemon:
+        yield daemon
 
 
 @pytest.mark.timeout(900)
-def test_every_leaf_command_against_a_real_daemon(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_leaf_command_against_a_real_daemon(sweep_daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> None:
+    daemon = sweep_daemon
     tmp = short_tempdir("sw")
     _png(tmp / "tiny.png")
     (tmp / "notes.txt").write_text("not an image")
@@ -366,17 +401,13 @@ def test_every_leaf_command_against_a_real_daemon(daemon: Daemon, monkeypatch: p
     env.pop("AURALINK_OUTPUT", None)
     for key in [k for k in os.environ if k.startswith("AURALINK_")]:
         monkeypatch.delenv(key)
-    for key in ("AURALINK_DATA_DIR", "AURALINK_CONFIG"):  # what the in-process runs read
+    for key in ("AURALINK_DATA_DIR", "AURALINK_CONFIG", "AURALINK_HTTP_ADDRESS"):  # what the in-process runs read
         monkeypatch.setenv(key, env[key])
     timings: list[tuple[float, str]] = []
     failures: list[str] = []
     with FakeOpenAI() as fake:
         fake.behave("gpt-4o-mini", reply="Hola")
-        values = {
-            "tmp": str(tmp),
-            "fake_url": fake.base_url,
-            "room": asyncio.run(_insert_room(daemon.env["AURALINK_DATABASE_URL"])),
-        }
+        values = {"tmp": str(tmp), "fake_url": fake.base_url, "time_server": TIME}
         for entry in SWEEP:  # every command runs; the failures are reported together at the end
             started = time.monotonic()
             for check in (_invalid_run, _valid_run, _table_run):
