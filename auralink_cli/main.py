@@ -56,7 +56,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 # subcommand so that `auralink status -o json` works like `auralink -o json status`, unless the
 # subcommand declares an option of the same name (`mesh nodes register --address`): that one is its own.
 VALUE_OPTIONS: frozenset[str] = frozenset({"--address", "--token", "--output", "-o", "--timeout", "--profile"})
-FLAG_OPTIONS: frozenset[str] = frozenset({"--no-color"})
+FLAG_OPTIONS: frozenset[str] = frozenset({"--no-color", "--no-headers"})
 COMPLETE_VAR = "_AURALINK_COMPLETE"
 
 
@@ -64,6 +64,7 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     yaml = "yaml"
+    name = "name"  # one name (or id) per line, for scripts
 
 
 APP_SETTINGS: dict[str, Any] = dict(
@@ -106,7 +107,10 @@ def global_options(
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
-            "--output", "-o", case_sensitive=False, help="Output format. Env AURALINK_OUTPUT. Default: table."
+            "--output",
+            "-o",
+            case_sensitive=False,
+            help="Output format (name: one name or id per line). Env AURALINK_OUTPUT. Default: table.",
         ),
     ] = None,
     timeout: Annotated[
@@ -114,6 +118,7 @@ def global_options(
         typer.Option(min=0.001, help="Deadline of every call, in seconds. Env AURALINK_TIMEOUT. Default: 10."),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours (also: NO_COLOR, non-tty).")] = False,
+    no_headers: Annotated[bool, typer.Option("--no-headers", help="Tables without their header row.")] = False,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -122,6 +127,7 @@ def global_options(
         ),
     ] = None,
 ) -> None:
+    output.set_no_headers(no_headers)
     ctx.obj = GlobalOptions(
         address=address,
         token=token,

@@ -56,6 +56,8 @@ def emit(data: Any, fmt: str, table: TableRenderer | None = None, no_color: bool
         sys.stdout.write(to_json(data) + "\n")
     elif fmt == "yaml":
         sys.stdout.write(to_yaml(data))
+    elif fmt == "name":
+        sys.stdout.write("".join(f"{n}\n" for n in names(data)))
     else:  # piped: the full width, so no row is cut or folded at 80 columns (`wide` kept for callers)
         out = console(no_color, width=None if sys.stdout.isatty() else PIPE_WIDTH)
         rendered = table(data) if table is not None else key_values(data)
@@ -75,11 +77,38 @@ def emit_line(data: Mapping[str, Any], text: str, fmt: str, no_color: bool = Fal
     sys.stdout.flush()
 
 
+_NAME_KEYS = ("name", "username", "slug", "prefix", "id", "memory_id", "token_id", "session_id")
+_no_headers = False
+
+
+def set_no_headers(value: bool) -> None:
+    global _no_headers
+    _no_headers = value
+
+
+def names(data: Any) -> list[str]:
+    """`-o name`: the name (else the id) of each item of a list result, or of the one resource shown."""
+    if isinstance(data, list):
+        return [n for item in data for n in names(item)]
+    if not isinstance(data, Mapping):
+        return [str(data)]
+    for value in data.values():  # a list result: its first list of resources
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            return [n for item in value for n in names(item)]
+    for key in _NAME_KEYS:
+        if data.get(key):
+            return [str(data[key])]
+    nested = [v for v in data.values() if isinstance(v, Mapping)]  # {"agent": {...}}, {"result": {...}}
+    return names(nested[0]) if len(nested) == 1 else []
+
+
 def table(*headers: str, title: str | None = None) -> Table:
-    """The one table style of the CLI: no box, bold headers, cells folded rather than cut."""
+    """The one table style of the CLI: no box, bold headers, cells folded rather than cut (--no-headers: none)."""
     from rich.table import Table
 
-    grid = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
+    grid = Table(
+        box=None, pad_edge=False, header_style="bold", title=title, title_justify="left", show_header=not _no_headers
+    )
     for header in headers:
         grid.add_column(header, overflow="fold")
     return grid

@@ -15,7 +15,7 @@ from typing import Any
 
 from auralink_cli.exit_codes import USAGE, CliError
 
-OUTPUT_FORMATS = ("table", "json", "yaml")
+OUTPUT_FORMATS = ("table", "json", "yaml", "name")
 DEFAULT_OUTPUT = "table"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_PROFILE = "default"

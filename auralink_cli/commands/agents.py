@@ -146,7 +146,9 @@ def update(
     trait: Annotated[list[str] | None, typer.Option("--trait")] = None,
     style: Annotated[str | None, typer.Option("--style")] = None,
     max_tokens: Annotated[int | None, typer.Option("--max-tokens")] = None,
-    version: Annotated[int, typer.Option("--version", help="Fail unless the agent is at this version.")] = 0,
+    version: Annotated[
+        int, typer.Option("--etag", "--version", help="Fail unless the agent is at this version (its etag).")
+    ] = 0,
 ) -> None:
     """Change fields of an agent (only those given); --version guards against concurrent edits."""
     from auralink.v1 import agents_pb2

@@ -46,8 +46,10 @@ def list_nodes(
     state: Annotated[str, typer.Option(help="alive, suspect or offline.")] = "",
     region: Annotated[str, typer.Option(help="Only this region.")] = "",
     quarantined: Annotated[bool, typer.Option(help="Only quarantined nodes.")] = False,
-    page_size: Annotated[int, typer.Option(min=0, max=500)] = 0,
-    page_token: Annotated[str, typer.Option()] = "",
+    page_size: Annotated[
+        int, typer.Option("--limit", "--page-size", min=0, max=500, help="At most N items (0: the default page).")
+    ] = 0,
+    page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """List the org's mesh nodes."""
     from auralink.v1 import mesh_pb2

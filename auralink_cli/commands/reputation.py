@@ -41,8 +41,10 @@ def _call(settings: Settings, method: str, request: Any) -> dict[str, Any]:
 def list_reputations(
     ctx: typer.Context,
     band: Annotated[str, typer.Option(help="untrusted, low, medium or high.")] = "",
-    page_size: Annotated[int, typer.Option(min=0, max=500)] = 0,
-    page_token: Annotated[str, typer.Option()] = "",
+    page_size: Annotated[
+        int, typer.Option("--limit", "--page-size", min=0, max=500, help="At most N items (0: the default page).")
+    ] = 0,
+    page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """Nodes by trust, highest first."""
     from auralink.v1 import mesh_pb2

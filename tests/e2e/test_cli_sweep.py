@@ -114,7 +114,7 @@ SWEEP: list[Entry] = [
         ["sweep-a", "--address", "10.0.0.1:7000"],
         ["sweep-x", "--address", "h:1", "--type", "bogus"],
     ),
-    Entry("mesh nodes list", [], ["--state", "bogus"]),
+    Entry("mesh nodes list", ["--limit", "10"], ["--state", "bogus"]),
     Entry("mesh nodes show", ["sweep-a"], ["nosuch-node"], code=codes.NOT_FOUND),
     Entry(
         "mesh heartbeat",
@@ -124,7 +124,7 @@ SWEEP: list[Entry] = [
     ),
     Entry("mesh route", ["sweep-a", "sweep-b"], ["sweep-a", "nosuch-node"], code=codes.NOT_FOUND),
     Entry("mesh status", [], ["--interval", "0"]),
-    Entry("reputation list", [], ["--band", "bogus"]),
+    Entry("reputation list", ["--limit", "10"], ["--band", "bogus"]),
     Entry("reputation show", ["sweep-a"], ["nosuch-node"], code=codes.NOT_FOUND),
     Entry("reputation report", ["sweep-a", "uptime", "--value", "0.9"], ["sweep-a", "bogus"]),
     Entry("reputation explain", ["sweep-a"], ["sweep-a", "--limit", "0"]),
@@ -311,6 +311,9 @@ def _table_run(entry: Entry, values: dict[str, str], env: dict[str, str]) -> Non
     assert proc.returncode == 0, f"`auralink {' '.join(args)}` exited {proc.returncode}: {proc.stderr}"
     shown = PYTHON_VALUES.search(proc.stdout)
     assert shown is None, f"`auralink {' '.join(args)}` printed a Python value {shown.group()!r}:\n{proc.stdout}"
+    if entry.path.split()[-1] == "list":  # `-o name`: one name or id per line, for scripts
+        named = _run(args, "", env, fmt="name")
+        assert named.returncode == 0 and "{" not in named.stdout, f"-o name {' '.join(args)}: {named.stdout}"
 
 
 def _run(args: list[str], stdin: str, env: dict[str, str], fmt: str = "json") -> subprocess.CompletedProcess[str]:

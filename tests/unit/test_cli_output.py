@@ -243,3 +243,21 @@ def test_piped_tables_are_not_cut_at_80_columns(capsys: pytest.CaptureFixture[st
     output.emit({}, "table", table=lambda _: rows)
     line = next(line for line in capsys.readouterr().out.splitlines() if "audio" in line)
     assert len(line) > 80 and "snr=22.5" in line and "opus 32k" in line
+
+
+def test_o_name_prints_one_name_or_id_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    listed = {"agents": [{"id": "a1", "name": "helper"}, {"id": "a2", "name": ""}], "next_page_token": ""}
+    output.emit(listed, "name")
+    output.emit({"result": {"memory_id": "m1", "outcome": "STORED"}}, "name")
+    assert capsys.readouterr().out == "helper\na2\nm1\n"
+
+
+def test_no_headers_drops_the_header_row(capsys: pytest.CaptureFixture[str]) -> None:
+    output.set_no_headers(True)
+    try:
+        rows = output.table("NAME", "STATE")
+        rows.add_row("n1", "alive")
+        output.emit({}, "table", table=lambda _: rows)
+    finally:
+        output.set_no_headers(False)
+    assert "NAME" not in capsys.readouterr().out
