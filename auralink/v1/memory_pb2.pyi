@@ -220,7 +220,7 @@ class RecallMemoriesRequest(_message.Message):
     def __init__(self, query: _Optional[str] = ..., scope: _Optional[_Union[MemoryScope, _Mapping]] = ..., limit: _Optional[int] = ..., weights: _Optional[_Union[RecallWeights, _Mapping]] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., min_score: _Optional[float] = ..., embedding_model: _Optional[str] = ...) -> None: ...
 
 class ScoreComponents(_message.Message):
-    __slots__ = ("score", "semantic", "keyword", "recency", "importance", "semantic_rank", "keyword_rank")
+    __slots__ = ("score", "semantic", "keyword", "recency", "importance", "semantic_rank", "keyword_rank", "identifier", "relevance")
     SCORE_FIELD_NUMBER: _ClassVar[int]
     SEMANTIC_FIELD_NUMBER: _ClassVar[int]
     KEYWORD_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +228,8 @@ class ScoreComponents(_message.Message):
     IMPORTANCE_FIELD_NUMBER: _ClassVar[int]
     SEMANTIC_RANK_FIELD_NUMBER: _ClassVar[int]
     KEYWORD_RANK_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_FIELD_NUMBER: _ClassVar[int]
+    RELEVANCE_FIELD_NUMBER: _ClassVar[int]
     score: float
     semantic: float
     keyword: float
@@ -235,7 +237,9 @@ class ScoreComponents(_message.Message):
     importance: float
     semantic_rank: int
     keyword_rank: int
-    def __init__(self, score: _Optional[float] = ..., semantic: _Optional[float] = ..., keyword: _Optional[float] = ..., recency: _Optional[float] = ..., importance: _Optional[float] = ..., semantic_rank: _Optional[int] = ..., keyword_rank: _Optional[int] = ...) -> None: ...
+    identifier: float
+    relevance: float
+    def __init__(self, score: _Optional[float] = ..., semantic: _Optional[float] = ..., keyword: _Optional[float] = ..., recency: _Optional[float] = ..., importance: _Optional[float] = ..., semantic_rank: _Optional[int] = ..., keyword_rank: _Optional[int] = ..., identifier: _Optional[float] = ..., relevance: _Optional[float] = ...) -> None: ...
 
 class RecalledMemory(_message.Message):
     __slots__ = ("memory", "score")

@@ -229,8 +229,10 @@ def recall_table(data: dict[str, Any]) -> list[RenderableType]:
     columns = [
         ("#", lambda r: r["rank"]),
         ("SCORE", lambda r: f"{r['score']['score']:.3f}"),
+        ("REL", lambda r: f"{r['score']['relevance']:.2f}"),
         ("SEM", lambda r: f"{r['score']['semantic']:.2f}"),
         ("KW", lambda r: f"{r['score']['keyword']:.2f}"),
+        ("IDENT", lambda r: f"{r['score']['identifier']:.2f}"),
         ("REC", lambda r: f"{r['score']['recency']:.2f}"),
         ("IMP", lambda r: f"{r['score']['importance']:.2f}"),
         ("ID", lambda r: r["memory"]["id"]),
@@ -356,10 +358,10 @@ def recall(
     semantic: Annotated[float | None, typer.Option("--semantic-weight", help="0..1 (default 1).")] = None,
     keyword: Annotated[
         float | None,
-        typer.Option("--keyword-weight", help="0..1 (default 0.05, x20 when the query names an identifier)."),
+        typer.Option("--keyword-weight", help="0..1 (default 0.05; identifier evidence weighs 80x this)."),
     ] = None,
     recency: Annotated[float | None, typer.Option("--recency-weight", help="0..1 (default 0.1).")] = None,
-    importance: Annotated[float | None, typer.Option("--importance-weight", help="0..1 (default 0.1).")] = None,
+    importance: Annotated[float | None, typer.Option("--importance-weight", help="0..1 (default 0.02).")] = None,
     user: Annotated[str | None, UserOption] = None,
     agent: Annotated[str | None, AgentOption] = None,
     room: Annotated[str | None, RoomOption] = None,

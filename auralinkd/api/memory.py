@@ -396,6 +396,8 @@ def score_to_proto(s: m.ScoreComponents) -> pb.ScoreComponents:
         importance=s.importance,
         semantic_rank=s.semantic_rank,
         keyword_rank=s.keyword_rank,
+        identifier=s.identifier,
+        relevance=s.relevance,
     )
 
 

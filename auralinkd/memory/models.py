@@ -90,6 +90,8 @@ class ScoreComponents:
     importance: float
     semantic_rank: int
     keyword_rank: int
+    identifier: float = 0.0  # how strongly the query's identifiers (codes, hosts, names) single the memory out
+    relevance: float = 0.0  # the fused semantic, keyword and identifier evidence, before recency and importance
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,22 @@
 """Hybrid ranking, as pure functions: fusion of the semantic and keyword lists, recency, importance, forgetting.
 
-w_kw     = keyword * (identifier_boost if the query names an identifier keyword search found, else 1)
-fused    = semantic / (k + rank_sem) + w_kw * (kw_score / best_kw_score) / (k + 1)   (a missing entry adds 0)
-relevance = fused / ((semantic + w_kw) / (k + 1))                                  (1.0 = first in both)
+w_id     = keyword * identifier_boost
+fused    = semantic / (k + rank_sem) + keyword * (kw_score / best_kw_score) / (k + 1)
+           + w_id * identifier / (k + 1)                                           (a missing entry adds 0)
+relevance = fused / ((semantic + keyword + w_id) / (k + 1))                        (1.0 = first everywhere)
 score    = relevance * (1 - w_rec - w_imp + w_rec * recency + w_imp * importance)
 
 The semantic list counts by rank (reciprocal-rank fusion); the keyword list by its BM25 score relative to
-the best match, because an exact identifier (OPS-4821, db-prod-03) separates the right memory from its
-near-neighbours by a wide score margin that a rank would flatten. Paraphrased questions without identifiers
-keep the keyword weight small (0.05): their words rarely match and reordering the semantic top hurt.
-Defaults (keyword 0.05, identifier_boost 20, k = 10, by score) were the best of a grid on the dev half of
-bench/data/memory_qa*.jsonl (`python -m bench memory --tune`); the test half is what the benchmark reports.
-Relevance dominates; recency and importance re-weight it. Every component is in [0, 1], so the TUI can show
-them side by side.
+the best match. `identifier` says how strongly the query's exact identifiers (OPS-4821, db-prod-03, a name
+inside the question) single the memory out among the candidates (recall.identifier_evidence): OPS-4821 names
+one memory and lifts it over its near-neighbour OPS-4822, which shares only "ops"; a name or a city that many
+candidates mention barely counts and cannot reorder them. A score over the whole query went wrong there:
+ordinary names behaved like codes, and a short memory that happened to name Clara beat the one that answered.
+Paraphrased questions keep the plain keyword weight small (0.05): their words rarely match.
+Defaults (keyword 0.05, identifier_boost 80, k = 5, importance 0.02) were chosen by `python -m bench memory
+--tune` on the dev halves of bench/data/memory_qa*.jsonl, as the best mean MRR among the settings that lose to
+plain vector search on no set; the test halves are what the benchmark reports. Relevance dominates; recency
+and importance re-weight it. Every component is in [0, 1], so the TUI can show them side by side.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ class Weights:
     semantic: float = 1.0
     keyword: float = 0.05
     recency: float = 0.1
-    importance: float = 0.1
+    importance: float = 0.02  # a tie-break: 0.1 reordered close candidates by a cheap lexical estimate
     recency_half_life_s: float = 30 * DAY_S
-    rrf_k: int = 10
-    identifier_boost: float = 20.0  # the keyword weight's multiplier when the query names a matching identifier
+    rrf_k: int = 5
+    identifier_boost: float = 80.0  # the identifier evidence's weight, as a multiple of the keyword weight
     keyword_by_score: bool = True  # the keyword list by its score relative to the best (False: by rank)
 
     def validate(self) -> Weights:
@@ -75,6 +79,7 @@ class Candidate:
     keyword: float = 0.0  # ts_rank_cd, squashed to [0, 1]
     semantic_rank: int = 0  # 1-based; 0 = not a semantic candidate
     keyword_rank: int = 0
+    identifier: float = 0.0  # how strongly the query's identifiers single this memory out, [0, 1]
 
 
 @dataclass(frozen=True)
@@ -97,19 +102,17 @@ def squash_keyword(rank: float) -> float:
     return rank / (rank + 5.0) if rank > 0 else 0.0
 
 
-def fuse(candidates: Sequence[Candidate], weights: Weights, now: datetime, identifier: bool = False) -> list[Scored]:
-    """Scored candidates, best first (ties: newer first, then id, so the order is stable).
-
-    `identifier`: the query names an exact identifier (a code, a number, a name) that keyword search found;
-    then the keyword list counts `identifier_boost` times more, since meaning alone cannot tell OPS-4821
-    from OPS-4822."""
+def fuse(candidates: Sequence[Candidate], weights: Weights, now: datetime) -> list[Scored]:
+    """Scored candidates, best first (ties: newer first, then id, so the order is stable)."""
     k = weights.rrf_k
-    w_kw = weights.keyword * (weights.identifier_boost if identifier else 1.0)
-    best = (weights.semantic + w_kw) / (k + 1)
+    w_kw = weights.keyword
+    # Identifier evidence counts only when the query named one that some candidate names.
+    w_id = weights.keyword * weights.identifier_boost if any(c.identifier > 0 for c in candidates) else 0.0
+    best = (weights.semantic + w_kw + w_id) / (k + 1)
     top_keyword = max((c.keyword for c in candidates), default=0.0)
     scored: list[Scored] = []
     for c in candidates:
-        fused = 0.0
+        fused = w_id * c.identifier / (k + 1)
         if c.semantic_rank:
             fused += weights.semantic / (k + c.semantic_rank)
         if c.keyword_rank and weights.keyword_by_score and top_keyword > 0:

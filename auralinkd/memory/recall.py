@@ -147,13 +147,30 @@ async def semantic(
 @dataclass(frozen=True)
 class KeywordHits:
     hits: list[tuple[UUID, float]]  # (memory id, BM25-style score), best first
-    identifier: bool  # the query names an identifier that some matching memory contains
+    identifiers: tuple[str, ...] = ()  # the query's identifier terms that some matching memory contains
 
 
 async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int) -> KeywordHits:
     terms = keyword_terms(text)
     if not terms:
-        return KeywordHits([], False)
+        return KeywordHits([])
     user_id = where.params[0]  # scope_where's first clause: the user
     hits, present = await store.keyword_search(conn, terms, user_id, where, limit)
-    return KeywordHits(hits, bool(present & set(identifier_terms(text))))
+    return KeywordHits(hits, tuple(t for t in identifier_terms(text) if t in present))
+
+
+def identifier_evidence(contents: dict[UUID, str], terms: tuple[str, ...]) -> dict[UUID, float]:
+    """How strongly each memory is singled out by the query's identifiers (keyword_terms' "word | variant"
+    strings), in [0, 1]: the mean over the terms of 1 / (how many of these memories name the term), for the
+    terms the memory names. OPS-4821 names one memory and picks it out; "ops", or a city that a dozen
+    memories mention, is a topic and barely counts, so a name every candidate shares cannot reorder them.
+    """
+    if not terms:
+        return {}
+    named = {mid: set(_TOKEN.findall(text.lower())) for mid, text in contents.items()}
+    holders = [[mid for mid, words in named.items() if any(v in words for v in t.split(" | "))] for t in terms]
+    evidence = dict.fromkeys(contents, 0.0)
+    for found in holders:
+        for mid in found:
+            evidence[mid] += 1.0 / len(found) / len(terms)
+    return evidence

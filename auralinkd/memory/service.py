@@ -109,7 +109,7 @@ class MemoryService(MemoryIngest):
                 where = store.scope_where(
                     scope, user_id, tags=filters.tags, metadata=filters.metadata, start=filters.start, end=filters.end
                 )
-                keyword = recalling.KeywordHits([], False)
+                keyword = recalling.KeywordHits([])
                 if weights.keyword > 0:
                     keyword = await recalling.keyword(conn, text, where, candidates)
                 semantic = recalling.SemanticHits([], "none")
@@ -155,6 +155,7 @@ class MemoryService(MemoryIngest):
     ) -> list[Recalled]:
         sem = {mid: (rank, sim) for rank, (mid, sim) in enumerate(semantic, 1)}
         kw = {mid: (rank, value) for rank, (mid, value) in enumerate(keyword.hits, 1)}
+        evidence = recalling.identifier_evidence({m: x.content for m, x in memories.items()}, keyword.identifiers)
         candidates = []
         for mid, memory in memories.items():
             s_rank, s_val = sem.get(mid, (0, 0.0))
@@ -163,16 +164,17 @@ class MemoryService(MemoryIngest):
                 Candidate(
                     mid, memory.created_at, memory.last_accessed_at, memory.importance,
                     max(0.0, min(1.0, s_val)), squash_keyword(k_val), s_rank, k_rank,
+                    evidence.get(mid, 0.0),
                 )
             )  # fmt: skip
         out = []
-        for scored in fuse(candidates, weights, _now(), keyword.identifier):
+        for scored in fuse(candidates, weights, _now()):
             if scored.score < min_score:
                 continue
             c = scored.candidate
             components = ScoreComponents(
                 round(scored.score, 6), round(c.semantic, 6), round(c.keyword, 6), round(scored.recency, 6),
-                c.importance, c.semantic_rank, c.keyword_rank,
+                c.importance, c.semantic_rank, c.keyword_rank, round(c.identifier, 6), round(scored.relevance, 6),
             )  # fmt: skip
             out.append(Recalled(memories[c.id], components))
             if len(out) >= limit:

@@ -14,7 +14,7 @@ from auralinkd.memory.embeddings import Embedders
 from auralinkd.memory.evolve import Item, clusters, forgotten
 from auralinkd.memory.importance import estimate_importance
 from auralinkd.memory.ranking import Candidate, Weights, decayed_importance, fuse, recency
-from auralinkd.memory.recall import identifier_terms, keyword_query, keyword_terms
+from auralinkd.memory.recall import identifier_evidence, identifier_terms, keyword_query, keyword_terms
 from auralinkd.memory.stats import LatencyWindow
 from tests.unit.memory.fakes import TableEmbedder, hashed_vector, near
 
@@ -32,17 +32,50 @@ def test_fusion_puts_the_memory_first_in_both_lists_first_and_scores_stay_in_uni
     assert all(0 <= s.score <= 1 for s in scored) and scored[0].relevance == pytest.approx(1.0)
 
 
-def test_an_identifier_in_the_query_lets_the_exact_keyword_match_beat_its_semantic_near_neighbours() -> None:
-    def cand(sem: int, kw: int, kw_score: float) -> Candidate:
-        return Candidate(uuid.uuid4(), NOW, None, 0.5, 0.5, kw_score, sem, kw)
+def _named(sem: int, kw: int, kw_score: float, identifier: float) -> Candidate:
+    return Candidate(uuid.uuid4(), NOW, None, 0.5, 0.5, kw_score, sem, kw, identifier)
 
-    # "who picked up OPS-4821?": the near-neighbour OPS-4822 is semantically first, the exact id scores far higher.
-    neighbour, exact = cand(1, 2, 0.3), cand(4, 1, 0.9)
-    assert fuse([neighbour, exact], Weights(), NOW)[0].candidate is neighbour  # no identifier: meaning leads
-    assert fuse([neighbour, exact], Weights(), NOW, identifier=True)[0].candidate is exact
-    assert fuse([neighbour, exact], Weights(keyword=0.0), NOW, identifier=True)[0].candidate is neighbour
-    by_rank = Weights(keyword_by_score=False, identifier_boost=1.0)
-    assert fuse([neighbour, exact], by_rank, NOW, identifier=True)[0].candidate is neighbour
+
+def test_an_identifier_in_the_query_lets_the_exact_match_beat_its_semantic_near_neighbours() -> None:
+    # "who picked up OPS-4821?": the near-neighbour OPS-4822 is semantically first but names only "ops".
+    neighbour, exact = _named(1, 2, 0.3, 0.5), _named(4, 1, 0.9, 1.0)
+    assert fuse([neighbour, exact], Weights(), NOW)[0].candidate is exact
+    assert fuse([neighbour, exact], Weights(keyword=0.0), NOW)[0].candidate is neighbour  # vector-only
+    plain = [_named(1, 2, 0.3, 0.0), _named(4, 1, 0.9, 0.0)]  # the query named no identifier: meaning leads
+    assert fuse(plain, Weights(), NOW)[0].candidate is plain[0]
+
+
+def test_a_name_every_candidate_shares_does_not_reorder_them() -> None:
+    # "Which town is Clara living in now?": both memories name Clara; the shorter one scores higher on
+    # keywords, the answer is first on meaning, and the name must not turn that around.
+    answer, other = _named(1, 2, 0.3, 1.0), _named(2, 1, 0.9, 1.0)
+    someone_else = _named(3, 0, 0.0, 0.0)
+    scored = fuse([other, someone_else, answer], Weights(), NOW)
+    assert [s.candidate for s in scored] == [answer, other, someone_else]
+    w = Weights()
+    missing = w.keyword * (1 - 0.3 / 0.9)  # the answer's keyword score is a third of the best
+    assert scored[0].relevance == pytest.approx(1.0 - missing / (w.semantic + w.keyword * (1 + w.identifier_boost)))
+
+
+def test_identifier_evidence_favours_the_memory_an_identifier_singles_out() -> None:
+    exact, neighbour, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    contents = {
+        exact: "Lars picked up OPS-4821 on Monday.",
+        neighbour: "Lars picked up OPS-4822 on Monday.",
+        other: "OPS tickets go to the on-call rota.",
+    }
+    evidence = identifier_evidence(contents, tuple(identifier_terms("Who is handling OPS-4821?")))
+    # "4821" names one memory (1 / 1), "ops" all three (1 / 3): mean over the two terms.
+    assert evidence == {
+        exact: pytest.approx((1 + 1 / 3) / 2),
+        neighbour: pytest.approx(1 / 6),
+        other: pytest.approx(1 / 6),
+    }
+    assert identifier_evidence(contents, ()) == {}
+    # A city three memories mention is a topic, not an identifier.
+    cities = {i: f"Note {n} about Lisbon." for n, i in enumerate((exact, neighbour, other))}
+    lisbon = identifier_evidence(cities, tuple(identifier_terms("Which café did I like in Lisbon?")))
+    assert list(lisbon.values()) == pytest.approx([1 / 3] * 3)
 
 
 def test_identifier_terms_are_codes_numbers_and_names_not_ordinary_words() -> None:
