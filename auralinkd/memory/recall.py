@@ -161,9 +161,10 @@ async def keyword(conn: asyncpg.Connection, text: str, where: Where, limit: int)
 
 def identifier_evidence(contents: dict[UUID, str], terms: tuple[str, ...]) -> dict[UUID, float]:
     """How strongly each memory is singled out by the query's identifiers (keyword_terms' "word | variant"
-    strings), in [0, 1]: the mean over the terms of 1 / (how many of these memories name the term), for the
-    terms the memory names. OPS-4821 names one memory and picks it out; "ops", or a city that a dozen
-    memories mention, is a topic and barely counts, so a name every candidate shares cannot reorder them.
+    strings), in [0, 1]: the mean over the terms of 1 / n² for the terms the memory names, where n is how many
+    of these memories name the term. OPS-4821 names one memory and picks it out; "ops", or a city that six
+    memories mention (1/36), is a topic and barely counts, so a name that candidates share cannot lift them
+    over the memory that answers (1 / n let "Lisbon" in a question bury the answer that did not say Lisbon).
     """
     if not terms:
         return {}
@@ -172,5 +173,5 @@ def identifier_evidence(contents: dict[UUID, str], terms: tuple[str, ...]) -> di
     evidence = dict.fromkeys(contents, 0.0)
     for found in holders:
         for mid in found:
-            evidence[mid] += 1.0 / len(found) / len(terms)
+            evidence[mid] += 1.0 / len(found) ** 2 / len(terms)
     return evidence

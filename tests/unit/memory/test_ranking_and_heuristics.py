@@ -65,17 +65,17 @@ def test_identifier_evidence_favours_the_memory_an_identifier_singles_out() -> N
         other: "OPS tickets go to the on-call rota.",
     }
     evidence = identifier_evidence(contents, tuple(identifier_terms("Who is handling OPS-4821?")))
-    # "4821" names one memory (1 / 1), "ops" all three (1 / 3): mean over the two terms.
+    # "4821" names one memory (1 / 1²), "ops" all three (1 / 3²): mean over the two terms.
     assert evidence == {
-        exact: pytest.approx((1 + 1 / 3) / 2),
-        neighbour: pytest.approx(1 / 6),
-        other: pytest.approx(1 / 6),
+        exact: pytest.approx((1 + 1 / 9) / 2),
+        neighbour: pytest.approx(1 / 18),
+        other: pytest.approx(1 / 18),
     }
     assert identifier_evidence(contents, ()) == {}
     # A city three memories mention is a topic, not an identifier.
     cities = {i: f"Note {n} about Lisbon." for n, i in enumerate((exact, neighbour, other))}
     lisbon = identifier_evidence(cities, tuple(identifier_terms("Which café did I like in Lisbon?")))
-    assert list(lisbon.values()) == pytest.approx([1 / 3] * 3)
+    assert list(lisbon.values()) == pytest.approx([1 / 9] * 3)
 
 
 def test_identifier_terms_are_codes_numbers_and_names_not_ordinary_words() -> None:
