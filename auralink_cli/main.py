@@ -50,6 +50,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "metrics",
     "rooms",
     "mcp",
+    "storage",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

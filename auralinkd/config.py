@@ -98,6 +98,19 @@ class Settings(BaseSettings):
     mcp_http_allow: str = ""
     mcp_call_timeout_s: float = Field(30.0, gt=0, le=600)
     mcp_restart_backoff_max_s: float = Field(30.0, gt=0, le=3600)
+    # Object storage: the local filesystem under <data_dir>/objects, or an S3-compatible store (the
+    # secret in the environment or the TOML file, never in a log line). Sizes in bytes.
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_max_object_bytes: int = Field(5 * 1024**3, ge=1)
+    storage_org_quota_bytes: int = Field(50 * 1024**3, ge=0)  # per org; storage_usage.quota_bytes overrides
+    storage_s3_endpoint_url: str = ""  # empty: AWS itself
+    storage_s3_bucket: str = ""
+    storage_s3_region: str = "us-east-1"
+    storage_s3_access_key_id: SecretStr | None = None
+    storage_s3_secret_access_key: SecretStr | None = None
+    # Base of the signed URLs the HTTP listener serves (e.g. https://files.example.com behind a proxy);
+    # empty: http://<http_address>.
+    storage_public_url: str = ""
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
@@ -142,6 +155,8 @@ class Settings(BaseSettings):
                 )
             if not self.memory_provider_embedding_api_base:
                 raise ValueError("memory_provider_embedding_api_base: required with memory_provider_embedding_model")
+        if self.storage_backend == "s3" and not self.storage_s3_bucket:
+            raise ValueError("storage_s3_bucket: required when storage_backend=s3")
         if self.env == "production":
             if self.jwt_secret is None:
                 raise ValueError("jwt_secret: required when env=production")

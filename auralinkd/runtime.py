@@ -36,6 +36,8 @@ from auralink.v1 import (
     providers_pb2_grpc,
     rooms_pb2,
     rooms_pb2_grpc,
+    storage_pb2,
+    storage_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
 )
@@ -60,6 +62,7 @@ from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, Tr
 from auralinkd.api.roles import RoleServicer
 from auralinkd.api.rooms import RoomServicer
 from auralinkd.api.server import Registration, build_health_server, build_server
+from auralinkd.api.storage import StorageServicer
 from auralinkd.api.system import SystemServicer
 from auralinkd.audit.chain import ChainKeys
 from auralinkd.audit.service import AuditLog
@@ -100,6 +103,10 @@ from auralinkd.rbac.service import RoleService
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.rooms.service import RoomService
+from auralinkd.storage import http as storage_http
+from auralinkd.storage.backends import Backend, LocalBackend, S3Backend
+from auralinkd.storage.service import StorageService
+from auralinkd.storage.signing import UrlSigner
 from auralinkd.system.service import SystemService
 from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
@@ -151,6 +158,7 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (AgentServicer, _service(agents_pb2, "AgentService"), agents_pb2_grpc.add_AgentServiceServicer_to_server),
     (RoomServicer, _service(rooms_pb2, "RoomService"), rooms_pb2_grpc.add_RoomServiceServicer_to_server),
     (MCPServicer, _service(mcp_pb2, "MCPService"), mcp_pb2_grpc.add_MCPServiceServicer_to_server),
+    (StorageServicer, _service(storage_pb2, "StorageService"), storage_pb2_grpc.add_StorageServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -263,6 +271,9 @@ class Runtime:
             HttpPolicy(split_list(settings.mcp_http_allow)), settings.mcp_call_timeout_s,
         )  # fmt: skip
         providers.sealed_tables.append(mcp.rewrap_all)  # KEK rotation re-wraps connection secrets too
+        storage = _storage(settings, self.database, self.audit, tokens_secret=jwt_secret(settings))
+        if self.http is not None:
+            storage_http.register(self.http, storage)
         servicers: dict[type, Any] = {
             SystemServicer: SystemServicer(self.system, self.bus),
             CredentialServicer: CredentialServicer(credentials, self.directory),
@@ -282,6 +293,7 @@ class Runtime:
             AgentServicer: AgentServicer(agents, stopping=stopping),
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
             MCPServicer: MCPServicer(mcp),
+            StorageServicer: StorageServicer(storage),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -489,3 +501,28 @@ def _embedders(settings: Settings) -> Embedders:
         key.get_secret_value() if key else "",
     )
     return Embedders(LocalMiniLM(), [LiteLLMEmbedder(provider)])
+
+
+def _storage(settings: Settings, database: Database, audit: AuditLog, tokens_secret: bytes) -> StorageService:
+    """The object store on the configured backend; signed URLs go through the HTTP listener when there is one."""
+    backend: Backend
+    if settings.storage_backend == "s3":
+        key_id, secret = settings.storage_s3_access_key_id, settings.storage_s3_secret_access_key
+        backend = S3Backend(
+            settings.storage_s3_bucket,
+            endpoint_url=settings.storage_s3_endpoint_url,
+            region=settings.storage_s3_region,
+            access_key_id=key_id.get_secret_value() if key_id else "",
+            secret_access_key=secret.get_secret_value() if secret else "",
+            spool_dir=settings.data_dir / "objects" / ".incoming",
+        )
+    else:
+        backend = LocalBackend(settings.data_dir / "objects")
+    backend.prepare()
+    public_url = settings.storage_public_url or (f"http://{settings.http_address}" if settings.http_address else "")
+    return StorageService(
+        database, audit, backend, UrlSigner(tokens_secret),
+        max_object_bytes=settings.storage_max_object_bytes,
+        default_quota_bytes=settings.storage_org_quota_bytes,
+        public_url=public_url,
+    )  # fmt: skip

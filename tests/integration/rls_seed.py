@@ -500,6 +500,21 @@ def org_rows(tag: str) -> list[Row]:
         ),
         # 010 (memory) ---------------------------------------------------------------------------
         Row("evolve_runs", {"id": i("evolve_run"), **owned, "trigger": "manual", "dry_run": True, "examined": 2}),
+        # 016 (storage) --------------------------------------------------------------------------
+        Row(
+            "storage_objects",
+            {
+                **scoped,
+                "key": f"reports/{tag}.json",
+                "backend": "local",
+                "storage_path": f"{org}/{i('blob')}",
+                "size_bytes": 2,
+                "content_type": "application/json",
+                "sha256": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                "created_by": user,
+            },
+        ),
+        Row("storage_usage", {**scoped, "used_bytes": 2, "object_count": 1}),
     ]
 
 
