@@ -51,6 +51,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rooms",
     "mcp",
     "storage",
+    "speech",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

@@ -36,6 +36,8 @@ from auralink.v1 import (
     providers_pb2_grpc,
     rooms_pb2,
     rooms_pb2_grpc,
+    speech_pb2,
+    speech_pb2_grpc,
     storage_pb2,
     storage_pb2_grpc,
     system_pb2,
@@ -62,6 +64,7 @@ from auralinkd.api.providers import AIProviderServicer, LLMSelectionServicer, Tr
 from auralinkd.api.roles import RoleServicer
 from auralinkd.api.rooms import RoomServicer
 from auralinkd.api.server import Registration, build_health_server, build_server
+from auralinkd.api.speech import SpeechServicer
 from auralinkd.api.storage import StorageServicer
 from auralinkd.api.system import SystemServicer
 from auralinkd.audit.chain import ChainKeys
@@ -103,6 +106,9 @@ from auralinkd.rbac.service import RoleService
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.rooms.service import RoomService
+from auralinkd.speech.service import SpeechService
+from auralinkd.speech.stt import Whisper
+from auralinkd.speech.tts import Espeak
 from auralinkd.storage import http as storage_http
 from auralinkd.storage.backends import Backend, LocalBackend, S3Backend
 from auralinkd.storage.service import StorageService
@@ -159,6 +165,7 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (RoomServicer, _service(rooms_pb2, "RoomService"), rooms_pb2_grpc.add_RoomServiceServicer_to_server),
     (MCPServicer, _service(mcp_pb2, "MCPService"), mcp_pb2_grpc.add_MCPServiceServicer_to_server),
     (StorageServicer, _service(storage_pb2, "StorageService"), storage_pb2_grpc.add_StorageServiceServicer_to_server),
+    (SpeechServicer, _service(speech_pb2, "SpeechService"), speech_pb2_grpc.add_SpeechServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -216,6 +223,7 @@ class Runtime:
             latency=LatencyWindow(observe=self.metrics.observe_recall) if self.metrics is not None else None,
         )  # fmt: skip
         self.compression = CompressionService(CalibrationTable.load())
+        self.whisper = Whisper()  # the offline speech model loads on first use (or at start when warming)
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)
         self.compression_recorder = CompressionRecorder(self.compression, self.database)
         self.llm_config = ProvidersConfig.from_settings(settings)
@@ -294,6 +302,7 @@ class Runtime:
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),
+            SpeechServicer: SpeechServicer(SpeechService(Espeak(), self.whisper, storage, self.memory)),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -347,6 +356,7 @@ class Runtime:
         if settings.warm_models_on_start:
             self._background(self.memory.warm, "memory-model-warmup")  # loads the embedding model in a thread
             self._background(self.compression.warm_postfilter, "postfilter-warmup")  # model_type hybrid
+            self._background(self.whisper.warm, "speech-model-warmup")
         self._background(self.memory.access.run, "memory-access-recorder")
         self._background(lambda: self.memory.run_schedule(settings.memory_evolve_interval_s), "memory-evolve")
         self._background(self.resolver.follow_changes, "permission-invalidation")
@@ -446,6 +456,7 @@ class Runtime:
                 await self.mesh.close()  # pending heartbeat state and transitions
         with suppress(Exception):
             await self.audit.save_checkpoints()  # the heads as they are at shutdown
+        self.whisper.close()
         await self.database.close()
         if self.redis is not None:
             with suppress(Exception):
