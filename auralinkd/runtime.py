@@ -106,6 +106,7 @@ from auralinkd.rbac.service import RoleService
 from auralinkd.readiness import Phase, Readiness
 from auralinkd.redis_link import RedisLink
 from auralinkd.rooms.service import RoomService
+from auralinkd.speech.providers import ProviderSpeech
 from auralinkd.speech.service import SpeechService
 from auralinkd.speech.stt import Whisper
 from auralinkd.speech.tts import Espeak
@@ -302,7 +303,9 @@ class Runtime:
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),
-            SpeechServicer: SpeechServicer(SpeechService(Espeak(), self.whisper, storage, self.memory)),
+            SpeechServicer: SpeechServicer(
+                SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
+            ),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(

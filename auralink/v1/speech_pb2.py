@@ -25,43 +25,43 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/speech.proto\x12\x0b\x61uralink.v1\x1a\x1egoogle/protobuf/duration.proto\"\x82\x01\n\x11SynthesizeRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05voice\x18\x02 \x01(\t\x12\r\n\x05speed\x18\x03 \x01(\x02\x12.\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1e.auralink.v1.SpeechAudioFormat\x12\x11\n\tstore_key\x18\x05 \x01(\t\"\xad\x01\n\x12SynthesizeResponse\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x13\n\x0bsample_rate\x18\x03 \x01(\x05\x12+\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05voice\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x12\n\nstored_key\x18\x07 \x01(\t\"R\n\x05Voice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0e\n\x06gender\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\"%\n\x11ListVoicesRequest\x12\x10\n\x08language\x18\x01 \x01(\t\"8\n\x12ListVoicesResponse\x12\"\n\x06voices\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Voice\"\x9a\x01\n\x11TranscribeRequest\x12\x0f\n\x05\x61udio\x18\x01 \x01(\x0cH\x00\x12\x15\n\x0bstorage_key\x18\x02 \x01(\tH\x00\x12,\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1a.auralink.v1.AudioEncoding\x12\x13\n\x0bsample_rate\x18\x04 \x01(\x05\x12\x10\n\x08language\x18\x05 \x01(\tB\x08\n\x06source\"\x87\x01\n\x11TranscriptSegment\x12(\n\x05start\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x03\x65nd\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x12\n\nconfidence\x18\x04 \x01(\x02\"\xda\x01\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x30\n\x08segments\x18\x02 \x03(\x0b\x32\x1e.auralink.v1.TranscriptSegment\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x31\n\x0e\x61udio_duration\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05model\x18\x06 \x01(\t\x12\x12\n\nconfidence\x18\x07 \x01(\x02\"\xc5\x01\n\x16StreamTranscribeConfig\x12,\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x1a.auralink.v1.AudioEncoding\x12\x13\n\x0bsample_rate\x18\x02 \x01(\x05\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x17\n\x0fstore_as_memory\x18\x04 \x01(\x08\x12\x0f\n\x07room_id\x18\x05 \x01(\t\x12\x0f\n\x07speaker\x18\x06 \x01(\t\x12\x1b\n\x13partial_interval_ms\x18\x07 \x01(\x05\",\n\nAudioFrame\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x82\x01\n\x17StreamTranscribeRequest\x12\x35\n\x06\x63onfig\x18\x01 \x01(\x0b\x32#.auralink.v1.StreamTranscribeConfigH\x00\x12(\n\x05\x66rame\x18\x02 \x01(\x0b\x32\x17.auralink.v1.AudioFrameH\x00\x42\x06\n\x04part\"\xd4\x01\n\x10StreamTranscript\x12\r\n\x05\x66inal\x18\x01 \x01(\x08\x12\x0c\n\x04text\x18\x02 \x01(\t\x12(\n\x05start\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x03\x65nd\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x11\n\tmemory_id\x18\x06 \x01(\t\x12*\n\x07latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"{\n\x18StreamTranscribeResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x33\n\ntranscript\x18\x02 \x01(\x0b\x32\x1d.auralink.v1.StreamTranscriptH\x00\x12\x0f\n\x05\x65rror\x18\x03 \x01(\tH\x00\x42\x07\n\x05\x65vent*w\n\x11SpeechAudioFormat\x12#\n\x1fSPEECH_AUDIO_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17SPEECH_AUDIO_FORMAT_WAV\x10\x01\x12 \n\x1cSPEECH_AUDIO_FORMAT_OGG_OPUS\x10\x02*f\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UDIO_ENCODING_PCM_S16LE\x10\x01\x12\x17\n\x13\x41UDIO_ENCODING_OPUS\x10\x02\x32\xe1\x02\n\rSpeechService\x12M\n\nSynthesize\x12\x1e.auralink.v1.SynthesizeRequest\x1a\x1f.auralink.v1.SynthesizeResponse\x12M\n\nListVoices\x12\x1e.auralink.v1.ListVoicesRequest\x1a\x1f.auralink.v1.ListVoicesResponse\x12M\n\nTranscribe\x12\x1e.auralink.v1.TranscribeRequest\x1a\x1f.auralink.v1.TranscribeResponse\x12\x63\n\x10StreamTranscribe\x12$.auralink.v1.StreamTranscribeRequest\x1a%.auralink.v1.StreamTranscribeResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/speech.proto\x12\x0b\x61uralink.v1\x1a\x1egoogle/protobuf/duration.proto\"\x92\x01\n\x11SynthesizeRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05voice\x18\x02 \x01(\t\x12\r\n\x05speed\x18\x03 \x01(\x02\x12.\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1e.auralink.v1.SpeechAudioFormat\x12\x11\n\tstore_key\x18\x05 \x01(\t\x12\x0e\n\x06models\x18\x06 \x03(\t\"\xad\x01\n\x12SynthesizeResponse\x12\r\n\x05\x61udio\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x13\n\x0bsample_rate\x18\x03 \x01(\x05\x12+\n\x08\x64uration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05voice\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x12\n\nstored_key\x18\x07 \x01(\t\"R\n\x05Voice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0e\n\x06gender\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\"%\n\x11ListVoicesRequest\x12\x10\n\x08language\x18\x01 \x01(\t\"8\n\x12ListVoicesResponse\x12\"\n\x06voices\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Voice\"\xaa\x01\n\x11TranscribeRequest\x12\x0f\n\x05\x61udio\x18\x01 \x01(\x0cH\x00\x12\x15\n\x0bstorage_key\x18\x02 \x01(\tH\x00\x12,\n\x08\x65ncoding\x18\x03 \x01(\x0e\x32\x1a.auralink.v1.AudioEncoding\x12\x13\n\x0bsample_rate\x18\x04 \x01(\x05\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x0e\n\x06models\x18\x06 \x03(\tB\x08\n\x06source\"\x87\x01\n\x11TranscriptSegment\x12(\n\x05start\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x03\x65nd\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x12\n\nconfidence\x18\x04 \x01(\x02\"\xda\x01\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x30\n\x08segments\x18\x02 \x03(\x0b\x32\x1e.auralink.v1.TranscriptSegment\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x31\n\x0e\x61udio_duration\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05model\x18\x06 \x01(\t\x12\x12\n\nconfidence\x18\x07 \x01(\x02\"\xc5\x01\n\x16StreamTranscribeConfig\x12,\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\x1a.auralink.v1.AudioEncoding\x12\x13\n\x0bsample_rate\x18\x02 \x01(\x05\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x17\n\x0fstore_as_memory\x18\x04 \x01(\x08\x12\x0f\n\x07room_id\x18\x05 \x01(\t\x12\x0f\n\x07speaker\x18\x06 \x01(\t\x12\x1b\n\x13partial_interval_ms\x18\x07 \x01(\x05\",\n\nAudioFrame\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x82\x01\n\x17StreamTranscribeRequest\x12\x35\n\x06\x63onfig\x18\x01 \x01(\x0b\x32#.auralink.v1.StreamTranscribeConfigH\x00\x12(\n\x05\x66rame\x18\x02 \x01(\x0b\x32\x17.auralink.v1.AudioFrameH\x00\x42\x06\n\x04part\"\xd4\x01\n\x10StreamTranscript\x12\r\n\x05\x66inal\x18\x01 \x01(\x08\x12\x0c\n\x04text\x18\x02 \x01(\t\x12(\n\x05start\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x03\x65nd\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x11\n\tmemory_id\x18\x06 \x01(\t\x12*\n\x07latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"{\n\x18StreamTranscribeResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x33\n\ntranscript\x18\x02 \x01(\x0b\x32\x1d.auralink.v1.StreamTranscriptH\x00\x12\x0f\n\x05\x65rror\x18\x03 \x01(\tH\x00\x42\x07\n\x05\x65vent*w\n\x11SpeechAudioFormat\x12#\n\x1fSPEECH_AUDIO_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17SPEECH_AUDIO_FORMAT_WAV\x10\x01\x12 \n\x1cSPEECH_AUDIO_FORMAT_OGG_OPUS\x10\x02*f\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UDIO_ENCODING_PCM_S16LE\x10\x01\x12\x17\n\x13\x41UDIO_ENCODING_OPUS\x10\x02\x32\xe1\x02\n\rSpeechService\x12M\n\nSynthesize\x12\x1e.auralink.v1.SynthesizeRequest\x1a\x1f.auralink.v1.SynthesizeResponse\x12M\n\nListVoices\x12\x1e.auralink.v1.ListVoicesRequest\x1a\x1f.auralink.v1.ListVoicesResponse\x12M\n\nTranscribe\x12\x1e.auralink.v1.TranscribeRequest\x1a\x1f.auralink.v1.TranscribeResponse\x12\x63\n\x10StreamTranscribe\x12$.auralink.v1.StreamTranscribeRequest\x1a%.auralink.v1.StreamTranscribeResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'auralink.v1.speech_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SPEECHAUDIOFORMAT']._serialized_start=1798
-  _globals['_SPEECHAUDIOFORMAT']._serialized_end=1917
-  _globals['_AUDIOENCODING']._serialized_start=1919
-  _globals['_AUDIOENCODING']._serialized_end=2021
+  _globals['_SPEECHAUDIOFORMAT']._serialized_start=1830
+  _globals['_SPEECHAUDIOFORMAT']._serialized_end=1949
+  _globals['_AUDIOENCODING']._serialized_start=1951
+  _globals['_AUDIOENCODING']._serialized_end=2053
   _globals['_SYNTHESIZEREQUEST']._serialized_start=74
-  _globals['_SYNTHESIZEREQUEST']._serialized_end=204
-  _globals['_SYNTHESIZERESPONSE']._serialized_start=207
-  _globals['_SYNTHESIZERESPONSE']._serialized_end=380
-  _globals['_VOICE']._serialized_start=382
-  _globals['_VOICE']._serialized_end=464
-  _globals['_LISTVOICESREQUEST']._serialized_start=466
-  _globals['_LISTVOICESREQUEST']._serialized_end=503
-  _globals['_LISTVOICESRESPONSE']._serialized_start=505
-  _globals['_LISTVOICESRESPONSE']._serialized_end=561
-  _globals['_TRANSCRIBEREQUEST']._serialized_start=564
-  _globals['_TRANSCRIBEREQUEST']._serialized_end=718
-  _globals['_TRANSCRIPTSEGMENT']._serialized_start=721
-  _globals['_TRANSCRIPTSEGMENT']._serialized_end=856
-  _globals['_TRANSCRIBERESPONSE']._serialized_start=859
-  _globals['_TRANSCRIBERESPONSE']._serialized_end=1077
-  _globals['_STREAMTRANSCRIBECONFIG']._serialized_start=1080
-  _globals['_STREAMTRANSCRIBECONFIG']._serialized_end=1277
-  _globals['_AUDIOFRAME']._serialized_start=1279
-  _globals['_AUDIOFRAME']._serialized_end=1323
-  _globals['_STREAMTRANSCRIBEREQUEST']._serialized_start=1326
-  _globals['_STREAMTRANSCRIBEREQUEST']._serialized_end=1456
-  _globals['_STREAMTRANSCRIPT']._serialized_start=1459
-  _globals['_STREAMTRANSCRIPT']._serialized_end=1671
-  _globals['_STREAMTRANSCRIBERESPONSE']._serialized_start=1673
-  _globals['_STREAMTRANSCRIBERESPONSE']._serialized_end=1796
-  _globals['_SPEECHSERVICE']._serialized_start=2024
-  _globals['_SPEECHSERVICE']._serialized_end=2377
+  _globals['_SYNTHESIZEREQUEST']._serialized_end=220
+  _globals['_SYNTHESIZERESPONSE']._serialized_start=223
+  _globals['_SYNTHESIZERESPONSE']._serialized_end=396
+  _globals['_VOICE']._serialized_start=398
+  _globals['_VOICE']._serialized_end=480
+  _globals['_LISTVOICESREQUEST']._serialized_start=482
+  _globals['_LISTVOICESREQUEST']._serialized_end=519
+  _globals['_LISTVOICESRESPONSE']._serialized_start=521
+  _globals['_LISTVOICESRESPONSE']._serialized_end=577
+  _globals['_TRANSCRIBEREQUEST']._serialized_start=580
+  _globals['_TRANSCRIBEREQUEST']._serialized_end=750
+  _globals['_TRANSCRIPTSEGMENT']._serialized_start=753
+  _globals['_TRANSCRIPTSEGMENT']._serialized_end=888
+  _globals['_TRANSCRIBERESPONSE']._serialized_start=891
+  _globals['_TRANSCRIBERESPONSE']._serialized_end=1109
+  _globals['_STREAMTRANSCRIBECONFIG']._serialized_start=1112
+  _globals['_STREAMTRANSCRIBECONFIG']._serialized_end=1309
+  _globals['_AUDIOFRAME']._serialized_start=1311
+  _globals['_AUDIOFRAME']._serialized_end=1355
+  _globals['_STREAMTRANSCRIBEREQUEST']._serialized_start=1358
+  _globals['_STREAMTRANSCRIBEREQUEST']._serialized_end=1488
+  _globals['_STREAMTRANSCRIPT']._serialized_start=1491
+  _globals['_STREAMTRANSCRIPT']._serialized_end=1703
+  _globals['_STREAMTRANSCRIBERESPONSE']._serialized_start=1705
+  _globals['_STREAMTRANSCRIBERESPONSE']._serialized_end=1828
+  _globals['_SPEECHSERVICE']._serialized_start=2056
+  _globals['_SPEECHSERVICE']._serialized_end=2409
 # @@protoc_insertion_point(module_scope)

@@ -26,18 +26,20 @@ AUDIO_ENCODING_PCM_S16LE: AudioEncoding
 AUDIO_ENCODING_OPUS: AudioEncoding
 
 class SynthesizeRequest(_message.Message):
-    __slots__ = ("text", "voice", "speed", "format", "store_key")
+    __slots__ = ("text", "voice", "speed", "format", "store_key", "models")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     VOICE_FIELD_NUMBER: _ClassVar[int]
     SPEED_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     STORE_KEY_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
     text: str
     voice: str
     speed: float
     format: SpeechAudioFormat
     store_key: str
-    def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., speed: _Optional[float] = ..., format: _Optional[_Union[SpeechAudioFormat, str]] = ..., store_key: _Optional[str] = ...) -> None: ...
+    models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, text: _Optional[str] = ..., voice: _Optional[str] = ..., speed: _Optional[float] = ..., format: _Optional[_Union[SpeechAudioFormat, str]] = ..., store_key: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SynthesizeResponse(_message.Message):
     __slots__ = ("audio", "content_type", "sample_rate", "duration", "voice", "model", "stored_key")
@@ -84,18 +86,20 @@ class ListVoicesResponse(_message.Message):
     def __init__(self, voices: _Optional[_Iterable[_Union[Voice, _Mapping]]] = ...) -> None: ...
 
 class TranscribeRequest(_message.Message):
-    __slots__ = ("audio", "storage_key", "encoding", "sample_rate", "language")
+    __slots__ = ("audio", "storage_key", "encoding", "sample_rate", "language", "models")
     AUDIO_FIELD_NUMBER: _ClassVar[int]
     STORAGE_KEY_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
     audio: bytes
     storage_key: str
     encoding: AudioEncoding
     sample_rate: int
     language: str
-    def __init__(self, audio: _Optional[bytes] = ..., storage_key: _Optional[str] = ..., encoding: _Optional[_Union[AudioEncoding, str]] = ..., sample_rate: _Optional[int] = ..., language: _Optional[str] = ...) -> None: ...
+    models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, audio: _Optional[bytes] = ..., storage_key: _Optional[str] = ..., encoding: _Optional[_Union[AudioEncoding, str]] = ..., sample_rate: _Optional[int] = ..., language: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TranscriptSegment(_message.Message):
     __slots__ = ("start", "end", "text", "confidence")

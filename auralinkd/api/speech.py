@@ -120,7 +120,7 @@ class SpeechServicer(speech_pb2_grpc.SpeechServiceServicer):
             raise InvalidArgument.for_field("format", "must be SPEECH_AUDIO_FORMAT_WAV or SPEECH_AUDIO_FORMAT_OGG_OPUS")
         result = await self._speech.synthesize(
             current_caller(), request.text, voice=request.voice, speed=request.speed, fmt=fmt,
-            store_key=request.store_key,
+            store_key=request.store_key, models=list(request.models),
         )  # fmt: skip
         return pb.SynthesizeResponse(
             audio=result.audio, content_type=result.content_type, sample_rate=result.sample_rate,
@@ -149,6 +149,7 @@ class SpeechServicer(speech_pb2_grpc.SpeechServiceServicer):
             encoding=encoding,
             sample_rate=request.sample_rate,
             language=request.language,
+            models=list(request.models),
         )
         return transcript_to_proto(result)
 

@@ -210,6 +210,13 @@ class CompletionService:
         finally:
             await self._record(caller, request, chain, completion, time.monotonic() - started, resolved)
 
+    async def targets(self, caller: Caller, refs: list[str]) -> list[Target]:
+        """The caller's providers and keys for `refs`, in order, for calls other than chat (speech)."""
+        litellm = await self.gateway.ready()
+        resolved = await self._resolve(caller, None)
+        self._require_a_key(resolved, refs)
+        return self._chain(litellm, resolved, refs)
+
     async def _resolve(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None = None) -> Resolved:
         cache_key = (caller.tenant, agent_id)
         generation = self._providers.generation

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +231,37 @@ class Gateway:
                 if hit_deadline:
                     raise DeadlineExceeded(f"the deadline passed; tried: {_tried(attempts)}") from None
         raise ProviderFailed(f"every provider failed; tried: {_tried(attempts)}")
+
+    async def call(
+        self, chain: list[Target], attempt: Callable[[Any, Target], Awaitable[Any]]
+    ) -> tuple[Any, Target, list[Attempt]]:
+        """The first target whose `attempt(litellm, target)` succeeds, for calls other than chat (speech,
+        transcription): the same breakers, timeouts and error classification as completions."""
+        litellm = await self.ready()
+        attempts: list[Attempt] = []
+        for target in chain:
+            breaker = self.breaker(target.breaker_key)
+            if not breaker.allow():
+                attempts.append(Attempt(target.ref, "skipped: circuit open after repeated failures", 0.0))
+                continue
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(target.timeout_s + 0.5):
+                    result = await attempt(litellm, target)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                failure = _classify(litellm, exc, target.timeout_s, target)
+                if not isinstance(failure, _Failover):
+                    raise failure from None
+                if failure.counts:
+                    breaker.record_failure(failure.reason)
+                attempts.append(Attempt(target.ref, failure.reason, time.monotonic() - started))
+                log.warning("provider call failed: %s: %s", target.ref, failure.reason)
+                continue
+            latency = time.monotonic() - started
+            breaker.record_success()
+            self._observe(target.ref, latency)
+            return result, target, [*attempts, Attempt(target.ref, "", latency)]
+        raise Unavailable(f"every provider failed; tried: {_tried(attempts)}")
 
     def _kwargs(
         self, target: Target, messages: list[dict[str, str]], max_tokens: int, temperature: float | None, timeout: float

@@ -130,3 +130,17 @@ def ogg_opus_bytes(pcm: bytes, sample_rate: int, bitrate: int = 32000) -> bytes:
         for packet in stream.encode(None):
             container.mux(packet)
     return buffer.getvalue()
+
+
+def probe(data: bytes) -> tuple[int, float]:
+    """(sample rate, seconds) of an audio file a provider returned; (0, 0.0) when it cannot be read."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate or 0
+            frames = sum(frame.samples for frame in container.decode(stream))
+    except (av.FFmpegError, ValueError, IndexError, OSError):
+        return 0, 0.0
+    return rate, frames / rate if rate else 0.0

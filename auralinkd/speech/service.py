@@ -16,6 +16,7 @@ from auralinkd.errors import InvalidArgument, PermissionDenied
 from auralinkd.memory.models import MemoryInput, Scope
 from auralinkd.memory.service import MemoryService
 from auralinkd.speech import audio
+from auralinkd.speech.providers import ProviderSpeech
 from auralinkd.speech.streaming import Caption, CaptionStream, Segmenter
 from auralinkd.speech.stt import Transcript, Whisper, check_language
 from auralinkd.speech.tts import MODEL as TTS_MODEL
@@ -50,19 +51,33 @@ class StreamConfig:
 
 class SpeechService:
     def __init__(
-        self, espeak: Espeak, whisper: Whisper, storage: StorageService, memory: MemoryService | None = None
+        self,
+        espeak: Espeak,
+        whisper: Whisper,
+        storage: StorageService,
+        memory: MemoryService | None = None,
+        providers: ProviderSpeech | None = None,
     ) -> None:
         self._espeak = espeak
         self.whisper = whisper
         self._storage = storage
         self._memory = memory
+        self._providers = providers
 
     async def voices(self, caller: Caller, language: str = "") -> list[VoiceInfo]:
         prefix = language.strip().lower()
         return [v for v in await self._espeak.voices() if v.language.startswith(prefix)]
 
     async def synthesize(
-        self, caller: Caller, text: str, *, voice: str = "", speed: float = 0.0, fmt: str = "wav", store_key: str = ""
+        self,
+        caller: Caller,
+        text: str,
+        *,
+        voice: str = "",
+        speed: float = 0.0,
+        fmt: str = "wav",
+        store_key: str = "",
+        models: list[str] | None = None,
     ) -> Synthesis:
         if not text.strip():
             raise InvalidArgument.for_field("text", "is empty: expected 1 to 5000 characters")
@@ -75,14 +90,19 @@ class SpeechService:
             raise InvalidArgument.for_field("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
         if store_key:
             self._need(caller, "storage:write", "store_key")
-        voice = await self._espeak.check_voice(voice)
-        wav = await self._espeak.synthesize(text, voice, speed)
-        pcm, rate = audio.read_wav_pcm16(wav)
-        data = wav if fmt == "wav" else audio.ogg_opus_bytes(pcm, rate)
+        if models and self._providers is not None:
+            data, model = await self._providers.synthesize(caller, models, text, voice, speed, fmt)
+            rate, seconds = audio.probe(data)
+        else:
+            voice = await self._espeak.check_voice(voice)
+            wav = await self._espeak.synthesize(text, voice, speed)
+            pcm, rate = audio.read_wav_pcm16(wav)
+            data = wav if fmt == "wav" else audio.ogg_opus_bytes(pcm, rate)
+            seconds, model = len(pcm) / 2 / rate, TTS_MODEL
         stored = ""
         if store_key:
             stored = (await self._storage.put(caller, PutHeader(store_key, FORMATS[fmt]), _one(data))).key
-        return Synthesis(data, FORMATS[fmt], rate, len(pcm) / 2 / rate, voice, TTS_MODEL, stored)
+        return Synthesis(data, FORMATS[fmt], rate, seconds, voice, model, stored)
 
     async def transcribe(
         self,
@@ -93,11 +113,17 @@ class SpeechService:
         encoding: str = "file",
         sample_rate: int = 0,
         language: str = "",
+        models: list[str] | None = None,
     ) -> Transcript:
-        language = check_language(language)
         if storage_key:
             self._need(caller, "storage:read", "storage_key")
             data = await self._read_object(caller, storage_key)
+        if models and self._providers is not None:
+            if encoding != "file":
+                raise InvalidArgument.for_field("encoding", "providers take audio files: leave encoding unspecified")
+            audio.decode_file(data or b"")  # the same checks as offline: not audio, empty, sample rate
+            return await self._providers.transcribe(caller, models, data or b"", (language or "en").lower())
+        language = check_language(language)
         if encoding == "pcm":
             decoded = audio.from_pcm16(data or b"", sample_rate)
         elif encoding == "file":

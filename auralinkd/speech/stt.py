@@ -101,7 +101,7 @@ class Whisper:
             samples, language=language, beam_size=beam_size, condition_on_previous_text=False, vad_filter=False
         )
         found = [
-            Segment(float(s.start), float(s.end), s.text.strip(), _probability(s.avg_logprob, s.no_speech_prob))
+            Segment(float(s.start), float(s.end), s.text.strip(), confidence_of(s.avg_logprob, s.no_speech_prob))
             for s in segments
         ]
         return Transcript(found, info.language, float(info.language_probability), float(info.duration))
@@ -110,5 +110,6 @@ class Whisper:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _probability(avg_logprob: float, no_speech_prob: float) -> float:
+def confidence_of(avg_logprob: float, no_speech_prob: float) -> float:
+    """0..1 from a Whisper segment's mean token log-probability and its no-speech probability."""
     return max(0.0, min(1.0, math.exp(avg_logprob) * (1.0 - no_speech_prob)))

@@ -21,6 +21,7 @@ import pytest
 
 from auralink.v1 import memory_pb2, memory_pb2_grpc, speech_pb2, speech_pb2_grpc
 from auralinkd.speech.audio import decode_file
+from tests.e2e.test_agents_api import _room  # a room row of the daemon's org
 from tests.support import Daemon, bearer, daemon_env, short_tempdir, with_database
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -166,22 +167,6 @@ def test_bad_input_is_invalid_argument_naming_what_was_expected(
     assert error.details().startswith(f"{field}: ") and says in error.details()
 
 
-def _room(daemon: Daemon) -> str:
-    async def insert() -> str:
-        conn = await asyncpg.connect(daemon.env["AURALINK_DATABASE_URL"])
-        try:
-            return str(
-                await conn.fetchval(
-                    "INSERT INTO rooms (organization_id, created_by, name) "
-                    "SELECT organization_id, id, 'call' FROM users ORDER BY created_at LIMIT 1 RETURNING id"
-                )
-            )
-        finally:
-            await conn.close()
-
-    return asyncio.run(insert())
-
-
 def _frames(pcm: bytes) -> list[bytes]:
     pcm += b"\0" * (-len(pcm) % 640)
     return [pcm[i : i + 640] for i in range(0, len(pcm), 640)]
@@ -269,3 +254,50 @@ def test_a_stream_config_that_cannot_work_is_refused(speech_daemon: Daemon) -> N
             )
         assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         assert caught.value.details().startswith(field)
+
+
+def test_providers_with_the_callers_keys_fail_over_and_name_who_was_down(speech_daemon: Daemon) -> None:
+    from auralink.v1 import providers_pb2, providers_pb2_grpc
+    from tests.fakes.openai_server import FakeOpenAI
+
+    md = bearer(speech_daemon.token)
+    with FakeOpenAI() as fake, speech_daemon.channel() as channel:
+        fake.behave("tts-x", status=503)
+        fake.behave("whisper-1", reply="Hello from the provider.")
+        providers = providers_pb2_grpc.AIProviderServiceStub(channel)
+        for name, models in (("primary", ["tts-x"]), ("backup", ["tts-1", "whisper-1"])):
+            provider = providers_pb2.Provider(
+                name=name, type=providers_pb2.PROVIDER_TYPE_OPENAI_COMPATIBLE, base_url=fake.base_url, models=models
+            )
+            providers.CreateProvider(providers_pb2.CreateProviderRequest(provider=provider), metadata=md, timeout=10)
+            providers.SetProviderKey(
+                providers_pb2.SetProviderKeyRequest(
+                    provider=name, api_key=f"sk-{name}-key-1234", scope=providers_pb2.KEY_SCOPE_USER
+                ),
+                metadata=md,
+                timeout=10,
+            )
+        stub = _stub(channel)
+        said = stub.Synthesize(
+            speech_pb2.SynthesizeRequest(text="Hi.", voice="nova", models=["primary/tts-x", "backup/tts-1"]),
+            metadata=md, timeout=120,
+        )  # fmt: skip
+        assert said.model == "backup/tts-1" and said.audio[:4] == b"RIFF" and said.sample_rate == 24000
+        speech_calls = [(r.model, r.authorization) for r in fake.received if r.path.endswith("/audio/speech")]
+        assert speech_calls == [("tts-x", "Bearer sk-primary-key-1234"), ("tts-1", "Bearer sk-backup-key-1234")]
+        assert fake.received[-1].body["voice"] == "nova" and fake.received[-1].body["input"] == "Hi."
+
+        heard = stub.Transcribe(
+            speech_pb2.TranscribeRequest(audio=said.audio, models=["backup/whisper-1"]), metadata=md, timeout=120
+        )
+        assert heard.text == "Hello from the provider." and heard.model == "backup/whisper-1"
+        assert heard.segments[0].end.ToTimedelta().total_seconds() == 1.5
+
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Synthesize(speech_pb2.SynthesizeRequest(text="Hi.", models=["primary/tts-x"]), metadata=md, timeout=60)
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert "primary/tts-x" in caught.value.details() and "sk-primary" not in caught.value.details()
+        not_audio = refused(
+            speech_daemon, "Transcribe", speech_pb2.TranscribeRequest(audio=b"nope" * 99, models=["backup/whisper-1"])
+        )
+        assert not_audio.code() is grpc.StatusCode.INVALID_ARGUMENT

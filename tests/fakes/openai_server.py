@@ -2,7 +2,8 @@
 
 It runs in a thread on 127.0.0.1 and answers `POST /v1/chat/completions` (JSON, or SSE when `stream` is
 true), `POST /v1/embeddings` (deterministic hashed bag-of-words vectors, so texts that share words are
-near) and `GET /v1/models`. Each model name can be given a behaviour: an HTTP status to fail with (429,
+near), `POST /v1/audio/speech` (a short WAV tone), `POST /v1/audio/transcriptions` (the model's reply as
+verbose_json) and `GET /v1/models`. Each model name can be given a behaviour: an HTTP status to fail with (429,
 500, 401), a delay before answering, or a fixed reply. It records what it received (models, the
 Authorization header, the request bodies) so tests can check failover order and that keys travel only
 to the provider.
@@ -11,11 +12,16 @@ to the provider.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
+import re
+import struct
 import sys
 import threading
 import time
 import uuid
+import wave
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -87,11 +93,16 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                audio_in = self.path.rstrip("/").endswith("/audio/transcriptions")
+                body = _multipart_fields(raw) if audio_in else json.loads(raw or b"{}")
                 model = str(body.get("model", ""))
                 auth = self.headers.get("Authorization", "")
                 with fake._lock:
                     fake.received.append(Received(self.path, model, auth, body))
+                if audio_in or self.path.rstrip("/").endswith("/audio/speech"):
+                    self._audio(model, auth, body, audio_in)
+                    return
                 if self.path.rstrip("/").endswith("/embeddings"):
                     behaviour = fake.behaviours.get(model, Behaviour())
                     if fake.required_key is not None and auth != f"Bearer {fake.required_key}":
@@ -118,6 +129,26 @@ class FakeOpenAI:
                     self._stream(model, behaviour, body)
                 else:
                     self._json(200, _completion(model, behaviour))
+
+            def _audio(self, model: str, auth: str, body: dict[str, Any], transcription: bool) -> None:
+                """/v1/audio/speech: a short WAV tone; /v1/audio/transcriptions: the model's reply as verbose_json."""
+                behaviour = fake.behaviours.get(model, Behaviour())
+                if fake.required_key is not None and auth != f"Bearer {fake.required_key}":
+                    self._error(401, "Incorrect API key provided", "invalid_api_key")
+                elif behaviour.status != 200:
+                    self._error(behaviour.status, f"fake failure {behaviour.status}", "fake_error")
+                elif transcription:
+                    segment = {"id": 0, "start": 0.0, "end": 1.5, "text": behaviour.reply, "avg_logprob": -0.1,
+                               "no_speech_prob": 0.01}  # fmt: skip
+                    self._json(200, {"text": behaviour.reply, "language": "english", "duration": 1.5,
+                                     "segments": [segment]})  # fmt: skip
+                else:
+                    raw = _tone_wav()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/wav")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
 
             def _error(self, status: int, message: str, code: str) -> None:
                 self._json(status, {"error": {"message": message, "type": code, "code": code}})
@@ -251,3 +282,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _multipart_fields(raw: bytes) -> dict[str, Any]:
+    """The text fields of a multipart/form-data body (the audio file itself is left out)."""
+    fields: dict[str, Any] = {}
+    for part in raw.split(b"\r\n--"):
+        head, _, value = part.partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]+)"', head)
+        if name and b"filename=" not in head:
+            fields[name.group(1).decode()] = value.removesuffix(b"\r\n").decode(errors="replace")
+        elif name:
+            fields["file_bytes"] = len(value)
+    return fields
+
+
+def _tone_wav(seconds: float = 0.5, rate: int = 24000) -> bytes:
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate))) for n in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return buffer.getvalue()
