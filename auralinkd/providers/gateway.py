@@ -261,7 +261,7 @@ class Gateway:
             breaker.record_success()
             self._observe(target.ref, latency)
             return result, target, [*attempts, Attempt(target.ref, "", latency)]
-        raise Unavailable(f"every provider failed; tried: {_tried(attempts)}")
+        raise ProviderFailed(f"every provider failed; tried: {_tried(attempts)}")
 
     def _kwargs(
         self, target: Target, messages: list[dict[str, str]], max_tokens: int, temperature: float | None, timeout: float

@@ -6,7 +6,6 @@ One daemon serves the module (the model loads once); each test works in its own 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import shutil
@@ -14,15 +13,13 @@ import subprocess
 import wave
 from collections.abc import Iterator
 
-import asyncpg
 import grpc
 import numpy as np
 import pytest
 
 from auralink.v1 import memory_pb2, memory_pb2_grpc, speech_pb2, speech_pb2_grpc
 from auralinkd.speech.audio import decode_file
-from tests.e2e.test_agents_api import _room  # a room row of the daemon's org
-from tests.support import Daemon, bearer, daemon_env, short_tempdir, with_database
+from tests.support import Daemon, bearer, create_room, daemon_on_new_database
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -32,29 +29,8 @@ SECOND = "We will meet again next week."
 
 @pytest.fixture(scope="module")
 def speech_daemon(pg16_server) -> Iterator[Daemon]:  # type: ignore[no-untyped-def]
-    async def create() -> str:
-        conn = await asyncpg.connect(pg16_server.dsn)
-        try:
-            await conn.execute("CREATE DATABASE speech_e2e")
-        finally:
-            await conn.close()
-        return with_database(pg16_server.dsn, "speech_e2e")
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(pg16_server.dsn)
-        try:
-            await conn.execute("DROP DATABASE IF EXISTS speech_e2e WITH (FORCE)")
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
-    dsn = asyncio.run(create())
-    root = short_tempdir()
-    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=dsn)).start()
-    yield daemon
-    daemon.stop()
-    shutil.rmtree(root, ignore_errors=True)
-    asyncio.run(drop())
+    with daemon_on_new_database(pg16_server.dsn) as daemon:
+        yield daemon
 
 
 def _stub(channel: grpc.Channel) -> speech_pb2_grpc.SpeechServiceStub:
@@ -182,7 +158,7 @@ def _call_audio() -> list[bytes]:
 def test_stream_transcribe_gives_partial_and_final_captions_and_stores_them_in_the_room(
     speech_daemon: Daemon,
 ) -> None:
-    room = _room(speech_daemon)
+    room = create_room(speech_daemon)
     frames = _call_audio()
 
     def requests() -> Iterator[speech_pb2.StreamTranscribeRequest]:
@@ -295,7 +271,7 @@ def test_providers_with_the_callers_keys_fail_over_and_name_who_was_down(speech_
 
         with pytest.raises(grpc.RpcError) as caught:
             stub.Synthesize(speech_pb2.SynthesizeRequest(text="Hi.", models=["primary/tts-x"]), metadata=md, timeout=60)
-        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE, speech_daemon.logs()[-3000:]
         assert "primary/tts-x" in caught.value.details() and "sk-primary" not in caught.value.details()
         not_audio = refused(
             speech_daemon, "Transcribe", speech_pb2.TranscribeRequest(audio=b"nope" * 99, models=["backup/whisper-1"])
