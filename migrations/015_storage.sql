@@ -1,4 +1,4 @@
--- 016_storage.sql
+-- 015_storage.sql
 -- storage_objects: the metadata of an organization's stored objects (the bytes live in the backend at
 -- storage_path); storage_usage: the organization's bytes and object count against its quota, updated in
 -- the same transaction as the object rows (its row lock serialises concurrent uploads' quota checks).
