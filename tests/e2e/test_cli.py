@@ -163,7 +163,7 @@ def test_events_streams_json_lines_and_ctrl_c_exits_0(daemon: Any) -> None:
     assert err == ""
     for line in out.splitlines():
         event = json.loads(line)
-        assert set(event) == {"id", "topic", "time", "data", "replica_id", "heartbeat"}
+        assert set(event) == {"id", "topic", "time", "data", "replica_id", "heartbeat", "organization_id"}
         assert event["heartbeat"] is False
 
 
