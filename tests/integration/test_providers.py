@@ -218,6 +218,24 @@ async def test_usage_records_queued_off_the_hot_path_are_written_at_shutdown(wor
         assert await conn.fetchval("SELECT count(*) FROM provider_api_keys WHERE last_used_at IS NOT NULL") == 1
 
 
+async def test_without_pinned_models_the_local_model_is_the_last_fallback(
+    world: World, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params.get("server_dsn") == "pg15":
+        pytest.skip("loads the local model: one PostgreSQL version is enough for a gateway test")
+    await add_fake(world, settings={"tiers": {"gpt-4o-mini": 3}})  # the selection prefers it for hard prompts
+    await world.providers.set_key(world.member, "fake", KEY, "user", "")
+    world.fake.behave("gpt-4o-mini", status=500)
+    hard = "```python\ndef solve(x):\n    return x ** 2\n```\nProve step by step why solve is correct."
+    request = CompletionRequest([{"role": "user", "content": hard}], max_tokens=2, task_type="code")
+    result = await world.completions.complete(world.member, request, 120)
+    assert [a.ref for a in result.attempts] == ["fake/gpt-4o-mini", "local/smollm2-135m"]
+    assert result.attempts[0].error == "server error (500)" and result.ref == "local/smollm2-135m"
+    pinned = CompletionRequest([{"role": "user", "content": hard}], ["fake/gpt-4o-mini"], max_tokens=2)
+    with pytest.raises(Unavailable, match="every provider failed"):  # pinned: no fallback the caller did not ask for
+        await world.completions.complete(world.member, pinned, 30)
+
+
 async def test_usage_of_an_agent_deleted_before_the_flush_is_written_without_it(world: World) -> None:
     await add_fake(world)
     await world.providers.set_key(world.member, "fake", KEY, "user", "")
