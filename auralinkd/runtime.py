@@ -50,6 +50,7 @@ from auralinkd.access.denylist import Denylist
 from auralinkd.access.tokens import TokenService
 from auralinkd.agents.memory import MemoryServiceAdapter
 from auralinkd.agents.service import AgentService
+from auralinkd.agents.tools import AgentTools
 from auralinkd.api import permissions
 from auralinkd.api.agents import AgentServicer
 from auralinkd.api.audit import AuditServicer
@@ -270,16 +271,17 @@ class Runtime:
             usage_observer=self.metrics.observe_llm_usage if self.metrics is not None else None,
         )  # fmt: skip
         self._completions = completions
-        local_ref = f"local/{llm.local_model_name}"
-        agents = AgentService(
-            self.database, self.audit, self.bus, completions, MemoryServiceAdapter(self.memory),
-            context_tokens=lambda ref: self.local_model.context_tokens if ref == local_ref else 8192,
-        )  # fmt: skip
         mcp = MCPService(
             self.database, self.audit, vault, self.mcp_sessions, StdioPolicy(split_list(settings.mcp_stdio_commands)),
             HttpPolicy(split_list(settings.mcp_http_allow)), settings.mcp_call_timeout_s,
         )  # fmt: skip
         providers.sealed_tables.append(mcp.rewrap_all)  # KEK rotation re-wraps connection secrets too
+        local_ref = f"local/{llm.local_model_name}"
+        agents = AgentService(
+            self.database, self.audit, self.bus, completions, MemoryServiceAdapter(self.memory),
+            context_tokens=lambda ref: self.local_model.context_tokens if ref == local_ref else 8192,
+            tools=AgentTools(mcp),
+        )  # fmt: skip
         storage = _storage(settings, self.database, self.audit, tokens_secret=jwt_secret(settings))
         if self.http is not None:
             storage_http.register(self.http, storage)

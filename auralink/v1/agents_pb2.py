@@ -22,79 +22,82 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/agents.proto\x12\x0b\x61uralink.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0bPersonality\x12\x0e\n\x06traits\x18\x01 \x03(\t\x12\r\n\x05style\x18\x02 \x01(\t\"\xb6\x03\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08provider\x18\x05 \x01(\t\x12\x13\n\x0btemperature\x18\x06 \x01(\x01\x12\x15\n\rsystem_prompt\x18\x07 \x01(\t\x12\x16\n\x0ememory_enabled\x18\x08 \x01(\x08\x12\x15\n\rvoice_enabled\x18\t \x01(\x08\x12\x14\n\x0ctts_provider\x18\n \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x0b \x01(\t\x12-\n\x0bpersonality\x18\x0c \x01(\x0b\x32\x18.auralink.v1.Personality\x12\x12\n\nmax_tokens\x18\r \x01(\x05\x12\x0f\n\x07version\x18\x0e \x01(\x03\x12\x0c\n\x04\x65tag\x18\x0f \x01(\t\x12\x12\n\ncreated_by\x18\x10 \x01(\t\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"7\n\x12\x43reateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\" \n\x0fGetAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\":\n\x11ListAgentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Q\n\x12ListAgentsResponse\x12\"\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\x12UpdateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"#\n\x12\x44\x65leteAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteAgentResponse\"r\n\x0b\x43hatRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x16\n\x0einclude_prompt\x18\x05 \x01(\x08\"n\n\rMemoryOutcome\x12\x0c\n\x04\x66\x61\x63t\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.auralink.v1.MemoryOutcomeKind\x12\x11\n\tmemory_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\".\n\rPromptMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"q\n\tChatUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\r\n\x05model\x18\x04 \x01(\t\x12\x11\n\tfailovers\x18\x05 \x01(\x05\"\xfe\x01\n\x0c\x43hatResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x02 \x01(\t\x12\x19\n\x11recalled_memories\x18\x03 \x03(\t\x12*\n\x06prompt\x18\x04 \x03(\x0b\x32\x1a.auralink.v1.PromptMessage\x12\x0c\n\x04\x64one\x18\x05 \x01(\x08\x12%\n\x05usage\x18\x06 \x01(\x0b\x32\x16.auralink.v1.ChatUsage\x12\x33\n\x0fmemory_outcomes\x18\x07 \x03(\x0b\x32\x1a.auralink.v1.MemoryOutcome\x12\x15\n\rfinish_reason\x18\x08 \x01(\t\"^\n\x13\x43onversationMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb1\x02\n\x0c\x43onversation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x15\n\rmessage_count\x18\x05 \x01(\x05\x12\x32\n\x08messages\x18\x06 \x03(\x0b\x32 .auralink.v1.ConversationMessage\x12\x15\n\rprompt_tokens\x18\x07 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_message_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x18ListConversationsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"f\n\x19ListConversationsResponse\x12\x30\n\rconversations\x18\x01 \x03(\x0b\x32\x19.auralink.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x16GetConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x19\x44\x65leteConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse\"\xeb\x01\n\x0eRoomAssignment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x12\n\nagent_name\x18\x03 \x01(\t\x12\x0f\n\x07room_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x11\n\tauto_join\x18\x06 \x01(\x08\x12\x13\n\x0b\x61ssigned_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x11\x41ssignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x16\n\tauto_join\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\x0c\n\n_auto_join\"5\n\x13UnassignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"\x16\n\x14UnassignRoomResponse\"<\n\x1aListRoomAssignmentsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"O\n\x1bListRoomAssignmentsResponse\x12\x30\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1b.auralink.v1.RoomAssignment\".\n\x1bWatchRoomAssignmentsRequest\x12\x0f\n\x07room_id\x18\x01 \x01(\t\"\xa4\x01\n\x13RoomAssignmentEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.auralink.v1.RoomAssignmentEventKind\x12/\n\nassignment\x18\x02 \x01(\x0b\x32\x1b.auralink.v1.RoomAssignment\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xbc\x01\n\x11MemoryOutcomeKind\x12#\n\x1fMEMORY_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_STORED\x10\x01\x12!\n\x1dMEMORY_OUTCOME_KIND_DUPLICATE\x10\x02\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_FAILED\x10\x03\x12\x1f\n\x1bMEMORY_OUTCOME_KIND_SKIPPED\x10\x04*\x9a\x02\n\x17RoomAssignmentEventKind\x12*\n&ROOM_ASSIGNMENT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_EXISTING\x10\x01\x12,\n(ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE\x10\x02\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED\x10\x03\x12)\n%ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED\x10\x04\x12(\n$ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT\x10\x05\x32\xc2\x08\n\x0c\x41gentService\x12\x42\n\x0b\x43reateAgent\x12\x1f.auralink.v1.CreateAgentRequest\x1a\x12.auralink.v1.Agent\x12<\n\x08GetAgent\x12\x1c.auralink.v1.GetAgentRequest\x1a\x12.auralink.v1.Agent\x12M\n\nListAgents\x12\x1e.auralink.v1.ListAgentsRequest\x1a\x1f.auralink.v1.ListAgentsResponse\x12\x42\n\x0bUpdateAgent\x12\x1f.auralink.v1.UpdateAgentRequest\x1a\x12.auralink.v1.Agent\x12P\n\x0b\x44\x65leteAgent\x12\x1f.auralink.v1.DeleteAgentRequest\x1a .auralink.v1.DeleteAgentResponse\x12=\n\x04\x43hat\x12\x18.auralink.v1.ChatRequest\x1a\x19.auralink.v1.ChatResponse0\x01\x12\x62\n\x11ListConversations\x12%.auralink.v1.ListConversationsRequest\x1a&.auralink.v1.ListConversationsResponse\x12Q\n\x0fGetConversation\x12#.auralink.v1.GetConversationRequest\x1a\x19.auralink.v1.Conversation\x12\x65\n\x12\x44\x65leteConversation\x12&.auralink.v1.DeleteConversationRequest\x1a\'.auralink.v1.DeleteConversationResponse\x12I\n\nAssignRoom\x12\x1e.auralink.v1.AssignRoomRequest\x1a\x1b.auralink.v1.RoomAssignment\x12S\n\x0cUnassignRoom\x12 .auralink.v1.UnassignRoomRequest\x1a!.auralink.v1.UnassignRoomResponse\x12h\n\x13ListRoomAssignments\x12\'.auralink.v1.ListRoomAssignmentsRequest\x1a(.auralink.v1.ListRoomAssignmentsResponse\x12\x64\n\x14WatchRoomAssignments\x12(.auralink.v1.WatchRoomAssignmentsRequest\x1a .auralink.v1.RoomAssignmentEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/agents.proto\x12\x0b\x61uralink.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0bPersonality\x12\x0e\n\x06traits\x18\x01 \x03(\t\x12\r\n\x05style\x18\x02 \x01(\t\"\xc5\x03\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08provider\x18\x05 \x01(\t\x12\x13\n\x0btemperature\x18\x06 \x01(\x01\x12\x15\n\rsystem_prompt\x18\x07 \x01(\t\x12\x16\n\x0ememory_enabled\x18\x08 \x01(\x08\x12\x15\n\rvoice_enabled\x18\t \x01(\x08\x12\x14\n\x0ctts_provider\x18\n \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x0b \x01(\t\x12-\n\x0bpersonality\x18\x0c \x01(\x0b\x32\x18.auralink.v1.Personality\x12\x12\n\nmax_tokens\x18\r \x01(\x05\x12\x0f\n\x07version\x18\x0e \x01(\x03\x12\x0c\n\x04\x65tag\x18\x0f \x01(\t\x12\x12\n\ncreated_by\x18\x10 \x01(\t\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05tools\x18\x13 \x03(\t\"7\n\x12\x43reateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\" \n\x0fGetAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\":\n\x11ListAgentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Q\n\x12ListAgentsResponse\x12\"\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\x12UpdateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"#\n\x12\x44\x65leteAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteAgentResponse\"r\n\x0b\x43hatRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x16\n\x0einclude_prompt\x18\x05 \x01(\x08\"n\n\rMemoryOutcome\x12\x0c\n\x04\x66\x61\x63t\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.auralink.v1.MemoryOutcomeKind\x12\x11\n\tmemory_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\".\n\rPromptMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"q\n\tChatUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\r\n\x05model\x18\x04 \x01(\t\x12\x11\n\tfailovers\x18\x05 \x01(\x05\"\xac\x02\n\x0c\x43hatResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x02 \x01(\t\x12\x19\n\x11recalled_memories\x18\x03 \x03(\t\x12*\n\x06prompt\x18\x04 \x03(\x0b\x32\x1a.auralink.v1.PromptMessage\x12\x0c\n\x04\x64one\x18\x05 \x01(\x08\x12%\n\x05usage\x18\x06 \x01(\x0b\x32\x16.auralink.v1.ChatUsage\x12\x33\n\x0fmemory_outcomes\x18\x07 \x03(\x0b\x32\x1a.auralink.v1.MemoryOutcome\x12\x15\n\rfinish_reason\x18\x08 \x01(\t\x12,\n\ttool_call\x18\t \x01(\x0b\x32\x19.auralink.v1.ChatToolCall\"\xa5\x01\n\x0c\x43hatToolCall\x12\x0c\n\x04step\x18\x01 \x01(\x05\x12\x12\n\nconnection\x18\x02 \x01(\t\x12\x0c\n\x04tool\x18\x03 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x04 \x01(\t\x12\x0e\n\x06result\x18\x05 \x01(\t\x12\x10\n\x08is_error\x18\x06 \x01(\x08\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"^\n\x13\x43onversationMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb1\x02\n\x0c\x43onversation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x15\n\rmessage_count\x18\x05 \x01(\x05\x12\x32\n\x08messages\x18\x06 \x03(\x0b\x32 .auralink.v1.ConversationMessage\x12\x15\n\rprompt_tokens\x18\x07 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_message_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x18ListConversationsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"f\n\x19ListConversationsResponse\x12\x30\n\rconversations\x18\x01 \x03(\x0b\x32\x19.auralink.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x16GetConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x19\x44\x65leteConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse\"\xeb\x01\n\x0eRoomAssignment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x12\n\nagent_name\x18\x03 \x01(\t\x12\x0f\n\x07room_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x11\n\tauto_join\x18\x06 \x01(\x08\x12\x13\n\x0b\x61ssigned_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x11\x41ssignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x16\n\tauto_join\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\x0c\n\n_auto_join\"5\n\x13UnassignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"\x16\n\x14UnassignRoomResponse\"<\n\x1aListRoomAssignmentsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"O\n\x1bListRoomAssignmentsResponse\x12\x30\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1b.auralink.v1.RoomAssignment\".\n\x1bWatchRoomAssignmentsRequest\x12\x0f\n\x07room_id\x18\x01 \x01(\t\"\xa4\x01\n\x13RoomAssignmentEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.auralink.v1.RoomAssignmentEventKind\x12/\n\nassignment\x18\x02 \x01(\x0b\x32\x1b.auralink.v1.RoomAssignment\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xbc\x01\n\x11MemoryOutcomeKind\x12#\n\x1fMEMORY_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_STORED\x10\x01\x12!\n\x1dMEMORY_OUTCOME_KIND_DUPLICATE\x10\x02\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_FAILED\x10\x03\x12\x1f\n\x1bMEMORY_OUTCOME_KIND_SKIPPED\x10\x04*\x9a\x02\n\x17RoomAssignmentEventKind\x12*\n&ROOM_ASSIGNMENT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_EXISTING\x10\x01\x12,\n(ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE\x10\x02\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED\x10\x03\x12)\n%ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED\x10\x04\x12(\n$ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT\x10\x05\x32\xc2\x08\n\x0c\x41gentService\x12\x42\n\x0b\x43reateAgent\x12\x1f.auralink.v1.CreateAgentRequest\x1a\x12.auralink.v1.Agent\x12<\n\x08GetAgent\x12\x1c.auralink.v1.GetAgentRequest\x1a\x12.auralink.v1.Agent\x12M\n\nListAgents\x12\x1e.auralink.v1.ListAgentsRequest\x1a\x1f.auralink.v1.ListAgentsResponse\x12\x42\n\x0bUpdateAgent\x12\x1f.auralink.v1.UpdateAgentRequest\x1a\x12.auralink.v1.Agent\x12P\n\x0b\x44\x65leteAgent\x12\x1f.auralink.v1.DeleteAgentRequest\x1a .auralink.v1.DeleteAgentResponse\x12=\n\x04\x43hat\x12\x18.auralink.v1.ChatRequest\x1a\x19.auralink.v1.ChatResponse0\x01\x12\x62\n\x11ListConversations\x12%.auralink.v1.ListConversationsRequest\x1a&.auralink.v1.ListConversationsResponse\x12Q\n\x0fGetConversation\x12#.auralink.v1.GetConversationRequest\x1a\x19.auralink.v1.Conversation\x12\x65\n\x12\x44\x65leteConversation\x12&.auralink.v1.DeleteConversationRequest\x1a\'.auralink.v1.DeleteConversationResponse\x12I\n\nAssignRoom\x12\x1e.auralink.v1.AssignRoomRequest\x1a\x1b.auralink.v1.RoomAssignment\x12S\n\x0cUnassignRoom\x12 .auralink.v1.UnassignRoomRequest\x1a!.auralink.v1.UnassignRoomResponse\x12h\n\x13ListRoomAssignments\x12\'.auralink.v1.ListRoomAssignmentsRequest\x1a(.auralink.v1.ListRoomAssignmentsResponse\x12\x64\n\x14WatchRoomAssignments\x12(.auralink.v1.WatchRoomAssignmentsRequest\x1a .auralink.v1.RoomAssignmentEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'auralink.v1.agents_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEMORYOUTCOMEKIND']._serialized_start=3123
-  _globals['_MEMORYOUTCOMEKIND']._serialized_end=3311
-  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_start=3314
-  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_end=3596
-  _globals['_PERSONALITY']._serialized_start=108
-  _globals['_PERSONALITY']._serialized_end=152
-  _globals['_AGENT']._serialized_start=155
-  _globals['_AGENT']._serialized_end=593
-  _globals['_CREATEAGENTREQUEST']._serialized_start=595
-  _globals['_CREATEAGENTREQUEST']._serialized_end=650
-  _globals['_GETAGENTREQUEST']._serialized_start=652
-  _globals['_GETAGENTREQUEST']._serialized_end=684
-  _globals['_LISTAGENTSREQUEST']._serialized_start=686
-  _globals['_LISTAGENTSREQUEST']._serialized_end=744
-  _globals['_LISTAGENTSRESPONSE']._serialized_start=746
-  _globals['_LISTAGENTSRESPONSE']._serialized_end=827
-  _globals['_UPDATEAGENTREQUEST']._serialized_start=829
-  _globals['_UPDATEAGENTREQUEST']._serialized_end=933
-  _globals['_DELETEAGENTREQUEST']._serialized_start=935
-  _globals['_DELETEAGENTREQUEST']._serialized_end=970
-  _globals['_DELETEAGENTRESPONSE']._serialized_start=972
-  _globals['_DELETEAGENTRESPONSE']._serialized_end=993
-  _globals['_CHATREQUEST']._serialized_start=995
-  _globals['_CHATREQUEST']._serialized_end=1109
-  _globals['_MEMORYOUTCOME']._serialized_start=1111
-  _globals['_MEMORYOUTCOME']._serialized_end=1221
-  _globals['_PROMPTMESSAGE']._serialized_start=1223
-  _globals['_PROMPTMESSAGE']._serialized_end=1269
-  _globals['_CHATUSAGE']._serialized_start=1271
-  _globals['_CHATUSAGE']._serialized_end=1384
-  _globals['_CHATRESPONSE']._serialized_start=1387
-  _globals['_CHATRESPONSE']._serialized_end=1641
-  _globals['_CONVERSATIONMESSAGE']._serialized_start=1643
-  _globals['_CONVERSATIONMESSAGE']._serialized_end=1737
-  _globals['_CONVERSATION']._serialized_start=1740
-  _globals['_CONVERSATION']._serialized_end=2045
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=2047
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=2127
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=2129
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=2231
-  _globals['_GETCONVERSATIONREQUEST']._serialized_start=2233
-  _globals['_GETCONVERSATIONREQUEST']._serialized_end=2269
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=2271
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=2310
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=2312
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=2340
-  _globals['_ROOMASSIGNMENT']._serialized_start=2343
-  _globals['_ROOMASSIGNMENT']._serialized_end=2578
-  _globals['_ASSIGNROOMREQUEST']._serialized_start=2580
-  _globals['_ASSIGNROOMREQUEST']._serialized_end=2683
-  _globals['_UNASSIGNROOMREQUEST']._serialized_start=2685
-  _globals['_UNASSIGNROOMREQUEST']._serialized_end=2738
-  _globals['_UNASSIGNROOMRESPONSE']._serialized_start=2740
-  _globals['_UNASSIGNROOMRESPONSE']._serialized_end=2762
-  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_start=2764
-  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_end=2824
-  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_start=2826
-  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_end=2905
-  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_start=2907
-  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_end=2953
-  _globals['_ROOMASSIGNMENTEVENT']._serialized_start=2956
-  _globals['_ROOMASSIGNMENTEVENT']._serialized_end=3120
-  _globals['_AGENTSERVICE']._serialized_start=3599
-  _globals['_AGENTSERVICE']._serialized_end=4689
+  _globals['_MEMORYOUTCOMEKIND']._serialized_start=3384
+  _globals['_MEMORYOUTCOMEKIND']._serialized_end=3572
+  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_start=3575
+  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_end=3857
+  _globals['_PERSONALITY']._serialized_start=140
+  _globals['_PERSONALITY']._serialized_end=184
+  _globals['_AGENT']._serialized_start=187
+  _globals['_AGENT']._serialized_end=640
+  _globals['_CREATEAGENTREQUEST']._serialized_start=642
+  _globals['_CREATEAGENTREQUEST']._serialized_end=697
+  _globals['_GETAGENTREQUEST']._serialized_start=699
+  _globals['_GETAGENTREQUEST']._serialized_end=731
+  _globals['_LISTAGENTSREQUEST']._serialized_start=733
+  _globals['_LISTAGENTSREQUEST']._serialized_end=791
+  _globals['_LISTAGENTSRESPONSE']._serialized_start=793
+  _globals['_LISTAGENTSRESPONSE']._serialized_end=874
+  _globals['_UPDATEAGENTREQUEST']._serialized_start=876
+  _globals['_UPDATEAGENTREQUEST']._serialized_end=980
+  _globals['_DELETEAGENTREQUEST']._serialized_start=982
+  _globals['_DELETEAGENTREQUEST']._serialized_end=1017
+  _globals['_DELETEAGENTRESPONSE']._serialized_start=1019
+  _globals['_DELETEAGENTRESPONSE']._serialized_end=1040
+  _globals['_CHATREQUEST']._serialized_start=1042
+  _globals['_CHATREQUEST']._serialized_end=1156
+  _globals['_MEMORYOUTCOME']._serialized_start=1158
+  _globals['_MEMORYOUTCOME']._serialized_end=1268
+  _globals['_PROMPTMESSAGE']._serialized_start=1270
+  _globals['_PROMPTMESSAGE']._serialized_end=1316
+  _globals['_CHATUSAGE']._serialized_start=1318
+  _globals['_CHATUSAGE']._serialized_end=1431
+  _globals['_CHATRESPONSE']._serialized_start=1434
+  _globals['_CHATRESPONSE']._serialized_end=1734
+  _globals['_CHATTOOLCALL']._serialized_start=1737
+  _globals['_CHATTOOLCALL']._serialized_end=1902
+  _globals['_CONVERSATIONMESSAGE']._serialized_start=1904
+  _globals['_CONVERSATIONMESSAGE']._serialized_end=1998
+  _globals['_CONVERSATION']._serialized_start=2001
+  _globals['_CONVERSATION']._serialized_end=2306
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=2308
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=2388
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=2390
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=2492
+  _globals['_GETCONVERSATIONREQUEST']._serialized_start=2494
+  _globals['_GETCONVERSATIONREQUEST']._serialized_end=2530
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=2532
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=2571
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=2573
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=2601
+  _globals['_ROOMASSIGNMENT']._serialized_start=2604
+  _globals['_ROOMASSIGNMENT']._serialized_end=2839
+  _globals['_ASSIGNROOMREQUEST']._serialized_start=2841
+  _globals['_ASSIGNROOMREQUEST']._serialized_end=2944
+  _globals['_UNASSIGNROOMREQUEST']._serialized_start=2946
+  _globals['_UNASSIGNROOMREQUEST']._serialized_end=2999
+  _globals['_UNASSIGNROOMRESPONSE']._serialized_start=3001
+  _globals['_UNASSIGNROOMRESPONSE']._serialized_end=3023
+  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_start=3025
+  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_end=3085
+  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_start=3087
+  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_end=3166
+  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_start=3168
+  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_end=3214
+  _globals['_ROOMASSIGNMENTEVENT']._serialized_start=3217
+  _globals['_ROOMASSIGNMENTEVENT']._serialized_end=3381
+  _globals['_AGENTSERVICE']._serialized_start=3860
+  _globals['_AGENTSERVICE']._serialized_end=4950
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -45,7 +46,7 @@ class Personality(_message.Message):
     def __init__(self, traits: _Optional[_Iterable[str]] = ..., style: _Optional[str] = ...) -> None: ...
 
 class Agent(_message.Message):
-    __slots__ = ("id", "name", "description", "model", "provider", "temperature", "system_prompt", "memory_enabled", "voice_enabled", "tts_provider", "tts_voice_id", "personality", "max_tokens", "version", "etag", "created_by", "create_time", "update_time")
+    __slots__ = ("id", "name", "description", "model", "provider", "temperature", "system_prompt", "memory_enabled", "voice_enabled", "tts_provider", "tts_voice_id", "personality", "max_tokens", "version", "etag", "created_by", "create_time", "update_time", "tools")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +65,7 @@ class Agent(_message.Message):
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
@@ -82,7 +84,8 @@ class Agent(_message.Message):
     created_by: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., model: _Optional[str] = ..., provider: _Optional[str] = ..., temperature: _Optional[float] = ..., system_prompt: _Optional[str] = ..., memory_enabled: bool = ..., voice_enabled: bool = ..., tts_provider: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., personality: _Optional[_Union[Personality, _Mapping]] = ..., max_tokens: _Optional[int] = ..., version: _Optional[int] = ..., etag: _Optional[str] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    tools: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., model: _Optional[str] = ..., provider: _Optional[str] = ..., temperature: _Optional[float] = ..., system_prompt: _Optional[str] = ..., memory_enabled: bool = ..., voice_enabled: bool = ..., tts_provider: _Optional[str] = ..., tts_voice_id: _Optional[str] = ..., personality: _Optional[_Union[Personality, _Mapping]] = ..., max_tokens: _Optional[int] = ..., version: _Optional[int] = ..., etag: _Optional[str] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., tools: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateAgentRequest(_message.Message):
     __slots__ = ("agent",)
@@ -179,7 +182,7 @@ class ChatUsage(_message.Message):
     def __init__(self, prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., model: _Optional[str] = ..., failovers: _Optional[int] = ...) -> None: ...
 
 class ChatResponse(_message.Message):
-    __slots__ = ("conversation_id", "delta", "recalled_memories", "prompt", "done", "usage", "memory_outcomes", "finish_reason")
+    __slots__ = ("conversation_id", "delta", "recalled_memories", "prompt", "done", "usage", "memory_outcomes", "finish_reason", "tool_call")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     DELTA_FIELD_NUMBER: _ClassVar[int]
     RECALLED_MEMORIES_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +191,7 @@ class ChatResponse(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     MEMORY_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALL_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     delta: str
     recalled_memories: _containers.RepeatedScalarFieldContainer[str]
@@ -196,7 +200,26 @@ class ChatResponse(_message.Message):
     usage: ChatUsage
     memory_outcomes: _containers.RepeatedCompositeFieldContainer[MemoryOutcome]
     finish_reason: str
-    def __init__(self, conversation_id: _Optional[str] = ..., delta: _Optional[str] = ..., recalled_memories: _Optional[_Iterable[str]] = ..., prompt: _Optional[_Iterable[_Union[PromptMessage, _Mapping]]] = ..., done: bool = ..., usage: _Optional[_Union[ChatUsage, _Mapping]] = ..., memory_outcomes: _Optional[_Iterable[_Union[MemoryOutcome, _Mapping]]] = ..., finish_reason: _Optional[str] = ...) -> None: ...
+    tool_call: ChatToolCall
+    def __init__(self, conversation_id: _Optional[str] = ..., delta: _Optional[str] = ..., recalled_memories: _Optional[_Iterable[str]] = ..., prompt: _Optional[_Iterable[_Union[PromptMessage, _Mapping]]] = ..., done: bool = ..., usage: _Optional[_Union[ChatUsage, _Mapping]] = ..., memory_outcomes: _Optional[_Iterable[_Union[MemoryOutcome, _Mapping]]] = ..., finish_reason: _Optional[str] = ..., tool_call: _Optional[_Union[ChatToolCall, _Mapping]] = ...) -> None: ...
+
+class ChatToolCall(_message.Message):
+    __slots__ = ("step", "connection", "tool", "arguments_json", "result", "is_error", "duration")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    TOOL_FIELD_NUMBER: _ClassVar[int]
+    ARGUMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    IS_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    step: int
+    connection: str
+    tool: str
+    arguments_json: str
+    result: str
+    is_error: bool
+    duration: _duration_pb2.Duration
+    def __init__(self, step: _Optional[int] = ..., connection: _Optional[str] = ..., tool: _Optional[str] = ..., arguments_json: _Optional[str] = ..., result: _Optional[str] = ..., is_error: bool = ..., duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ConversationMessage(_message.Message):
     __slots__ = ("role", "content", "time")

@@ -39,6 +39,7 @@ def agent_table(a: dict[str, Any]) -> Any:
             ("Traits", common.joined(p.get("traits") or [])),
             ("Style", p.get("style") or ""),
             ("Max tokens", a["max_tokens"] or "-"),
+            ("Tools", common.joined(a.get("tools") or [])),
             ("Version", a["version"]),
             ("Created", common.when(a["create_time"])),
         ]
@@ -56,6 +57,7 @@ def build_agent(
     style: str | None = None,
     max_tokens: int | None = None,
     description: str | None = None,
+    tools: list[str] | None = None,
 ) -> tuple[Any, list[str]]:
     """An Agent message with the given fields set, and the update_mask paths naming them."""
     from auralink.v1 import agents_pb2
@@ -80,6 +82,9 @@ def build_agent(
     if style is not None:
         agent.personality.style = style
         paths.append("personality.style")
+    if tools is not None:
+        agent.tools[:] = tools
+        paths.append("tools")
     return agent, paths
 
 
@@ -95,11 +100,14 @@ def create(
     trait: Annotated[list[str] | None, typer.Option("--trait", help="A personality trait (repeatable).")] = None,
     style: Annotated[str, typer.Option("--style", help="How it speaks.")] = "",
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Reply length (0: default).")] = 0,
+    tool: Annotated[list[str] | None, typer.Option("--tool", help="An MCP tool CONNECTION/TOOL (repeatable).")] = None,
 ) -> None:
     """Create an agent (default: the offline local model)."""
     from auralink.v1 import agents_pb2
 
-    agent, _ = build_agent(name, model, temperature, system_prompt, memory, voice, trait or [], style, max_tokens)
+    agent, _ = build_agent(
+        name, model, temperature, system_prompt, memory, voice, trait or [], style, max_tokens, tools=tool or []
+    )
     data = _call(ctx, "CreateAgent", agents_pb2.CreateAgentRequest(agent=agent))
     common.emit(common.settings_of(ctx), data, agent_table)
 
@@ -146,6 +154,10 @@ def update(
     trait: Annotated[list[str] | None, typer.Option("--trait")] = None,
     style: Annotated[str | None, typer.Option("--style")] = None,
     max_tokens: Annotated[int | None, typer.Option("--max-tokens")] = None,
+    tool: Annotated[
+        list[str] | None, typer.Option("--tool", help="MCP tools CONNECTION/TOOL (repeatable; replaces the set).")
+    ] = None,
+    no_tools: Annotated[bool, typer.Option("--no-tools", help="Remove every tool.")] = False,
     version: Annotated[
         int, typer.Option("--etag", "--version", help="Fail unless the agent is at this version (its etag).")
     ] = 0,
@@ -153,7 +165,10 @@ def update(
     """Change fields of an agent (only those given); --version guards against concurrent edits."""
     from auralink.v1 import agents_pb2
 
-    message, paths = build_agent("", model, temperature, system_prompt, memory, voice, trait, style, max_tokens)
+    tools = [] if no_tools else tool
+    message, paths = build_agent(
+        "", model, temperature, system_prompt, memory, voice, trait, style, max_tokens, tools=tools
+    )
     if name is not None:
         message.name = name
         paths.append("name")
@@ -275,6 +290,7 @@ class ChatSession:
         self.conversation = ""
         self.recalled: list[str] = []
         self.outcomes: list[dict[str, Any]] = []
+        self.tool_calls: list[dict[str, Any]] = []
 
     def send(self, message: str, echo: bool) -> str:
         from auralink.v1 import agents_pb2
@@ -284,8 +300,15 @@ class ChatSession:
         )
         console = output.console(self.settings.no_color)
         parts: list[str] = []
+        self.tool_calls = []
         for response in stream(self.settings, "AgentService", "Chat", request, module="agents"):
             self.conversation = response.conversation_id
+            if response.HasField("tool_call"):
+                call = response.tool_call
+                self.tool_calls.append(common.to_dict(call))
+                if echo:
+                    mark = " (error)" if call.is_error else ""
+                    output.info(f"[tool {call.connection}/{call.tool}{mark}: {call.result[:200]}]")
             if response.recalled_memories:
                 self.recalled = list(response.recalled_memories)
             if response.delta:
@@ -325,6 +348,7 @@ def chat(
                     "reply": reply,
                     "recalled_memories": session.recalled,
                     "memory_outcomes": session.outcomes,
+                    "tool_calls": session.tool_calls,
                 },
             )
         return

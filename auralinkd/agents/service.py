@@ -17,6 +17,7 @@ from auralinkd.access.principal import Caller
 from auralinkd.agents import store
 from auralinkd.agents.memory import FactOutcome, MemoryPort
 from auralinkd.agents.prompt import Personality, PromptParts, assemble, estimate_tokens, salient_facts
+from auralinkd.agents.tools import AgentTools, ToolCall, validate_tools
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
@@ -32,6 +33,7 @@ from auralinkd.errors import (
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers.catalog import split_ref
 from auralinkd.providers.completions import CompletionRequest, CompletionService
+from auralinkd.providers.config import LOCAL_PROVIDER
 from auralinkd.providers.gateway import Completion, Delta
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ AGENT_FIELDS = (
     "tts_voice_id",
     "personality",
     "max_tokens",
+    "tools",
 )
 ROOM_ROLES = ("assistant", "participant", "moderator", "transcriber", "translator")
 ROOMS_TOPIC = "agents.rooms."
@@ -70,6 +73,7 @@ class Agent:
     tts_voice_id: str = ""
     personality: Personality = Personality()
     max_tokens: int = 0
+    tools: tuple[str, ...] = ()  # "CONNECTION/TOOL" of MCP tools it may call
     version: int = 0
     created_by: UUID | None = None
     created_at: datetime | None = None
@@ -89,6 +93,7 @@ class ChatEvent:
     done: bool = False
     completion: Completion | None = None
     outcomes: list[FactOutcome] = field(default_factory=list)
+    tool_call: ToolCall | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def agent_from_row(row: dict[str, Any]) -> Agent:
         tts_voice_id=row["tts_voice_id"] or "",
         personality=Personality(tuple(personality.get("traits") or ()), personality.get("style") or ""),
         max_tokens=row["max_tokens"] or 0,
+        tools=tuple((row["settings"] or {}).get("tools") or ()),
         version=row["version"],
         created_by=row["created_by"],
         created_at=row["created_at"],
@@ -154,7 +160,10 @@ def _row_values(agent: Agent) -> dict[str, Any]:
         "voice_enabled": agent.voice_enabled,
         "tts_provider": agent.tts_provider or None,
         "tts_voice_id": agent.tts_voice_id or None,
-        "settings": {"personality": {"traits": list(agent.personality.traits), "style": agent.personality.style}},
+        "settings": {
+            "personality": {"traits": list(agent.personality.traits), "style": agent.personality.style},
+            "tools": list(agent.tools),
+        },
     }
 
 
@@ -176,6 +185,7 @@ def validate_agent(agent: Agent) -> None:
     if len(agent.personality.traits) > 20 or any(len(t) > 60 for t in agent.personality.traits):
         raise InvalidArgument.for_field("personality.traits", "at most 20 traits of at most 60 characters")
     split_ref(agent.model)
+    validate_tools(agent.tools)
 
 
 def _assignment(row: dict[str, Any]) -> RoomAssignment:
@@ -237,6 +247,7 @@ class AgentService:
         completions: CompletionService,
         memory: MemoryPort | None,
         context_tokens: Callable[[str], int] | None = None,
+        tools: AgentTools | None = None,
     ) -> None:
         self._database = database
         self._audit = audit
@@ -244,6 +255,7 @@ class AgentService:
         self._completions = completions
         self.memory = memory
         self._context_tokens = context_tokens or (lambda ref: 8192)
+        self._tools = tools
 
     # -- CRUD -----------------------------------------------------------------------------------
 
@@ -373,6 +385,13 @@ class AgentService:
                     raise NotFound(f"no conversation {conversation_id} with agent {agent.name!r}")
                 history = found["messages"]
         assert agent.id is not None
+        if agent.tools and split_ref(agent.model)[0] == LOCAL_PROVIDER:
+            raise FailedPrecondition(
+                f"agent {agent.name!r} has MCP tools, but {agent.model} cannot call tools: "
+                "give it a model with tool calling (agents update --model) or remove its tools"
+            )
+        if agent.tools and self._tools is None:
+            raise FailedPrecondition("this daemon has no MCP service for the agent's tools")
         conversation = UUID(conversation_id) if conversation_id else uuid.uuid4()
         recalled, outcomes = await self._recall(caller, agent, message, deadline)
         reply_tokens = max_tokens or agent.max_tokens or 256
@@ -391,11 +410,20 @@ class AgentService:
             operation="chat",
         )
         remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
-        async for item in self._completions.stream(caller, request, remaining):
-            if isinstance(item, Delta):
-                yield ChatEvent(conversation, delta=item.text)
-            else:
-                completion = item
+        if agent.tools:
+            assert self._tools is not None
+            async for step in self._tools.loop(caller, self._completions, request, agent.tools, deadline):
+                if isinstance(step, ToolCall):
+                    yield ChatEvent(conversation, tool_call=step)
+                else:
+                    completion = step
+                    yield ChatEvent(conversation, delta=step.text)
+        else:
+            async for item in self._completions.stream(caller, request, remaining):
+                if isinstance(item, Delta):
+                    yield ChatEvent(conversation, delta=item.text)
+                else:
+                    completion = item
         assert completion is not None
         now = datetime.now(UTC).isoformat()
         turns = [

@@ -11,6 +11,7 @@ from auralinkd.agents.prompt import Personality
 from auralinkd.agents.service import Agent, AgentService, ChatEvent, Conversation, RoomAssignment
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
+from auralinkd.api.mcp import duration
 from auralinkd.api.permissions import requires
 from auralinkd.errors import InvalidArgument
 
@@ -44,6 +45,7 @@ def agent_to_proto(a: Agent) -> pb.Agent:
         tts_voice_id=a.tts_voice_id,
         personality=pb.Personality(traits=list(a.personality.traits), style=a.personality.style),
         max_tokens=a.max_tokens,
+        tools=list(a.tools),
         version=a.version,
         etag=a.etag,
         created_by=str(a.created_by or ""),
@@ -69,6 +71,7 @@ def agent_from_proto(a: pb.Agent) -> Agent:
         tts_voice_id=a.tts_voice_id,
         personality=Personality(tuple(t.strip() for t in a.personality.traits if t.strip()), a.personality.style),
         max_tokens=a.max_tokens,
+        tools=tuple(t.strip() for t in a.tools if t.strip()),
     )
 
 
@@ -105,6 +108,19 @@ def chat_to_proto(event: ChatEvent, include_prompt: bool) -> pb.ChatResponse:
     response = pb.ChatResponse(
         conversation_id=str(event.conversation_id), delta=event.delta, recalled_memories=event.recalled, done=event.done
     )
+    if event.tool_call is not None:
+        t = event.tool_call
+        response.tool_call.CopyFrom(
+            pb.ChatToolCall(
+                step=t.step,
+                connection=t.connection,
+                tool=t.tool,
+                arguments_json=t.arguments_json,
+                result=t.result,
+                is_error=t.is_error,
+                duration=duration(t.duration_s),
+            )  # fmt: skip
+        )
     if include_prompt:
         response.prompt.extend(pb.PromptMessage(role=m["role"], content=m["content"]) for m in event.prompt)
     if event.completion is not None:

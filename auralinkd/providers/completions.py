@@ -69,6 +69,8 @@ class CompletionRequest:
     # Whether the offline chat model may be chosen when the caller names no model. Translation says no:
     # a 135M chat model is not a translator, and a plain refusal beats a fluent non-translation.
     local_allowed: bool = True
+    # OpenAI function specs the model may call (agents' MCP tools); the call is then unary.
+    tools: list[dict[str, Any]] | None = None
 
 
 # (provider type, prompt tokens, completion tokens, cost in USD, success): each recorded completion.
@@ -196,14 +198,20 @@ class CompletionService:
             if refs[0] != local_ref:  # the offline model is the last fallback, unless the caller pins models
                 refs.append(local_ref)
         chain = self._chain(litellm, resolved, refs)
+        if request.tools and any(t.provider_type == "local" for t in chain):
+            local = next(t.ref for t in chain if t.provider_type == "local")
+            raise FailedPrecondition(
+                f"{local} cannot call tools; give the agent a model with tool calling, or no tools"
+            )
         await self._check_context(litellm, resolved, chain, messages)
         await self._check_budgets(caller, resolved, request.agent_id)
         started = time.monotonic()
         completion: Completion | None = None
         try:
             async for item in self.gateway.stream(
-                chain, messages, max_tokens, request.temperature, deadline, streaming=streaming
-            ):
+                chain, messages, max_tokens, request.temperature, deadline,
+                streaming=streaming and not request.tools, tools=request.tools,
+            ):  # fmt: skip
                 if isinstance(item, Completion):
                     completion = item
                 yield item
@@ -431,12 +439,15 @@ def _validate(request: CompletionRequest) -> list[dict[str, str]]:
     messages = []
     for index, message in enumerate(request.messages):
         role, content = message.get("role", ""), message.get("content", "")
-        if role not in ROLES:
+        if role not in ROLES and not (role == "tool" and request.tools):
             raise InvalidArgument.for_field(
                 f"messages[{index}].role", f"must be one of {', '.join(ROLES)}, got {role!r}"
             )
-        messages.append({"role": role, "content": content})
-    if not messages[-1]["content"].strip():
+        kept = {"role": role, "content": content}
+        if request.tools:  # the tool loop's own turns: the assistant's calls and each call's result
+            kept.update({k: message[k] for k in ("tool_calls", "tool_call_id") if k in message})  # type: ignore[misc]
+        messages.append(kept)
+    if not messages[-1]["content"].strip() and messages[-1]["role"] != "tool":
         raise InvalidArgument.for_field("messages", "the last message is empty")
     if request.temperature is not None and not 0 <= request.temperature <= 2:
         raise InvalidArgument.for_field("temperature", f"must be between 0 and 2, got {request.temperature:g}")

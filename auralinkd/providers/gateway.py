@@ -76,6 +76,8 @@ class Completion:
     cost_usd: float
     latency_s: float
     attempts: list[Attempt]
+    # Calls the model asked for (tool calling): {"id", "name", "arguments" (JSON text)}.
+    tool_calls: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def failovers(self) -> int:
@@ -160,10 +162,11 @@ class Gateway:
         max_tokens: int,
         temperature: float | None,
         deadline: float | None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> Completion:
         """The first target that answers; `deadline` is a time.monotonic() value (None: none)."""
         result: Completion | None = None
-        async for item in self.stream(chain, messages, max_tokens, temperature, deadline, streaming=False):
+        async for item in self.stream(chain, messages, max_tokens, temperature, deadline, streaming=False, tools=tools):
             if isinstance(item, Completion):
                 result = item
         assert result is not None
@@ -178,8 +181,12 @@ class Gateway:
         deadline: float | None,
         *,
         streaming: bool = True,
+        tools: list[dict[str, Any]] | None = None,
     ) -> AsyncIterator[Delta | Completion]:
-        """Deltas, then one Completion. Fails over until the first delta has been yielded."""
+        """Deltas, then one Completion. Fails over until the first delta has been yielded.
+
+        With `tools` (OpenAI function specs), the call is unary and the Completion may carry tool_calls.
+        """
         litellm = await self.ready()
         attempts: list[Attempt] = []
         for target in chain:
@@ -213,7 +220,9 @@ class Gateway:
                             yield item
                             return
                 else:
-                    completion = await self._complete_one(litellm, target, messages, max_tokens, temperature, timeout)
+                    completion = await self._complete_one(
+                        litellm, target, messages, max_tokens, temperature, timeout, tools
+                    )
                     completion.attempts = [*attempts, Attempt(target.ref, "", completion.latency_s)]
                     breaker.record_success()
                     self._observe(target.ref, completion.latency_s)
@@ -307,11 +316,15 @@ class Gateway:
         max_tokens: int,
         temperature: float | None,
         attempt_s: float,
+        tools: list[dict[str, Any]] | None = None,
     ) -> Completion:
         started = time.monotonic()
         try:
             async with asyncio.timeout(attempt_s + 0.5):
-                if self._direct(litellm, target):
+                if tools:  # litellm's own tool-calling path (the direct OpenAI-wire path sends no tools)
+                    kwargs = self._kwargs(target, messages, max_tokens, temperature, attempt_s)
+                    response = await self._acompletion(litellm, target, {**kwargs, "tools": tools})
+                elif self._direct(litellm, target):
                     assert self._openai_wire is not None and target.api_key
                     response = await self._openai_wire.complete(
                         model=target.model, messages=messages, max_tokens=max_tokens, temperature=temperature,
@@ -338,6 +351,10 @@ class Gateway:
             cost_usd=cost(target, prompt_tokens, completion_tokens),
             latency_s=latency,
             attempts=[],
+            tool_calls=[
+                {"id": str(c.id), "name": str(c.function.name), "arguments": str(c.function.arguments or "{}")}
+                for c in (getattr(choice.message, "tool_calls", None) or [])
+            ],
         )
 
     async def _stream_one(

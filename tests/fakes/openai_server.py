@@ -34,6 +34,9 @@ class Behaviour:
     reply: str = "Hello from the fake provider."
     prompt_tokens: int = 12
     completion_tokens: int = 7
+    # Tool calling: answer a request with tools by calling these ({"name", "arguments"}) until a tool result
+    # comes back; then reply, with "{tool_result}" in `reply` replaced by the last tool message.
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -128,7 +131,7 @@ class FakeOpenAI:
                 if body.get("stream"):
                     self._stream(model, behaviour, body)
                 else:
-                    self._json(200, _completion(model, behaviour))
+                    self._json(200, _completion(model, behaviour, body))
 
             def _audio(self, model: str, auth: str, body: dict[str, Any], transcription: bool) -> None:
                 """/v1/audio/speech: a short WAV tone; /v1/audio/transcriptions: the model's reply as verbose_json."""
@@ -218,15 +221,26 @@ def _usage(behaviour: Behaviour) -> dict[str, int]:
     }
 
 
-def _completion(model: str, behaviour: Behaviour) -> dict[str, Any]:
+def _completion(model: str, behaviour: Behaviour, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    messages = (body or {}).get("messages") or []
+    last = messages[-1] if messages else {}
+    message: dict[str, Any] = {"role": "assistant", "content": behaviour.reply}
+    finish = "stop"
+    if behaviour.tool_calls and (body or {}).get("tools") and last.get("role") != "tool":
+        calls = [
+            {"id": f"call_{i}", "type": "function",
+             "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
+            for i, c in enumerate(behaviour.tool_calls)
+        ]  # fmt: skip
+        message, finish = {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
+    elif last.get("role") == "tool":
+        message["content"] = behaviour.reply.replace("{tool_result}", str(last.get("content", "")))
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": behaviour.reply}, "finish_reason": "stop"}
-        ],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": _usage(behaviour),
     }
 
