@@ -319,3 +319,15 @@ def call_tool(
         output.plain(content_text(item))
     if data["is_error"]:
         output.info("(the tool reported an error)")
+
+
+@mcp_app.command("serve")
+def serve(ctx: typer.Context) -> None:
+    """Serve AuraLink as an MCP server on stdio (memory recall/store, agents list/chat, mesh route).
+
+    Each tool call is a gRPC call made with your token (--token, AURALINK_TOKEN or the profile's), so your
+    permissions apply. Point an MCP client at: auralink [--token …] mcp serve
+    """
+    from auralink_cli.mcp_server import serve as run
+
+    run(common.settings_of(ctx))
