@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -291,6 +292,7 @@ class MCPService:
     ) -> float:
         duration = time.monotonic() - started
         async with self._database.tenant(caller.tenant) as conn:
+            await store.commit_without_flush_wait(conn)
             await self._audit.record(
                 conn, caller, "MCPService/CallTool", "mcp_tool", f"{row['id']}/{audit['tool']}", outcome=outcome,
                 metadata={**audit, "duration_ms": round(duration * 1000), **extra},
@@ -451,18 +453,28 @@ def _content(c: Any) -> Content:
 
 def validate_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> None:
     """INVALID_ARGUMENT naming each failing field (`arguments.<path>`) when `arguments` breaks `schema`."""
-    from jsonschema import exceptions, validators
-
-    try:
-        cls = validators.validator_for(schema)
-        cls.check_schema(schema)
-    except exceptions.SchemaError:
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if validator is None:
         return  # a server's broken schema is not the caller's fault: the server validates its own input
-    errors = sorted(cls(schema).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
     if not errors:
         return
     violations = [FieldViolation(_field_of(e), e.message[:300]) for e in errors[:10]]
     raise InvalidArgument("; ".join(f"{v.field}: {v.description}" for v in violations), violations)
+
+
+@functools.lru_cache(maxsize=1024)
+def _validator(schema_json: str) -> Any:
+    """A checked validator per distinct schema: checking a schema against its metaschema costs milliseconds."""
+    from jsonschema import exceptions, validators
+
+    schema = json.loads(schema_json)
+    try:
+        cls = validators.validator_for(schema)
+        cls.check_schema(schema)
+    except exceptions.SchemaError:
+        return None
+    return cls(schema)
 
 
 def _field_of(error: Any) -> str:
