@@ -90,7 +90,7 @@ class Session:
         """The live ClientSession, starting or waking the session; UNAVAILABLE when it cannot start."""
         self._start()
         while True:
-            if self.state is State.CONNECTED and self._client is not None:
+            if self.state is State.CONNECTED and self._client is not None and not self._dead.is_set():
                 return self._client
             if self.state is State.FAILED and not self._parked:
                 raise Unavailable(f"MCP server unavailable: {self.reason}")
@@ -126,7 +126,7 @@ class Session:
             raise Unavailable(f"the MCP server failed the call to {name!r}: {exc.error.message}") from None
         except RuntimeError as exc:  # the SDK's output-schema check of structured content
             raise Unavailable(f"the MCP server answered {name!r} with invalid content: {exc}") from None
-        except (OSError, _closed_errors()) as exc:
+        except (OSError, *_closed_errors()) as exc:
             self._dead.set()
             raise Unavailable(f"the MCP server connection broke during {name!r}: {type(exc).__name__}") from None
 

@@ -247,7 +247,7 @@ def test_streamable_http_with_a_sealed_header_refreshes_tools_on_list_changed(
         tested = stub(channel).TestConnection(
             mcp_pb2.TestConnectionRequest(connection="http"), metadata=bearer(mcp_daemon.token), timeout=30
         )
-    assert {("http", "late_tool"), ("time", "convert_time")} <= {(t.connection_name, t.name) for t in everything.tools}
+    assert ("http", "late_tool") in {(t.connection_name, t.name) for t in everything.tools}
     assert tested.connection.state == mcp_pb2.MCP_CONNECTION_STATE_CONNECTED and tested.tools
 
 
