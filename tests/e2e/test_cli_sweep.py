@@ -179,6 +179,10 @@ SWEEP: list[Entry] = [
         ["time", "get_current_time", "--arg", "x=1", "--json", "{{}}"],
     ),
     Entry("mcp connections rm", ["time", "--yes"], ["time"]),
+    Entry(
+        "mcp serve", None, ["--bogus"],
+        no_valid_run="an MCP server on stdio; tests/e2e/test_mcp_serve.py drives it with the SDK's client",
+    ),  # fmt: skip
     Entry("metrics", ["--match", "auralink"], ["--url", "http://127.0.0.1:9/metrics"], code=codes.UNREACHABLE),
     # --- providers, llm, agents, translate, usage (a local OpenAI-wire stand-in) -------------------------------
     Entry(
