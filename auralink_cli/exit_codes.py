@@ -18,6 +18,8 @@ NOT_READY = 8  # `status` only: STARTING, NOT_SERVING or STOPPING
 RESOURCE_EXHAUSTED = 9
 DEADLINE_EXCEEDED = 10
 PROVIDER_FAILED = 11  # the daemon answered: every upstream provider failed (UNAVAILABLE, reason PROVIDER_FAILED)
+RUN_FAILED = 12  # `runs start --watch`, `runs watch`: the run ended FAILED or CANCELLED
+RUN_WAITING = 13  # ... the run waits for input (`auralink runs resume`)
 
 # Keyed by the name of grpc.StatusCode so that importing this module does not import grpc.
 GRPC_EXIT_CODES: dict[str, int] = {

@@ -52,6 +52,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mcp",
     "storage",
     "speech",
+    "workflows",
 )
 
 # Global options that take a value, and those that do not. main() moves them in front of the

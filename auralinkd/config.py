@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = Field(3, ge=1, le=100)
     llm_breaker_reset_s: float = Field(30.0, gt=0, le=3600)
     llm_default_max_tokens: int = Field(256, ge=1, le=32768)
+    # Workflow runs: a run's replica renews its lease on the run this often (a third of it); a run whose
+    # lease lapsed (its daemon died) is adopted by a daemon and resumed from its last checkpoint.
+    workflow_lease_s: float = Field(15.0, ge=0.5, le=3600)
 
     # MCP. stdio connections may run only these commands (comma-separated names on PATH or absolute paths);
     # HTTP connections may reach loopback/private addresses only when listed here (hosts, host:port, CIDRs).

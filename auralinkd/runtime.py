@@ -42,6 +42,8 @@ from auralink.v1 import (
     storage_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
+    workflows_pb2,
+    workflows_pb2_grpc,
 )
 from auralinkd.access.authenticator import Authenticator
 from auralinkd.access.bootstrap import ensure_admin_token, jwt_secret
@@ -68,6 +70,7 @@ from auralinkd.api.server import Registration, build_health_server, build_server
 from auralinkd.api.speech import SpeechServicer
 from auralinkd.api.storage import StorageServicer
 from auralinkd.api.system import SystemServicer
+from auralinkd.api.workflows import WorkflowServicer
 from auralinkd.audit.chain import ChainKeys
 from auralinkd.audit.service import AuditLog
 from auralinkd.breaker import BreakerState, CircuitBreaker
@@ -120,6 +123,7 @@ from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
 from auralinkd.telemetry.tracing import tracing_requested
 from auralinkd.translation.service import TranslationService
+from auralinkd.workflows.service import WorkflowService
 
 if TYPE_CHECKING:
     from auralinkd.telemetry.metrics import Metrics
@@ -168,6 +172,8 @@ API: list[tuple[type, Any, Callable[[Any, grpc.aio.Server], None]]] = [
     (MCPServicer, _service(mcp_pb2, "MCPService"), mcp_pb2_grpc.add_MCPServiceServicer_to_server),
     (StorageServicer, _service(storage_pb2, "StorageService"), storage_pb2_grpc.add_StorageServiceServicer_to_server),
     (SpeechServicer, _service(speech_pb2, "SpeechService"), speech_pb2_grpc.add_SpeechServiceServicer_to_server),
+    (WorkflowServicer, _service(workflows_pb2, "WorkflowService"),
+     workflows_pb2_grpc.add_WorkflowServiceServicer_to_server),
 ]  # fmt: skip
 
 
@@ -191,6 +197,7 @@ class Runtime:
         self.health_server: grpc.aio.Server | None = None  # AURALINK_HEALTH_ADDRESS: plaintext probes
         self.mesh: MeshService | None = None
         self._completions: CompletionService | None = None
+        self.workflows: WorkflowService | None = None
         # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
         self.http = HttpListener(settings.http_address) if settings.http_address else None
         self.mcp_sessions = SessionPool(settings.data_dir / "mcp", settings.mcp_restart_backoff_max_s)
@@ -285,6 +292,13 @@ class Runtime:
         storage = _storage(settings, self.database, self.audit, tokens_secret=jwt_secret(settings))
         if self.http is not None:
             storage_http.register(self.http, storage)
+        # Frameworks (LangGraph, ...) load on a run's first use, never here.
+        self.workflows = WorkflowService(
+            self.database, self.audit, self.bus, completions, self.memory, self.replica_id,
+            lambda: self.database.dsn, lease_s=settings.workflow_lease_s,
+        )  # fmt: skip
+        if self.metrics is not None:
+            self.workflows.on_state = self.metrics.record_workflow_run
         servicers: dict[type, Any] = {
             SystemServicer: SystemServicer(self.system, self.bus),
             CredentialServicer: CredentialServicer(credentials, self.directory),
@@ -308,6 +322,7 @@ class Runtime:
             SpeechServicer: SpeechServicer(
                 SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
             ),
+            WorkflowServicer: WorkflowServicer(self.workflows),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -367,6 +382,7 @@ class Runtime:
         self._background(self.resolver.follow_changes, "permission-invalidation")
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
+        self._background(self.workflows.run, "workflow-runs")  # leases; adopts runs a dead daemon left
         if self.http is not None:
             await self.http.start()
         await self.readiness.set(Phase.SERVING)
@@ -451,6 +467,9 @@ class Runtime:
             await self.memory.access.flush()  # access counts of the last recalls
         with suppress(Exception):
             await self.memory.planner_statistics.close()  # an ANALYZE after an import, if one is running
+        if self.workflows is not None:
+            with suppress(Exception):
+                await self.workflows.close()  # runs stop where they are; the next daemon resumes them
         if self._completions is not None:
             with suppress(Exception):
                 await self._completions.close()  # queued usage records

@@ -173,6 +173,11 @@ class Database:
     def embedded(self) -> bool:
         return self._embedded
 
+    @property
+    def dsn(self) -> str:
+        """The owner DSN (for a library that needs its own connection, such as LangGraph's checkpointer)."""
+        return self._dsn
+
     def pool_usage(self) -> tuple[int, int]:
         """(connections in use, pool size)."""
         if self._pool is None:

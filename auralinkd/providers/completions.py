@@ -71,6 +71,7 @@ class CompletionRequest:
     local_allowed: bool = True
     # OpenAI function specs the model may call (agents' MCP tools); the call is then unary.
     tools: list[dict[str, Any]] | None = None
+    run_id: UUID | None = None  # a workflow run's LLM step: recorded in the usage row's metadata
 
 
 # (provider type, prompt tokens, completion tokens, cost in USD, success): each recorded completion.
@@ -418,6 +419,8 @@ class CompletionService:
             "request_id": caller.request_id,
             "metadata": {"attempts": [{"model": a.ref, "error": a.error} for a in attempts]},
         }
+        if request.run_id is not None:
+            usage["metadata"]["workflow_run_id"] = str(request.run_id)
         key = resolved.keys.get(target.provider_name)
         key_id = key[0] if key and completion is not None else None
         self.spend.add(principal.org_id, principal.user_id, request.agent_id, usage["cost_usd"])

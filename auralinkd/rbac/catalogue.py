@@ -29,7 +29,7 @@ MEMBER_PERMISSIONS = frozenset({
 # Resources whose every action a member holds over their own data (RLS scopes it to them).
 MEMBER_RESOURCES = frozenset(
     {"memories", "agents", "chat", "completions", "translation", "compression", "provider_keys", "rooms"}
-    | {"storage", "speech"}
+    | {"storage", "speech", "workflows"}
 )
 AGENT_PERMISSIONS = frozenset({"self:read", "system:ping", "events:watch", "memories:read", "memories:write"})
 

@@ -13,7 +13,10 @@ import pytest
 from auralink_cli.main import normalize_argv
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY_MODULES = ("torch", "litellm", "transformers", "autogen", "autogen_agentchat", "langchain", "crewai", "auralinkd")
+HEAVY_MODULES = (
+    "torch", "litellm", "transformers", "autogen", "autogen_agentchat", "langchain", "crewai", "auralinkd",
+    "langgraph", "langchain_core", "prefect", "psycopg",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,350 @@
+"""`auralink workflows …` and `auralink runs …` (WorkflowService): definitions, and runs of them.
+
+`runs start --watch` and `runs watch` print one line per event (JSON lines with -o json) until the run
+ends or waits for input; LLM tokens are shown as they come. The exit status says how the run ended:
+0 completed, 12 failed or cancelled, 13 waiting for input (`auralink runs resume RUN --input ...`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from auralink_cli import exit_codes, output
+from auralink_cli.commands import _access as common
+from auralink_cli.commands.providers import call, stream
+from auralink_cli.exit_codes import CliError
+
+workflows_app = typer.Typer(name="workflows", help="Workflow definitions (LangGraph, ...).", no_args_is_help=True)
+runs_app = typer.Typer(name="runs", help="Runs of workflows: start, watch, cancel, resume.", no_args_is_help=True)
+RunArg = Annotated[str, typer.Argument(help="A run id.")]
+WorkflowArg = Annotated[str, typer.Argument(help="A workflow name or id.")]
+RUN_FAILED = exit_codes.RUN_FAILED
+RUN_WAITING = exit_codes.RUN_WAITING
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(workflows_app, name="workflows")
+    app.add_typer(runs_app, name="runs")
+
+
+def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
+    return common.to_dict(call(common.settings_of(ctx), "WorkflowService", method, request, module="workflows"))
+
+
+def _state(value: Any) -> str:
+    return str(value).removeprefix("RUN_STATE_").lower() if value else "-"
+
+
+def workflow_table(w: dict[str, Any]) -> Any:
+    definition = json.loads(w["definition"] or "{}")
+    return common.fields_table(
+        [
+            ("ID", w["id"]),
+            ("Name", w["name"]),
+            ("Engine", w["engine"]),
+            ("Version", w["version"]),
+            ("Description", w["description"]),
+            ("Nodes", ", ".join(f"{n['id']} ({n['type']})" for n in definition.get("nodes", []))),
+            ("Inputs", common.joined(definition.get("inputs", []))),
+            ("Created", common.when(w["create_time"])),
+        ]
+    )
+
+
+def run_table(r: dict[str, Any]) -> Any:
+    return common.fields_table(
+        [
+            ("ID", r["id"]),
+            ("Workflow", f"{r['workflow_name']} v{r['workflow_version']} ({r['engine']})"),
+            ("State", _state(r["state"])),
+            ("Step", r["current_step"] or "-"),
+            ("Waiting for", r["waiting_prompt"] or "-"),
+            ("Inputs", ", ".join(f"{k}={v}" for k, v in sorted(r["inputs"].items())) or "-"),
+            ("Output", r["output"] or "-"),
+            ("Error", r["error"] or "-"),
+            ("Created", common.when(r["create_time"])),
+            ("Ended", common.when(r["end_time"])),
+        ]
+    )
+
+
+# -- workflows ------------------------------------------------------------------------------------
+
+
+@workflows_app.command("create")
+def create(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Option("--file", "-f", help="The definition (YAML or JSON; '-' for stdin).")],
+    name: Annotated[str, typer.Option("--name", "-n", help="Default: the file's `name`, else its stem.")] = "",
+    engine: Annotated[str, typer.Option("--engine", "-e", help="Default: the file's `engine`.")] = "",
+) -> None:
+    """Create a workflow, or a new version of one with the same name (validated by its engine)."""
+    from auralink.v1 import workflows_pb2
+
+    try:
+        source = sys.stdin.read() if str(file) == "-" else file.read_text()
+    except OSError as exc:
+        raise CliError(exit_codes.USAGE, f"--file: cannot read {file}: {exc.strerror}") from None
+    if not name:
+        name = _declared_name(source) or (file.stem if str(file) != "-" else "")
+    if not name:
+        raise CliError(exit_codes.USAGE, "--name is needed (the definition has no `name`)")
+    request = workflows_pb2.CreateWorkflowRequest(name=name, engine=engine, definition=_without_name(source))
+    common.emit(common.settings_of(ctx), _call(ctx, "CreateWorkflow", request), workflow_table)
+
+
+def _declared_name(source: str) -> str:
+    import yaml
+
+    try:
+        value = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return ""
+    return str(value.get("name", "")) if isinstance(value, dict) else ""
+
+
+def _without_name(source: str) -> str:
+    """The definition without its top-level `name` (the request carries it), else unchanged."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return source  # the daemon says where it is broken
+    if isinstance(value, dict) and "name" in value:
+        value.pop("name")
+        return json.dumps(value)
+    return source
+
+
+@workflows_app.command("list")
+def list_workflows(
+    ctx: typer.Context,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """The organization's workflows (latest version of each), by name."""
+    from auralink.v1 import workflows_pb2, workflows_pb2_grpc
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        stub = workflows_pb2_grpc.WorkflowServiceStub(client.channel)
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            resp = client.call(stub.ListWorkflows, workflows_pb2.ListWorkflowsRequest(page_size=size, page_token=token))
+            return list(resp.workflows), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"workflows": [common.to_dict(w) for w in items], "next_page_token": next_token}
+    columns = [
+        ("NAME", lambda w: w["name"]),
+        ("ENGINE", lambda w: w["engine"]),
+        ("VERSION", lambda w: w["version"]),
+        ("ID", lambda w: w["id"]),
+        ("CREATED", lambda w: common.when(w["create_time"])),
+    ]
+    common.emit(
+        settings,
+        data,
+        lambda d: [
+            common.rows_table(d["workflows"], columns, "(no workflows)"),
+            *common.more_note(d["next_page_token"]),
+        ],
+        wide=True,
+    )
+
+
+@workflows_app.command("show")
+def show(
+    ctx: typer.Context,
+    workflow: WorkflowArg,
+    version: Annotated[int, typer.Option("--version", min=0, help="0: the latest.")] = 0,
+) -> None:
+    """One workflow version: its engine, nodes and inputs."""
+    from auralink.v1 import workflows_pb2
+
+    data = _call(ctx, "GetWorkflow", workflows_pb2.GetWorkflowRequest(workflow=workflow, version=version))
+    common.emit(common.settings_of(ctx), data, workflow_table)
+
+
+@workflows_app.command("rm")
+def remove(ctx: typer.Context, workflow: WorkflowArg, yes: Annotated[bool, common.YesOption] = False) -> None:
+    """Delete a workflow: every version, and their runs (its creator or an org admin)."""
+    from auralink.v1 import workflows_pb2
+
+    common.require_confirmation(yes, f"Delete workflow {workflow}, every version and its runs?")
+    data = _call(ctx, "DeleteWorkflow", workflows_pb2.DeleteWorkflowRequest(workflow=workflow))
+    common.done(common.settings_of(ctx), {"deleted": workflow, **data}, f"deleted {workflow}")
+
+
+# -- runs -----------------------------------------------------------------------------------------
+
+
+def _inputs(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(exit_codes.USAGE, f"--input: expected KEY=VALUE, got {pair!r}")
+        values[key] = value
+    return values
+
+
+@runs_app.command("start")
+def start(
+    ctx: typer.Context,
+    workflow: WorkflowArg,
+    input_: Annotated[list[str], typer.Option("--input", "-i", help="KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    version: Annotated[int, typer.Option("--version", min=0, help="0: the latest.")] = 0,
+    watch_: Annotated[bool, typer.Option("--watch", "-w", help="Follow its events until it ends or waits.")] = False,
+) -> None:
+    """Start a run of a workflow; with --watch, follow it (exit 0 completed, 12 failed, 13 waiting for input)."""
+    from auralink.v1 import workflows_pb2
+
+    request = workflows_pb2.StartRunRequest(workflow=workflow, version=version, inputs=_inputs(input_))
+    data = _call(ctx, "StartRun", request)
+    if not watch_:
+        common.emit(common.settings_of(ctx), data, run_table)
+        return
+    settings = common.settings_of(ctx)
+    if settings.output == "table":
+        output.info(f"run {data['id']} of {data['workflow_name']} v{data['workflow_version']}")
+    _follow(ctx, data["id"])
+
+
+@runs_app.command("watch")
+def watch(ctx: typer.Context, run: RunArg) -> None:
+    """Follow a run's events (from the start) until it ends or waits for input."""
+    _follow(ctx, run)
+
+
+def _follow(ctx: typer.Context, run: str) -> None:
+    from auralink.v1 import workflows_pb2
+
+    settings = common.settings_of(ctx)
+    request = workflows_pb2.WatchRunRequest(run_id=run)
+    last: dict[str, Any] = {}
+    streaming = False
+    try:
+        for event in stream(settings, "WorkflowService", "WatchRun", request, module="workflows", ends=False):
+            data = common.to_dict(event)
+            data["data"] = json.loads(data["data"] or "{}")
+            if data["kind"] == "llm_token" and settings.output == "table":
+                sys.stdout.write(data["data"].get("text", ""))
+                sys.stdout.flush()
+                streaming = True
+                continue
+            if streaming:
+                sys.stdout.write("\n")
+                streaming = False
+            output.emit_line(data, _event_text(data), settings.output, no_color=settings.no_color)
+            last = data
+    except KeyboardInterrupt:
+        raise typer.Exit(exit_codes.OK) from None
+    kind = last.get("kind", "")
+    if kind == "run_completed":
+        return
+    if kind == "interrupted":
+        raise typer.Exit(RUN_WAITING)
+    raise typer.Exit(RUN_FAILED)
+
+
+def _event_text(e: dict[str, Any]) -> str:
+    d, step, kind = e["data"], e["step"], e["kind"]
+    where = f"[{step}] " if step else ""
+    if kind == "step_finished":
+        out = d.get("output")
+        text = out if isinstance(out, str) else json.dumps(out)
+        return f"{where}finished: {text[:200]}"
+    if kind == "llm_call":
+        return f"{where}llm {d.get('model')} ({d.get('prompt_tokens')}+{d.get('completion_tokens')} tokens)"
+    if kind == "interrupted":
+        return f"{where}waiting for input: {d.get('prompt', '')}  (auralink runs resume {e['run_id']} --input ...)"
+    if kind == "run_completed":
+        return f"completed: {json.dumps(d.get('output'))}"
+    if kind == "run_failed":
+        return f"failed: {d.get('error')}"
+    if kind == "memory_read":
+        return f"{where}memory recall {d.get('query')!r}: {len(d.get('ids', []))} found"
+    if kind == "memory_write":
+        return f"{where}memory stored {d.get('id')}"
+    if kind == "state":
+        return f"{where}state {json.dumps(d.get('values'))[:200]}"
+    return f"{where}{kind.replace('_', ' ')}"
+
+
+@runs_app.command("list")
+def list_runs(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Option("--workflow", help="Only this workflow's runs.")] = "",
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """Your runs (an org admin: the org's), newest first."""
+    from auralink.v1 import workflows_pb2, workflows_pb2_grpc
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        stub = workflows_pb2_grpc.WorkflowServiceStub(client.channel)
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            request = workflows_pb2.ListRunsRequest(page_size=size, page_token=token, workflow=workflow)
+            resp = client.call(stub.ListRuns, request)
+            return list(resp.runs), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"runs": [common.to_dict(r) for r in items], "next_page_token": next_token}
+    columns = [
+        ("ID", lambda r: r["id"]),
+        ("WORKFLOW", lambda r: f"{r['workflow_name']} v{r['workflow_version']}"),
+        ("STATE", lambda r: _state(r["state"])),
+        ("STEP", lambda r: r["current_step"] or "-"),
+        ("CREATED", lambda r: common.when(r["create_time"])),
+    ]
+    common.emit(
+        settings,
+        data,
+        lambda d: [common.rows_table(d["runs"], columns, "(no runs)"), *common.more_note(d["next_page_token"])],
+        wide=True,
+    )
+
+
+@runs_app.command("show")
+def show_run(ctx: typer.Context, run: RunArg) -> None:
+    """One run: its state, step, output or error."""
+    from auralink.v1 import workflows_pb2
+
+    common.emit(common.settings_of(ctx), _call(ctx, "GetRun", workflows_pb2.GetRunRequest(run_id=run)), run_table)
+
+
+@runs_app.command("cancel")
+def cancel(ctx: typer.Context, run: RunArg) -> None:
+    """Cancel a run (it stops at once; an ended run is left as it is)."""
+    from auralink.v1 import workflows_pb2
+
+    data = _call(ctx, "CancelRun", workflows_pb2.CancelRunRequest(run_id=run))
+    common.emit(common.settings_of(ctx), data, run_table)
+
+
+@runs_app.command("resume")
+def resume(
+    ctx: typer.Context,
+    run: RunArg,
+    input_: Annotated[str, typer.Option("--input", "-i", help="The answer to what the run asks.")],
+    watch_: Annotated[bool, typer.Option("--watch", "-w", help="Follow it until it ends or waits again.")] = False,
+) -> None:
+    """Answer a run that waits for input; it continues from its checkpoint."""
+    from auralink.v1 import workflows_pb2
+
+    data = _call(ctx, "ResumeRun", workflows_pb2.ResumeRunRequest(run_id=run, input=input_))
+    if not watch_:
+        common.emit(common.settings_of(ctx), data, run_table)
+        return
+    _follow(ctx, run)  # from the start: the history, then what follows the answer

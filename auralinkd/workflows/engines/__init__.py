@@ -1,0 +1,89 @@
+"""The engines behind the run API, one module each, loaded on first use.
+
+An engine validates a definition without its framework (create must stay cheap and must not load
+it), then runs it: `start` from the inputs, `resume` after an interrupt or a crash (from the engine's
+last checkpoint), and `cancel` is the caller cancelling the task that runs `start`/`resume`. Framework
+imports live only inside the engine's module, inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from auralinkd.access.principal import Caller
+from auralinkd.errors import InvalidArgument
+
+ENGINES = ("langgraph", "crewai", "autogen", "prefect")
+# Engines with a module here; the others are refused on create with what is missing.
+AVAILABLE = ("langgraph",)
+
+# emit(kind, step, data): a persisted event (the run's next seq) published on the bus.
+Emit = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+# live(kind, step, data): a bus-only event (LLM tokens): watchers see it, nothing is stored.
+Live = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """What an engine's steps use: our gateway and memory, never a framework's own clients."""
+
+    completions: Any  # auralinkd.providers.completions.CompletionService
+    memory: Any  # auralinkd.memory.service.MemoryService
+    checkpoints: Any  # engine-specific checkpoint store (LangGraph: a PostgresSaver), or None
+    llm_timeout_s: float = 120.0
+
+
+@dataclass
+class RunContext:
+    run_id: UUID
+    caller: Caller  # the run's owner: budgets, usage and memory scope are theirs
+    definition: dict[str, Any]
+    inputs: dict[str, str]
+    services: Services
+    emit: Emit
+    live: Live
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a start or resume ended: COMPLETED with an output, or waiting for input with a prompt."""
+
+    output: dict[str, Any] | None = None
+    waiting_prompt: str | None = None
+    waiting_step: str = ""
+
+
+class Engine(Protocol):
+    name: str
+
+    def validate(self, definition: dict[str, Any]) -> dict[str, Any]:
+        """The normalised definition, or InvalidArgument naming the path (`nodes[2].agent`)."""
+        ...
+
+    async def start(self, run: RunContext) -> Outcome: ...
+
+    async def resume(self, run: RunContext, answer: str | None) -> Outcome:
+        """After an interrupt (`answer` given) or a crash (None: continue from the last checkpoint)."""
+        ...
+
+
+_loaded: dict[str, Engine] = {}
+
+
+def engine(name: str) -> Engine:
+    """The engine called `name`, its module imported on first use."""
+    if name not in ENGINES:
+        raise InvalidArgument.for_field("engine", f"must be one of {', '.join(ENGINES)}, got {name!r}")
+    if name not in AVAILABLE:
+        raise InvalidArgument.for_field(
+            "engine", f"the {name} engine is not available in this build yet (available: {', '.join(AVAILABLE)})"
+        )
+    if name not in _loaded:
+        module = importlib.import_module(f"auralinkd.workflows.engines.{name}")
+        _loaded[name] = module.ENGINE
+    return _loaded[name]

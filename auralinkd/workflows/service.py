@@ -1,0 +1,554 @@
+"""Workflows: definitions (validated by their engine, versioned by name) and runs of them.
+
+A run is an asyncio task on the replica that started it, holding a lease on its row (renewed while it
+runs). Each thing it does is an event: stored in PostgreSQL with the run's next seq, under the run
+owner's tenant, and published on the bus (`workflows.run.<id>`) so a watcher on any replica sees it.
+LLM tokens go on the bus only. A daemon that dies mid-run leaves its lease to lapse; the next daemon
+that starts adopts the run and its engine resumes it from the last checkpoint.
+
+CancelRun marks the run cancelled and asks, on the bus, the replica that drives it to stop its task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import yaml
+
+from auralinkd.access.principal import ORG_ADMIN_PERMISSION, Caller, Principal
+from auralinkd.audit.service import AuditLog
+from auralinkd.bus import EventBus
+from auralinkd.db.database import Database
+from auralinkd.errors import AuralinkError, FailedPrecondition, InvalidArgument, NotFound
+from auralinkd.paging import decode_cursor, encode_cursor, page_size
+from auralinkd.workflows import store
+from auralinkd.workflows.engines import ENGINES, Outcome, RunContext, Services, engine
+
+log = logging.getLogger(__name__)
+
+TOPIC = "workflows.run."
+CANCEL_TOPIC = "workflows.cancel"
+TERMINAL = ("completed", "failed", "cancelled")
+# Events after which WatchRun ends: the run is over, or waits for someone to answer it.
+FINAL_KINDS = ("run_completed", "run_failed", "run_cancelled", "interrupted")
+MAX_SOURCE = 256 * 1024
+MAX_INPUTS = 64
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    id: UUID
+    name: str
+    engine: str
+    version: int
+    description: str
+    definition: dict[str, Any]
+    created_by: UUID | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Run:
+    id: UUID
+    workflow_id: UUID
+    workflow_name: str
+    workflow_version: int
+    engine: str
+    status: str
+    inputs: dict[str, str]
+    output: Any
+    error: str
+    current_step: str
+    waiting_prompt: str
+    created_by: UUID
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    run_id: UUID
+    seq: int
+    kind: str
+    step: str
+    data: dict[str, Any]
+    time: datetime
+
+
+@dataclass
+class _Live:
+    task: asyncio.Task[None]
+    cancelled: bool = False
+
+
+@dataclass
+class Checkpoints:
+    """LangGraph's PostgresSaver on one psycopg connection (schema workflow_checkpoints), opened on first use."""
+
+    dsn: Callable[[], str]
+    _saver: Any = None
+    _conn: Any = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def saver(self) -> Any:
+        async with self._lock:
+            if self._saver is None:
+                from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+                from psycopg import AsyncConnection
+                from psycopg.rows import dict_row
+
+                self._conn = await AsyncConnection.connect(
+                    self.dsn(), autocommit=True, prepare_threshold=0, row_factory=dict_row,
+                    options="-c search_path=workflow_checkpoints",
+                )  # fmt: skip
+                saver = AsyncPostgresSaver(conn=self._conn)
+                await saver.setup()
+                self._saver = saver
+            return self._saver
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = self._saver = None
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, AuralinkError):
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).upper()
+        return f"{code}: {exc}"
+    return f"INTERNAL: {type(exc).__name__}: {exc}"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _workflow(row: dict[str, Any]) -> Workflow:
+    return Workflow(
+        id=row["id"], name=row["name"], engine=row["engine"], version=row["version"],
+        description=row["description"] or "", definition=_json(row["definition"]), created_by=row["created_by"],
+        created_at=row["created_at"],
+    )  # fmt: skip
+
+
+def _run(row: dict[str, Any]) -> Run:
+    return Run(
+        id=row["id"], workflow_id=row["workflow_id"], workflow_name=row["workflow_name"],
+        workflow_version=row["workflow_version"], engine=row["engine"], status=row["status"],
+        inputs=_json(row["inputs"]) or {}, output=_json(row["output"]), error=row["error"] or "",
+        current_step=row["current_step"] or "", waiting_prompt=row["waiting_prompt"] or "",
+        created_by=row["user_id"], created_at=row["created_at"], started_at=row["started_at"],
+        completed_at=row["completed_at"],
+    )  # fmt: skip
+
+
+def _uuid(field_name: str, value: str) -> UUID:
+    if not value.strip():
+        raise InvalidArgument.for_field(field_name, "is required")
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise NotFound(f"no run {value.strip()!r}") from None
+
+
+def parse_definition(source: str) -> dict[str, Any]:
+    """YAML or JSON text (JSON is YAML) as a mapping, or INVALID_ARGUMENT."""
+    if not source.strip():
+        raise InvalidArgument.for_field("definition", "is required (YAML or JSON)")
+    if len(source) > MAX_SOURCE:
+        raise InvalidArgument.for_field("definition", f"must be at most {MAX_SOURCE} bytes")
+    try:
+        value = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InvalidArgument.for_field("definition", f"is not valid YAML or JSON{where}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument.for_field("definition", "must be a mapping (nodes, edges, ...)")
+    return value
+
+
+class WorkflowService:
+    def __init__(
+        self, database: Database, audit: AuditLog, bus: EventBus, completions: Any, memory: Any, replica_id: str,
+        dsn: Callable[[], str], *, lease_s: float = 15.0,
+    ) -> None:  # fmt: skip
+        self._database = database
+        self._audit = audit
+        self._bus = bus
+        self._replica_id = replica_id
+        self._lease_s = lease_s
+        self._checkpoints = Checkpoints(dsn)
+        self._services = Services(completions=completions, memory=memory, checkpoints=None)
+        self._live: dict[UUID, _Live] = {}
+        self.on_state: Callable[[str], None] | None = None  # metrics hook: a run entered this state
+
+    # -- definitions ------------------------------------------------------------------------------
+
+    async def create(
+        self, caller: Caller, name: str, engine_name: str, source: str, timeout_s: float | None = None
+    ) -> Workflow:
+        name = name.strip()
+        if not _NAME.match(name):
+            raise InvalidArgument.for_field("name", "must be 1 to 100 letters, digits, '.', '_' or '-'")
+        raw = parse_definition(source)
+        declared = raw.pop("engine", None)
+        engine_name = (engine_name or declared or "").strip()
+        if not engine_name:
+            raise InvalidArgument.for_field("engine", f"is required: one of {', '.join(ENGINES)}")
+        if declared is not None and declared != engine_name:
+            raise InvalidArgument.for_field(
+                "definition.engine", f"says {declared!r} but the request says {engine_name!r}"
+            )
+        definition = engine(engine_name).validate(raw)
+        values = {
+            "name": name, "engine": engine_name, "description": definition.get("description", ""),
+            "definition": definition, "source": source,
+        }  # fmt: skip
+        p = caller.principal
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            row = await store.insert_definition(conn, p.org_id, p.user_id, values)
+            await self._audit.record(
+                conn, caller, "WorkflowService/CreateWorkflow", "workflow", str(row["id"]),
+                metadata={"name": name, "engine": engine_name, "version": row["version"]},
+            )  # fmt: skip
+        return _workflow(row)
+
+    async def get(self, caller: Caller, ref: str, version: int = 0, timeout_s: float | None = None) -> Workflow:
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            return _workflow(await self._find(conn, ref, version))
+
+    async def _find(self, conn: Any, ref: str, version: int) -> dict[str, Any]:
+        ref = ref.strip()
+        if not ref:
+            raise InvalidArgument.for_field("workflow", "is required (an id or a name)")
+        if version < 0:
+            raise InvalidArgument.for_field("version", "must be >= 0")
+        try:
+            ident: UUID | None = UUID(ref)
+        except ValueError:
+            ident = None
+        row = await store.get_definition(conn, ident, ref, version)
+        if row is None:
+            raise NotFound(f"no workflow {ref!r}" + (f" version {version}" if version else ""))
+        return row
+
+    async def list(
+        self, caller: Caller, requested: int, token: str, timeout_s: float | None = None
+    ) -> tuple[list[Workflow], str]:
+        size = page_size(requested)
+        cursor = decode_cursor(token)
+        after = None
+        if cursor is not None:
+            after = cursor.get("n") if isinstance(cursor, dict) else None
+            if not isinstance(after, str):
+                raise InvalidArgument.for_field("page_token", "is not a token this server issued")
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            rows = await store.list_latest(conn, after, size + 1)
+        more = len(rows) > size
+        rows = rows[:size]
+        return [_workflow(r) for r in rows], encode_cursor({"n": rows[-1]["name"]}) if more and rows else ""
+
+    async def delete(self, caller: Caller, ref: str, timeout_s: float | None = None) -> int:
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            row = await self._find(conn, ref, 0)
+            if row["created_by"] != caller.principal.user_id and not caller.principal.is_org_admin:
+                from auralinkd.errors import PermissionDenied
+
+                raise PermissionDenied("only the workflow's creator or an org admin may delete it")
+            count = await store.delete_definitions(conn, row["name"])
+            await self._audit.record(
+                conn, caller, "WorkflowService/DeleteWorkflow", "workflow", str(row["id"]),
+                metadata={"name": row["name"], "versions": count},
+            )  # fmt: skip
+        return count
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    async def start_run(
+        self, caller: Caller, ref: str, version: int, inputs: dict[str, str], timeout_s: float | None = None
+    ) -> Run:
+        if len(inputs) > MAX_INPUTS:
+            raise InvalidArgument.for_field("inputs", f"at most {MAX_INPUTS} inputs")
+        for key, value in inputs.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", key):
+                raise InvalidArgument.for_field(f"inputs.{key}", "names must be letters, digits and _")
+            if len(value) > 100_000:
+                raise InvalidArgument.for_field(f"inputs.{key}", "must be at most 100000 characters")
+        p = caller.principal
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            definition = await self._find(conn, ref, version)
+            wanted = [k for k in _json(definition["definition"]).get("inputs", []) if k not in inputs]
+            if wanted:
+                raise InvalidArgument.for_field(f"inputs.{wanted[0]}", "is required by this workflow")
+            run_id = await store.insert_run(
+                conn, p.org_id, p.user_id, p.is_org_admin, definition["id"], inputs, self._replica_id, self._lease_s
+            )
+            await self._audit.record(
+                conn, caller, "WorkflowService/StartRun", "workflow_run", str(run_id),
+                metadata={"workflow": definition["name"], "version": definition["version"]},
+            )  # fmt: skip
+            row = await store.get_run(conn, run_id)
+        assert row is not None
+        self._launch(row, None, fresh=True)
+        return _run(row)
+
+    async def get_run(self, caller: Caller, run_id: str, timeout_s: float | None = None) -> Run:
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            return _run(await self._find_run(conn, run_id))
+
+    async def _find_run(self, conn: Any, run_id: str, *, lock: bool = False) -> dict[str, Any]:
+        row = await store.get_run(conn, _uuid("run_id", run_id), lock=lock)
+        if row is None:
+            raise NotFound(f"no run {run_id.strip()}")
+        return row
+
+    async def list_runs(
+        self, caller: Caller, requested: int, token: str, workflow: str, timeout_s: float | None = None
+    ) -> tuple[list[Run], str]:
+        size = page_size(requested)
+        cursor = decode_cursor(token)
+        after = None
+        if cursor is not None:
+            try:
+                after = (datetime.fromisoformat(cursor["t"]), UUID(cursor["i"]))
+            except (KeyError, TypeError, ValueError):
+                raise InvalidArgument.for_field("page_token", "is not a token this server issued") from None
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            name = None
+            if workflow.strip():
+                name = (await self._find(conn, workflow, 0))["name"]
+            rows = await store.list_runs(conn, after, size + 1, name)
+        more = len(rows) > size
+        rows = rows[:size]
+        token = encode_cursor({"t": rows[-1]["created_at"].isoformat(), "i": str(rows[-1]["id"])}) if more else ""
+        return [_run(r) for r in rows], token
+
+    async def cancel_run(self, caller: Caller, run_id: str, timeout_s: float | None = None) -> Run:
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            row = await self._find_run(conn, run_id, lock=True)
+            if row["status"] in TERMINAL:
+                return _run(row)  # cancelling an ended run changes nothing
+            await store.update_run(conn, row["id"], status="cancelled", error="CANCELLED: cancelled by its owner")
+            seq, at = await store.insert_event(conn, row, "run_cancelled", row["current_step"] or "", {})
+            await self._audit.record(conn, caller, "WorkflowService/CancelRun", "workflow_run", str(row["id"]))
+            row = await store.get_run(conn, row["id"])
+        assert row is not None
+        self._note_state("cancelled")
+        await self._publish(row["id"], seq, "run_cancelled", row["current_step"] or "", {}, at)
+        self._stop_local(row["id"])
+        await self._bus.publish(CANCEL_TOPIC, {"run_id": str(row["id"])})
+        return _run(row)
+
+    async def resume_run(self, caller: Caller, run_id: str, answer: str, timeout_s: float | None = None) -> Run:
+        if len(answer) > 100_000:
+            raise InvalidArgument.for_field("input", "must be at most 100000 characters")
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            row = await self._find_run(conn, run_id, lock=True)
+            if row["status"] != "waiting_input":
+                raise FailedPrecondition(f"run {row['id']} is {row['status']}, not waiting for input")
+            await store.update_run(conn, row["id"], status="running", waiting_prompt=None)
+            await conn.execute(
+                "UPDATE workflow_runs SET replica_id = $2, lease_until = now() + make_interval(secs => $3)"
+                " WHERE id = $1", row["id"], self._replica_id, self._lease_s,
+            )  # fmt: skip
+            row = await store.get_run(conn, row["id"])
+        assert row is not None
+        self._launch(row, answer, fresh=False)
+        return _run(row)
+
+    async def watch(self, caller: Caller, run_id: str, after_seq: int) -> AsyncIterator[RunEvent]:
+        """Stored events after `after_seq`, then live ones (tokens included), until the run ends or waits."""
+        async with self._database.tenant(caller.tenant) as conn:
+            row = await self._find_run(conn, run_id)
+        ident = row["id"]
+        subscription = self._bus.subscribe([f"{TOPIC}{ident}"])
+        last = max(after_seq, 0)
+        try:
+            while True:
+                async with self._database.tenant(caller.tenant) as conn:
+                    stored = await store.events_after(conn, ident, last)
+                    status = (await self._find_run(conn, str(ident)))["status"]
+                for i, e in enumerate(stored):
+                    last = e["seq"]
+                    yield RunEvent(ident, e["seq"], e["kind"], e["step"], _json(e["data"]), e["created_at"])
+                    # An interrupt ends the watch only while the run still waits on it (not one answered since).
+                    waiting = status == "waiting_input" and i == len(stored) - 1
+                    if e["kind"] in FINAL_KINDS and (e["kind"] != "interrupted" or waiting):
+                        return
+                if status in TERMINAL:
+                    return
+                # Live events until one is missing (then the table says what happened), or 2 s of quiet.
+                while True:
+                    try:
+                        event = await subscription.next(2.0)
+                    except EOFError:
+                        return
+                    if event is None:
+                        break
+                    seq = int(event.data.get("seq", 0))
+                    if seq == 0:
+                        yield RunEvent(ident, 0, event.data["kind"], event.data["step"], event.data["data"], event.time)
+                        continue
+                    if seq != last + 1:
+                        break  # read the gap from the table
+                    last = seq
+                    kind = event.data["kind"]
+                    yield RunEvent(ident, seq, kind, event.data["step"], event.data["data"], event.time)
+                    if kind in FINAL_KINDS:
+                        return
+        finally:
+            self._bus.unsubscribe(subscription)
+
+    # -- driving runs -----------------------------------------------------------------------------
+
+    def _launch(self, row: dict[str, Any], answer: str | None, *, fresh: bool) -> None:
+        ident = row["id"]
+        task = asyncio.create_task(self._drive(row, answer, fresh), name=f"workflow-run-{ident}")
+        self._live[ident] = _Live(task)
+        task.add_done_callback(lambda _t: self._live.pop(ident, None))
+
+    def _stop_local(self, ident: UUID) -> None:
+        live = self._live.get(ident)
+        if live is not None:
+            live.cancelled = True
+            live.task.cancel()
+
+    async def _drive(self, row: dict[str, Any], answer: str | None, fresh: bool) -> None:
+        ident = row["id"]
+        caller = _owner(row)
+        context = RunContext(
+            run_id=ident, caller=caller, definition=_json(row["definition"]), inputs=_json(row["inputs"]) or {},
+            services=self._services, emit=lambda k, s, d: self._emit(caller, ident, k, s, d),
+            live=lambda k, s, d: self._publish(ident, 0, k, s, d),
+        )  # fmt: skip
+        try:
+            runner = engine(row["engine"])
+            if runner.name == "langgraph":
+                self._services.checkpoints = await self._checkpoints.saver()
+            if fresh:
+                self._note_state("running")
+                await self._emit(caller, ident, "run_started", "", {"inputs": context.inputs})
+                outcome: Outcome = await runner.start(context)
+            else:
+                await self._emit(caller, ident, "run_resumed", "", {"after_crash": answer is None})
+                outcome = await runner.resume(context, answer)
+        except asyncio.CancelledError:
+            live = self._live.get(ident)
+            if live is not None and live.cancelled:
+                return  # CancelRun wrote the outcome
+            raise  # the daemon is stopping: the run stays 'running'; its lease lapses and a daemon adopts it
+        except Exception as exc:  # noqa: BLE001 - any failure ends the run FAILED with the reason
+            if not isinstance(exc, AuralinkError):
+                log.exception("workflow run %s failed", ident)
+            await self._finish(
+                caller, ident, "failed", "run_failed", {"error": _error_text(exc)}, error=_error_text(exc)
+            )
+            return
+        if outcome.waiting_prompt is not None:
+            await self._finish(
+                caller, ident, "waiting_input", "interrupted", {"prompt": outcome.waiting_prompt},
+                step=outcome.waiting_step, waiting_prompt=outcome.waiting_prompt, current_step=outcome.waiting_step,
+            )  # fmt: skip
+        else:
+            await self._finish(
+                caller, ident, "completed", "run_completed", {"output": outcome.output}, output=outcome.output
+            )
+
+    async def _finish(
+        self, caller: Caller, ident: UUID, status: str, kind: str, data: dict[str, Any], step: str = "", **values: Any
+    ) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            async with self._database.tenant(caller.tenant) as conn:
+                row = await store.get_run(conn, ident, lock=True)
+                if row is None or row["status"] in TERMINAL:
+                    return  # cancelled (or deleted) meanwhile
+                await store.update_run(conn, ident, status=status, **values)
+                seq, at = await store.insert_event(conn, row, kind, step, data)
+            self._note_state(status)
+            await self._publish(ident, seq, kind, step, data, at)
+
+    async def _emit(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
+        async with self._database.tenant(caller.tenant) as conn:
+            row = await store.get_run(conn, ident, lock=True)
+            if row is None or row["status"] in TERMINAL:
+                raise asyncio.CancelledError  # cancelled or deleted under us: stop here
+            if kind == "step_started":
+                await store.update_run(conn, ident, current_step=step)
+            seq, at = await store.insert_event(conn, row, kind, step, data)
+        await self._publish(ident, seq, kind, step, data, at)
+
+    async def _publish(
+        self, ident: UUID, seq: int, kind: str, step: str, data: dict[str, Any], at: datetime | None = None
+    ) -> None:
+        await self._bus.publish(f"{TOPIC}{ident}", {"seq": seq, "kind": kind, "step": step, "data": data})
+
+    def _note_state(self, state: str) -> None:
+        if self.on_state is not None:
+            self.on_state(state)
+
+    # -- background: leases, adoption, cancellations from other replicas -----------------------------
+
+    async def run(self) -> None:
+        """Renews this replica's leases, adopts runs whose daemon died, and stops runs cancelled elsewhere."""
+        subscription = self._bus.subscribe([CANCEL_TOPIC])
+        try:
+            await self._adopt()
+            interval = max(self._lease_s / 3, 0.2)
+            while True:
+                try:
+                    event = await subscription.next(interval)
+                except EOFError:
+                    return
+                if event is not None:
+                    with contextlib.suppress(KeyError, ValueError):
+                        self._stop_local(UUID(event.data["run_id"]))
+                    continue
+                try:
+                    if self._live:
+                        async with self._database.system() as conn:
+                            await store.renew_leases(conn, self._replica_id, list(self._live), self._lease_s)
+                    await self._adopt()
+                except AuralinkError as exc:
+                    log.warning("workflow leases: %s", exc)
+        finally:
+            self._bus.unsubscribe(subscription)
+
+    async def _adopt(self) -> None:
+        async with self._database.system() as conn:
+            orphans = await store.adopt_orphans(conn, self._replica_id, self._lease_s, 20)
+        for orphan in orphans:
+            caller = _owner(orphan)
+            async with self._database.tenant(caller.tenant) as conn:
+                row = await store.get_run(conn, orphan["id"])
+            if row is not None:
+                log.info("resuming workflow run %s from its last checkpoint", row["id"])
+                self._launch(row, None, fresh=False)
+
+    async def close(self) -> None:
+        tasks = [live.task for live in self._live.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._checkpoints.close()
+
+
+def _owner(row: dict[str, Any]) -> Caller:
+    """The run's owner as a caller: their tenant (budgets, usage, memory scope), not a credential."""
+    principal = Principal(
+        user_id=row["user_id"], org_id=row["organization_id"],
+        permissions=frozenset({ORG_ADMIN_PERMISSION}) if row["owner_is_admin"] else frozenset(),
+        credential_id=f"workflow-run:{row['id']}",
+    )  # fmt: skip
+    return Caller(principal, request_id=f"run-{row['id']}")

@@ -1,0 +1,186 @@
+"""SQL of the workflows domain: definitions (versioned), runs and their events. Parameters only.
+
+Tenant queries run under RLS (migration 020): another org's definition, or another user's run, is not
+there. The lease queries (which replica drives a run; adopting runs whose daemon died) run as the
+daemon's own role through `Database.system()`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+_DEF = "d.id, d.name, d.engine, d.version, d.description, d.definition, d.created_by, d.created_at"
+_RUN = """r.id, r.organization_id, r.user_id, r.owner_is_admin, r.workflow_id, r.status, r.inputs, r.output,
+    r.error, r.current_step, r.waiting_prompt, r.started_at, r.completed_at, r.created_at,
+    d.name AS workflow_name, d.version AS workflow_version, d.engine, d.definition"""
+
+
+def _dict(row: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(row) if row is not None else None
+
+
+# -- definitions ----------------------------------------------------------------------------------
+
+
+async def insert_definition(
+    conn: asyncpg.Connection, org_id: UUID, user_id: UUID, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The next version of `name` (1 for a new name); the name's rows are locked while numbering."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('workflow:' || $1::uuid::text || ':' || $2::text))",
+        org_id,
+        values["name"],
+    )
+    version = await conn.fetchval(
+        "SELECT coalesce(max(version), 0) + 1 FROM workflow_definitions WHERE name = $1", values["name"]
+    )
+    row = await conn.fetchrow(
+        f"""INSERT INTO workflow_definitions AS d (organization_id, created_by, name, engine, version, description,
+                                                 definition, source)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING {_DEF}""",
+        org_id, user_id, values["name"], values["engine"], version, values["description"] or None,
+        json.dumps(values["definition"]), values["source"],
+    )  # fmt: skip
+    return dict(row)
+
+
+async def get_definition(
+    conn: asyncpg.Connection, ident: UUID | None, name: str, version: int
+) -> dict[str, Any] | None:
+    if ident is not None:
+        return _dict(await conn.fetchrow(f"SELECT {_DEF} FROM workflow_definitions d WHERE d.id = $1", ident))
+    return _dict(
+        await conn.fetchrow(
+            f"""SELECT {_DEF} FROM workflow_definitions d WHERE d.name = $1 AND ($2 = 0 OR d.version = $2)
+                ORDER BY d.version DESC LIMIT 1""",
+            name,
+            version,
+        )
+    )
+
+
+async def list_latest(conn: asyncpg.Connection, after: str | None, limit: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT DISTINCT ON (d.name) {_DEF} FROM workflow_definitions d
+            WHERE ($1::text IS NULL OR d.name > $1)
+            ORDER BY d.name, d.version DESC LIMIT $2""",
+        after,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def delete_definitions(conn: asyncpg.Connection, name: str) -> int:
+    rows = await conn.fetch("DELETE FROM workflow_definitions WHERE name = $1 RETURNING id", name)
+    return len(rows)
+
+
+# -- runs -----------------------------------------------------------------------------------------
+
+
+async def insert_run(
+    conn: asyncpg.Connection, org_id: UUID, user_id: UUID, is_admin: bool, workflow_id: UUID, inputs: dict[str, str],
+    replica_id: str, lease_s: float,
+) -> UUID:  # fmt: skip
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        """INSERT INTO workflow_runs (organization_id, user_id, owner_is_admin, workflow_id, status, inputs,
+                                      replica_id, lease_until, started_at)
+           VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6, now() + make_interval(secs => $7), now())
+           RETURNING id""",
+        org_id, user_id, is_admin, workflow_id, json.dumps(inputs), replica_id, lease_s,
+    )  # fmt: skip
+
+
+async def get_run(conn: asyncpg.Connection, run_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
+    if lock and await conn.fetchval("SELECT id FROM workflow_runs WHERE id = $1 FOR UPDATE", run_id) is None:
+        return None
+    return _dict(
+        await conn.fetchrow(
+            f"SELECT {_RUN} FROM workflow_runs r JOIN workflow_definitions d ON d.id = r.workflow_id WHERE r.id = $1",
+            run_id,
+        )
+    )
+
+
+async def list_runs(
+    conn: asyncpg.Connection, after: tuple[datetime, UUID] | None, limit: int, name: str | None
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_RUN} FROM workflow_runs r JOIN workflow_definitions d ON d.id = r.workflow_id
+            WHERE ($1::text IS NULL OR d.name = $1)
+              AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::uuid))
+            ORDER BY r.created_at DESC, r.id DESC LIMIT $4""",
+        name, after[0] if after else None, after[1] if after else None, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def update_run(conn: asyncpg.Connection, run_id: UUID, **values: Any) -> None:
+    """Sets the given columns (names from this module's callers only); `output` is JSON."""
+    sets, args = [], [run_id]
+    for column, value in values.items():
+        args.append(json.dumps(value) if column == "output" else value)
+        cast = "::jsonb" if column == "output" else ""
+        sets.append(f"{column} = ${len(args)}{cast}")
+    if values.get("status") in ("completed", "failed", "cancelled"):
+        sets.append("completed_at = now()")
+    await conn.execute(f"UPDATE workflow_runs SET {', '.join(sets)} WHERE id = $1", *args)
+
+
+# -- events ---------------------------------------------------------------------------------------
+
+
+async def insert_event(
+    conn: asyncpg.Connection, run: dict[str, Any], kind: str, step: str, data: dict[str, Any]
+) -> tuple[int, datetime]:
+    """The run's next event (the caller holds the run row's lock, so seq has no gaps or races)."""
+    row = await conn.fetchrow(
+        """INSERT INTO workflow_run_events (run_id, seq, organization_id, user_id, kind, step, data)
+           VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM workflow_run_events WHERE run_id = $1),
+                   $2, $3, $4, $5, $6::jsonb)
+           RETURNING seq, created_at""",
+        run["id"], run["organization_id"], run["user_id"], kind, step, json.dumps(data),
+    )  # fmt: skip
+    return row["seq"], row["created_at"]
+
+
+async def events_after(conn: asyncpg.Connection, run_id: UUID, after_seq: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT seq, kind, step, data, created_at FROM workflow_run_events
+           WHERE run_id = $1 AND seq > $2 ORDER BY seq""",
+        run_id,
+        after_seq,
+    )
+    return [dict(r) for r in rows]
+
+
+# -- leases (daemon role) -------------------------------------------------------------------------
+
+
+async def renew_leases(conn: asyncpg.Connection, replica_id: str, run_ids: list[UUID], lease_s: float) -> None:
+    await conn.execute(
+        """UPDATE workflow_runs SET lease_until = now() + make_interval(secs => $3)
+           WHERE id = ANY($2::uuid[]) AND replica_id = $1 AND status = 'running'""",
+        replica_id,
+        run_ids,
+        lease_s,
+    )
+
+
+async def adopt_orphans(conn: asyncpg.Connection, replica_id: str, lease_s: float, limit: int) -> list[UUID]:
+    """Runs still 'running' whose lease lapsed (their daemon died): now this replica's."""
+    rows = await conn.fetch(
+        """UPDATE workflow_runs SET replica_id = $1, lease_until = now() + make_interval(secs => $2)
+           WHERE id IN (SELECT id FROM workflow_runs WHERE status = 'running' AND lease_until < now()
+                        ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED)
+           RETURNING id, organization_id, user_id, owner_is_admin""",
+        replica_id,
+        lease_s,
+        limit,
+    )
+    return [dict(r) for r in rows]  # type: ignore[misc]

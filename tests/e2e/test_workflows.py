@@ -1,0 +1,287 @@
+"""Workflows against a real daemon, the real LangGraph and our real services, with the local OpenAI-wire
+server standing in for the remote provider (a model per step, so each step's reply is scripted).
+
+- the shipped example through the CLI: create, list, show, `runs start --watch` to its human step,
+  `runs resume --watch` to the end; the draft came from the gateway, the usage rows carry the run id,
+  the approved brief is in the owner's memory;
+- a bad definition is INVALID_ARGUMENT naming the path; another org's workflow and run read as missing;
+- cancellation mid-step; budget exhaustion mid-run (FAILED with RESOURCE_EXHAUSTED);
+- daemon start imports no framework; the first run does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import yaml
+
+from auralink.v1 import providers_pb2, providers_pb2_grpc, workflows_pb2, workflows_pb2_grpc
+from auralinkd.access.tokens import TokenService
+from tests.fakes.openai_server import FakeOpenAI
+from tests.support import Daemon, bearer
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXAMPLE = REPO / "examples" / "workflows" / "research-brief.yaml"
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}\n{result.stdout}"
+    return result
+
+
+def as_json(daemon: Daemon, *args: str) -> Any:
+    result = daemon.cli("-o", "json", *args, timeout_s=120)
+    assert result.returncode == 0, f"{args}: exit {result.returncode}: {result.stderr}\n{daemon.logs()[-4000:]}"
+    return json.loads(result.stdout)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def add_fake_provider(daemon: Daemon, fake: FakeOpenAI, models: list[str]) -> None:
+    with daemon.channel() as channel:
+        stub = providers_pb2_grpc.AIProviderServiceStub(channel)
+        stub.CreateProvider(
+            providers_pb2.CreateProviderRequest(
+                provider=providers_pb2.Provider(
+                    name="fake", type=providers_pb2.PROVIDER_TYPE_OPENAI_COMPATIBLE, base_url=fake.base_url,
+                    models=models,
+                )
+            ),
+            metadata=bearer(daemon.token), timeout=10,
+        )  # fmt: skip
+        stub.SetProviderKey(
+            providers_pb2.SetProviderKeyRequest(provider="fake", api_key="sk-test", scope=providers_pb2.KEY_SCOPE_ORG),
+            metadata=bearer(daemon.token),
+            timeout=10,
+        )
+
+
+def definition_with_model(path: Path, model: str) -> str:
+    """The example with its agent steps pinned to `model` (the gateway would otherwise pick the local one)."""
+    value = yaml.safe_load(path.read_text())
+    for node in value["nodes"]:
+        if node["type"] == "agent":
+            node["model"] = model
+    return yaml.safe_dump(value)
+
+
+async def usage_run_ids(dsn: str) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT metadata->>'workflow_run_id' AS run FROM usage_records WHERE success")
+        return [r["run"] for r in rows]
+    finally:
+        await conn.close()
+
+
+def wait_state(stub: Any, daemon: Daemon, run_id: str, states: set[int], timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run_id), metadata=bearer(daemon.token), timeout=10)
+        if run.state in states or time.monotonic() > deadline:
+            return run
+        time.sleep(0.2)
+
+
+def test_example_workflow_through_the_cli(daemon: Daemon, pg16_fresh_dsn: str, tmp_path: Path) -> None:
+    with FakeOpenAI() as fake:
+        fake.behave("drafter", reply="Sea otters hold hands while they sleep.", prompt_tokens=20, completion_tokens=9)
+        add_fake_provider(daemon, fake, ["drafter"])
+        source = tmp_path / "research-brief.yaml"
+        source.write_text(definition_with_model(EXAMPLE, "fake/drafter"))
+
+        created = as_json(daemon, "workflows", "create", "-f", str(source))
+        assert created["name"] == "research-brief" and created["engine"] == "langgraph" and created["version"] == 1
+        again = as_json(daemon, "workflows", "create", "-f", str(source))
+        assert again["version"] == 2 and again["id"] != created["id"]
+        listed = as_json(daemon, "workflows", "list")["workflows"]
+        assert [(w["name"], w["version"]) for w in listed] == [("research-brief", 2)]
+        shown = as_json(daemon, "workflows", "show", "research-brief", "--version", "1")
+        assert shown["id"] == created["id"]
+
+        started = daemon.cli(
+            "-o", "json", "runs", "start", "research-brief", "--input", "topic=sea otters", "--watch", timeout_s=180
+        )
+        assert started.returncode == 13, started.stderr  # waiting for input
+        events = json_lines(started.stdout)
+        kinds = [e["kind"] for e in events]
+        assert kinds[0] == "run_started" and kinds[-1] == "interrupted", kinds
+        assert ["step_started", "memory_read"] == kinds[1:3]
+        tokens = "".join(e["data"]["text"] for e in events if e["kind"] == "llm_token")
+        assert tokens == "Sea otters hold hands while they sleep."
+        run_id = events[0]["run_id"]
+        assert "Keep this brief about sea otters?" in events[-1]["data"]["prompt"]
+        seqs = [e["seq"] for e in events if e["kind"] != "llm_token"]
+        assert seqs == list(range(1, len(seqs) + 1))
+
+        waiting = as_json(daemon, "runs", "show", run_id)
+        assert waiting["state"] == "WAITING_INPUT" and waiting["current_step"] == "approve"
+
+        resumed = daemon.cli("-o", "json", "runs", "resume", run_id, "--input", "yes", "--watch", timeout_s=180)
+        assert resumed.returncode == 0, resumed.stderr
+        tail = json_lines(resumed.stdout)
+        assert tail[-1]["kind"] == "run_completed"
+        assert "memory_write" in [e["kind"] for e in tail]
+        done = as_json(daemon, "runs", "show", run_id)
+        assert done["state"] == "COMPLETED"
+        output = json.loads(done["output"])
+        assert output["draft"] == "Sea otters hold hands while they sleep." and output["approve"] == "yes"
+        UUID(output["remember"])  # the stored memory's id
+
+        # The LLM call went through the gateway: one usage row, carrying the run id.
+        assert fake.models_called() == ["drafter"]
+        ok(daemon.cli("usage", timeout_s=60))  # flushes queued usage records before reporting
+        assert asyncio.run(usage_run_ids(pg16_fresh_dsn)) == [run_id]
+        # The approved brief is in the owner's memory, found by the next run's recall step.
+        second = daemon.cli(
+            "-o", "json", "runs", "start", "research-brief", "--input", "topic=sea otters", "--watch", timeout_s=180
+        )
+        recall = next(e for e in json_lines(second.stdout) if e["kind"] == "memory_read")
+        assert output["remember"] in recall["data"]["ids"]
+
+        runs = as_json(daemon, "runs", "list")["runs"]
+        assert {r["id"] for r in runs} >= {run_id} and len(runs) == 2
+        cancelled = as_json(daemon, "runs", "cancel", json_lines(second.stdout)[0]["run_id"])
+        assert cancelled["state"] == "CANCELLED"
+
+        ok(daemon.cli("workflows", "rm", "research-brief", "--yes"))
+        gone = daemon.cli("runs", "show", run_id)
+        assert gone.returncode == 5, gone.stderr
+
+
+def test_bad_definitions_and_other_orgs(daemon: Daemon, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "engine: langgraph\nnodes:\n  - {id: a, type: agent, prompt: hi}\n  - {id: b, type: human, prompt: ok}\n"
+        "  - {id: c, type: agent, prompt: x, agent: not-an-id}\n"
+    )
+    refused = daemon.cli("workflows", "create", "-f", str(bad), "--name", "bad")
+    assert refused.returncode == 2 and "nodes[2].agent" in refused.stderr, refused.stderr
+    edge = tmp_path / "edge.yaml"
+    edge.write_text("nodes: [{id: a, type: agent, prompt: hi}]\nedges: [[a, nowhere]]\n")
+    refused = daemon.cli("workflows", "create", "-f", str(edge), "--engine", "langgraph")
+    assert refused.returncode == 2 and "edges[0].to" in refused.stderr, refused.stderr
+    unknown = daemon.cli("workflows", "create", "-f", str(edge), "--engine", "airflow")
+    assert unknown.returncode == 2 and "engine" in unknown.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("nodes: [unclosed\n")
+    refused = daemon.cli("workflows", "create", "-f", str(broken), "--engine", "langgraph")
+    assert refused.returncode == 2 and "definition" in refused.stderr
+
+    good = tmp_path / "good.yaml"
+    good.write_text("engine: langgraph\nnodes: [{id: ask, type: human, prompt: 'name?'}]\n")
+    created = as_json(daemon, "workflows", "create", "-f", str(good), "--name", "mine")
+    run = as_json(daemon, "runs", "start", "mine")
+    missing_input = daemon.cli("runs", "start", "mine", "--input", "bad key=1")
+    assert missing_input.returncode == 2
+
+    # Another org: the workflow and the run read exactly like missing ones.
+    other = _other_org_token(daemon)
+    env = {**daemon.env, "AURALINK_TOKEN": other}
+    for args in (("workflows", "show", created["id"]), ("runs", "show", run["id"]), ("runs", "cancel", run["id"])):
+        foreign = daemon.cli(*args, env=env)
+        missing = daemon.cli(*args[:-1], "00000000-0000-0000-0000-000000000000", env=env)
+        assert foreign.returncode == missing.returncode == 5, (foreign.stderr, missing.stderr)
+    assert as_json(daemon, "runs", "show", run["id"])["state"] in ("RUNNING", "WAITING_INPUT")
+
+
+def _other_org_token(daemon: Daemon) -> str:
+    as_json(daemon, "orgs", "create", "Elsewhere", "--slug", "elsewhere")
+    user = as_json(
+        daemon, "users", "create", "--email", "eve@elsewhere.test", "--username", "eve", "--org", "elsewhere"
+    )
+    tokens = TokenService((daemon.data_dir / "jwt.secret").read_text().strip().encode())
+    token, _ = tokens.issue(UUID(user["id"]), UUID(user["organization_id"]), None, ttl_s=600)
+    return token
+
+
+TWO_STEPS = """engine: langgraph
+nodes:
+  - {id: first, type: agent, prompt: "one", model: fake/gpt-4o-mini}
+  - {id: second, type: agent, prompt: "two {first}", model: fake/gpt-4o}
+edges: [[first, second]]
+"""
+
+
+def test_cancel_mid_step_and_budget_exhaustion_mid_run(daemon: Daemon) -> None:
+    with FakeOpenAI() as fake, daemon.channel() as channel:
+        # Priced models (litellm's table): 50k prompt tokens of gpt-4o-mini cost $0.0075.
+        fake.behave("gpt-4o-mini", reply="fine", prompt_tokens=50_000, completion_tokens=10)
+        fake.behave("gpt-4o", reply="slow", delay_s=20)
+        add_fake_provider(daemon, fake, ["gpt-4o-mini", "gpt-4o"])
+        stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+        meta = bearer(daemon.token)
+        stub.CreateWorkflow(
+            workflows_pb2.CreateWorkflowRequest(name="two", definition=TWO_STEPS), metadata=meta, timeout=10
+        )
+
+        # Cancel while the second step waits on its (slow) model: the watch ends with run_cancelled.
+        run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="two"), metadata=meta, timeout=10)
+        seen = []
+        for event in stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=60):
+            seen.append((event.kind, event.step))
+            if (event.kind, event.step) == ("step_started", "second"):
+                cancelled = stub.CancelRun(workflows_pb2.CancelRunRequest(run_id=run.id), metadata=meta, timeout=10)
+                assert cancelled.state == workflows_pb2.RUN_STATE_CANCELLED
+        assert seen[-1][0] == "run_cancelled", seen
+        final = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
+        assert final.state == workflows_pb2.RUN_STATE_CANCELLED and final.error.startswith("CANCELLED")
+
+        # A budget the first step uses up: the second step is refused, the run FAILED with the reason.
+        fake.behave("gpt-4o", reply="never")
+        providers_pb2_grpc.AIProviderServiceStub(channel).SetBudget(
+            providers_pb2.SetBudgetRequest(
+                budget=providers_pb2.Budget(
+                    scope=providers_pb2.BUDGET_SCOPE_ORG, period=providers_pb2.BUDGET_PERIOD_DAY, limit_usd=0.01
+                )
+            ),
+            metadata=meta, timeout=10,
+        )  # fmt: skip
+        fake.clear()
+        run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="two"), metadata=meta, timeout=10)
+        failed = wait_state(stub, daemon, run.id, {workflows_pb2.RUN_STATE_FAILED, workflows_pb2.RUN_STATE_COMPLETED})
+        assert failed.state == workflows_pb2.RUN_STATE_FAILED, failed
+        assert failed.error.startswith("RESOURCE_EXHAUSTED:") and "budget" in failed.error, failed.error
+        assert failed.current_step == "second"
+        # $0.0075 spent before (the cancelled run's first step) is under $0.01: the first step runs and
+        # uses the budget up; the second is refused before it reaches the provider.
+        assert fake.models_called() == ["gpt-4o-mini"]
+
+
+def test_daemon_start_imports_no_workflow_framework(daemon: Daemon) -> None:
+    """The daemon's own view of sys.modules is not reachable from here, so this starts the runtime the
+    daemon runs (Runtime.start) in a child process on the same database and reads its sys.modules."""
+    code = (
+        "import asyncio, json, sys\n"
+        "from auralinkd.config import Settings\n"
+        "from auralinkd.runtime import Runtime\n"
+        "async def main():\n"
+        "    rt = Runtime(Settings())\n"
+        "    await rt.start()\n"
+        "    loaded = sorted({m.split('.')[0] for m in sys.modules})\n"
+        "    await rt.stop()\n"
+        "    print(json.dumps(loaded))\n"
+        "asyncio.run(main())\n"
+    )
+    daemon.stop()
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=daemon.env, capture_output=True, text=True,
+        timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    for framework in ("langgraph", "langchain_core", "crewai", "autogen_agentchat", "prefect", "psycopg"):
+        assert framework not in loaded, f"daemon start imported {framework}"
+    assert "auralinkd" in loaded and "grpc" in loaded  # it did start
+    daemon.start()
