@@ -285,3 +285,51 @@ def test_daemon_start_imports_no_workflow_framework(daemon: Daemon) -> None:
         assert framework not in loaded, f"daemon start imported {framework}"
     assert "auralinkd" in loaded and "grpc" in loaded  # it did start
     daemon.start()
+
+
+def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str) -> None:
+    """kill -9 while the second step waits on its model: the next daemon adopts the run (its lease lapsed)
+    and LangGraph continues from the checkpoint after the first step, which is not called again."""
+    import shutil
+    import signal
+
+    from tests.support import daemon_env, short_tempdir
+
+    root = short_tempdir()
+    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="1"))
+    try:
+        daemon.start()
+        with FakeOpenAI() as fake:
+            fake.behave("gpt-4o-mini", reply="first done")
+            fake.behave("gpt-4o", reply="second done", delay_s=60)
+            add_fake_provider(daemon, fake, ["gpt-4o-mini", "gpt-4o"])
+            with daemon.channel() as channel:
+                stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+                meta = bearer(daemon.token)
+                stub.CreateWorkflow(
+                    workflows_pb2.CreateWorkflowRequest(name="two", definition=TWO_STEPS), metadata=meta, timeout=10
+                )
+                run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="two"), metadata=meta, timeout=10)
+                for event in stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=60):
+                    if (event.kind, event.step) == ("step_started", "second"):
+                        break
+            daemon.stop(signal.SIGKILL)
+            fake.behave("gpt-4o", reply="second done")
+            daemon.start()
+            with daemon.channel() as channel:
+                stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+                meta = bearer(daemon.token)
+                done = wait_state(
+                    stub, daemon, run.id, {workflows_pb2.RUN_STATE_COMPLETED, workflows_pb2.RUN_STATE_FAILED}
+                )
+                assert done.state == workflows_pb2.RUN_STATE_COMPLETED, (done, daemon.logs()[-3000:])
+                assert json.loads(done.output) == {"first": "first done", "second": "second done"}
+                kinds = [
+                    (e.kind, e.step)
+                    for e in stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=30)
+                ]
+            assert ("run_resumed", "") in kinds
+            assert fake.models_called() == ["gpt-4o-mini", "gpt-4o", "gpt-4o"]  # first once; second again
+    finally:
+        daemon.stop()
+        shutil.rmtree(root, ignore_errors=True)
