@@ -217,7 +217,9 @@ class LangGraphEngine:
     async def _drive(self, run: RunContext, payload: Any) -> Outcome:
         graph = _build(run)
         config = {"configurable": {"thread_id": str(run.run_id)}, "recursion_limit": 100}
-        async for update in graph.astream(payload, config, stream_mode="updates"):
+        # durability="sync": each step's checkpoint is written before the next step starts, so a daemon killed
+        # mid-step resumes after the last finished step (with "async", LangGraph's default, it may not be).
+        async for update in graph.astream(payload, config, stream_mode="updates", durability="sync"):
             if "__interrupt__" in update:
                 continue  # read from the state below, with the step it belongs to
             for step, values in update.items():
