@@ -515,6 +515,14 @@ def org_rows(tag: str) -> list[Row]:
             },
         ),
         Row("storage_usage", {**scoped, "used_bytes": 2, "object_count": 1}),
+        # 020 (workflows) ------------------------------------------------------------------------
+        Row(
+            "workflow_definitions",
+            {"id": i("wf_def"), **scoped, "created_by": user, "name": f"wf-{tag}", "engine": "langgraph",
+             "version": 1, "definition": {"nodes": []}, "source": "nodes: []"},
+        ),  # fmt: skip
+        Row("workflow_runs", {"id": i("wf_run"), **owned, "workflow_id": i("wf_def"), "status": "running"}),
+        Row("workflow_run_events", {"run_id": i("wf_run"), "seq": 1, **owned, "kind": "run_started"}),
     ]
 
 

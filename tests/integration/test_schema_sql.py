@@ -107,6 +107,10 @@ EXPECTED_TABLES = {
     "usage_records",
     "compliance_requests",
     "retention_policies",
+    # 020
+    "workflow_definitions",
+    "workflow_runs",
+    "workflow_run_events",
 }
 
 
