@@ -295,7 +295,7 @@ class Runtime:
         # Frameworks (LangGraph, ...) load on a run's first use, never here.
         self.workflows = WorkflowService(
             self.database, self.audit, self.bus, completions, self.memory, self.replica_id,
-            lambda: self.database.dsn, lease_s=settings.workflow_lease_s,
+            lambda: self.database.dsn, lease_s=settings.workflow_lease_s, mcp=mcp,
         )  # fmt: skip
         if self.metrics is not None:
             self.workflows.on_state = self.metrics.record_workflow_run

@@ -182,7 +182,7 @@ def parse_definition(source: str) -> dict[str, Any]:
 class WorkflowService:
     def __init__(
         self, database: Database, audit: AuditLog, bus: EventBus, completions: Any, memory: Any, replica_id: str,
-        dsn: Callable[[], str], *, lease_s: float = 15.0,
+        dsn: Callable[[], str], *, lease_s: float = 15.0, mcp: Any = None,
     ) -> None:  # fmt: skip
         self._database = database
         self._audit = audit
@@ -190,7 +190,7 @@ class WorkflowService:
         self._replica_id = replica_id
         self._lease_s = lease_s
         self._checkpoints = Checkpoints(dsn)
-        self._services = Services(completions=completions, memory=memory, checkpoints=None)
+        self._services = Services(completions=completions, memory=memory, checkpoints=None, mcp=mcp)
         self._live: dict[UUID, _Live] = {}
         self.on_state: Callable[[str], None] | None = None  # metrics hook: a run entered this state
 

@@ -333,3 +333,45 @@ def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str
     finally:
         daemon.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+TOOLS = """engine: langgraph
+inputs: [why]
+nodes:
+  - {id: sum, type: tool, connection: fakes, tool: add, arguments: {a: 2, b: 3}}
+  - {id: boom, type: tool, connection: fakes, tool: fail, arguments: {message: "broken because {why}"}}
+edges: [[sum, boom]]
+"""
+
+
+def test_tool_steps_call_mcp_and_a_tool_failure_fails_the_run(pg16_server: Any, migrated_templates: Any) -> None:
+    from auralink.v1 import mcp_pb2, mcp_pb2_grpc
+    from tests.e2e.mcp_support import FAKES, mcp_daemon_on
+
+    with mcp_daemon_on(pg16_server, migrated_templates) as daemon, daemon.channel() as channel:
+        meta = bearer(daemon.token)
+        mcp_pb2_grpc.MCPServiceStub(channel).CreateConnection(
+            mcp_pb2.CreateConnectionRequest(
+                connection=mcp_pb2.MCPConnection(
+                    name="fakes", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=sys.executable, args=[FAKES]
+                )
+            ),
+            metadata=meta, timeout=20,
+        )  # fmt: skip
+        stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+        stub.CreateWorkflow(
+            workflows_pb2.CreateWorkflowRequest(name="tools", definition=TOOLS), metadata=meta, timeout=10
+        )
+        run = stub.StartRun(
+            workflows_pb2.StartRunRequest(workflow="tools", inputs={"why": "the test says so"}),
+            metadata=meta,
+            timeout=10,
+        )
+        events = list(stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=90))
+        finished = [json.loads(e.data) for e in events if (e.kind, e.step) == ("step_finished", "sum")]
+        assert finished == [{"type": "tool", "output": "5"}]
+        assert [e.step for e in events if e.kind == "tool_call"] == ["sum", "boom"]
+        assert events[-1].kind == "run_failed"
+        failed = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
+        assert failed.state == workflows_pb2.RUN_STATE_FAILED and failed.current_step == "boom"
+        assert "'fail'" in failed.error and "broken because the test says so" in failed.error, failed.error

@@ -34,6 +34,7 @@ class Services:
     completions: Any  # auralinkd.providers.completions.CompletionService
     memory: Any  # auralinkd.memory.service.MemoryService
     checkpoints: Any  # engine-specific checkpoint store (LangGraph: a PostgresSaver), or None
+    mcp: Any = None  # auralinkd.mcp.service.MCPService: tool steps
     llm_timeout_s: float = 120.0
 
 

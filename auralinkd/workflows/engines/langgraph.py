@@ -12,13 +12,15 @@ Definition (YAML or JSON):
       - {id: approve, type: human, prompt: "Publish {draft}? yes/no"}       # interrupt; the answer -> state.approve
       - {id: gate, type: router, routes: [{when: {key: approve, equals: "yes"}, to: save}], default: END}
       - {id: save, type: memory_store, content: "{draft}", tags: [blog]}
+      - {id: lookup, type: tool, connection: time, tool: get_current_time, arguments: {timezone: UTC}}
     edges: [[facts, draft], [draft, approve], [approve, gate]]   # or {from: a, to: b}
     output: [draft]                  # optional: the state keys the run returns (default: every node's)
 
 `{name}` in a template is the state value (inputs and earlier nodes' outputs). A node without an edge out
 ends the run. Agent steps call our CompletionService (budgets, usage rows with the run id, failover,
 BYOK); memory steps call MemoryService as the run's owner. Human steps are LangGraph interrupts.
-A `tool` node type is reserved for MCP tools (auralinkd/mcp) and refused until that service lands.
+Tool steps (`{type: tool, connection: NAME, tool: NAME, arguments: {k: "{template}" | number}}`) call
+MCPService as the run's owner; a tool's error result fails the run with its text.
 
 LangGraph is imported only inside `_build` and the run functions, so validating a definition on create
 does not load it.
@@ -44,7 +46,7 @@ _ALLOWED = {
     "memory_store": {"id", "type", "content", "tags", "output"},
     "router": {"id", "type", "routes", "default"},
     "human": {"id", "type", "prompt", "output"},
-    "tool": {"id", "type", "tool", "arguments", "output"},
+    "tool": {"id", "type", "connection", "tool", "arguments", "output"},
 }
 _CONDITIONS = ("equals", "not_equals", "contains")
 
@@ -197,7 +199,15 @@ class LangGraphEngine:
                 )
             clean["default"] = str(node.get("default", "END"))
         elif kind == "tool":
-            raise _bad(f"{path}.type", "tool nodes need the MCP tool registry (auralinkd/mcp), not in this daemon yet")
+            clean["connection"] = _text(node, "connection", path, required=True, limit=200)
+            clean["tool"] = _text(node, "tool", path, required=True, limit=200)
+            arguments = node.get("arguments", {})
+            if not isinstance(arguments, dict) or not all(isinstance(k, str) for k in arguments):
+                raise _bad(f"{path}.arguments", "must be a mapping of argument names to values")
+            for key, value in arguments.items():
+                if isinstance(value, dict | list):
+                    raise _bad(f"{path}.arguments.{key}", "must be text (a template), a number or a boolean")
+            clean["arguments"] = arguments
         return clean
 
     # -- running ----------------------------------------------------------------------------------
@@ -321,6 +331,8 @@ def _step(run: RunContext, node: dict[str, Any]) -> Any:
             result = await _agent(run, node, state)
         elif kind == "memory_recall":
             result = await _recall(run, node, state)
+        elif kind == "tool":
+            result = await _tool(run, node, state)
         else:
             result = await _store(run, node, state)
         await run.emit("step_finished", ident, {"type": kind, "output": _jsonable(result)})
@@ -356,6 +368,23 @@ async def _agent(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -
             {"model": completion.ref, "prompt_tokens": completion.prompt_tokens,
              "completion_tokens": completion.completion_tokens, "cost_usd": round(completion.cost_usd, 6)},
         )  # fmt: skip
+    return text
+
+
+async def _tool(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> str:
+    """A tool of an MCP connection, called through MCPService as the run's owner (allow-lists, audit apply)."""
+    from auralinkd.errors import FailedPrecondition
+
+    if run.services.mcp is None:
+        raise FailedPrecondition("this daemon has no MCP service for tool steps")
+    arguments = {k: fill(v, state) if isinstance(v, str) else v for k, v in node["arguments"].items()}
+    await run.emit("tool_call", node["id"], {"connection": node["connection"], "tool": node["tool"]})
+    result = await run.services.mcp.call_tool(
+        run.caller, node["connection"], node["tool"], arguments, run.services.llm_timeout_s
+    )
+    text = "\n".join(c.text for c in result.content if c.kind == "text")
+    if result.is_error:
+        raise FailedPrecondition(f"tool {node['tool']!r} of {node['connection']!r} failed: {text[:500]}")
     return text
 
 
