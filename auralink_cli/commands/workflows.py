@@ -261,9 +261,8 @@ def _event_text(e: dict[str, Any]) -> str:
     if kind == "step_finished":
         out = d.get("output")
         text = out if isinstance(out, str) else json.dumps(out)
-        return f"{where}finished: {text[:200]}"
-    if kind == "llm_call":
-        return f"{where}llm {d.get('model')} ({d.get('prompt_tokens')}+{d.get('completion_tokens')} tokens)"
+        llm = f" [{d['model']}: {d.get('prompt_tokens')}+{d.get('completion_tokens')} tokens]" if "model" in d else ""
+        return f"{where}finished{llm}: {text[:200]}"
     if kind == "interrupted":
         return f"{where}waiting for input: {d.get('prompt', '')}  (auralink runs resume {e['run_id']} --input ...)"
     if kind == "run_completed":

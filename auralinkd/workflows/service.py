@@ -481,12 +481,11 @@ class WorkflowService:
 
     async def _emit(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
         async with self._database.tenant(caller.tenant) as conn:
-            row = await store.get_run(conn, ident, lock=True)
-            if row is None or row["status"] in TERMINAL:
+            # One round trip: lock the run, note the step, append the event (none if the run ended meanwhile).
+            appended = await store.append_event(conn, ident, kind, step, data, kind == "step_started")
+            if appended is None:
                 raise asyncio.CancelledError  # cancelled or deleted under us: stop here
-            if kind == "step_started":
-                await store.update_run(conn, ident, current_step=step)
-            seq, at = await store.insert_event(conn, row, kind, step, data)
+            seq, at = appended
         await self._publish(ident, seq, kind, step, data, at)
 
     async def _publish(

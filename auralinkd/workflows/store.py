@@ -149,6 +149,28 @@ async def insert_event(
     return row["seq"], row["created_at"]
 
 
+async def append_event(
+    conn: asyncpg.Connection, run_id: UUID, kind: str, step: str, data: dict[str, Any], note_step: bool
+) -> tuple[int, datetime] | None:
+    """The run's next event, in one statement: locks the run row (so seq has no gaps or races), sets
+    current_step when `note_step`, and appends nothing (None) when the run has ended or is gone."""
+    row = await conn.fetchrow(
+        """WITH run AS (
+               SELECT id, organization_id, user_id FROM workflow_runs
+               WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled') FOR UPDATE
+           ), noted AS (
+               UPDATE workflow_runs SET current_step = $3 WHERE $5 AND id = (SELECT id FROM run) RETURNING id
+           )
+           INSERT INTO workflow_run_events (run_id, seq, organization_id, user_id, kind, step, data)
+           SELECT run.id, (SELECT coalesce(max(seq), 0) + 1 FROM workflow_run_events WHERE run_id = $1),
+                  run.organization_id, run.user_id, $2, $3, $4::jsonb
+           FROM run LEFT JOIN noted ON true
+           RETURNING seq, created_at""",
+        run_id, kind, step, json.dumps(data), note_step,
+    )  # fmt: skip
+    return (row["seq"], row["created_at"]) if row is not None else None
+
+
 async def events_after(conn: asyncpg.Connection, run_id: UUID, after_seq: int) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT seq, kind, step, data, created_at FROM workflow_run_events

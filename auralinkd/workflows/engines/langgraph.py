@@ -229,16 +229,14 @@ class LangGraphEngine:
         config = {"configurable": {"thread_id": str(run.run_id)}, "recursion_limit": 100}
         # durability="sync": each step's checkpoint is written before the next step starts, so a daemon killed
         # mid-step resumes after the last finished step (with "async", LangGraph's default, it may not be).
-        async for update in graph.astream(payload, config, stream_mode="updates", durability="sync"):
-            if "__interrupt__" in update:
-                continue  # read from the state below, with the step it belongs to
-            for step, values in update.items():
-                if isinstance(values, dict) and values:
-                    await run.emit("state", step, {"values": _jsonable(values)})
+        # Each step's own events say what it wrote; the whole state is snapshotted where the run stops.
+        async for _update in graph.astream(payload, config, stream_mode="updates", durability="sync"):
+            pass
         snapshot = await graph.aget_state(config)
         for task in snapshot.tasks:
             for pending in getattr(task, "interrupts", ()):
                 value = pending.value if isinstance(pending.value, dict) else {"prompt": str(pending.value)}
+                await run.emit("state", task.name, {"values": _jsonable(dict(snapshot.values))})
                 return Outcome(waiting_prompt=str(value.get("prompt", "")), waiting_step=task.name)
         values = dict(snapshot.values)
         keys = run.definition["output"] or [
@@ -327,21 +325,23 @@ def _step(run: RunContext, node: dict[str, Any]) -> Any:
             await run.emit("resumed", ident, {"input": str(answer)})
             return {out: str(answer)}
         await run.emit("step_started", ident, {"type": kind})
+        usage: dict[str, Any] = {}
         if kind == "agent":
-            result = await _agent(run, node, state)
+            result, usage = await _agent(run, node, state)
         elif kind == "memory_recall":
             result = await _recall(run, node, state)
         elif kind == "tool":
             result = await _tool(run, node, state)
         else:
             result = await _store(run, node, state)
-        await run.emit("step_finished", ident, {"type": kind, "output": _jsonable(result)})
+        await run.emit("step_finished", ident, {"type": kind, "output": _jsonable(result), **usage})
         return {out: result}
 
     return step
 
 
-async def _agent(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> str:
+async def _agent(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The reply (its tokens streamed to watchers as they come) and the call's model, tokens and cost."""
     from auralinkd.providers.completions import CompletionRequest
     from auralinkd.providers.gateway import Completion, Delta
 
@@ -361,14 +361,13 @@ async def _agent(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -
             await run.live("llm_token", node["id"], {"text": item.text})
         elif isinstance(item, Completion):
             completion = item
-    if completion is not None:
-        text = completion.text
-        await run.emit(
-            "llm_call", node["id"],
-            {"model": completion.ref, "prompt_tokens": completion.prompt_tokens,
-             "completion_tokens": completion.completion_tokens, "cost_usd": round(completion.cost_usd, 6)},
-        )  # fmt: skip
-    return text
+    if completion is None:
+        return text, {}
+    usage = {
+        "model": completion.ref, "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens, "cost_usd": round(completion.cost_usd, 6),
+    }  # fmt: skip
+    return completion.text, usage
 
 
 async def _tool(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> str:
