@@ -526,8 +526,10 @@ class WorkflowService:
 
     async def _adopt(self) -> None:
         async with self._database.system() as conn:
-            orphans = await store.adopt_orphans(conn, self._replica_id, self._lease_s, 20)
+            orphans = await store.adopt_orphans(conn, self._replica_id, self._lease_s, 20, list(self._live))
         for orphan in orphans:
+            if orphan["id"] in self._live:
+                continue
             caller = _owner(orphan)
             async with self._database.tenant(caller.tenant) as conn:
                 row = await store.get_run(conn, orphan["id"])

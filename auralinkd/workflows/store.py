@@ -194,15 +194,20 @@ async def renew_leases(conn: asyncpg.Connection, replica_id: str, run_ids: list[
     )
 
 
-async def adopt_orphans(conn: asyncpg.Connection, replica_id: str, lease_s: float, limit: int) -> list[UUID]:
-    """Runs still 'running' whose lease lapsed (their daemon died): now this replica's."""
+async def adopt_orphans(
+    conn: asyncpg.Connection, replica_id: str, lease_s: float, limit: int, driving: list[UUID]
+) -> list[dict[str, Any]]:
+    """Runs still 'running' whose lease lapsed (their daemon died): now this replica's. Never one this replica
+    drives itself (`driving`): a renewal that came late on a busy machine must not start a second driver."""
     rows = await conn.fetch(
         """UPDATE workflow_runs SET replica_id = $1, lease_until = now() + make_interval(secs => $2)
-           WHERE id IN (SELECT id FROM workflow_runs WHERE status = 'running' AND lease_until < now()
+           WHERE id IN (SELECT id FROM workflow_runs
+                        WHERE status = 'running' AND lease_until < now() AND NOT (id = ANY($4::uuid[]))
                         ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED)
            RETURNING id, organization_id, user_id, owner_is_admin""",
         replica_id,
         lease_s,
         limit,
+        driving,
     )
-    return [dict(r) for r in rows]  # type: ignore[misc]
+    return [dict(r) for r in rows]

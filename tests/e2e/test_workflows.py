@@ -296,7 +296,7 @@ def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str
     from tests.support import daemon_env, short_tempdir
 
     root = short_tempdir()
-    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="1"))
+    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="3"))
     try:
         daemon.start()
         with FakeOpenAI() as fake:
@@ -313,6 +313,10 @@ def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str
                 for event in stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=60):
                     if (event.kind, event.step) == ("step_started", "second"):
                         break
+            deadline = time.monotonic() + 30
+            while "gpt-4o" not in fake.models_called() and time.monotonic() < deadline:
+                time.sleep(0.05)  # the second step's call has reached the provider: kill it mid-call
+            assert fake.models_called() == ["gpt-4o-mini", "gpt-4o"]
             daemon.stop(signal.SIGKILL)
             fake.behave("gpt-4o", reply="second done")
             daemon.start()
