@@ -1,6 +1,6 @@
 """SQL of the workflows domain: definitions (versioned), runs and their events. Parameters only.
 
-Tenant queries run under RLS (migration 020): another org's definition, or another user's run, is not
+Tenant queries run under RLS (migration 016): another org's definition, or another user's run, is not
 there. The lease queries (which replica drives a run; adopting runs whose daemon died) run as the
 daemon's own role through `Database.system()`.
 """

@@ -515,7 +515,7 @@ def org_rows(tag: str) -> list[Row]:
             },
         ),
         Row("storage_usage", {**scoped, "used_bytes": 2, "object_count": 1}),
-        # 020 (workflows) ------------------------------------------------------------------------
+        # 016 (workflows) ------------------------------------------------------------------------
         Row(
             "workflow_definitions",
             {"id": i("wf_def"), **scoped, "created_by": user, "name": f"wf-{tag}", "engine": "langgraph",

@@ -107,7 +107,7 @@ EXPECTED_TABLES = {
     "usage_records",
     "compliance_requests",
     "retention_policies",
-    # 020
+    # 016
     "workflow_definitions",
     "workflow_runs",
     "workflow_run_events",

@@ -1,4 +1,4 @@
--- 020_workflows.sql
+-- 016_workflows.sql (assigned 020; numbered 016 at landing: migrate.discover() refuses gaps, main had 001..015)
 -- One run API over several engines (issue #14). Migration 005's per-engine tables (langgraph_workflows,
 -- workflow_executions, workflow_states, crews, autogen_*, prefect_*) describe one framework each; the run
 -- API needs one definition table and one run table for every engine, so they are added here and 005's
