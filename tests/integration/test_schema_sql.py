@@ -460,8 +460,11 @@ def test_app_role_privileges(server):
     assert not by["audit_logs"]["u"] and not by["audit_logs"]["d"]
     if "audit_heads" in by:  # 014: the anchored chain heads are moved, never deleted, by the daemon
         assert all(by["audit_heads"][k] for k in "siu") and not by["audit_heads"]["d"]
+    if "storage_usage" in by:  # 015: the daemon adds an org's row and moves its counters; never a quota, never a delete
+        assert by["storage_usage"]["s"] and not by["storage_usage"]["d"]
+        assert not by["storage_usage"]["i"] and not by["storage_usage"]["u"]  # column grants only (no quota_bytes)
     for name, r in by.items():
-        if name in RLS_EXCEPTIONS | RUNNER_TABLES | {"audit_logs", "audit_heads"}:
+        if name in RLS_EXCEPTIONS | RUNNER_TABLES | {"audit_logs", "audit_heads", "storage_usage"}:
             continue
         assert all(r[k] for k in "siud"), f"auralink_app lacks DML on {name}"
 
