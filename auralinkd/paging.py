@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from auralinkd.errors import InvalidArgument
 
@@ -34,3 +36,23 @@ def decode_cursor(token: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidArgument.for_field("page_token", "is not a token this server issued")
     return value
+
+
+def decode_time_id(token: str) -> tuple[datetime, UUID] | None:
+    """The (created_at, id) position of a list ordered newest first; None for the first page."""
+    cursor = decode_cursor(token)
+    if cursor is None:
+        return None
+    try:
+        return datetime.fromisoformat(cursor["t"]), UUID(cursor["i"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidArgument.for_field("page_token", "is not a token this server issued") from None
+
+
+def page_of(rows: list[Any], size: int) -> tuple[list[Any], str]:
+    """The first `size` of `rows` (fetched as size + 1) and the token for the next page ("" at the end);
+    each row has `created_at` and `id`."""
+    if len(rows) <= size:
+        return rows, ""
+    last = rows[size - 1]
+    return rows[:size], encode_cursor({"t": last["created_at"].isoformat(), "i": str(last["id"])})

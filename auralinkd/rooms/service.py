@@ -26,7 +26,7 @@ from auralinkd.errors import (
     PermissionDenied,
     ResourceExhausted,
 )
-from auralinkd.paging import decode_cursor, encode_cursor, page_size
+from auralinkd.paging import decode_time_id, page_of, page_size
 from auralinkd.rooms import store
 
 ROOM_TYPES = ("meeting", "webinar", "broadcast", "direct", "agent")
@@ -165,20 +165,10 @@ class RoomService:
         self, caller: Caller, requested: int, token: str, include_closed: bool, timeout_s: float | None = None
     ) -> tuple[list[Room], str]:
         size = page_size(requested)
-        cursor = decode_cursor(token)
-        after = None
-        if cursor is not None:
-            try:
-                after = (datetime.fromisoformat(cursor["t"]), UUID(cursor["i"]))
-            except (KeyError, TypeError, ValueError):
-                raise InvalidArgument.for_field("page_token", "is not a token this server issued") from None
+        after = decode_time_id(token)
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             rows = await store.list_rooms(conn, after, size + 1, include_closed)  # type: ignore[arg-type]
-        more = len(rows) > size
-        rows = rows[:size]
-        next_token = (
-            encode_cursor({"t": rows[-1]["created_at"].isoformat(), "i": str(rows[-1]["id"])}) if more and rows else ""
-        )
+        rows, next_token = page_of(rows, size)
         return [_room(r) for r in rows], next_token
 
     async def close(self, caller: Caller, room_id: str, timeout_s: float | None = None) -> Room:

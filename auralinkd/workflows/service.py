@@ -29,7 +29,7 @@ from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import AuralinkError, FailedPrecondition, InvalidArgument, NotFound
-from auralinkd.paging import decode_cursor, encode_cursor, page_size
+from auralinkd.paging import decode_cursor, decode_time_id, encode_cursor, page_of, page_size
 from auralinkd.workflows import store
 from auralinkd.workflows.engines import ENGINES, Outcome, RunContext, Services, engine
 
@@ -318,21 +318,13 @@ class WorkflowService:
         self, caller: Caller, requested: int, token: str, workflow: str, timeout_s: float | None = None
     ) -> tuple[list[Run], str]:
         size = page_size(requested)
-        cursor = decode_cursor(token)
-        after = None
-        if cursor is not None:
-            try:
-                after = (datetime.fromisoformat(cursor["t"]), UUID(cursor["i"]))
-            except (KeyError, TypeError, ValueError):
-                raise InvalidArgument.for_field("page_token", "is not a token this server issued") from None
+        after = decode_time_id(token)
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             name = None
             if workflow.strip():
                 name = (await self._find(conn, workflow, 0))["name"]
             rows = await store.list_runs(conn, after, size + 1, name)
-        more = len(rows) > size
-        rows = rows[:size]
-        token = encode_cursor({"t": rows[-1]["created_at"].isoformat(), "i": str(rows[-1]["id"])}) if more else ""
+        rows, token = page_of(rows, size)
         return [_run(r) for r in rows], token
 
     async def cancel_run(self, caller: Caller, run_id: str, timeout_s: float | None = None) -> Run:
