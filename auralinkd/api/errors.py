@@ -19,6 +19,7 @@ STATUS_FOR_ERROR: dict[type[errors.AuralinkError], grpc.StatusCode] = {
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
+    errors.ProviderFailed: grpc.StatusCode.UNAVAILABLE,  # with ErrorInfo reason PROVIDER_FAILED
     errors.DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 

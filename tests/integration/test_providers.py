@@ -239,9 +239,18 @@ async def test_without_pinned_models_the_local_model_is_the_last_fallback(
 async def test_usage_of_an_agent_deleted_before_the_flush_is_written_without_it(world: World) -> None:
     await add_fake(world)
     await world.providers.set_key(world.member, "fake", KEY, "user", "")
-    gone = uuid.uuid4()  # an agent deleted between the call and the queued write
-    request = CompletionRequest(HI, ["fake/gpt-4o-mini"], agent_id=gone)
+    who = world.member.principal
+    async with world.db.system() as conn:  # an agent row written directly: the agents service is not the subject
+        agent = await conn.fetchval(
+            "INSERT INTO ai_agents (organization_id, created_by, name, model, provider) "
+            "VALUES ($1, $2, 'gone-bot', 'gpt-4o-mini', 'fake') RETURNING id",
+            who.org_id,
+            who.user_id,
+        )
+    request = CompletionRequest(HI, ["fake/gpt-4o-mini"], agent_id=agent)
     await world.completions.complete(world.member, request, 30)
+    async with world.db.system() as conn:  # deleted between the call and the queued write
+        await conn.execute("DELETE FROM ai_agents WHERE id = $1", agent)
     await world.completions.flush_usage()  # raised ForeignKeyViolationError, and so did every later flush
     assert world.providers.usage_writer.pending == 0
     async with world.db.system() as conn:
