@@ -392,7 +392,13 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
                     run, types, modes, quick=request.quick, calibrate=request.calibrate, progress=progress
                 )
             )
-            job.add_done_callback(lambda _: loop.call_soon_threadsafe(events.put_nowait, None))
+
+            def finished(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled():
+                    done.exception()  # a caller who left ends the run in Cancelled, awaited by nobody: seen here
+                loop.call_soon_threadsafe(events.put_nowait, None)
+
+            job.add_done_callback(finished)
             try:
                 while (event := await events.get()) is not None:
                     yield pb.RunBenchmarkResponse(progress=pb.BenchmarkProgress(fraction=event[0], step=event[1]))

@@ -180,10 +180,117 @@ SWEEP: list[Entry] = [
     ),
     Entry("mcp connections rm", ["time", "--yes"], ["time"]),
     Entry(
-        "mcp serve", None, ["--bogus"],
+        "mcp serve",
+        None,
+        ["--bogus"],
         no_valid_run="an MCP server on stdio; tests/e2e/test_mcp_serve.py drives it with the SDK's client",
     ),  # fmt: skip
     Entry("metrics", ["--match", "auralink"], ["--url", "http://127.0.0.1:9/metrics"], code=codes.UNREACHABLE),
+    # --- storage, speech, workflows: their valid runs need objects, audio or a run; their own e2e files run them
+    Entry("storage usage", [], ["--bogus"]),
+    Entry("speech voices", [], ["--bogus"]),
+    Entry(
+        "storage put",
+        None,
+        ["--bogus"],
+        no_valid_run="real objects, a signed URL and a curl-style GET in tests/e2e/test_cli_storage.py",
+    ),
+    Entry(
+        "storage get",
+        None,
+        ["--bogus"],
+        no_valid_run="real objects, a signed URL and a curl-style GET in tests/e2e/test_cli_storage.py",
+    ),
+    Entry(
+        "storage ls",
+        None,
+        ["--bogus"],
+        no_valid_run="real objects, a signed URL and a curl-style GET in tests/e2e/test_cli_storage.py",
+    ),
+    Entry(
+        "storage rm",
+        None,
+        ["--bogus"],
+        no_valid_run="real objects, a signed URL and a curl-style GET in tests/e2e/test_cli_storage.py",
+    ),
+    Entry(
+        "storage sign",
+        None,
+        ["--bogus"],
+        no_valid_run="real objects, a signed URL and a curl-style GET in tests/e2e/test_cli_storage.py",
+    ),
+    Entry(
+        "speech say",
+        None,
+        ["--bogus"],
+        no_valid_run="espeak-ng and faster-whisper round trip in tests/e2e/test_cli_speech.py",
+    ),
+    Entry(
+        "speech transcribe",
+        None,
+        ["--bogus"],
+        no_valid_run="espeak-ng and faster-whisper round trip in tests/e2e/test_cli_speech.py",
+    ),
+    Entry(
+        "workflows create",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "workflows list",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "workflows show",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "workflows rm",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs start",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs list",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs show",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs watch",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs cancel",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
+    Entry(
+        "runs resume",
+        None,
+        ["--bogus"],
+        no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
+    ),
     # --- providers, llm, agents, translate, usage (a local OpenAI-wire stand-in) -------------------------------
     Entry(
         "providers add",
