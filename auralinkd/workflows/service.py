@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,6 +32,7 @@ from auralinkd.errors import AuralinkError, FailedPrecondition, InvalidArgument,
 from auralinkd.paging import decode_cursor, decode_time_id, encode_cursor, page_of, page_size
 from auralinkd.workflows import store
 from auralinkd.workflows.engines import ENGINES, Outcome, RunContext, Services, engine
+from auralinkd.workflows.engines.langgraph import Checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -90,37 +91,6 @@ class RunEvent:
 class _Live:
     task: asyncio.Task[None]
     cancelled: bool = False
-
-
-@dataclass
-class Checkpoints:
-    """LangGraph's PostgresSaver on one psycopg connection (schema workflow_checkpoints), opened on first use."""
-
-    dsn: Callable[[], str]
-    _saver: Any = None
-    _conn: Any = None
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def saver(self) -> Any:
-        async with self._lock:
-            if self._saver is None:
-                from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-                from psycopg import AsyncConnection
-                from psycopg.rows import dict_row
-
-                self._conn = await AsyncConnection.connect(
-                    self.dsn(), autocommit=True, prepare_threshold=0, row_factory=dict_row,
-                    options="-c search_path=workflow_checkpoints",
-                )  # fmt: skip
-                saver = AsyncPostgresSaver(conn=self._conn)
-                await saver.setup()
-                self._saver = saver
-            return self._saver
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = self._saver = None
 
 
 def _error_text(exc: BaseException) -> str:

@@ -28,7 +28,10 @@ does not load it.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -410,3 +413,34 @@ async def _store(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -
 
 
 ENGINE = LangGraphEngine()
+
+
+@dataclass
+class Checkpoints:
+    """LangGraph's PostgresSaver on one psycopg connection (schema workflow_checkpoints), opened on first use."""
+
+    dsn: Callable[[], str]
+    _saver: Any = None
+    _conn: Any = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def saver(self) -> Any:
+        async with self._lock:
+            if self._saver is None:
+                from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+                from psycopg import AsyncConnection
+                from psycopg.rows import dict_row
+
+                self._conn = await AsyncConnection.connect(
+                    self.dsn(), autocommit=True, prepare_threshold=0, row_factory=dict_row,
+                    options="-c search_path=workflow_checkpoints",
+                )  # fmt: skip
+                saver = AsyncPostgresSaver(conn=self._conn)
+                await saver.setup()
+                self._saver = saver
+            return self._saver
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = self._saver = None
