@@ -4,6 +4,11 @@ A stdio connection starts a process on the daemon's host, so its command must be
 allow-list (`AURALINK_MCP_STDIO_COMMANDS`). An HTTP connection may not reach the daemon's own network
 (loopback, private, link-local, reserved addresses) unless the operator allow-lists that host
 (`AURALINK_MCP_HTTP_ALLOW`: hosts, host:port pairs or CIDR blocks).
+
+The check runs twice: when a connection is created or started (a clear PERMISSION_DENIED), and again on
+every TCP connect (`checked_transport`): the session's HTTP client resolves the host itself, checks each
+address and connects to the checked address, so a name that resolved to a public address at the first
+check and to an internal one later (DNS rebinding) cannot reach the daemon's network.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import socket
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from auralinkd.errors import InvalidArgument, PermissionDenied
@@ -49,18 +56,26 @@ class HttpPolicy:
     """Loopback and private destinations that HTTP connections may reach anyway."""
 
     allow: tuple[str, ...]
+    resolver: Callable[[str, int], list[Address]] = field(default=lambda host, port: resolve(host, port))
 
     def check(self, url: str) -> None:
         """INVALID_ARGUMENT for a malformed URL; PERMISSION_DENIED for an internal address not allow-listed."""
         host, port = parse_url(url)
+        self.addresses(host, port)
+
+    def addresses(self, host: str, port: int) -> list[Address]:
+        """The addresses `host` resolves to now, each checked; PERMISSION_DENIED when one is internal and not
+        allow-listed. Empty when the name does not resolve."""
+        found = self.resolver(host, port)
         if self._listed(host, port, None):
-            return
-        for address in resolve(host, port):
+            return found
+        for address in found:
             if is_internal(address) and not self._listed(host, port, address):
                 raise PermissionDenied(
                     f"{host} resolves to the internal address {address}: an operator must allow it "
                     "(AURALINK_MCP_HTTP_ALLOW)"
                 )
+        return found
 
     def _listed(self, host: str, port: int, address: Address | None) -> bool:
         for entry in self.allow:
@@ -111,3 +126,58 @@ def is_internal(address: Address) -> bool:
         or address.is_multicast
         or address.is_unspecified
     )
+
+
+def checked_transport(policy: HttpPolicy) -> Any:
+    """An httpx transport whose every TCP connect resolves the host, checks the addresses with `policy` and
+    connects to a checked address (TLS still verifies the URL's host name). A refused address fails the
+    connect (httpx.ConnectError naming it); nothing is sent."""
+    import anyio
+    import httpcore
+    import httpx
+
+    class CheckedBackend(httpcore.AsyncNetworkBackend):
+        def __init__(self) -> None:
+            self._inner = httpcore.AnyIOBackend()
+
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.AsyncNetworkStream:
+            try:
+                addresses = await anyio.to_thread.run_sync(policy.addresses, host, port)
+            except PermissionDenied as exc:
+                raise httpcore.ConnectError(f"refused at connect time: {exc.message}") from None
+            if not addresses:
+                raise httpcore.ConnectError(f"{host} does not resolve")
+            last: Exception | None = None
+            for address in addresses:
+                try:
+                    return await self._inner.connect_tcp(
+                        str(address), port, timeout=timeout, local_address=local_address,
+                        socket_options=socket_options,
+                    )  # fmt: skip
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    last = exc
+            assert last is not None
+            raise last
+
+        async def sleep(self, seconds: float) -> None:
+            await self._inner.sleep(seconds)
+
+    class CheckedTransport(httpx.AsyncHTTPTransport):
+        def __init__(self) -> None:
+            super().__init__(trust_env=False)  # no proxy from the environment: the daemon connects itself
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=httpx.create_ssl_context(trust_env=False),
+                max_connections=100,  # httpx's default limits
+                max_keepalive_connections=20,
+                keepalive_expiry=5.0,
+                network_backend=CheckedBackend(),
+            )
+
+    return CheckedTransport()

@@ -334,7 +334,10 @@ class MCPService:
             )
         else:
             self._http.check(row["server_url"])
-            target = Target("streamable_http", url=row["server_url"], headers=secrets["headers"], version=version)
+            target = Target(
+                "streamable_http", url=row["server_url"], headers=secrets["headers"], version=version,
+                http_policy=self._http,
+            )  # fmt: skip
         return self.pool.get(key, target)
 
     def _validated(self, caller: Caller, c: Connection, initial: bool) -> Connection:

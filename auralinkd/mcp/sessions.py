@@ -48,6 +48,7 @@ class Target:
     url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     version: str = ""  # the connection's etag: a changed connection gets a new session
+    http_policy: Any = None  # policy.HttpPolicy: checks every address the HTTP client connects to
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,16 @@ class Session:
         import httpx
         from mcp.client.streamable_http import streamable_http_client
 
+        from auralinkd.mcp.policy import checked_transport
+
+        transport = checked_transport(t.http_policy) if t.http_policy is not None else None
         http = await stack.enter_async_context(
-            httpx.AsyncClient(headers=t.headers, timeout=httpx.Timeout(CONNECT_TIMEOUT_S, read=300.0))
+            httpx.AsyncClient(
+                headers=t.headers,
+                timeout=httpx.Timeout(CONNECT_TIMEOUT_S, read=300.0),
+                transport=transport,
+                trust_env=False,
+            )
         )
         read, write, _ = await stack.enter_async_context(streamable_http_client(t.url, http_client=http))
         return read, write

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import time
+from pathlib import Path
+
 import pytest
 
 from auralinkd.errors import InvalidArgument, PermissionDenied
@@ -72,3 +77,70 @@ def test_the_audit_keeps_only_a_stable_hash_of_the_arguments() -> None:
     assert arguments_hash({"secret": "hunter2"}).startswith("sha256:") and "hunter2" not in arguments_hash(
         {"secret": "hunter2"}
     )
+
+
+class _Rebinding:
+    """A name server stand-in for DNS rebinding: the first answer is public, every later one is loopback."""
+
+    def __init__(self) -> None:
+        self.answers = 0
+
+    def __call__(self, host: str, port: int) -> list:
+        self.answers += 1
+        return [ipaddress.ip_address("93.184.215.14" if self.answers == 1 else "127.0.0.1")]
+
+
+async def _loopback_server() -> tuple[asyncio.AbstractServer, int, list[bytes]]:
+    received: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.read(1024))
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], received
+
+
+async def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect_time() -> None:
+    import httpx
+
+    from auralinkd.mcp.policy import checked_transport
+
+    server, port, received = await _loopback_server()
+    url = f"http://rebind.example:{port}/mcp"
+    policy = HttpPolicy((), resolver=_Rebinding())
+    try:
+        policy.check(url)  # the first answer is public: the connection is accepted
+        async with httpx.AsyncClient(transport=checked_transport(policy)) as client:
+            with pytest.raises(httpx.ConnectError, match="refused at connect time.*127.0.0.1"):
+                await client.get(url)
+        assert received == []  # nothing reached the internal server
+        # An allow-listed block connects, to the address that was checked (the name itself resolves nowhere).
+        allowed = HttpPolicy(("127.0.0.0/8",), resolver=lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+        async with httpx.AsyncClient(transport=checked_transport(allowed)) as client:
+            assert (await client.get(url)).text == "ok"
+        assert len(received) == 1 and b"Host: rebind.example" in received[0]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_an_http_session_connects_only_through_the_checked_transport(tmp_path: Path) -> None:
+    from auralinkd.errors import Unavailable
+    from auralinkd.mcp.sessions import Session, Target
+
+    server, port, received = await _loopback_server()
+    policy = HttpPolicy((), resolver=_Rebinding())
+    url = f"http://rebind.example:{port}/mcp"
+    policy.check(url)
+    session = Session("s1", Target("streamable_http", url=url, version="1", http_policy=policy), tmp_path / "e", 0.1)
+    try:
+        with pytest.raises(Unavailable, match="refused at connect time"):
+            await session.client(time.monotonic() + 10)
+        assert received == []
+    finally:
+        await session.close()
+        server.close()
+        await server.wait_closed()
