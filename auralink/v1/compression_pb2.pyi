@@ -167,7 +167,7 @@ class FrameQuality(_message.Message):
     def __init__(self, metric: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
 
 class CompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error")
+    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error", "draining")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +185,7 @@ class CompressFrameResponse(_message.Message):
     BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
     TARGET_RATIO_MET_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
@@ -202,7 +203,8 @@ class CompressFrameResponse(_message.Message):
     bitrate_bps: int
     target_ratio_met: bool
     error: FrameError
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ...) -> None: ...
+    draining: bool
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ...) -> None: ...
 
 class CompressBatchRequest(_message.Message):
     __slots__ = ("frames",)
@@ -211,10 +213,12 @@ class CompressBatchRequest(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ...) -> None: ...
 
 class CompressBatchResponse(_message.Message):
-    __slots__ = ("frames",)
+    __slots__ = ("frames", "draining")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
     frames: _containers.RepeatedCompositeFieldContainer[CompressFrameResponse]
-    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameResponse, _Mapping]]] = ...) -> None: ...
+    draining: bool
+    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameResponse, _Mapping]]] = ..., draining: bool = ...) -> None: ...
 
 class DecompressBatchRequest(_message.Message):
     __slots__ = ("frames",)
@@ -223,23 +227,27 @@ class DecompressBatchRequest(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameRequest, _Mapping]]] = ...) -> None: ...
 
 class DecompressBatchResponse(_message.Message):
-    __slots__ = ("frames",)
+    __slots__ = ("frames", "draining")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
     frames: _containers.RepeatedCompositeFieldContainer[DecompressFrameResponse]
-    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameResponse, _Mapping]]] = ...) -> None: ...
+    draining: bool
+    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameResponse, _Mapping]]] = ..., draining: bool = ...) -> None: ...
 
 class DecompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "data")
+    __slots__ = ("session_id", "sequence", "data", "lost")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    LOST_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+    lost: bool
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., lost: bool = ...) -> None: ...
 
 class DecompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error")
+    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error", "draining", "concealment")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +256,8 @@ class DecompressFrameResponse(_message.Message):
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     LATENCY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
+    CONCEALMENT_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     payload: bytes
@@ -256,7 +266,9 @@ class DecompressFrameResponse(_message.Message):
     skipped: bool
     latency: _duration_pb2.Duration
     error: FrameError
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ...) -> None: ...
+    draining: bool
+    concealment: str
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., concealment: _Optional[str] = ...) -> None: ...
 
 class UpdateNetworkConditionsRequest(_message.Message):
     __slots__ = ("session_id", "bandwidth_kbps", "loss_pct", "rtt")

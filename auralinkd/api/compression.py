@@ -108,6 +108,8 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
 
     @requires("compression:write")
     async def StartSession(self, request: pb.StartSessionRequest, context: grpc.aio.ServicerContext) -> Any:
+        if self._stopping():  # draining: streams already open are served until the grace period ends
+            raise Unavailable("the daemon is shutting down; start the session on another replica")
         caller = current_caller()
         frame_type = _frame_type(request.frame_type)
         base = (await self._configs.get(caller.tenant)).config
@@ -148,11 +150,13 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for request in request_iterator:
             try:
-                yield _compressed(await self._compress(request, user))
+                response = _compressed(await self._compress(request, user))
             except AuralinkError as exc:  # this frame only; the stream goes on
-                yield pb.CompressFrameResponse(
+                response = pb.CompressFrameResponse(
                     session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
                 )
+            response.draining = self._stopping()
+            yield response
 
     @requires("compression:write")
     async def DecompressStream(
@@ -161,11 +165,13 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for request in request_iterator:
             try:
-                yield _decompressed(await self._decompress(request, user))
+                response = _decompressed(await self._decompress(request, user))
             except AuralinkError as exc:
-                yield pb.DecompressFrameResponse(
+                response = pb.DecompressFrameResponse(
                     session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
                 )
+            response.draining = self._stopping()
+            yield response
 
     @requires("compression:write")
     async def CompressBatchStream(
@@ -176,7 +182,8 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
             _check_batch(batch.frames)
             frames = batch.frames
             yield pb.CompressBatchResponse(
-                frames=await self._tick(frames, self._compress_batch, user, per_session=False)
+                frames=await self._tick(frames, self._compress_batch, user, per_session=False),
+                draining=self._stopping(),
             )
 
     @requires("compression:write")
@@ -191,7 +198,8 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
             per_session = any(self._service.decode_waits_for_batch(f.session_id) for f in batch.frames)
             frames = batch.frames
             yield pb.DecompressBatchResponse(
-                frames=await self._tick(frames, self._decompress_batch, user, per_session=per_session)
+                frames=await self._tick(frames, self._decompress_batch, user, per_session=per_session),
+                draining=self._stopping(),
             )
 
     async def _tick(
@@ -228,7 +236,15 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         self, frames: Sequence[pb.DecompressFrameRequest], user: str
     ) -> list[pb.DecompressFrameResponse]:
         return [
-            self._coded(r, r.data, "data", self._service.decompress, _decompressed, pb.DecompressFrameResponse, user)
+            self._coded(
+                r,
+                r.data,
+                "data",
+                self._conceal if r.lost else self._service.decompress,
+                _decompressed,
+                pb.DecompressFrameResponse,
+                user,
+            )  # fmt: skip
             for r in frames
         ]
 
@@ -258,13 +274,21 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
 
     async def _decompress(self, request: pb.DecompressFrameRequest, user: str) -> DecompressResult:
         _check_size(request.data, "data")
+        if request.lost:
+            return await self._run(
+                request.session_id, len(request.data), self._conceal,
+                request.session_id, request.sequence, request.data, user,
+            )  # fmt: skip
         return await self._run(
             request.session_id, len(request.data), self._service.decompress,
             request.session_id, request.sequence, request.data, user,
         )  # fmt: skip
 
+    def _conceal(self, session_id: str, sequence: int, data: bytes, user: str) -> DecompressResult:
+        return self._service.decompress(session_id, sequence, data, user, lost=True)
+
     async def _run(self, session_id: str, size: int, fn: Callable[..., T], *args: Any) -> T:
-        if self._service.decode_waits_for_batch(session_id) and fn == self._service.decompress:
+        if self._service.decode_waits_for_batch(session_id) and fn in (self._service.decompress, self._conceal):
             return await asyncio.to_thread(fn, *args)
         if self._offload == "inline" or (
             self._offload == "auto"
@@ -551,7 +575,7 @@ def _compressed(r: CompressResult) -> pb.CompressFrameResponse:
 def _decompressed(r: DecompressResult) -> pb.DecompressFrameResponse:
     return pb.DecompressFrameResponse(
         session_id=r.session_id, sequence=r.sequence, payload=r.payload, codec=r.codec, fallback=r.fallback,
-        skipped=r.skipped, latency=_duration_ms(r.latency_ms),
+        skipped=r.skipped, latency=_duration_ms(r.latency_ms), concealment=r.concealment,
     )  # fmt: skip
 
 

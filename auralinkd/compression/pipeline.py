@@ -31,7 +31,7 @@ from auralinkd.compression.formats import (
     check_size_limit,
 )
 from auralinkd.compression.modes import ModeSettings
-from auralinkd.errors import InvalidArgument
+from auralinkd.errors import FailedPrecondition, InvalidArgument
 
 SAFE_ZSTD_LEVEL = 1
 MAX_SETTING = {FrameType.AUDIO: 256_000.0, FrameType.VIDEO: 1.0, FrameType.SCREEN: 100.0}
@@ -284,6 +284,32 @@ class FramePipeline:
             if self.frame_type in (FrameType.VIDEO, FrameType.SCREEN):
                 self._last_decoded = out
         return DecodedFrame(out, header.codec, header.flags, header.sequence)
+
+    def conceal(self, next_data: bytes = b"") -> tuple[DecodedFrame, str]:
+        """Audio for a lost frame (audio sessions): the Opus decoder's FEC from `next_data`, the frame
+        received after the lost one, when it carries FEC, else its packet-loss concealment. Returns the
+        frame and "fec" or "plc". The next frame is decoded as usual afterwards."""
+        if self.frame_type is not FrameType.AUDIO:
+            raise FailedPrecondition(
+                f"lost frames are concealed in AUDIO sessions only; this is {self.frame_type.name}"
+            )
+        payload: bytes | None = None
+        if next_data:
+            check_size_limit(next_data, "data")
+            header, payload = container.unpack(next_data)
+            if header.codec is not CodecId.OPUS:
+                payload = None  # a fallback frame carries no FEC: conceal
+        with self.decode_lock:
+            codec = self._decoders.get(CodecId.OPUS)
+            if codec is None:
+                codec = self._decoders[CodecId.OPUS] = make_codec(CodecId.OPUS, self.frame_type, self.fmt)
+            try:
+                out, how = codec.conceal(payload)  # type: ignore[attr-defined]
+            except CodecError as exc:
+                raise InvalidArgument.for_field("data", f"cannot conceal the lost frame: {exc}") from None
+            if self.postfilter is not None:
+                self._reset_filter()  # its state followed the lost frame's neighbours, not the concealment
+        return DecodedFrame(out, CodecId.OPUS, Flag(0), 0), how
 
     def _decode(self, codec_id: CodecId, payload: bytes) -> bytes:
         codec = self._decoders.get(codec_id)

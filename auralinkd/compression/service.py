@@ -70,6 +70,8 @@ class DecompressResult:
     fallback: bool
     skipped: bool
     latency_ms: float
+    # For a lost frame: "fec" or "plc" (see FramePipeline.conceal); empty otherwise.
+    concealment: str = ""
 
 
 def quality_metric_for(frame_type: FrameType, fmt: StreamFormat, mode: Mode) -> str:
@@ -261,11 +263,18 @@ class CompressionService:
             (ratio >= target) if target else None,
         )
 
-    def decompress(self, session_id: str, sequence: int, data: bytes, user_id: str | None = None) -> DecompressResult:
+    def decompress(
+        self, session_id: str, sequence: int, data: bytes, user_id: str | None = None, *, lost: bool = False
+    ) -> DecompressResult:
+        """Decode one frame; with `lost`, conceal a lost one (`data`: empty, or the frame after it)."""
         _check_sequence(sequence)
         session = self.sessions.get(session_id, user_id)
         t0 = self.timer()
-        frame = session.pipeline.decompress(data)
+        how = ""
+        if lost:
+            frame, how = session.pipeline.conceal(data)
+        else:
+            frame = session.pipeline.decompress(data)
         session.frames_out += 1
         return DecompressResult(
             session.id,
@@ -275,6 +284,7 @@ class CompressionService:
             bool(frame.flags & Flag.FALLBACK),
             bool(frame.flags & Flag.SKIPPED),
             (self.timer() - t0) * 1000,
+            how,
         )
 
     # -- network and metrics ----------------------------------------------------------------------

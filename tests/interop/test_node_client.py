@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import numpy as np
 import pytest
 
@@ -87,6 +86,28 @@ def test_node_streams_speech_through_compress_and_decompress_streams(
     score = pesq_wb(speech_pcm, out)
     print(f"PESQ-WB of the Node round trip: {score:.2f} at {r['bitrate_bps'] / 1000:.1f} kbit/s")
     assert score >= 3.0
+
+
+def test_node_ten_percent_loss_concealed_by_fec_and_plc_beats_silence(
+    daemon: Daemon, speech_pcm: Path, tmp_path: Path
+) -> None:
+    """The media server tells the daemon the network loses 10% (FEC on), drops the same 10% of frames,
+    and asks for each lost one: with the next packet (FEC) or without (PLC); the baseline plays silence."""
+    scores = {}
+    for how in ("none", "plc", "fec"):
+        out = tmp_path / f"{how}.pcm"
+        r = node(
+            "roundtrip", daemon, "--in", str(speech_pcm), "--out", str(out), "--loss", "0.1", "--conceal", how, "--fec"
+        )
+        assert r["compressed"] == 500 and r["decode_errors"] == []
+        assert 30 <= r["lost"] <= 70
+        if how == "none":
+            assert r["decoded"] == 500 - r["lost"]
+        else:
+            assert r["decoded"] == 500 and sum(r["concealed"].values()) == r["lost"]
+        scores[how] = pesq_wb(speech_pcm, out)
+    print(f"PESQ-WB at 10% loss: silence {scores['none']:.2f}, PLC {scores['plc']:.2f}, FEC {scores['fec']:.2f}")
+    assert scores["plc"] > scores["none"] and scores["fec"] > scores["plc"]
 
 
 def test_node_batch_stream_of_25_sessions_paced_in_real_time(daemon: Daemon) -> None:

@@ -1,9 +1,10 @@
 """Opus through PyAV's bundled libopus: VoIP application, in-band FEC and a packet-loss hint.
 
-FFmpeg's libopus encoder takes its bitrate and FEC settings when it opens, so a change re-opens it;
-the decoder follows any bitrate on its own. FFmpeg always decodes Opus at 48 kHz, so the output is
-brought back to the session's rate by a small stateful FIR decimator (48k is an integer multiple of
-every supported rate).
+FFmpeg's libopus encoder takes its bitrate and FEC settings when it opens, so a change re-opens it.
+Decoding calls libopus itself (libopus.py), which can also conceal a lost frame (PLC) or rebuild it from
+the next packet's FEC; it follows any bitrate on its own. It decodes at 48 kHz, as FFmpeg's wrapper
+does, and the output is brought back to the session's rate by a small stateful FIR decimator (48k is
+an integer multiple of every supported rate).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from auralinkd.compression.codecs import libopus
 from auralinkd.compression.codecs.base import CodecError, CodecSettings, Encoded
 from auralinkd.compression.container import CodecId
 from auralinkd.compression.formats import AudioFormat
@@ -120,27 +122,33 @@ class OpusCodec:
     # -- decoding ---------------------------------------------------------------------------------
 
     def decode(self, payload: bytes) -> bytes:
-        np, av = self._np, self._av
+        return self._decode(payload)
+
+    def conceal(self, next_payload: bytes | None = None) -> tuple[bytes, str]:
+        """Audio for a lost frame: rebuilt from the in-band FEC of the frame after it when that frame is
+        given and carries FEC ("fec"), else the decoder's packet-loss concealment ("plc")."""
+        if next_payload and libopus.has_fec(next_payload):
+            return self._decode(next_payload, fec=True), "fec"
+        return self._decode(None), "plc"
+
+    def _decode(self, payload: bytes | None, *, fec: bool = False) -> bytes:
+        """libopus at 48 kHz (the rate FFmpeg's wrapper decodes at too), decimated to the session's rate."""
         if self._decoder is None:
-            self._decoder = av.CodecContext.create("libopus", "r")
-            self._decoder.layout = self._layout
+            try:
+                self._decoder = libopus.OpusDecoder(self.fmt.channels)
+            except libopus.LibOpusError as exc:
+                raise CodecError(str(exc)) from None
             self._decimator = _Decimator(_DECODE_RATE // self.fmt.sample_rate, self.fmt.channels)
-        try:
-            frames = self._decoder.decode(av.Packet(payload))
-        except (av.FFmpegError, ValueError) as exc:
-            raise CodecError(f"opus decode: {exc}") from None
         want = self.fmt.samples_per_frame * (_DECODE_RATE // self.fmt.sample_rate)
-        chunks = []
-        for f in frames:
-            if f.sample_rate != _DECODE_RATE:
-                raise CodecError(f"unexpected decoder rate {f.sample_rate}")
-            arr = f.to_ndarray()
-            if f.format.is_planar:
-                arr = arr.T
-            chunks.append(arr.reshape(-1, self.fmt.channels))
-        pcm = np.concatenate(chunks) if chunks else np.zeros((0, self.fmt.channels), np.int16)
-        if pcm.dtype != np.int16:
-            pcm = np.clip(np.rint(pcm * 32768.0), -32768, 32767).astype(np.int16)
+        if payload is not None:
+            n = libopus.samples_in(payload, _DECODE_RATE)
+            if n != want:
+                raise CodecError(f"packet decodes to {n} samples at 48 kHz, the session expects {want}")
+        try:
+            raw = self._decoder.decode(payload, want, fec=fec)
+        except libopus.LibOpusError as exc:
+            raise CodecError(f"opus decode: {exc}") from None
+        pcm = self._np.frombuffer(raw, self._np.int16).reshape(-1, self.fmt.channels)
         if len(pcm) != want:
             raise CodecError(f"packet decodes to {len(pcm)} samples at 48 kHz, the session expects {want}")
         assert self._decimator is not None
@@ -148,4 +156,6 @@ class OpusCodec:
 
     def close(self) -> None:
         self._encoder = None
+        if self._decoder is not None:
+            self._decoder.close()
         self._decoder = None

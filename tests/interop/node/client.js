@@ -7,7 +7,7 @@
 //   node client.js <command> --addr unix:///path/auralinkd.sock --token TOKEN [options]
 //
 // Commands:
-//   roundtrip  --in PCM --out PCM [--loss 0.1 --conceal lost|fec|none]   CompressStream then DecompressStream
+//   roundtrip  --in PCM --out PCM [--loss 0.1 --conceal none|plc|fec [--fec]] CompressStream, DecompressStream
 //   opusin     --in PCM --out PCM                                         Opus RTP packets in (DecompressStream)
 //   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3]     CompressBatchStream paced at 20 ms
 //   resume     --in PCM --seconds 6 [--addr2 unix:///other.sock]          paced CompressStream that survives a
@@ -150,7 +150,12 @@ async function roundtrip(api, args) {
   const requests = [];
   compressed.forEach((r, i) => {
     if (!lost[i]) requests.push({ session_id: sid, sequence: r.sequence, data: r.data });
-    else if (conceal !== 'none') requests.push({ session_id: sid, sequence: r.sequence, lost: true });
+    else if (conceal === 'plc') requests.push({ session_id: sid, sequence: r.sequence, lost: true });
+    else if (conceal === 'fec') {
+      // The packet after the lost one, as a jitter buffer holds it: its in-band FEC rebuilds the lost frame.
+      const following = i + 1 < compressed.length && !lost[i + 1] ? compressed[i + 1].data : Buffer.alloc(0);
+      requests.push({ session_id: sid, sequence: r.sequence, lost: true, data: following });
+    }
   });
   const d = await stream(stub, 'DecompressStream', md, requests);
   const decoded = d.responses;
@@ -163,7 +168,7 @@ async function roundtrip(api, args) {
   stub.close();
   return {
     frames_in: frames.length, compressed: compressed.length, decoded: decoded.length,
-    lost: lost.filter(Boolean).length, concealed: decoded.filter((r) => r.concealed).length,
+    lost: lost.filter(Boolean).length, concealed: { fec: decoded.filter((r) => r.concealment === 'fec').length, plc: decoded.filter((r) => r.concealment === 'plc').length },
     errors, decode_errors: decodeErrors, bytes_out: bytesOut,
     bitrate_bps: (bytesOut * 8) / (frames.length * FRAME_MS / 1000),
     codecs: [...new Set(compressed.map((r) => r.codec))], compress_ms: compressMs, write_waits: c.waits + d.waits,
