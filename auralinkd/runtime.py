@@ -77,6 +77,8 @@ from auralinkd.breaker import BreakerState, CircuitBreaker
 from auralinkd.bus import EventBus
 from auralinkd.cache import Cache
 from auralinkd.compression import CalibrationTable, CompressionService
+from auralinkd.compression.benchmark.runner import BenchmarkRunner
+from auralinkd.compression.calibration import CalibrationStore
 from auralinkd.compression.config import CompressionConfig
 from auralinkd.compression.recorder import CompressionRecorder
 from auralinkd.compression.userconfig import UserConfigs
@@ -235,6 +237,7 @@ class Runtime:
         self.whisper = Whisper()  # the offline speech model loads on first use (or at start when warming)
         self.compression_configs = UserConfigs(CompressionConfig(), self.database)
         self.compression_recorder = CompressionRecorder(self.compression, self.database)
+        self.compression_calibration = CalibrationStore(self.compression, self.database)
         self.llm_config = ProvidersConfig.from_settings(settings)
         self.local_model = LocalModel(
             self.llm_config.local_model_path, self.llm_config.local_model_context_tokens,
@@ -307,8 +310,15 @@ class Runtime:
             OrganizationServicer: OrganizationServicer(self.directory),
             UserServicer: UserServicer(self.directory),
             AICCompressionServicer: AICCompressionServicer(
-                self.compression, self.compression_configs, stopping=stopping
-            ),
+                self.compression,
+                self.compression_configs,
+                stopping=stopping,
+                benchmark=BenchmarkRunner(
+                    self.settings.data_dir / "compression",
+                    lambda: self.compression.calibration.data,
+                    self.compression_calibration.save,
+                ),
+            ),  # fmt: skip
             MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
             ReputationServicer: ReputationServicer(self.mesh, self.reputation),
             MemoryServicer: MemoryServicer(self.memory),
@@ -359,6 +369,7 @@ class Runtime:
         await self.mesh.load()
         await self.reputation.load()
         await self.routes.load()
+        await self.compression_calibration.load()  # the deployment's table, when RunBenchmark stored one
         token_path = await ensure_admin_token(settings, self.database, tokens, self.denylist.__contains__)
         log.info("admin token in %s", token_path)
 
@@ -371,6 +382,7 @@ class Runtime:
             embedded, interval = self._embedded, settings.health_probe_interval_s
             self._background(lambda: embedded.supervise(interval), "embedded-postgres-supervisor")
         self._background(self.compression_recorder.run, "compression-recorder")
+        self._background(self.compression_calibration.follow, "compression-calibration")
         self._background(self.mesh.run, "mesh-detector-flush")
         self._background(self.reputation.run, "reputation-expiry")
         if settings.warm_models_on_start:
@@ -406,7 +418,9 @@ class Runtime:
         metrics.read_at_scrape(
             "compression",
             prometheus.compression(
-                lambda: [s.frame_type.value for s in compression.sessions.live()], compression.metrics.totals
+                lambda: [s.frame_type.value for s in compression.sessions.live()],
+                compression.metrics.totals,
+                compression.metrics.load_events,
             ),
         )
 

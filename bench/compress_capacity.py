@@ -275,20 +275,22 @@ def serve_forever(offload: str, path: str, profile: str | None = None) -> None:
     from auralinkd.api import context as call_context
     from auralinkd.api.compression import AICCompressionServicer
     from auralinkd.compression import CalibrationTable, CompressionConfig, CompressionService
+    from auralinkd.compression.scheduler import FrameScheduler
     from auralinkd.compression.userconfig import UserConfigs
 
     async def serve() -> None:
         # The caller the guard would set; the server's tasks inherit this context.
         principal = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"compression:*"}), "bench")
+        service = CompressionService(CalibrationTable.load())
         call_context.set_caller(Caller(principal, "bench"))
         servicer = (
             EchoServicer()
             if offload == "echo"
             else AICCompressionServicer(
-                CompressionService(CalibrationTable.load()),
+                service,
                 UserConfigs(CompressionConfig()),
                 stopping=lambda: False,
-                offload=offload,
+                scheduler=FrameScheduler(service, offload=offload),
             )
         )
         server = grpc.aio.server()

@@ -137,14 +137,18 @@ class EndSessionResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload")
+    __slots__ = ("session_id", "sequence", "payload", "capture_time", "max_age")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     payload: bytes
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    capture_time: _timestamp_pb2.Timestamp
+    max_age: _duration_pb2.Duration
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class FrameError(_message.Message):
     __slots__ = ("code", "message", "field")
@@ -207,10 +211,14 @@ class CompressFrameResponse(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ...) -> None: ...
 
 class CompressBatchRequest(_message.Message):
-    __slots__ = ("frames",)
+    __slots__ = ("frames", "capture_time", "max_age")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_FIELD_NUMBER: _ClassVar[int]
     frames: _containers.RepeatedCompositeFieldContainer[CompressFrameRequest]
-    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ...) -> None: ...
+    capture_time: _timestamp_pb2.Timestamp
+    max_age: _duration_pb2.Duration
+    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CompressBatchResponse(_message.Message):
     __slots__ = ("frames", "draining")
@@ -389,7 +397,7 @@ class ListSessionsRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
 
 class CompressionSession(_message.Message):
-    __slots__ = ("session_id", "user_id", "frame_type", "mode", "codec", "model_type", "format", "create_time", "last_activity_time", "frames_in", "frames_out", "bytes_in", "bytes_out", "compression_ratio", "fallback_count", "postfilter")
+    __slots__ = ("session_id", "user_id", "frame_type", "mode", "codec", "model_type", "format", "create_time", "last_activity_time", "frames_in", "frames_out", "bytes_in", "bytes_out", "compression_ratio", "fallback_count", "postfilter", "stale_dropped", "degrade_step")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     FRAME_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -406,6 +414,8 @@ class CompressionSession(_message.Message):
     COMPRESSION_RATIO_FIELD_NUMBER: _ClassVar[int]
     FALLBACK_COUNT_FIELD_NUMBER: _ClassVar[int]
     POSTFILTER_FIELD_NUMBER: _ClassVar[int]
+    STALE_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    DEGRADE_STEP_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     user_id: str
     frame_type: FrameType
@@ -422,7 +432,9 @@ class CompressionSession(_message.Message):
     compression_ratio: float
     fallback_count: int
     postfilter: bool
-    def __init__(self, session_id: _Optional[str] = ..., user_id: _Optional[str] = ..., frame_type: _Optional[_Union[FrameType, str]] = ..., mode: _Optional[_Union[CompressionMode, str]] = ..., codec: _Optional[str] = ..., model_type: _Optional[str] = ..., format: _Optional[_Union[StreamFormat, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_activity_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., frames_in: _Optional[int] = ..., frames_out: _Optional[int] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., compression_ratio: _Optional[float] = ..., fallback_count: _Optional[int] = ..., postfilter: bool = ...) -> None: ...
+    stale_dropped: int
+    degrade_step: int
+    def __init__(self, session_id: _Optional[str] = ..., user_id: _Optional[str] = ..., frame_type: _Optional[_Union[FrameType, str]] = ..., mode: _Optional[_Union[CompressionMode, str]] = ..., codec: _Optional[str] = ..., model_type: _Optional[str] = ..., format: _Optional[_Union[StreamFormat, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_activity_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., frames_in: _Optional[int] = ..., frames_out: _Optional[int] = ..., bytes_in: _Optional[int] = ..., bytes_out: _Optional[int] = ..., compression_ratio: _Optional[float] = ..., fallback_count: _Optional[int] = ..., postfilter: bool = ..., stale_dropped: _Optional[int] = ..., degrade_step: _Optional[int] = ...) -> None: ...
 
 class ListSessionsResponse(_message.Message):
     __slots__ = ("sessions", "next_page_token")

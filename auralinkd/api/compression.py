@@ -1,26 +1,17 @@
 """AICCompressionService servicer: proto <-> compression domain types, nothing more.
 
-Where the codecs run: audio and data frames are coded inline on the event loop, video and screen
-frames (and data frames over 64 KiB) in a worker thread. Why: an Opus frame costs 0.13-0.24 ms
-(issue 6's measurement), about what a hop to the default executor and back costs, and inline keeps
-one stream's frames in order without a queue; a VP8 or WebP frame costs several to tens of ms, which
-inline would add to every other stream's round trip, and PyAV and Pillow release the GIL while they
-code. bench/compress_capacity.py --offload compare measures the three policies (auto, inline,
-thread); its first runs, on a 2-core machine at load average 9, were too noisy to rank them
-(2 streams: p50 1.7 ms inline, 1.5 ms thread; p99 75-100 ms for both). Re-measure on a quiet one.
-A hybrid session's decode adds the post-filter's step (numpy on the CPU; see postfilter.py) and stays
-inline, except where the post-filter batches across sessions (CUDA): a call there waits for others to
-join its batch, so it runs in a thread.
+Where and when frames are coded (inline or in threads, a tick split by session, the staleness bound)
+is the domain's FrameScheduler (compression/scheduler.py); RunBenchmark's orchestration is the
+domain's BenchmarkRunner (compression/benchmark/runner.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2, timestamp_pb2
@@ -32,9 +23,9 @@ from auralinkd.api.context import current_caller
 from auralinkd.api.errors import status_code_for
 from auralinkd.api.permissions import requires
 from auralinkd.compression import abr
+from auralinkd.compression.benchmark.runner import BenchmarkRunner, Progress
 from auralinkd.compression.config import CompressionConfig, ModelType, available_models, parse_model_type
 from auralinkd.compression.formats import (
-    MAX_PAYLOAD_BYTES,
     AudioFormat,
     DataFormat,
     FrameType,
@@ -44,14 +35,11 @@ from auralinkd.compression.formats import (
 )
 from auralinkd.compression.metrics import MetricsReport, MetricsSnapshot
 from auralinkd.compression.modes import Mode
+from auralinkd.compression.scheduler import FrameIn, FrameScheduler
 from auralinkd.compression.service import CompressionService, CompressResult, DecompressResult
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo
 from auralinkd.compression.userconfig import UserConfigs
-from auralinkd.errors import AuralinkError, InvalidArgument, ResourceExhausted, Unavailable
-
-T = TypeVar("T")
-F = TypeVar("F")  # a frame request
-R = TypeVar("R")  # its response
+from auralinkd.errors import AuralinkError, FailedPrecondition, InvalidArgument, Unavailable
 
 HEARTBEAT_S = 15.0
 MIN_WATCH_INTERVAL_S = 1.0
@@ -75,11 +63,6 @@ MODE_PB = {v: k for k, v in MODES.items()}
 PIXEL_FORMATS = {pb.PIXEL_FORMAT_I420: PixelFormat.I420, pb.PIXEL_FORMAT_RGB24: PixelFormat.RGB24}
 PIXEL_FORMAT_PB = {v: k for k, v in PIXEL_FORMATS.items()}
 CONFIG_FIELDS = ("mode", "target_compression_ratio", "max_latency", "model_type", "use_gpu", "min_quality_score")
-# Frame types whose codecs are cheap enough to run on the event loop (see the module docstring).
-INLINE_TYPES = frozenset({FrameType.AUDIO, FrameType.DATA})
-INLINE_MAX_BYTES = 64 * 1024
-TICK_WORKERS = os.cpu_count() or 1
-TICK_SPLIT_MIN_FRAMES = 8  # below this, one thread hop for the whole tick
 MAX_BATCH_FRAMES = 1024  # one tick of a large media server; the message size limit applies too
 
 
@@ -90,19 +73,16 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         configs: UserConfigs,
         *,
         stopping: Callable[[], bool],
-        benchmark: Callable[..., Any] | None = None,
-        offload: str = "auto",
+        benchmark: BenchmarkRunner | None = None,
+        scheduler: FrameScheduler | None = None,
     ) -> None:
-        """`benchmark` is auralinkd.compression.benchmark.run (injected so tests can stub it);
-        `offload` is "auto" (see the module docstring), "inline" or "thread" (for the measurement)."""
-        if offload not in ("auto", "inline", "thread"):
-            raise ValueError(f"offload must be auto, inline or thread, got {offload!r}")
+        """`benchmark`: RunBenchmark's runner (None: RunBenchmark is FAILED_PRECONDITION); `scheduler`:
+        where frames are coded (default: FrameScheduler's "auto" policy)."""
         self._service = service
         self._configs = configs
         self._stopping = stopping
         self._benchmark = benchmark
-        self._offload = offload
-        self._bench_lock = asyncio.Lock()
+        self._frames = scheduler or FrameScheduler(service)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -137,11 +117,11 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
 
     @requires("compression:write")
     async def CompressFrame(self, request: pb.CompressFrameRequest, context: grpc.aio.ServicerContext) -> Any:
-        return _compressed(await self._compress(request, self._user()))
+        return _compressed(await self._frames.compress(_frame_in(request, request.payload), self._user()))
 
     @requires("compression:write")
     async def DecompressFrame(self, request: pb.DecompressFrameRequest, context: grpc.aio.ServicerContext) -> Any:
-        return _decompressed(await self._decompress(request, self._user()))
+        return _decompressed(await self._frames.decompress(_frame_in(request, request.data), self._user()))
 
     @requires("compression:write")
     async def CompressStream(
@@ -150,11 +130,9 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for request in request_iterator:
             try:
-                response = _compressed(await self._compress(request, user))
+                response = _compressed(await self._frames.compress(_frame_in(request, request.payload), user))
             except AuralinkError as exc:  # this frame only; the stream goes on
-                response = pb.CompressFrameResponse(
-                    session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
-                )
+                response = _failed(pb.CompressFrameResponse, request, exc)
             response.draining = self._stopping()
             yield response
 
@@ -165,11 +143,9 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for request in request_iterator:
             try:
-                response = _decompressed(await self._decompress(request, user))
+                response = _decompressed(await self._frames.decompress(_frame_in(request, request.data), user))
             except AuralinkError as exc:
-                response = pb.DecompressFrameResponse(
-                    session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc)
-                )
+                response = _failed(pb.DecompressFrameResponse, request, exc)
             response.draining = self._stopping()
             yield response
 
@@ -180,9 +156,14 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for batch in request_iterator:
             _check_batch(batch.frames)
-            frames = batch.frames
+            captured, max_age = _bound(batch)
+            frames = [_frame_in(f, f.payload, captured, max_age) for f in batch.frames]
+            results = await self._frames.compress_tick(frames, user)
             yield pb.CompressBatchResponse(
-                frames=await self._tick(frames, self._compress_batch, user, per_session=False),
+                frames=[
+                    _compressed(r) if isinstance(r, CompressResult) else _failed(pb.CompressFrameResponse, f, r)
+                    for f, r in zip(batch.frames, results, strict=True)
+                ],
                 draining=self._stopping(),
             )
 
@@ -193,110 +174,14 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         user = self._user()
         async for batch in request_iterator:
             _check_batch(batch.frames)
-            # Where the post-filter batches across sessions (CUDA), each session decodes in its own
-            # thread, so their frames meet in one batch instead of each waiting for partners alone.
-            per_session = any(self._service.decode_waits_for_batch(f.session_id) for f in batch.frames)
-            frames = batch.frames
+            results = await self._frames.decompress_tick([_frame_in(f, f.data) for f in batch.frames], user)
             yield pb.DecompressBatchResponse(
-                frames=await self._tick(frames, self._decompress_batch, user, per_session=per_session),
+                frames=[
+                    _decompressed(r) if isinstance(r, DecompressResult) else _failed(pb.DecompressFrameResponse, f, r)
+                    for f, r in zip(batch.frames, results, strict=True)
+                ],
                 draining=self._stopping(),
             )
-
-    async def _tick(
-        self, frames: Sequence[F], code: Callable[[Sequence[F], str], list[R]], user: str, per_session: bool
-    ) -> list[R]:
-        """A tick's frames off the event loop, in worker threads: split by session (a session's frames
-        stay in order in one thread) over as many threads as cores, since the codecs release the GIL
-        for part of their work. A small tick takes one hop: the hop costs about one Opus frame."""
-        if not per_session and len(frames) < TICK_SPLIT_MIN_FRAMES:
-            return await asyncio.to_thread(code, frames, user)
-        workers = len(frames) if per_session else TICK_WORKERS
-        groups: dict[int, list[int]] = {}
-        slot_of: dict[str, int] = {}
-        for i, f in enumerate(frames):
-            slot = slot_of.setdefault(f.session_id, len(slot_of) % workers)
-            groups.setdefault(slot, []).append(i)
-        if len(groups) == 1:
-            return await asyncio.to_thread(code, frames, user)
-        parts = list(groups.values())
-        coded = await asyncio.gather(*(asyncio.to_thread(code, [frames[i] for i in part], user) for part in parts))
-        out: list[Any] = [None] * len(frames)
-        for part, responses in zip(parts, coded, strict=True):
-            for i, response in zip(part, responses, strict=True):
-                out[i] = response
-        return out
-
-    def _compress_batch(self, frames: Sequence[pb.CompressFrameRequest], user: str) -> list[pb.CompressFrameResponse]:
-        return [
-            self._coded(r, r.payload, "payload", self._service.compress, _compressed, pb.CompressFrameResponse, user)
-            for r in frames
-        ]
-
-    def _decompress_batch(
-        self, frames: Sequence[pb.DecompressFrameRequest], user: str
-    ) -> list[pb.DecompressFrameResponse]:
-        return [
-            self._coded(
-                r,
-                r.data,
-                "data",
-                self._conceal if r.lost else self._service.decompress,
-                _decompressed,
-                pb.DecompressFrameResponse,
-                user,
-            )  # fmt: skip
-            for r in frames
-        ]
-
-    @staticmethod
-    def _coded(
-        request: Any,
-        payload: bytes,
-        field: str,
-        code: Callable[..., T],
-        to_pb: Callable[[T], R],
-        failed: Callable[..., R],
-        user: str,
-    ) -> R:
-        """One frame of a tick: its response, or its error in its own slot (the tick goes on)."""
-        try:
-            _check_size(payload, field)
-            return to_pb(code(request.session_id, request.sequence, payload, user))
-        except AuralinkError as exc:
-            return failed(session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc))
-
-    async def _compress(self, request: pb.CompressFrameRequest, user: str) -> CompressResult:
-        _check_size(request.payload, "payload")
-        return await self._run(
-            request.session_id, len(request.payload), self._service.compress,
-            request.session_id, request.sequence, request.payload, user,
-        )  # fmt: skip
-
-    async def _decompress(self, request: pb.DecompressFrameRequest, user: str) -> DecompressResult:
-        _check_size(request.data, "data")
-        if request.lost:
-            return await self._run(
-                request.session_id, len(request.data), self._conceal,
-                request.session_id, request.sequence, request.data, user,
-            )  # fmt: skip
-        return await self._run(
-            request.session_id, len(request.data), self._service.decompress,
-            request.session_id, request.sequence, request.data, user,
-        )  # fmt: skip
-
-    def _conceal(self, session_id: str, sequence: int, data: bytes, user: str) -> DecompressResult:
-        return self._service.decompress(session_id, sequence, data, user, lost=True)
-
-    async def _run(self, session_id: str, size: int, fn: Callable[..., T], *args: Any) -> T:
-        if self._service.decode_waits_for_batch(session_id) and fn in (self._service.decompress, self._conceal):
-            return await asyncio.to_thread(fn, *args)
-        if self._offload == "inline" or (
-            self._offload == "auto"
-            and self._service.frame_type_of(session_id) in INLINE_TYPES
-            and size <= INLINE_MAX_BYTES
-        ):
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
 
     # -- network, metrics -------------------------------------------------------------------------
 
@@ -393,51 +278,22 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
     async def RunBenchmark(
         self, request: pb.RunBenchmarkRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.RunBenchmarkResponse]:
-        from auralinkd.compression import benchmark
-
         types = [_frame_type(t) for t in request.frame_types] or list(FrameType)
         modes = [_mode(m, "modes") for m in request.modes] or list(Mode)
-        if self._bench_lock.locked():
-            raise ResourceExhausted("a benchmark is already running on this daemon; try again when it ends")
-        run = self._benchmark or benchmark.run
-        async with self._bench_lock:
-            loop = asyncio.get_running_loop()
-            events: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
-            cancelled = False
-
-            def progress(fraction: float, step: str) -> None:  # called from the benchmark's thread
-                if cancelled:
-                    raise benchmark.Cancelled()
-                loop.call_soon_threadsafe(events.put_nowait, (fraction, step))
-
-            started = time.monotonic()
-            job = asyncio.ensure_future(
-                asyncio.to_thread(
-                    run, types, modes, quick=request.quick, calibrate=request.calibrate, progress=progress
-                )
-            )
-
-            def finished(done: asyncio.Future[Any]) -> None:
-                if not done.cancelled():
-                    done.exception()  # a caller who left ends the run in Cancelled, awaited by nobody: seen here
-                loop.call_soon_threadsafe(events.put_nowait, None)
-
-            job.add_done_callback(finished)
-            try:
-                while (event := await events.get()) is not None:
-                    yield pb.RunBenchmarkResponse(progress=pb.BenchmarkProgress(fraction=event[0], step=event[1]))
-                result = await job
-            finally:
-                cancelled = True
-            if request.calibrate:
-                self._service.reload_calibration()
-            for row in result.rows:
+        if self._benchmark is None:
+            raise FailedPrecondition("this server runs no benchmarks")
+        started = time.monotonic()
+        async for event in self._benchmark.stream(types, modes, quick=request.quick, calibrate=request.calibrate):
+            if isinstance(event, Progress):
+                yield pb.RunBenchmarkResponse(progress=pb.BenchmarkProgress(fraction=event.fraction, step=event.step))
+                continue
+            for row in event.rows:
                 yield pb.RunBenchmarkResponse(row=_benchmark_row(row))
             yield pb.RunBenchmarkResponse(
                 done=pb.BenchmarkDone(
                     finished_at=_timestamp(datetime.now(UTC)),
                     wall_time=_duration_ms((time.monotonic() - started) * 1000),
-                    git_commit=result.commit,
+                    git_commit=event.commit,
                 )
             )
 
@@ -480,9 +336,26 @@ def _check_batch(frames: Sequence[Any]) -> None:
         )
 
 
-def _check_size(payload: bytes, field: str) -> None:
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ResourceExhausted(f"{field} is {len(payload)} bytes, over the {MAX_PAYLOAD_BYTES} byte limit")
+def _bound(request: Any) -> tuple[float | None, float | None]:
+    """A request's staleness bound: (capture time in seconds since the epoch, max age in ms), or Nones."""
+    if not (request.HasField("capture_time") and request.HasField("max_age")):
+        return None, None
+    t = request.capture_time
+    return t.seconds + t.nanos / 1e9, request.max_age.ToNanoseconds() / 1e6
+
+
+def _frame_in(request: Any, data: bytes, captured: float | None = None, max_age: float | None = None) -> FrameIn:
+    """A frame request as the domain's FrameIn; its own staleness bound wins over its tick's."""
+    if isinstance(request, pb.CompressFrameRequest):
+        own = _bound(request)
+        if own[0] is not None:
+            captured, max_age = own
+    lost = isinstance(request, pb.DecompressFrameRequest) and request.lost
+    return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost)
+
+
+def _failed(response: Callable[..., Any], request: Any, exc: AuralinkError) -> Any:
+    return response(session_id=request.session_id, sequence=request.sequence, error=_frame_error(exc))
 
 
 def _frame_type(value: int) -> FrameType:
@@ -650,7 +523,7 @@ def _session(i: SessionInfo) -> pb.CompressionSession:
         create_time=_wall(i.created_wall), last_activity_time=_wall(i.last_used_wall), frames_in=i.frames_in,
         frames_out=i.frames_out, bytes_in=i.bytes_in, bytes_out=i.bytes_out,
         compression_ratio=i.bytes_in / i.bytes_out if i.bytes_out else 0.0, fallback_count=i.fallback_count,
-        postfilter=i.postfilter,
+        postfilter=i.postfilter, stale_dropped=i.stale_dropped, degrade_step=i.degrade_step,
     )  # fmt: skip
 
 

@@ -172,6 +172,16 @@ class MetricsRegistry:
         self._user_modes: dict[str, dict[ModeKey, Aggregate]] = {}
         self._mode_of: dict[str, ModeKey] = {}  # session -> its frame type and mode
         self._fallback_reasons: dict[str, int] = {}  # reason -> frames since start (for Prometheus)
+        self._load_events: dict[str, int] = {}  # overload handling (LoadEvent values) -> count since start
+
+    def record_load_event(self, event: str, n: int = 1) -> None:
+        """A degrade step, a shed session or dropped stale frames (for Prometheus)."""
+        with self._lock:
+            self._load_events[event] = self._load_events.get(event, 0) + n
+
+    def load_events(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._load_events)
 
     def drain_window(self) -> dict[str, tuple[str, MetricsSnapshot]]:
         """Per session with frames since the last drain: (user, figures of those frames only)."""

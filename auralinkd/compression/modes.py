@@ -1,9 +1,11 @@
 """Modes are quality targets; the calibration table (measured by bench/compression.py) turns each
 target into codec settings, and predicts the quality of a setting the controllers choose.
 
-The table is data (`calibration.json` beside this module), committed with the bench results that
-produced it. Nothing here is guessed at run time: a target the curve never reaches is reported as
-unreachable, and the setting falls back to the best the curve knows.
+The table is data: the deployment's own (RunBenchmark(calibrate=true) stores it in the database,
+see calibration.py), or else the default `calibration.json` beside this module, committed with the
+bench results that produced it and only ever read. Nothing here is guessed at run time: a target
+the curve never reaches is reported as unreachable, and the setting falls back to the best the
+curve knows.
 """
 
 from __future__ import annotations
@@ -119,6 +121,21 @@ class CalibrationTable:
             raise FailedPrecondition(
                 f"compression calibration table unreadable ({exc}); run `python -m bench.compression`"
             ) from None
+
+    @staticmethod
+    def check(data: dict[str, Any]) -> None:
+        """FailedPrecondition unless `data` has the curves and levels every session type reads."""
+        try:
+            for rate, entry in data["audio"].items():
+                int(rate)
+                Curve.from_points(entry["curve"], entry["metric"])
+            Curve.from_points(data["video"]["vp8"]["curve"], data["video"]["vp8"]["metric"])
+            for entry in data["screen"].values():
+                Curve.from_points(entry["curve"], entry["metric"])
+            for mode in (Mode.CONSERVATIVE, Mode.ADAPTIVE, Mode.AGGRESSIVE):
+                float(data["data"]["zstd_level"][mode.value])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FailedPrecondition(f"the calibration table is incomplete or malformed ({exc!r})") from None
 
     def curve(self, frame_type: FrameType, fmt: StreamFormat, codec: str = "") -> Curve:
         if frame_type is FrameType.AUDIO:

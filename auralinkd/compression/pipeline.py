@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from auralinkd.compression import container
@@ -20,7 +20,7 @@ from auralinkd.compression.codecs.base import Codec, CodecError, CodecSettings, 
 from auralinkd.compression.codecs.raw import RawCodec
 from auralinkd.compression.codecs.zstd import ZstdCodec
 from auralinkd.compression.container import CodecId, Flag
-from auralinkd.compression.fallback import FallbackPolicy, FallbackReason
+from auralinkd.compression.fallback import DEGRADE_STEPS, FallbackPolicy, FallbackReason, LoadSignal, QualityPlan
 from auralinkd.compression.formats import (
     AudioFormat,
     DataFormat,
@@ -31,9 +31,10 @@ from auralinkd.compression.formats import (
     check_size_limit,
 )
 from auralinkd.compression.modes import ModeSettings
-from auralinkd.errors import FailedPrecondition, InvalidArgument
+from auralinkd.errors import FailedPrecondition, InvalidArgument, Unavailable
 
 SAFE_ZSTD_LEVEL = 1
+STEPPED_CODECS = frozenset({CodecId.OPUS, CodecId.VP8})  # codecs with cheaper settings (CodecSettings.speed)
 MAX_SETTING = {FrameType.AUDIO: 256_000.0, FrameType.VIDEO: 1.0, FrameType.SCREEN: 100.0}
 EXACT_SCORE = {"pesq_wb": 4.64, "pesq_nb": 4.55, "ssim": 1.0, "lossless": 1.0}
 ALLOWED_CODECS = {
@@ -62,6 +63,7 @@ class EncodedFrame:
     fallback_reason: FallbackReason
     encode_ms: float
     bitrate_bps: int
+    load: LoadSignal = LoadSignal.NONE
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class FramePipeline:
                 )
             if self.frame_type is FrameType.DATA:
                 return self._lossless(sequence, payload, FallbackReason.NONE, self._data_codec())
-            if self.policy.in_latency_cooldown():
+            if self.codec_id not in STEPPED_CODECS and self.policy.in_latency_cooldown():
                 return self._lossless(sequence, payload, FallbackReason.LATENCY, self._safe)
             if self.frame_type is FrameType.SCREEN and self._text_heavy(payload):
                 return self._lossless(sequence, payload, FallbackReason.NONE, self._data_codec())
@@ -158,33 +160,55 @@ class FramePipeline:
 
     def _encode(self, sequence: int, payload: bytes) -> EncodedFrame:
         plan = self.policy.plan_quality(self.mode, self._setting(), MAX_SETTING[self.frame_type])
-        if plan.lossless:
+        audio = self.codec_id is CodecId.OPUS
+        if plan.lossless and audio:  # no setting meets min_quality_score: Opus at its best, still Opus
+            best = MAX_SETTING[self.frame_type]
+            plan = QualityPlan(best, self.mode.predict(best), FallbackReason.QUALITY)
+        elif plan.lossless:
             return self._lossless(sequence, payload, FallbackReason.QUALITY, self._safe)
+        stepped = self.codec_id in STEPPED_CODECS
+        degrade = self.policy.degrade if stepped else None
+        setting = plan.setting * degrade.bitrate_scale if degrade else plan.setting
         encoder = self._get_encoder()
         t0 = self.timer()
         try:
-            encoder.configure(self._codec_settings(plan.setting))
+            encoder.configure(self._codec_settings(setting, degrade.speed if degrade else 0))
             t0 = self.timer()
             enc = encoder.encode(payload, keyframe=self._force_key)
         except CodecError as exc:
             self._force_key = True
+            if audio:  # every audio frame a peer receives is Opus: this one is lost, in its own slot
+                self.policy.record(FallbackReason.CODEC_ERROR, str(exc))
+                raise Unavailable(
+                    f"the Opus encoder failed on this frame ({exc}); the next frame re-opens it"
+                ) from None
             return self._lossless(sequence, payload, FallbackReason.CODEC_ERROR, self._safe, str(exc))
         elapsed = (self.timer() - t0) * 1000
         self._force_key = False
-        if self.policy.observe_encode(elapsed):
+        load = LoadSignal.NONE
+        if stepped:
+            load = self.policy.observe_stepped(elapsed)
+        elif self.policy.observe_encode(elapsed):
             self.policy.record(FallbackReason.LATENCY, f"encode took {elapsed:.1f} ms")
         flags = Flag.KEYFRAME if enc.keyframe else Flag.NONE
-        if self.decision.fec and self.codec_id is CodecId.OPUS:
+        if self.decision.fec and audio:
             flags |= Flag.FEC
-        if plan.reason is not FallbackReason.NONE:
+        reason = plan.reason
+        if reason is not FallbackReason.NONE:
             flags |= Flag.FALLBACK
-            self.policy.record(plan.reason, f"predicted {self.metric} below min_quality_score")
-        quality = plan.predicted if not enc.lossless else EXACT_SCORE[self.metric]
+            self.policy.record(reason, f"predicted {self.metric} below min_quality_score")
+        elif degrade is not None and degrade != DEGRADE_STEPS[0]:  # sent at a cheaper setting
+            reason = FallbackReason.LATENCY
+            flags |= Flag.FALLBACK
+            self.policy.record(reason, self.policy.describe())
+        predicted = plan.predicted if setting == plan.setting else self.mode.predict(setting)
+        quality = predicted if not enc.lossless else EXACT_SCORE[self.metric]
         # The calibration measured the codec alone; the post-filter's effect is not in the prediction.
         source = "exact" if enc.lossless else ("predicted_codec_only" if self.postfilter else "predicted")
-        return self._pack(
-            sequence, self.codec_id, flags, enc, quality, source, plan.reason, elapsed, self._bitrate(plan.setting)
+        frame = self._pack(
+            sequence, self.codec_id, flags, enc, quality, source, reason, elapsed, self._bitrate(setting)
         )
+        return frame if load is LoadSignal.NONE else replace(frame, load=load)
 
     def _lossless(
         self, sequence: int, payload: bytes, reason: FallbackReason, codec: Codec, detail: str = ""
@@ -257,13 +281,14 @@ class FramePipeline:
             return int(setting * self.fmt.width * scale * self.fmt.height * scale * fps)
         return 0
 
-    def _codec_settings(self, setting: float) -> CodecSettings:
+    def _codec_settings(self, setting: float, speed: int = 0) -> CodecSettings:
         d = self.decision
         if self.frame_type is FrameType.SCREEN:
             return CodecSettings(quality=int(round(setting)))
         return CodecSettings(
-            bitrate_bps=self._bitrate(setting), fec=d.fec, packet_loss_pct=d.packet_loss_pct, scale=d.scale
-        )
+            bitrate_bps=self._bitrate(setting), fec=d.fec, packet_loss_pct=d.packet_loss_pct, scale=d.scale,
+            speed=speed,
+        )  # fmt: skip
 
     # -- decompress -------------------------------------------------------------------------------
 

@@ -10,22 +10,48 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from auralinkd.compression import abr
 from auralinkd.compression.config import CompressionConfig, resolve_codec, wants_postfilter
 from auralinkd.compression.container import CodecId, Flag
-from auralinkd.compression.fallback import FallbackPolicy
+from auralinkd.compression.fallback import FallbackPolicy, LoadSignal
 from auralinkd.compression.formats import AudioFormat, FrameType, StreamFormat, validate_format
 from auralinkd.compression.metrics import MetricsRegistry, MetricsReport
 from auralinkd.compression.modes import CalibrationTable, Mode
 from auralinkd.compression.pipeline import DecodeFilter, FramePipeline
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo, SessionManager
-from auralinkd.errors import FailedPrecondition, InvalidArgument
+from auralinkd.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, ResourceExhausted
 
 log = logging.getLogger(__name__)
 
 MAX_SEQUENCE = 2**63 - 1
+SHED_HOLD_S = 2.0  # new sessions are refused this long after the last sign of overload
+
+
+class LoadEvent:
+    """Names of what the service counts about overload (MetricsRegistry.load_events, Prometheus)."""
+
+    STEP_DOWN = LoadSignal.STEP_DOWN.value
+    STEP_UP = LoadSignal.STEP_UP.value
+    SHED = "session_shed"
+    STALE = "stale_frame_dropped"
+
+
+class Overload:
+    """Whether this replica is over capacity: some session's encodes ran over SHED_SHARE of its budget,
+    a session stepped down, or frames went stale, within the last SHED_HOLD_S."""
+
+    def __init__(self, clock: Callable[[], float], hold_s: float = SHED_HOLD_S) -> None:
+        self._clock = clock
+        self.hold_s = hold_s
+        self._last = float("-inf")
+        self.reason = ""
+
+    def note(self, reason: str) -> None:
+        self._last, self.reason = self._clock(), reason
+
+    def active(self) -> bool:
+        return self._clock() - self._last < self.hold_s
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,7 @@ class CompressionService:
         self.timer = timer  # seconds, for encode/decode latency (injectable: see FramePipeline)
         self.metrics = MetricsRegistry()
         self.sessions = SessionManager(idle_timeout_s, max_sessions, clock, self._evicted)
+        self.overload = Overload(clock)
         self._ended_lock = threading.Lock()
         self._ended: list[Session] = []  # ended since the recorder last drained them
 
@@ -132,6 +159,12 @@ class CompressionService:
             raise InvalidArgument.for_field("frame_type", "must be one of " + ", ".join(t.name for t in FrameType))
         config = (config or self.defaults).validate()
         validate_format(frame_type, fmt)
+        if self.overload.active():  # new sessions are shed before running ones degrade
+            self.metrics.record_load_event(LoadEvent.SHED)
+            raise ResourceExhausted(
+                f"this replica is over capacity ({self.overload.reason}); start the session on another replica "
+                f"or retry in {self.overload.hold_s:g} s"
+            )
         codec = resolve_codec(frame_type, config, fmt)
         codec_name = codec.name.lower() if codec in (CodecId.WEBP, CodecId.AVIF) else ""
         mode = self.calibration.settings(frame_type, config.mode, fmt, codec_name)
@@ -214,12 +247,25 @@ class CompressionService:
 
     # -- frames -----------------------------------------------------------------------------------
 
+    def drop_stale(self, session_id: str, sequence: int, age_ms: float, bound_ms: float, user_id: str | None) -> None:
+        """Refuse a frame older than its client-set bound (real-time media is dropped, never queued): counted,
+        and overload is noted, so new sessions are shed while frames go stale. Raises DeadlineExceeded."""
+        session = self.sessions.get(session_id, user_id)
+        session.stale_dropped += 1
+        self.metrics.record_load_event(LoadEvent.STALE)
+        self.overload.note("frames went stale")
+        raise DeadlineExceeded(
+            f"frame {sequence} is {age_ms:.0f} ms old, over the bound of {bound_ms:g} ms: dropped, not coded"
+        )
+
     def compress(self, session_id: str, sequence: int, payload: bytes, user_id: str | None = None) -> CompressResult:
         _check_sequence(sequence)
         session = self.sessions.get(session_id, user_id)
         t0 = self.timer()
         frame = session.pipeline.compress(sequence, payload)
         latency = (self.timer() - t0) * 1000
+        if frame.load is not LoadSignal.NONE:
+            self._note_load(session, frame.load)
         session.frames_in += 1
         session.last_sequence = sequence
         n_in, n_out = len(payload), len(frame.data)
@@ -262,6 +308,16 @@ class CompressionService:
             frame.bitrate_bps,
             (ratio >= target) if target else None,
         )
+
+    def _note_load(self, session: Session, signal: LoadSignal) -> None:
+        if signal is LoadSignal.STEP_UP:
+            self.metrics.record_load_event(LoadEvent.STEP_UP)
+            log.info("compression session %s stepped back up: %s", session.id, session.pipeline.policy.describe())
+            return
+        self.overload.note("encodes over their latency budget")
+        if signal is LoadSignal.STEP_DOWN:
+            self.metrics.record_load_event(LoadEvent.STEP_DOWN)
+            log.warning("compression session %s stepped down: %s", session.id, session.pipeline.policy.describe())
 
     def decompress(
         self, session_id: str, sequence: int, data: bytes, user_id: str | None = None, *, lost: bool = False
@@ -322,9 +378,9 @@ class CompressionService:
             session_id=session_id, user_id=user_id, reset_window=reset_window, visible_users=visible_users
         )
 
-    def reload_calibration(self, path: Path | None = None) -> None:
-        """Read the calibration table again (after the benchmark rewrote it); open sessions keep theirs."""
-        self.calibration = CalibrationTable.load(path)
+    def use_calibration(self, table: CalibrationTable) -> None:
+        """Sessions started from now on use `table`; open sessions keep their settings."""
+        self.calibration = table
 
     def drain_fallback_log(self) -> list[tuple[str, str, object]]:
         """Rate-limited fallback events of live sessions, for aic_fallback_logs: (session, user, event)."""

@@ -44,6 +44,7 @@ class Session:
     bytes_in: int = 0
     bytes_out: int = 0
     fallback_count: int = 0
+    stale_dropped: int = 0  # frames refused as older than their client-set bound
     created_wall: float = field(default_factory=time.time)  # for people; created_at orders and times
 
 
@@ -74,6 +75,8 @@ class SessionInfo:
     fallback_count: int = 0
     org_id: str = ""
     postfilter: bool = False
+    stale_dropped: int = 0
+    degrade_step: int = 0  # the latency fallback's step (fallback.DEGRADE_STEPS); 0 is normal
 
     @property
     def cursor(self) -> SessionCursor:
@@ -193,6 +196,8 @@ class SessionManager:
                 s.fallback_count,
                 s.org_id,
                 s.pipeline.postfilter is not None,
+                s.stale_dropped,
+                s.pipeline.policy.step,
             )
             for s in sessions
         ]

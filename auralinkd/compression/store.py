@@ -309,3 +309,22 @@ async def insert_fallbacks(conn: asyncpg.Connection, rows: list[FallbackRow]) ->
 async def list_sessions(conn: asyncpg.Connection, limit: int = 100) -> list[asyncpg.Record]:
     """The caller's most recent session rows (RLS scopes them), newest first."""
     return await conn.fetch("SELECT * FROM aic_compression_sessions ORDER BY started_at DESC, id LIMIT $1", limit)
+
+
+# -- the deployment's calibration table (migrations/017_aic_calibration.sql; the daemon's own role) --
+
+
+async def save_calibration(conn: asyncpg.Connection, table: dict[str, Any]) -> int:
+    """Store a new calibration table; returns its id (the newest id is the one in use)."""
+    return int(await conn.fetchval("INSERT INTO aic_calibration (calibration) VALUES ($1::jsonb) RETURNING id",
+                                   json.dumps(table)))  # fmt: skip
+
+
+async def latest_calibration_id(conn: asyncpg.Connection) -> int | None:
+    value = await conn.fetchval("SELECT max(id) FROM aic_calibration")
+    return None if value is None else int(value)
+
+
+async def load_calibration(conn: asyncpg.Connection, calibration_id: int) -> dict[str, Any] | None:
+    text = await conn.fetchval("SELECT calibration::text FROM aic_calibration WHERE id = $1", calibration_id)
+    return None if text is None else json.loads(text)

@@ -175,8 +175,10 @@ def redis_breaker(state: Callable[[], str | None], states: Iterable[str]) -> Cal
 def compression(
     sessions: Callable[[], Iterable[str]], totals: Callable[[], tuple[dict[tuple[str, str], tuple[int, int, int]],
                                                                    dict[str, int]]],
+    load_events: Callable[[], dict[str, int]] = dict,
 ) -> Callable[[], Iterable[Metric]]:  # fmt: skip
-    """Open sessions by frame type; frames, bytes and fallbacks since start (by frame type and mode, by reason)."""
+    """Open sessions by frame type; frames, bytes and fallbacks since start (by frame type and mode, by reason);
+    overload handling since start (degrade steps down and up, shed sessions, dropped stale frames)."""
 
     def read() -> Iterator[Metric]:
         open_sessions: dict[str, int] = {}
@@ -203,6 +205,12 @@ def compression(
         for reason, n in sorted(fallbacks.items()):
             steps.add_metric([reason], n)
         yield steps
+        load = CounterMetricFamily("auralink_compression_load_events",
+                                   "Overload handling: latency-fallback steps (down, up), new sessions shed "
+                                   "(RESOURCE_EXHAUSTED), frames dropped as stale.", labels=["event"])  # fmt: skip
+        for event, n in sorted(load_events().items()):
+            load.add_metric([event], n)
+        yield load
 
     return read
 

@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from auralinkd.compression import CalibrationTable, CompressionConfig, CompressionService, DataFormat, FrameType, Mode
+from auralinkd.compression.calibration import CalibrationStore
 from auralinkd.compression.config import ModelType
 from auralinkd.compression.formats import AudioFormat
 from auralinkd.compression.recorder import CompressionRecorder
 from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.db import migrate
 from auralinkd.db.database import Database, Tenant
-from auralinkd.errors import Aborted
+from auralinkd.errors import Aborted, FailedPrecondition
 
 
 @pytest.fixture
@@ -130,3 +131,21 @@ async def test_user_config_round_trips_exactly_and_a_stale_etag_is_aborted(datab
     # The columns hold what their CHECKs allow: reduction 1 - 1/12.5, PESQ 3.4 on 0..1, "auto" as the default.
     assert float(row["target_compression_ratio"]) == 0.92 and float(row["min_quality_score"]) == 0.73
     assert row["mode"] == "conservative" and row["max_latency_ms"] == 8
+
+
+async def test_a_stored_calibration_reaches_every_replica_and_not_the_package(database: Database) -> None:
+    """RunBenchmark(calibrate) on one replica stores the table; another replica's follow step picks it up;
+    the package's calibration.json stays as shipped."""
+    shipped = CalibrationTable.load().data
+    one, two = CompressionService(CalibrationTable.load()), CompressionService(CalibrationTable.load())
+    store_one, store_two = CalibrationStore(one, database), CalibrationStore(two, database)
+    assert not await store_two.load()  # nothing stored yet: the package's table stays in use
+    table = {**shipped, "meta": {"generated_by": "replica one"}}
+    table["audio"] = {**shipped["audio"], "16000": {**shipped["audio"]["16000"], "curve": [[6000, 2.0], [32000, 4.2]]}}
+    await store_one.save(table)
+    assert one.calibration.data["meta"] == {"generated_by": "replica one"}
+    assert await store_two.load() and two.calibration.data["audio"]["16000"]["curve"] == [[6000, 2.0], [32000, 4.2]]
+    assert not await store_two.load()  # already in use
+    assert CalibrationTable.load().data == shipped
+    with pytest.raises(FailedPrecondition, match="incomplete"):
+        await store_one.save({"audio": {}})

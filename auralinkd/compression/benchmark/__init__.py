@@ -4,7 +4,7 @@ The corpus (corpus/: generated speech, sample images, synthetic video, JSON mess
 downloaded) and the evaluation ship with the daemon, so an installed daemon benchmarks itself; the
 repository's `python -m bench compression` is a thin runner over the same code. The quality
 measures (pesq, pystoi, scikit-image) are the `bench` extra: without them, FAILED_PRECONDITION says
-which to install. Synchronous and CPU-heavy: the servicer runs it in a thread, and `progress` may
+which to install. Synchronous and CPU-heavy: runner.py runs it in a thread, and `progress` may
 raise `Cancelled` to stop it between steps.
 """
 
@@ -84,9 +84,15 @@ def run(
     calibrate: bool,
     progress: Callable[[float, str], None],
     results: Path | None = None,
+    calibration_path: Path | None = None,
 ) -> BenchmarkResult:
+    """`calibration_path`: the table to evaluate against and, with `calibrate`, to rewrite (the
+    deployment's work file, see runner.py); None evaluates against the package's table, read only."""
     from auralinkd.compression.benchmark import evaluation
 
+    if calibrate and calibration_path is None:
+        raise ValueError("calibrate needs a calibration_path outside the package")
+    extra = {"calibration_path": calibration_path} if calibration_path is not None else {}
     report = evaluation.evaluate(
         {t.value for t in types},
         quick=quick,
@@ -94,5 +100,6 @@ def run(
         modes=tuple(modes),
         progress=progress,
         results_path=results or results_path(),
+        **extra,
     )
     return BenchmarkResult([row_from_report(r) for r in report["rows"]], report["commit"], report["wall_s"])

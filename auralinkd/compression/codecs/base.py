@@ -23,6 +23,10 @@ class CodecSettings:
     quality: int = 80  # WebP/AVIF quality 0-100
     lossless: bool = False
     level: int = 3  # zstd level
+    speed: int = 0  # the latency fallback's cheaper settings: 0 the codec's normal effort, up to SPEED_STEPS - 1
+
+
+SPEED_STEPS = 3
 
 
 @dataclass(frozen=True)

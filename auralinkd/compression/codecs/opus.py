@@ -1,4 +1,5 @@
-"""Opus through PyAV's bundled libopus: VoIP application, in-band FEC and a packet-loss hint.
+"""Opus through PyAV's bundled libopus: VoIP application, in-band FEC, a packet-loss hint, and a lower
+complexity when the latency fallback asks for a cheaper setting.
 
 FFmpeg's libopus encoder takes its bitrate and FEC settings when it opens, so a change re-opens it.
 Decoding calls libopus itself (libopus.py), which can also conceal a lost frame (PLC) or rebuild it from
@@ -18,6 +19,7 @@ from auralinkd.compression.container import CodecId
 from auralinkd.compression.formats import AudioFormat
 
 MIN_BITRATE, MAX_BITRATE = 6000, 256000
+COMPLEXITY = (10, 5, 1)  # libopus complexity per CodecSettings.speed (10 is libopus's default)
 _DECODE_RATE = 48000
 
 
@@ -73,7 +75,7 @@ class OpusCodec:
     # -- encoding ---------------------------------------------------------------------------------
 
     def configure(self, settings: CodecSettings) -> None:
-        keys = ("bitrate_bps", "fec", "packet_loss_pct")
+        keys = ("bitrate_bps", "fec", "packet_loss_pct", "speed")
         if any(getattr(settings, k) != getattr(self._settings, k) for k in keys):
             self._encoder = None  # re-opened with the new settings on the next frame
         self._settings = settings
@@ -97,6 +99,7 @@ class OpusCodec:
             "vbr": "on",
             "fec": "1" if s.fec else "0",
             "packet_loss": str(max(0, min(100, s.packet_loss_pct))),
+            "compression_level": str(COMPLEXITY[min(s.speed, len(COMPLEXITY) - 1)]),
         }
         enc.open()
         return enc

@@ -15,6 +15,11 @@ from auralinkd.compression.formats import ImageFormat, PixelFormat
 
 MIN_BITRATE, MAX_BITRATE = 50_000, 20_000_000
 KEYFRAME_INTERVAL = 120
+# libvpx's cap on a key frame's size, in percent of the per-frame bandwidth (bitrate / frame rate):
+# a key frame may cost at most this many average frames. Uncapped, a real-time VP8 key frame came out
+# at ~36x the frames after it (bench/compression.py reports the peak-to-mean frame size).
+MAX_INTRA_RATE_PCT = 900
+CPU_USED = ("-6", "-10", "-16")  # per CodecSettings.speed: higher is faster and coarser
 
 
 def scaled_size(fmt: ImageFormat, scale: float) -> tuple[int, int]:
@@ -56,7 +61,8 @@ class Vp8Codec:
         self._since_key = 0
 
     def configure(self, settings: CodecSettings) -> None:
-        if (settings.bitrate_bps, settings.scale) != (self._settings.bitrate_bps, self._settings.scale):
+        keys = ("bitrate_bps", "scale", "speed")
+        if any(getattr(settings, k) != getattr(self._settings, k) for k in keys):
             self._encoder = None
         self._settings = settings
         if self._encoder is None:  # open now, so the first frame's encode time is the codec's alone
@@ -78,11 +84,12 @@ class Vp8Codec:
             # A negative cpu-used fixes libvpx's speed at 6. A positive one lets realtime VP8
             # re-pick its speed from measured encode times, so on a loaded machine the same frames
             # came out at a different quality (and the calibration table stopped predicting it).
-            "cpu-used": "-6",
+            "cpu-used": CPU_USED[min(self._settings.speed, len(CPU_USED) - 1)],
             "lag-in-frames": "0",
             "error-resilient": "1",
             "auto-alt-ref": "0",
             "g": str(KEYFRAME_INTERVAL),
+            "max-intra-rate": str(MAX_INTRA_RATE_PCT),
         }
         enc.open()
         self._pts = 0

@@ -6,19 +6,21 @@ bad frame in its own slot, and refuse an oversized batch without harming the ses
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import numpy as np
 import pytest
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 
 from auralink.v1 import compression_pb2 as pb
 from auralinkd.access.principal import Caller, Principal
 from auralinkd.api import context as call_context
-from auralinkd.api.compression import MAX_BATCH_FRAMES, TICK_SPLIT_MIN_FRAMES, AICCompressionServicer
+from auralinkd.api.compression import MAX_BATCH_FRAMES, AICCompressionServicer
 from auralinkd.compression import CalibrationTable, CompressionConfig, CompressionService
+from auralinkd.compression.scheduler import TICK_SPLIT_MIN_FRAMES
 from auralinkd.compression.userconfig import UserConfigs
-from auralinkd.errors import InvalidArgument
+from auralinkd.errors import InvalidArgument, ResourceExhausted
 
 USER, ORG = uuid.uuid4(), uuid.uuid4()
 AUDIO16 = pb.StreamFormat(
@@ -152,3 +154,45 @@ async def test_hybrid_sessions_batched_on_the_post_filter_meet_in_one_tick_the_c
     decoded = [r async for r in servicer.DecompressBatchStream(_aiter(decode), None)]
     assert [[f.session_id for f in tick.frames] for tick in decoded] == [sids] * 20
     assert all(len(f.payload) == 640 and not f.HasField("error") for tick in decoded for f in tick.frames)
+
+
+def _captured(seconds_ago: float) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromNanoseconds(int((time.time() - seconds_ago) * 1e9))
+    return stamp
+
+
+async def test_stale_frames_are_dropped_per_slot_never_coded(servicer, frames):
+    """A tick older than its bound (the tick's own, or a frame's, which wins) is dropped and reported in
+    each slot; fresh ticks of the same sessions are coded; ListSessions counts the drops; new sessions are
+    refused while frames go stale."""
+    sids = await _sessions(servicer, 3)
+    bound = duration_pb2.Duration(nanos=60_000_000)  # 60 ms
+    fresh = pb.CompressBatchRequest(frames=_ticks(sids, frames)[0].frames, capture_time=_captured(0), max_age=bound)
+    stale = pb.CompressBatchRequest(frames=_ticks(sids, frames)[1].frames, capture_time=_captured(5), max_age=bound)
+    # a frame's own bound wins over its tick's: this one is fresh in a stale tick
+    stale.frames[2].capture_time.CopyFrom(_captured(0))
+    stale.frames[2].max_age.CopyFrom(bound)
+    out = [r async for r in servicer.CompressBatchStream(_aiter([fresh, stale]), None)]
+    assert [f.HasField("error") for f in out[0].frames] == [False] * 3
+    assert [f.error.code for f in out[1].frames[:2]] == ["DEADLINE_EXCEEDED"] * 2
+    assert "over the bound of 60 ms" in out[1].frames[0].error.message and not out[1].frames[0].data
+    assert not out[1].frames[2].HasField("error") and out[1].frames[2].data
+    listed = {s.session_id: s for s in (await servicer.ListSessions(pb.ListSessionsRequest(), None)).sessions}
+    assert [listed[sid].stale_dropped for sid in sids] == [1, 1, 0]
+    assert [listed[sid].frames_in for sid in sids] == [1, 1, 2]
+    with pytest.raises(ResourceExhausted, match="over capacity"):
+        await _sessions(servicer, 1)
+
+
+async def test_a_stale_frame_on_compress_stream_is_dropped_in_its_own_response(servicer, frames):
+    (sid,) = await _sessions(servicer, 1)
+    bound = duration_pb2.Duration(nanos=60_000_000)
+    requests = [
+        pb.CompressFrameRequest(
+            session_id=sid, sequence=0, payload=frames[0], capture_time=_captured(1), max_age=bound
+        ),
+        pb.CompressFrameRequest(session_id=sid, sequence=1, payload=frames[1]),  # no bound: coded
+    ]
+    out = [r async for r in servicer.CompressStream(_aiter(requests), None)]
+    assert out[0].error.code == "DEADLINE_EXCEEDED" and not out[1].HasField("error") and out[1].codec == "opus"

@@ -7,6 +7,7 @@ status mapping are tested with the real daemon in tests/e2e/test_compression_api
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import numpy as np
@@ -20,6 +21,7 @@ from auralinkd.api.compression import AICCompressionServicer
 from auralinkd.api.permissions import collect
 from auralinkd.compression import CalibrationTable, CompressionConfig, CompressionService
 from auralinkd.compression.benchmark import BenchmarkResult, BenchmarkRow
+from auralinkd.compression.benchmark.runner import BenchmarkRunner
 from auralinkd.compression.formats import MAX_PAYLOAD_BYTES, FrameType
 from auralinkd.compression.modes import Mode
 from auralinkd.compression.userconfig import UserConfigs
@@ -185,22 +187,42 @@ async def test_watch_metrics_refuses_a_sub_second_interval(servicer):
         await anext(servicer.WatchMetrics(pb.WatchMetricsRequest(interval=duration_pb2.Duration(nanos=10)), None))
 
 
-async def test_run_benchmark_streams_progress_then_rows_then_done(stopping):
+async def test_run_benchmark_streams_progress_then_rows_then_done(stopping, tmp_path):
     call_context.set_caller(Caller(Principal(USER, ORG, frozenset({"compression:*"}), "test"), "req-2"))
+    seen: dict[str, object] = {}
 
-    def fake_run(types, modes, *, quick, calibrate, progress):
+    def fake_run(types, modes, *, quick, calibrate, progress, calibration_path=None):
         progress(0.5, "halfway")
+        seen["calibration_path"] = calibration_path
+        if calibration_path is not None:  # as the calibration does: start from the work file, rewrite it
+            table = json.loads(calibration_path.read_text())
+            table["meta"] = {"generated_by": "test"}
+            calibration_path.write_text(json.dumps(table))
         row = BenchmarkRow(FrameType.DATA, Mode.ADAPTIVE, "zstd", 0.0, 60.0, {"lossless": 1.0}, 0.1, 0.2, 0,
                            "zlib level 6 per message", 0.0, {}, 0.9)  # fmt: skip
         return BenchmarkResult([row], "abc123", 0.1)
 
-    svc = AICCompressionServicer(
-        CompressionService(CalibrationTable.load()), UserConfigs(CompressionConfig()), stopping=stopping,
-        benchmark=fake_run,
-    )  # fmt: skip
+    service = CompressionService(CalibrationTable.load())
+    saved: list[dict] = []
+
+    async def save(table: dict) -> None:
+        saved.append(table)
+        service.use_calibration(CalibrationTable(table))
+
+    runner = BenchmarkRunner(tmp_path / "compression", lambda: service.calibration.data, save, run=fake_run)
+    svc = AICCompressionServicer(service, UserConfigs(CompressionConfig()), stopping=stopping, benchmark=runner)
     request = pb.RunBenchmarkRequest(frame_types=[pb.FRAME_TYPE_DATA], quick=True)
     events = [e async for e in svc.RunBenchmark(request, None)]
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds == ["progress", "row", "done"]
     assert events[1].row.baseline.name == "zlib level 6 per message" and events[1].row.bitrate_vs_baseline == 0.9
     assert events[2].done.git_commit == "abc123"
+    assert seen["calibration_path"] is None and saved == []  # no calibrate: nothing written anywhere
+
+    # calibrate: the work file is in the deployment's dir (never the package), and the new table is saved
+    events = [e async for e in svc.RunBenchmark(pb.RunBenchmarkRequest(quick=True, calibrate=True), None)]
+    assert events[-1].WhichOneof("event") == "done"
+    assert seen["calibration_path"] == tmp_path / "compression" / "calibration.json"
+    assert saved and saved[0]["meta"] == {"generated_by": "test"} and "audio" in saved[0]
+    assert service.calibration.data["meta"] == {"generated_by": "test"}
+    assert CalibrationTable.load().data["meta"] != {"generated_by": "test"}  # the package's table is untouched

@@ -17,10 +17,11 @@ from auralinkd.compression import (
     NetworkConditions,
     PixelFormat,
 )
-from auralinkd.compression.container import Flag, unpack
-from auralinkd.compression.fallback import LATENCY_COOLDOWN_FRAMES
+from auralinkd.compression.container import CodecId, Flag, unpack
+from auralinkd.compression.fallback import DEGRADE_STEPS, LATENCY_COOLDOWN_FRAMES, RECOVER_FRAMES
 from auralinkd.compression.metrics import Reservoir
-from auralinkd.errors import InvalidArgument, NotFound
+from auralinkd.compression.service import SHED_HOLD_S, LoadEvent
+from auralinkd.errors import InvalidArgument, NotFound, ResourceExhausted
 
 PCM16 = AudioFormat(16000, 1, 20)
 
@@ -82,8 +83,8 @@ def test_quality_below_min_score_takes_the_safe_path_and_is_marked(service):
     frame = bytes(range(256)) * 2 + bytes(128)
     r = service.compress(s.session_id, 0, frame)
     assert r.fallback and r.fallback_reason == "quality_below_min"
-    # Either a higher bitrate the calibration predicts meets it, or lossless when none does.
-    assert r.bitrate_bps > s.bitrate_bps or r.quality_source == "exact"
+    # A higher bitrate: the one the calibration predicts meets it, or Opus's best when none does.
+    assert r.bitrate_bps > s.bitrate_bps and r.codec == "opus" and _opus_decodable(r.data)
     assert len(service.decompress(s.session_id, 0, r.data).payload) == len(frame)
     assert service.get_metrics().global_.fallback_count == 1
 
@@ -125,17 +126,61 @@ def _timed_audio_session(clock, encode_ms: float, max_latency_ms: float):
     return svc, sid
 
 
-def test_encode_over_the_latency_budget_sends_next_frames_by_the_fast_path(clock):
+def _opus_decodable(data: bytes) -> bool:
+    """What a WebRTC peer does with the frame: a standard Opus decoder (libopus via PyAV) decodes its payload."""
+    import av
+
+    header, payload = unpack(data)
+    if header.codec is not CodecId.OPUS:
+        return False
+    decoder = av.CodecContext.create("libopus", "r")
+    return sum(f.samples for f in decoder.decode(av.Packet(payload))) == 960  # 20 ms at 48 kHz
+
+
+def test_encode_over_the_latency_budget_steps_down_within_opus_complexity_first(clock):
     svc, sid = _timed_audio_session(clock, encode_ms=80, max_latency_ms=20)
     frame = (np.sin(np.arange(320) / 5) * 8000).astype(np.int16).tobytes()
     first = svc.compress(sid, 0, frame)  # the average (0.3 x 80 ms) breaks the budget with this frame
     assert not first.fallback and first.codec == "opus"
-    following = [svc.compress(sid, seq, frame) for seq in range(1, 1 + LATENCY_COOLDOWN_FRAMES)]
-    assert all(r.fallback and r.fallback_reason == "latency_over_budget" for r in following)
-    assert all(r.quality_source == "exact" for r in following)
-    assert svc.decompress(sid, 1, following[0].data).payload == frame
-    assert svc.compress(sid, 1 + LATENCY_COOLDOWN_FRAMES, frame).codec == "opus"  # cooldown over: try again
-    assert svc.get_metrics().global_.fallback_count == LATENCY_COOLDOWN_FRAMES
+    policy = svc.sessions.get(sid).pipeline.policy
+    assert policy.step == 1 and DEGRADE_STEPS[1].bitrate_scale == 1.0  # complexity first, same bitrate
+    frames = [svc.compress(sid, seq, frame) for seq in range(1, 1 + len(DEGRADE_STEPS) * LATENCY_COOLDOWN_FRAMES)]
+    assert all(r.codec == "opus" and _opus_decodable(r.data) for r in frames)  # never raw or zstd
+    assert all(r.fallback and r.fallback_reason == "latency_over_budget" for r in frames)
+    assert policy.step == len(DEGRADE_STEPS) - 1  # one step per cooldown, then the bottom of the ladder
+    assert frames[-1].bitrate_bps < first.bitrate_bps  # the last steps lower the bitrate
+    assert frames[LATENCY_COOLDOWN_FRAMES - 2].bitrate_bps == first.bitrate_bps  # ... not the first ones
+    events = svc.metrics.load_events()
+    assert events[LoadEvent.STEP_DOWN] == len(DEGRADE_STEPS) - 1
+    logged = [e.detail for e in policy.drain_log()]
+    assert sum("step" in d for d in logged) >= len(DEGRADE_STEPS) - 1
+
+
+def test_overload_sheds_new_sessions_before_running_ones_degrade(clock):
+    svc, sid = _timed_audio_session(clock, encode_ms=12, max_latency_ms=20)  # over half the budget, under it
+    frame = bytes(640)
+    for seq in range(10):
+        r = svc.compress(sid, seq, frame)
+        assert not r.fallback
+    assert svc.sessions.get(sid).pipeline.policy.step == 0  # the running session is not degraded ...
+    with pytest.raises(ResourceExhausted, match="over capacity"):  # ... but a new one is refused
+        svc.start_session("u2", FrameType.AUDIO, PCM16)
+    assert svc.metrics.load_events()[LoadEvent.SHED] == 1
+    clock.now += SHED_HOLD_S + 0.1  # the pressure has not come back since
+    svc.start_session("u2", FrameType.AUDIO, PCM16)
+
+
+def test_a_degraded_session_steps_back_up_after_calm_frames(clock):
+    svc, sid = _timed_audio_session(clock, encode_ms=80, max_latency_ms=20)
+    frame = bytes(640)
+    svc.compress(sid, 0, frame)
+    pipeline = svc.sessions.get(sid).pipeline
+    assert pipeline.policy.step == 1
+    pipeline._encoder.ms = 0.5
+    for seq in range(1, 1 + RECOVER_FRAMES + 10):
+        svc.compress(sid, seq, frame)
+    assert pipeline.policy.step == 0 and svc.metrics.load_events()[LoadEvent.STEP_UP] == 1
+    assert not svc.compress(sid, RECOVER_FRAMES + 20, frame).fallback
 
 
 def test_encodes_within_the_budget_never_fall_back(clock):
