@@ -17,7 +17,7 @@ def run(options: GlobalOptions, *, read_only: bool = False) -> None:
     """Resolve settings like every `auralink` command, then run the app until it quits."""
     from auralink_cli.profiles import resolve_settings
     from tui.app import AuraLinkApp
-    from tui.datasource import DataSource
+    from tui.sources import DataSource
 
     settings = resolve_settings(options)
     source = DataSource(settings, reload_settings=lambda: resolve_settings(options))

@@ -1,6 +1,6 @@
 """The Textual app: modes (one per area), key bindings, themes, and the routing of data messages.
 
-The data source posts DataMessages to the app; the app folds each into the Store and forwards it
+The data source posts DataMessages to the app; the app folds each into the DashboardState and forwards it
 to the screen in front. Nothing here talks gRPC.
 """
 
@@ -17,7 +17,7 @@ from textual.screen import Screen
 from tui import messages as m
 from tui.screens import AREAS
 from tui.screens.base import DataScreen
-from tui.store import Store
+from tui.state import DashboardState
 from tui.themes import DEFAULT_THEME, THEMES, other_theme
 
 
@@ -28,6 +28,7 @@ def _modes() -> dict[str, Any]:
     from tui.screens.memory import MemoryScreen
     from tui.screens.mesh import MeshScreen
     from tui.screens.overview import OverviewScreen
+    from tui.screens.workflows import WorkflowsScreen
 
     return {
         "overview": OverviewScreen,
@@ -36,6 +37,7 @@ def _modes() -> dict[str, Any]:
         "mesh": MeshScreen,
         "access": AccessScreen,
         "compression": CompressionScreen,
+        "workflows": WorkflowsScreen,
     }
 
 
@@ -57,7 +59,7 @@ class AuraLinkApp(App[None]):
         super().__init__()
         self.source = source
         self.read_only = read_only
-        self.store = Store(address=source.address)
+        self.state = DashboardState(address=source.address)
         self._initial_theme = theme or DEFAULT_THEME
 
     def on_mount(self) -> None:
@@ -72,7 +74,7 @@ class AuraLinkApp(App[None]):
 
     @on(m.DataMessage)
     def _route(self, message: m.DataMessage) -> None:
-        self.store.apply(message)
+        self.state.apply(message)
         if isinstance(message, m.ActionFailed) and message.action not in ("whoami",):
             self.notify(message.message, title=f"{message.action}: {message.code}", severity="error", timeout=8)
         elif isinstance(message, m.ActionDone):

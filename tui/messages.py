@@ -36,6 +36,15 @@ __all__ = [
     "MemoryResults",
     "MemoryStats",
     "EvolvePreview",
+    "RecentMemories",
+    "AgentToolCall",
+    "McpConnectionsLoaded",
+    "McpToolsLoaded",
+    "WorkflowsLoaded",
+    "RunsLoaded",
+    "RunUpdated",
+    "RunWatched",
+    "RunEventReceived",
     "ActionDone",
     "ActionFailed",
 ]
@@ -238,6 +247,75 @@ class EvolvePreview(DataMessage):
         super().__init__()
         self.preview = preview
         self.applied = applied
+
+
+class RecentMemories(DataMessage):
+    """The newest memories (ListMemories): what the Memory screen shows before any search."""
+
+    def __init__(self, memories: list[Any]) -> None:
+        super().__init__()
+        self.memories = memories
+
+
+class AgentToolCall(DataMessage):
+    """One tool call of an agent's tool loop in a chat (ChatToolCall), after it ran."""
+
+    def __init__(self, agent: str, call: Any) -> None:
+        super().__init__()
+        self.agent = agent
+        self.call = call
+
+
+# --- MCP (issue 13) and workflows (issue 14) ----------------------------------------------------
+
+
+class McpConnectionsLoaded(DataMessage):
+    """The organization's MCP connections, each with its session's state and reason."""
+
+    def __init__(self, connections: list[Any]) -> None:
+        super().__init__()
+        self.connections = connections
+
+
+class McpToolsLoaded(DataMessage):
+    def __init__(self, connection: str, tools: list[Any]) -> None:
+        super().__init__()
+        self.connection = connection  # the name or id it was asked by
+        self.tools = tools
+
+
+class WorkflowsLoaded(DataMessage):
+    def __init__(self, workflows: list[Any]) -> None:
+        super().__init__()
+        self.workflows = workflows
+
+
+class RunsLoaded(DataMessage):
+    def __init__(self, runs: list[Any]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class RunUpdated(DataMessage):
+    """One run as the daemon has it now (GetRun, or what an action returned)."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__()
+        self.run = run
+
+
+class RunWatched(DataMessage):
+    """The source now follows this run: its events start again from the first."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+
+class RunEventReceived(DataMessage):
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
 
 
 # --- outcomes of actions ---------------------------------------------------------------------

@@ -26,6 +26,11 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "agents.assign": "agents:assign",
     "agents.chat": "chat:send",
     "memory.read": "memories:read",
+    "mcp.tools": "mcp:read",
+    "mcp.test": "mcp:read",
+    "runs.start": "workflows:run",
+    "runs.resume": "workflows:run",
+    "runs.cancel": "workflows:run",
     "memory.evolve": "memories:evolve",
 }
 
@@ -43,6 +48,9 @@ MUTATIONS = frozenset(
         "agents.delete",
         "agents.assign",
         "memory.evolve",
+        "runs.start",
+        "runs.resume",
+        "runs.cancel",
     }
 )
 

@@ -6,7 +6,8 @@ protobuf message of the API, posted as the real DataSource would post it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.duration_pb2 import Duration
@@ -19,6 +20,8 @@ from auralink.v1 import compression_pb2 as comp
 from auralink.v1 import mesh_pb2 as mesh
 from auralink.v1 import system_pb2 as system
 from tui import messages as m
+from tui.sources import AREA_SOURCES
+from tui.sources.link import Area
 
 ADDRESS = "unix:///var/lib/auralink/auralinkd.sock"
 T0 = datetime(2026, 11, 28, 9, 30, 0, tzinfo=UTC)
@@ -42,14 +45,26 @@ def struct(**values: object) -> Struct:
 
 
 def status(calls: int, errors: int) -> system.GetStatusResponse:
-    services = [
+    services = [  # every service of a daemon today, in its order
         "SystemService",
+        "OrganizationService",
+        "UserService",
+        "RoleService",
         "CredentialService",
         "AuditService",
-        "RoleService",
         "AICCompressionService",
         "MeshRoutingService",
         "ReputationService",
+        "AIProviderService",
+        "LLMSelectionService",
+        "TranslationService",
+        "MemoryService",
+        "AgentService",
+        "RoomService",
+        "SpeechService",
+        "StorageService",
+        "MCPService",
+        "WorkflowService",
     ]
     return system.GetStatusResponse(
         version="0.1.0",
@@ -71,7 +86,10 @@ def status(calls: int, errors: int) -> system.GetStatusResponse:
         services=[
             system.ServiceStatus(name=f"auralink.v1.{name}", state=common.SERVING_STATE_SERVING) for name in services
         ]
-        + [system.ServiceStatus(name="event_bus", state=common.SERVING_STATE_DEGRADED, detail="in-process fallback")],
+        + [
+            system.ServiceStatus(name="database", state=common.SERVING_STATE_SERVING),
+            system.ServiceStatus(name="event_bus", state=common.SERVING_STATE_DEGRADED, detail="in-process fallback"),
+        ],
         replica_id="4f2a9c1e77b0",
         rpc=system.RpcStats(calls_total=calls, errors_total=errors),
     )
@@ -396,13 +414,138 @@ def agents_and_memory() -> list[m.DataMessage]:
         recall_p95_ms=21.0,
         pgvector=True,
     )
+    recent = [
+        memory.Memory(id=f"mem-{i}", content=text, importance=imp)
+        for i, (text, imp) in enumerate(
+            [
+                ("Dana prefers the quiet room on Fridays", 0.8),
+                ("Room 4 projector was fixed on Tuesday", 0.3),
+                ("The standup meeting is at nine every weekday", 0.5),
+            ]
+        )
+    ]
+    tool_call = agents.ChatToolCall(
+        step=1,
+        connection="time",
+        tool="get_current_time",
+        arguments_json='{"timezone": "Europe/Lisbon"}',
+        result='{"timezone": "Europe/Lisbon", "datetime": "2026-11-28T09:30:00+00:00"}',
+        duration=ms(41),
+    )
     return [
+        m.RecentMemories(recent),
         m.AgentsLoaded(agent_list),
+        m.AgentToolCall("concierge", tool_call),
         m.AgentReplyChunk("concierge", "Good morning! "),
         m.AgentReplyChunk("concierge", "The quiet room is free until noon.", done=True),
         m.MemoryResults("quiet room", recalled),
         m.MemoryStats(stats),
     ]
+
+
+def mcp_connections() -> list[m.DataMessage]:
+    """Issue 13's connections in each health state, and one connection's tools."""
+    from auralink.v1 import mcp_pb2 as mcp
+
+    connections = [
+        mcp.MCPConnection(
+            id="c-1",
+            name="time",
+            transport=mcp.MCP_TRANSPORT_STDIO,
+            command="mcp-server-time",
+            state=mcp.MCP_CONNECTION_STATE_CONNECTED,
+            server_name="mcp-time",
+            server_version="1.9.4",
+            tool_count=2,
+        ),
+        mcp.MCPConnection(
+            id="c-2",
+            name="git",
+            transport=mcp.MCP_TRANSPORT_STDIO,
+            command="mcp-server-git",
+            args=["--repository", "/srv/repo"],
+            state=mcp.MCP_CONNECTION_STATE_DEGRADED,
+            state_reason="server exited (code 1); restarting in 2s",
+            tool_count=12,
+        ),
+        mcp.MCPConnection(
+            id="c-3",
+            name="search",
+            transport=mcp.MCP_TRANSPORT_STREAMABLE_HTTP,
+            url="https://search.example.org/mcp",
+            state=mcp.MCP_CONNECTION_STATE_FAILED,
+            state_reason="connection refused",
+        ),
+        mcp.MCPConnection(id="c-4", name="notes", transport=mcp.MCP_TRANSPORT_STDIO, command="mcp-notes", state=1),
+    ]
+    tools = [
+        mcp.MCPTool(connection_id="c-1", connection_name="time", name="get_current_time", description="Current time"),
+        mcp.MCPTool(connection_id="c-1", connection_name="time", name="convert_time", description="Convert a time"),
+    ]
+    return [m.McpConnectionsLoaded(connections), m.McpToolsLoaded("time", tools)]
+
+
+WORKFLOW_DEFINITION = {
+    "engine": "langgraph",
+    "nodes": [
+        {"id": "known", "type": "memory_recall"},
+        {"id": "draft", "type": "agent"},
+        {"id": "approve", "type": "human"},
+        {"id": "gate", "type": "router", "routes": [{"to": "remember"}], "default": "END"},
+        {"id": "remember", "type": "memory_store"},
+    ],
+    "edges": [["known", "draft"], ["draft", "approve"], ["approve", "gate"]],
+}
+
+
+def workflows() -> list[m.DataMessage]:
+    """Issue 14's workflows and runs, one run followed to its human step."""
+    import json
+
+    from auralink.v1 import workflows_pb2 as wf
+
+    flows = [
+        wf.Workflow(id="w-1", name="research-brief", engine="langgraph", version=2,
+                    definition=json.dumps(WORKFLOW_DEFINITION)),
+        wf.Workflow(id="w-2", name="triage", engine="crewai", version=1, definition="{}"),
+    ]  # fmt: skip
+    waiting = wf.Run(
+        id="r-7f3a9c20-0000",
+        workflow_id="w-1",
+        workflow_name="research-brief",
+        workflow_version=2,
+        engine="langgraph",
+        state=wf.RUN_STATE_WAITING_INPUT,
+        inputs={"topic": "sea otters"},
+        current_step="approve",
+        waiting_prompt="Keep this brief about sea otters? (yes/no)",
+        create_time=ts(60),
+    )
+    runs = [
+        waiting,
+        wf.Run(id="r-51c2d4e0-0000", workflow_id="w-2", workflow_name="triage", workflow_version=1, engine="crewai",
+               state=wf.RUN_STATE_COMPLETED, output='{"summary": "3 tickets"}', create_time=ts(30)),
+        wf.Run(id="r-0a9b8c7d-0000", workflow_id="w-1", workflow_name="research-brief", workflow_version=1,
+               engine="langgraph", state=wf.RUN_STATE_FAILED, current_step="draft",
+               error="RESOURCE_EXHAUSTED: budget of org exhausted", create_time=ts(10)),
+    ]  # fmt: skip
+    steps = [
+        ("run_started", "", {}),
+        ("step_started", "known", {"type": "memory_recall"}),
+        ("memory_read", "known", {"query": "sea otters", "ids": ["mem-1"]}),
+        ("step_finished", "known", {"type": "memory_recall"}),
+        ("step_started", "draft", {"type": "agent"}),
+        ("step_finished", "draft", {"type": "agent", "model": "local/smollm2-135m", "prompt_tokens": 212,
+                                    "completion_tokens": 88, "cost_usd": 0.000045}),
+        ("interrupted", "approve", {"prompt": "Keep this brief about sea otters? (yes/no)"}),
+    ]  # fmt: skip
+    events = [
+        m.RunEventReceived(
+            wf.RunEvent(run_id=waiting.id, seq=i + 1, kind=kind, step=step, data=json.dumps(data), time=ts(60 + i))
+        )
+        for i, (kind, step, data) in enumerate(steps)
+    ]
+    return [m.WorkflowsLoaded(flows), m.RunsLoaded(runs), m.RunWatched(waiting.id), *events]
 
 
 def dataset(permissions: list[str] | None = None, *, unavailable: bool = True) -> list[m.DataMessage]:
@@ -418,23 +561,52 @@ def dataset(permissions: list[str] | None = None, *, unavailable: bool = True) -
     out += [reputations(), explanation(), route()]
     out += roles() + audit() + metrics() + bench()
     if not unavailable:
-        out += agents_and_memory()
+        out += agents_and_memory() + mcp_connections() + workflows()
     else:
-        for area in ("agents", "memory"):
+        for area in ("agents", "mcp", "memory", "workflows"):
             out.append(
                 m.ServiceUnavailable(area, "UNIMPLEMENTED", "service not available on this daemon (UNIMPLEMENTED)")
             )
     return out
 
 
+class RecordedArea:
+    """One area of tui.sources.DataSource as recorded: only the real area's actions exist.
+
+    An action the real area lacks is an AttributeError, and arguments its real signature would
+    refuse are a TypeError, so a screen cannot call something the live source would not answer.
+    Calls are recorded; nothing reaches a daemon.
+    """
+
+    def __init__(self, name: str, real: type[Area], calls: list[tuple[str, tuple[object, ...]]]) -> None:
+        self._name, self._real, self._calls = name, real, calls
+
+    def __getattr__(self, action: str) -> Callable[..., Awaitable[None]]:
+        method = getattr(self._real, action, None)
+        if action.startswith("_") or action in INTERNAL or not inspect.iscoroutinefunction(method):
+            raise AttributeError(f"{self._real.__name__} has no action {action!r}")
+        signature = inspect.signature(method)
+
+        async def record(*args: object, **kwargs: object) -> None:
+            signature.bind(self, *args, **kwargs)
+            self._calls.append((f"{self._name}.{action}", args + tuple(kwargs.values())))
+
+        return record
+
+
+INTERNAL = frozenset({"on_connect"})  # run by the source itself, never by a screen
+
+
 class RecordedSource:
-    """Stands in for tui.datasource.DataSource: posts the recorded data set, answers actions from it."""
+    """Stands in for tui.sources.DataSource: posts the recorded data set, records the screens' actions."""
 
     def __init__(self, messages: list[m.DataMessage] | None = None) -> None:
         self.address = ADDRESS
         self.messages = dataset() if messages is None else messages
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self._post: Callable[[m.DataMessage], object] = lambda _msg: None
+        for name, real in AREA_SOURCES.items():
+            setattr(self, name, RecordedArea(name, real, self.calls))
 
     def start(self, sink: Callable[[m.DataMessage], object]) -> None:
         self._post = sink
@@ -443,11 +615,3 @@ class RecordedSource:
 
     async def stop(self) -> None:
         return None
-
-    def __getattr__(self, action: str) -> Callable[..., object]:
-        """Every other action is recorded; nothing reaches a daemon."""
-
-        async def record(*args: object, **kwargs: object) -> None:
-            self.calls.append((action, args + tuple(kwargs.values())))
-
-        return record

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import contextlib
 from collections.abc import Callable
 
-from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, RichLog, Static
+from textual.widgets import DataTable, Input
 
 from auralink.v1 import access_pb2, access_pb2_grpc, agents_pb2, agents_pb2_grpc, memory_pb2, memory_pb2_grpc
 from auralink_cli.profiles import GlobalOptions, resolve_settings
 from tests.support import Daemon, bearer, create_room
+from tests.tui.screen_text import log_text, table_column, text_of
 from tests.tui.seed import seed_mesh
+from tui import messages as m
 from tui.app import AuraLinkApp
-from tui.datasource import DataSource
+from tui.sources import DataSource
 from tui.widgets.common.gated import GatedButton
 
 SIZE = (140, 42)
@@ -27,40 +28,42 @@ def live_app(daemon: Daemon, *, read_only: bool = False) -> AuraLinkApp:
     def settings():  # the token is re-read from the data dir, as for a local `auralink tui`
         return resolve_settings(options, env=daemon.env)
 
-    source = DataSource(settings(), reload_settings=settings, status_interval_s=0.3, mesh_interval_s=0.5)
+    source = ObservedSource(settings(), reload_settings=settings, status_interval_s=0.3, mesh_interval_s=0.5)
     return AuraLinkApp(source, read_only=read_only)
 
 
+class ObservedSource(DataSource):
+    """The live DataSource, which also tells the test each time it has posted something to the app."""
+
+    arrived: asyncio.Event
+
+    def start(self, sink: Callable[[m.DataMessage], object]) -> None:
+        self.arrived = asyncio.Event()
+
+        def observed(message: m.DataMessage) -> None:
+            sink(message)
+            self.arrived.set()
+
+        super().start(observed)  # type: ignore[arg-type]
+
+
 async def wait_for(pilot: Pilot, check: Callable[[], object], what: str, timeout_s: float = 30) -> None:
+    """Check after each message from the daemon (and each key's redraw), until `check()` or the timeout."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    arrived: asyncio.Event = pilot.app.source.arrived  # type: ignore[attr-defined]
     while loop.time() < deadline:
+        await pilot.pause()  # let the app route and draw what has arrived
         if check():
             return
-        await pilot.pause(0.1)
+        arrived.clear()
+        # A message, or a short wait for what is drawn without one (a debounce timer, a worker).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), timeout=min(0.5, max(0.0, deadline - loop.time())))
     notes = "; ".join(f"{n.title}: {n.message}" for n in pilot.app._notifications)
     raise AssertionError(
         f"timed out waiting for {what} (notifications: {notes or 'none'}; screen {pilot.app.screen!r})"
     )
-
-
-def text_of(app: AuraLinkApp, selector: str) -> str:
-    """The plain text of a Static, whatever it holds (a string, rich Text or a rich Table)."""
-    content = app.screen.query_one(selector, Static).content
-    if isinstance(content, str):
-        return content
-    console = Console(width=200, color_system=None, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
-
-
-def log_text(app: AuraLinkApp, selector: str) -> str:
-    return "\n".join(strip.text for strip in app.screen.query_one(selector, RichLog).lines)
-
-
-def table_column(app: AuraLinkApp, selector: str, column: int = 0) -> list[str]:
-    table = app.screen.query_one(selector, DataTable)
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
 async def test_overview_shows_the_live_daemon_and_its_events(daemon: Daemon) -> None:
@@ -70,13 +73,15 @@ async def test_overview_shows_the_live_daemon_and_its_events(daemon: Daemon) -> 
         assert "0.1.0" in text_of(app, "#daemon") or "Version" in text_of(app, "#daemon")
         assert "PostgreSQL 16" in text_of(app, "#database")
         assert "pgvector" in text_of(app, "#database")
-        services = table_column(app, "#services")
+        services = table_column(app, "#services") + table_column(app, "#services", 2)
+        assert len([s for s in services if s]) == len(app.state.status.services)
+        assert app.screen.query_one("#services", DataTable).max_scroll_y == 0  # every service in view
         assert "SystemService" in services and "MeshRoutingService" in services
         await wait_for(pilot, lambda: "system.started" in log_text(app, "#events"), "the replayed start event")
         with daemon.channel() as channel:  # something happens elsewhere: the log moves
             seed_mesh(channel, daemon.token)
         await wait_for(pilot, lambda: "mesh.node.registered" in log_text(app, "#events"), "a live mesh event")
-        await wait_for(pilot, lambda: len(app.store.rpc_rate) >= 2, "an RPC rate")
+        await wait_for(pilot, lambda: len(app.state.rpc_rate) >= 2, "an RPC rate")
         status = text_of(app, "StatusBar")
         assert "connected" in status and "admin" in status
 
@@ -132,17 +137,21 @@ async def test_access_grants_with_confirmation_and_streams_the_audit(daemon: Dae
 async def test_daemon_restart_shows_reconnecting_then_recovers(daemon: Daemon) -> None:
     app = live_app(daemon)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.store.connection == "connected", "the first connection")
-        first_replica = app.store.status.replica_id
-        daemon.stop()
+        await wait_for(pilot, lambda: app.state.connection == "connected", "the first connection")
+        first_replica = app.state.status.replica_id
+        # Stop and start in a thread: the app keeps running (and sees the daemon go) meanwhile.
+        await asyncio.to_thread(daemon.stop)
         await wait_for(pilot, lambda: "reconnecting…" in text_of(app, "StatusBar"), "reconnecting")
+        assert app.screen.has_class("-stale")  # the last known values are greyed out
+        assert "unknown (last seen" in text_of(app, "#daemon")
         await pilot.press("4", "1")  # nothing crashes while the daemon is away
-        daemon.start()  # a new daemon on the same data directory
-        await wait_for(pilot, lambda: app.store.connection == "connected", "the reconnection", timeout_s=60)
-        await wait_for(pilot, lambda: app.store.status.replica_id != first_replica, "the new replica's status")
+        await asyncio.to_thread(daemon.start)  # a new daemon on the same data directory
+        await wait_for(pilot, lambda: app.state.connection == "connected", "the reconnection", timeout_s=60)
+        await wait_for(pilot, lambda: app.state.status.replica_id != first_replica, "the new replica's status")
         # WatchEvents resumed on its own: the new daemon's start event reaches the log.
         await wait_for(pilot, lambda: log_text(app, "#events").count("system.started") >= 2, "the resumed event stream")
         assert "connected" in text_of(app, "StatusBar")
+        assert not app.screen.has_class("-stale")
         assert isinstance(app.screen.query_one("#filter", Input), Input)
 
 
@@ -166,10 +175,14 @@ async def memory_recalls_as_you_type_with_score_components_then_evolves(daemon: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
         await wait_for(pilot, lambda: "Total 3" in text_of(app, "#memory-stats"), "the stats")
+        # Before any search: the recent memories, newest first.
+        await wait_for(pilot, lambda: len(table_column(app, "#memories")) == 3, "the recent memories")
+        assert table_column(app, "#memories")[0].startswith("The standup meeting")
+        assert "Recent memories" in str(app.screen.query_one("#memories", DataTable).border_title)
         assert "active 3" in text_of(app, "#memory-stats")
         await wait_for(pilot, lambda: not app.screen.query_one("#evolve", GatedButton).disabled, "WhoAmI")
         await pilot.press("slash", *"where do I live")  # `/` focuses the recall box; it recalls once typing pauses
-        await wait_for(pilot, lambda: app.store.memory_query == "where do I live", "the debounced recall")
+        await wait_for(pilot, lambda: app.state.memory_query == "where do I live", "the debounced recall")
         rows = table_column(app, "#memories")
         assert len(rows) == 3 and rows[0].startswith("I live in Lisbon")
         header = [str(c.label) for c in app.screen.query_one("#memories", DataTable).columns.values()]
@@ -250,9 +263,9 @@ async def agents_create_edit_assign_and_delete_through_forms(daemon: Daemon) -> 
         assert "Delete agent concierge?" in text_of(app, "#question")
         await pilot.press("y")
         await wait_for(pilot, lambda: "deleted agent concierge" in notifications(app), "the deletion")
-        assert [a.name for a in app.store.agents] == ["scribe"]
-        await pilot.press("escape")  # clear the filter: only scribe is left
-        app.screen.query_one("#filter", Input).value = ""
+        assert [a.name for a in app.state.agents] == ["scribe"]
+        await pilot.press("escape")  # esc clears the filter: only scribe is left
+        assert app.screen.query_one("#filter", Input).value == ""
         await wait_for(pilot, lambda: table_column(app, "#agents") == ["scribe"], "the table without concierge")
 
 

@@ -5,7 +5,8 @@ Update after an intended change with `pytest tests/tui --snapshot-update` and re
 
 from __future__ import annotations
 
-from tests.tui.recorded import RecordedSource, dataset
+from tests.tui.recorded import ADDRESS, RecordedSource, dataset
+from tui import messages as m
 from tui.app import AuraLinkApp
 
 SIZE = (140, 42)
@@ -27,7 +28,7 @@ def test_memory_says_the_service_is_not_available_on_an_older_daemon(snap_compar
     assert snap_compare(recorded_app(), press=["3"], terminal_size=SIZE)
 
 
-def test_agents_lists_agents_with_detail_and_a_streamed_reply(snap_compare) -> None:
+def test_agents_lists_agents_mcp_connections_with_health_and_a_reply_with_its_tool_call(snap_compare) -> None:
     assert snap_compare(recorded_app(unavailable=False), press=["2"], terminal_size=SIZE)
 
 
@@ -58,3 +59,21 @@ def test_read_only_light_theme_hides_mutations(snap_compare) -> None:
 
 def test_help_lists_the_keys(snap_compare) -> None:
     assert snap_compare(recorded_app(), press=["question_mark"], terminal_size=SIZE)
+
+
+def test_workflows_shows_runs_a_live_step_graph_and_token_and_cost_counters(snap_compare) -> None:
+    assert snap_compare(recorded_app(unavailable=False), press=["7"], terminal_size=SIZE)
+
+
+def test_workflows_says_the_service_is_not_available_on_an_older_daemon(snap_compare) -> None:
+    assert snap_compare(recorded_app(), press=["7"], terminal_size=SIZE)
+
+
+def test_memory_shows_recent_memories_before_any_search(snap_compare) -> None:
+    messages = [msg for msg in dataset(unavailable=False) if not isinstance(msg, m.MemoryResults)]
+    assert snap_compare(AuraLinkApp(RecordedSource(messages)), press=["3"], terminal_size=SIZE)
+
+
+def test_overview_greys_out_stale_data_while_disconnected(snap_compare) -> None:
+    messages = [*dataset(), m.ConnectionChanged("reconnecting", ADDRESS, detail="UNAVAILABLE", attempt=3)]
+    assert snap_compare(AuraLinkApp(RecordedSource(messages)), terminal_size=SIZE)

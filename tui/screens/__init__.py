@@ -7,4 +7,5 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("mesh", "Mesh"),
     ("access", "Access"),
     ("compression", "Compression"),
+    ("workflows", "Workflows"),
 )

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from tui import messages as m
-from tui.screens.base import DataScreen
+from tui.screens.base import DataScreen, panel_table, refill
 from tui.widgets.access import render
 from tui.widgets.common.gated import GatedButton
 from tui.widgets.common.modals import ConfirmModal, InputModal
@@ -42,15 +42,15 @@ class AccessScreen(DataScreen):
         yield Input(placeholder="filter roles and audit entries", id="filter")
         with Horizontal(id="access-body"):
             with Vertical(id="access-left"):
-                yield self._table("roles", "Roles")
-                yield self._table("role-permissions", "Permissions of the role")
+                yield panel_table("roles", "Roles")
+                yield panel_table("role-permissions", "Permissions of the role")
                 with Horizontal(classes="buttons"):
                     yield GatedButton("Grant…", "role.grant", id="grant")
                     yield GatedButton("Revoke", "role.revoke", id="revoke", variant="error")
                     yield GatedButton("Assign to user", "role.assign", id="assign")
                     yield GatedButton("Unassign", "role.unassign", id="unassign", variant="error")
                 yield Input(placeholder="user (id or email), Enter: show assignments", id="user")
-                yield self._table("assignments", "Assignments")
+                yield panel_table("assignments", "Assignments")
             with Vertical(id="access-right"):
                 with Horizontal(classes="buttons"):
                     yield Static(id="chain")
@@ -60,13 +60,6 @@ class AccessScreen(DataScreen):
                 log.add_class("panel")
                 yield log
 
-    @staticmethod
-    def _table(name: str, title: str) -> DataTable[Any]:
-        table: DataTable[Any] = DataTable(id=name, cursor_type="row", zebra_stripes=True)
-        table.border_title = title
-        table.add_class("panel")
-        return table
-
     def on_mount(self) -> None:
         self.query_one("#roles", DataTable).add_columns("Role", "Kind", "Perms", "Description")
         self.query_one("#role-permissions", DataTable).add_columns("Permission", "Description")
@@ -75,8 +68,8 @@ class AccessScreen(DataScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if self.store.connection == "connected":  # roles change from other clients: refresh on entry
-            self.request(self.source.load_roles())
+        if self.state.connection == "connected":  # roles change from other clients: refresh on entry
+            self.request(self.source.access.load_roles())
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -87,7 +80,7 @@ class AccessScreen(DataScreen):
         if everything or isinstance(message, m.AssignmentsLoaded):
             self._show_assignments()
         if everything or isinstance(message, m.AuditChainVerified | m.AuditEntryReceived):
-            self.query_one("#chain", Static).update(render.chain_view(self.store.chain, len(self.store.audit)))
+            self.query_one("#chain", Static).update(render.chain_view(self.state.chain, len(self.state.audit)))
         if everything:
             self.query_one("#audit", RichLog).clear()
             self._shown_audit = 0
@@ -95,15 +88,13 @@ class AccessScreen(DataScreen):
             self._append_audit()
 
     def _show_roles(self) -> None:
-        table = self.query_one("#roles", DataTable)
-        cursor = table.cursor_row
-        table.clear()
         wanted = self.filter_text
-        for role in self.store.roles:
-            if not wanted or wanted in f"{role.name} {role.description}".lower():
-                table.add_row(*render.role_row(role), key=role.name)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        rows = [
+            (role.name, render.role_row(role))
+            for role in self.state.roles
+            if not wanted or wanted in f"{role.name} {role.description}".lower()
+        ]
+        refill(self.query_one("#roles", DataTable), rows)
         self._show_role_permissions()
 
     def selected_role(self) -> Any:
@@ -111,7 +102,7 @@ class AccessScreen(DataScreen):
         if not table.row_count:
             return None
         name = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return next((r for r in self.store.roles if r.name == name), None)
+        return next((r for r in self.state.roles if r.name == name), None)
 
     def _show_role_permissions(self) -> None:
         table = self.query_one("#role-permissions", DataTable)
@@ -120,14 +111,14 @@ class AccessScreen(DataScreen):
         table.border_title = f"Permissions of {role.name}" if role is not None else "Permissions of the role"
         if role is None:
             return
-        described = {p.name: p.description for p in self.store.catalogue}
+        described = {p.name: p.description for p in self.state.catalogue}
         for name in role.permissions:
             table.add_row(name, described.get(name, "wildcard" if "*" in name else ""), key=name)
 
     def _show_assignments(self) -> None:
         table = self.query_one("#assignments", DataTable)
         table.clear()
-        loaded = self.store.assignments
+        loaded = self.state.assignments
         if loaded is None:
             return
         table.border_title = f"Assignments of {loaded.user or 'you'}"
@@ -137,14 +128,14 @@ class AccessScreen(DataScreen):
     def _append_audit(self) -> None:
         log = self.query_one("#audit", RichLog)
         wanted = self.filter_text
-        for entry in self.store.audit:
+        for entry in self.state.audit:
             if entry.id <= self._shown_audit:
                 continue
             line = render.audit_line(entry)
             if not wanted or wanted in line.plain.lower():
                 log.write(line)
-        if self.store.audit:
-            self._shown_audit = max(self._shown_audit, self.store.audit[-1].id)
+        if self.state.audit:
+            self._shown_audit = max(self._shown_audit, self.state.audit[-1].id)
 
     @on(DataTable.RowHighlighted, "#roles")
     def _role_moved(self) -> None:
@@ -162,21 +153,23 @@ class AccessScreen(DataScreen):
     @on(Input.Submitted, "#user")
     def load_user(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.request(self.source.load_assignments(event.value.strip()))
+            self.request(self.source.access.load_assignments(event.value.strip()))
 
     @on(GatedButton.Pressed, "#grant")
     def grant(self) -> None:
         role = self.selected_role()
         if self.refuse(self.query_one("#grant", GatedButton)) or role is None:
             return
-        names = [p.name for p in self.store.catalogue if p.name not in role.permissions]
+        names = [p.name for p in self.state.catalogue if p.name not in role.permissions]
 
         def chosen(permission: str | None) -> None:
             if permission:
                 self._confirm(
                     f"Grant {permission} to role {role.name}?",
                     "Grant",
-                    lambda: self.request(self.source.change_role("role.grant", role.name, permissions=[permission])),
+                    lambda: self.request(
+                        self.source.access.change_role("role.grant", role.name, permissions=[permission])
+                    ),
                 )
 
         self.app.push_screen(
@@ -193,7 +186,7 @@ class AccessScreen(DataScreen):
         self._confirm(
             f"Revoke {permission} from role {role.name}?",
             "Revoke",
-            lambda: self.request(self.source.change_role("role.revoke", role.name, permissions=[permission])),
+            lambda: self.request(self.source.access.change_role("role.revoke", role.name, permissions=[permission])),
         )
 
     @on(GatedButton.Pressed, "#assign")
@@ -209,13 +202,13 @@ class AccessScreen(DataScreen):
         self._confirm(
             f"Assign role {role.name} to user {user}?",
             "Assign",
-            lambda: self.request(self.source.change_role("role.assign", role.name, user=user)),
+            lambda: self.request(self.source.access.change_role("role.assign", role.name, user=user)),
         )
 
     @on(GatedButton.Pressed, "#unassign")
     def unassign(self) -> None:
         table = self.query_one("#assignments", DataTable)
-        loaded = self.store.assignments
+        loaded = self.state.assignments
         if self.refuse(self.query_one("#unassign", GatedButton)) or loaded is None or not table.row_count:
             return
         role = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
@@ -223,10 +216,10 @@ class AccessScreen(DataScreen):
         self._confirm(
             f"Unassign role {role} from user {user}?",
             "Unassign",
-            lambda: self.request(self.source.change_role("role.unassign", role, user=user)),
+            lambda: self.request(self.source.access.change_role("role.unassign", role, user=user)),
         )
 
     @on(GatedButton.Pressed, "#verify")
     def verify(self) -> None:
         if not self.refuse(self.query_one("#verify", GatedButton)):
-            self.request(self.source.verify_audit())
+            self.request(self.source.access.verify_audit())

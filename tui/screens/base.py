@@ -1,13 +1,13 @@
 """What every area screen shares: the navigation line, the status bar, data routing and gating.
 
-A screen renders from the app's Store. It redraws everything when it comes to the front, and
+A screen renders from the app's DashboardState. It redraws everything when it comes to the front, and
 only what a message changed while it is in front. It never calls gRPC: actions go through
-`self.request(self.source.<action>(...))`, whose outcome arrives as messages.
+`self.request(self.source.<area>.<action>(...))`, whose outcome arrives as messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,11 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from tui import messages as m
 from tui.screens import AREAS
-from tui.store import Store
+from tui.state import DashboardState
 from tui.widgets.common.gated import GatedButton
 from tui.widgets.common.statusbar import StatusBar
 
@@ -57,6 +57,7 @@ class DataScreen(Screen[None]):
     DataScreen #filter { dock: top; display: none; }
     DataScreen #filter.visible { display: block; }
     DataScreen .notice { color: $warning; text-style: bold; padding: 1 2; }
+    DataScreen.-stale .panel { text-opacity: 45%; border: round $error 40%; }
     """
 
     @property
@@ -64,8 +65,8 @@ class DataScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     @property
-    def store(self) -> Store:
-        return self.aura.store
+    def state(self) -> DashboardState:
+        return self.aura.state
 
     @property
     def source(self) -> Any:
@@ -99,23 +100,28 @@ class DataScreen(Screen[None]):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
-        self.query_one(StatusBar).show(self.store, self.aura.read_only)
+        self._show_connection()
         if m.IdentityLoaded in pending or m.ConnectionChanged in pending:
             self.apply_gates()
         for message in pending.values():
             self.show(message)
 
+    def _show_connection(self) -> None:
+        """The status bar, and stale data greyed out while the daemon is away."""
+        self.set_class(self.state.connection != "connected", "-stale")
+        self.query_one(StatusBar).show(self.state, self.aura.read_only)
+
     def redraw(self) -> None:
-        self.query_one(StatusBar).show(self.store, self.aura.read_only)
+        self._show_connection()
         self.apply_gates()
         self.show(None)
 
     def show(self, message: m.DataMessage | None) -> None:
-        """Render what `message` changed; None means everything (from the store)."""
+        """Render what `message` changed; None means everything (from the state)."""
 
     def apply_gates(self) -> None:
         for button in self.query(GatedButton):
-            button.apply(self.store.permissions, self.aura.read_only)
+            button.apply(self.state.permissions, self.aura.read_only)
 
     def request(self, work: Awaitable[Any]) -> None:
         """Hand an action of the data source to a worker; its outcome comes back as messages."""
@@ -129,7 +135,12 @@ class DataScreen(Screen[None]):
         return False
 
     def action_leave_input(self) -> None:
-        """Escape leaves a text box, so that the digit keys switch screens again."""
+        """Escape clears and closes the `/` filter, and leaves a text box (digit keys switch screens again)."""
+        box = self.query("#filter")
+        if box and isinstance(box.first(), Input) and (box.first().value or box.first().has_class("visible")):
+            box.first().value = ""
+            box.first().remove_class("visible")
+            self.show(None)
         tables = self.query("DataTable")
         if tables:
             tables.first().focus()
@@ -163,9 +174,40 @@ class DataScreen(Screen[None]):
             return ""
 
 
-def unavailable_text(store: Store, area: str) -> Text | None:
+def panel_table(name: str, title: str) -> DataTable[Any]:
+    """A row-cursor table in a titled panel."""
+    table: DataTable[Any] = DataTable(id=name, cursor_type="row", zebra_stripes=True)
+    table.border_title = title
+    table.add_class("panel")
+    return table
+
+
+def refill(table: DataTable[Any], rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
+    """Replace a table's rows, (key, cells) each, keeping the cursor where it was."""
+    cursor = table.cursor_row
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if table.row_count:
+        table.move_cursor(row=min(cursor, table.row_count - 1))
+
+
+def disable_for(screen: DataScreen, area: str, notice_id: str, title: str) -> Text | None:
+    """Against a daemon without the area's service: the notice says so and every action is disabled."""
+    notice = unavailable_text(screen.state, area)
+    box = screen.query_one(notice_id, Static)
+    box.display = notice is not None
+    if notice is not None:
+        box.update(Text.assemble(f"{title}: ", notice))
+        for button in screen.query(GatedButton):
+            button.disabled = True
+            button.tooltip = notice.plain
+    return notice
+
+
+def unavailable_text(state: DashboardState, area: str) -> Text | None:
     """The notice an area shows when the daemon lacks its service, else None."""
-    if area not in store.unavailable:
+    if area not in state.unavailable:
         return None
-    code, detail = store.unavailable[area]
+    code, detail = state.unavailable[area]
     return Text(f"{detail or code}", style="bold")

@@ -3,15 +3,13 @@ benchmark runner."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tui import messages as m
-from tui.screens.base import DataScreen, unavailable_text
+from tui.screens.base import DataScreen, panel_table, unavailable_text
 from tui.widgets.common.charts import LabeledSparkline
 from tui.widgets.common.gated import GatedButton
 from tui.widgets.compression import render
@@ -53,20 +51,13 @@ class CompressionScreen(DataScreen):
             charts.border_title = "All sessions (WatchMetrics)"
             for key, title, unit in render.CHARTS:
                 yield LabeledSparkline(title, unit, id=f"chart-{key}")
-        yield self._table("modes", "Per frame type and mode")
-        yield self._table("sessions", "Per session")
+        yield panel_table("modes", "Per frame type and mode")
+        yield panel_table("sessions", "Per session")
         with Horizontal(id="bench-bar"):
             yield GatedButton("Run benchmark (quick)", "compression.bench", id="bench-run", variant="primary")
             yield ProgressBar(total=1.0, show_eta=False, id="bench-progress")
             yield Static(id="bench-step")
-        yield self._table("bench-rows", "Benchmark results")
-
-    @staticmethod
-    def _table(name: str, title: str) -> DataTable[Any]:
-        table: DataTable[Any] = DataTable(id=name, cursor_type="row", zebra_stripes=True)
-        table.border_title = title
-        table.add_class("panel")
-        return table
+        yield panel_table("bench-rows", "Benchmark results")
 
     def on_mount(self) -> None:
         self.query_one("#sessions", DataTable).add_columns(*FIGURE_COLUMNS)
@@ -82,51 +73,51 @@ class CompressionScreen(DataScreen):
             self._show_bench()
 
     def _show_metrics(self) -> None:
-        store = self.store
+        state = self.state
         for key, _title, _unit in render.CHARTS:
-            self.query_one(f"#chart-{key}", LabeledSparkline).show(store.metric_history.get(key, ()))
+            self.query_one(f"#chart-{key}", LabeledSparkline).show(state.metric_history.get(key, ()))
         table = self.query_one("#sessions", DataTable)
         modes = self.query_one("#modes", DataTable)
-        notice = unavailable_text(store, "compression")
+        notice = unavailable_text(state, "compression")
         table.border_subtitle = notice.plain if notice is not None else ""
         table.clear()
         modes.clear()
-        if store.metrics is None:
+        if state.metrics is None:
             return
         wanted = self.filter_text
-        for entry in store.metrics.per_mode:
+        for entry in state.metrics.per_mode:
             cells = render.mode_row(entry)
             if not wanted or wanted in " ".join(cells[:2]):
                 modes.add_row(*cells)
-        table.add_row(*render.figures_row("all", getattr(store.metrics, "global")))
-        for session, fig in sorted(store.metrics.per_session.items()):
+        table.add_row(*render.figures_row("all", getattr(state.metrics, "global")))
+        for session, fig in sorted(state.metrics.per_session.items()):
             if not wanted or wanted in session.lower():
                 table.add_row(*render.figures_row(session, fig))
 
     def _show_bench(self) -> None:
-        store = self.store
-        self.query_one("#bench-progress", ProgressBar).update(progress=store.bench_fraction)
-        step = store.bench_step
-        if store.bench_done is not None:
-            step = f"done in {store.bench_done.wall_time.seconds}s (commit {store.bench_done.git_commit[:8] or '?'})"
+        state = self.state
+        self.query_one("#bench-progress", ProgressBar).update(progress=state.bench_fraction)
+        step = state.bench_step
+        if state.bench_done is not None:
+            step = f"done in {state.bench_done.wall_time.seconds}s (commit {state.bench_done.git_commit[:8] or '?'})"
         self.query_one("#bench-step", Static).update(step)
         # A label, not `loading`: the loading indicator animates, and snapshots must be stable.
         button = self.query_one("#bench-run", GatedButton)
-        button.label = "Benchmark running…" if store.bench_running else "Run benchmark (quick)"
+        button.label = "Benchmark running…" if state.bench_running else "Run benchmark (quick)"
         table = self.query_one("#bench-rows", DataTable)
         table.clear()
         wanted = self.filter_text
-        for row in store.bench_rows:
+        for row in state.bench_rows:
             cells = render.bench_row(row)
             if not wanted or wanted in " ".join(cells).lower():
                 table.add_row(*cells)
 
     @on(GatedButton.Pressed, "#bench-run")
     def run_benchmark(self) -> None:
-        if self.refuse(self.query_one("#bench-run", GatedButton)) or self.store.bench_running:
+        if self.refuse(self.query_one("#bench-run", GatedButton)) or self.state.bench_running:
             return
-        self.store.bench_running = True
-        self.store.bench_rows, self.store.bench_done, self.store.bench_fraction = [], None, 0.0
-        self.store.bench_step = "starting…"
+        self.state.bench_running = True
+        self.state.bench_rows, self.state.bench_done, self.state.bench_fraction = [], None, 0.0
+        self.state.bench_step = "starting…"
         self._show_bench()
-        self.request(self.source.run_benchmark(quick=True))
+        self.request(self.source.compression.run_benchmark(quick=True))

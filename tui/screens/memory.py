@@ -1,11 +1,11 @@
-"""Memory: recall as you type (debounced) with score components, stats, evolve with a dry run (issue 4).
+"""Memory: the recent memories, recall as you type (debounced) with score components, stats, and evolve
+with a dry run (issue 4).
 
 Against a daemon without MemoryService the screen says so, with the gRPC code, instead of failing.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from tui import messages as m
-from tui.screens.base import DataScreen, unavailable_text
+from tui.screens.base import DataScreen, disable_for
 from tui.widgets.common.gated import GatedButton
 from tui.widgets.common.modals import ConfirmModal
 from tui.widgets.memory import render
@@ -55,27 +55,27 @@ class MemoryScreen(DataScreen):
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if self.store.connection == "connected" and "memory" not in self.store.unavailable:
-            self.request(self.source.memory_stats())
+        if self.state.connection == "connected" and "memory" not in self.state.unavailable:
+            self.request(self.source.memory.memory_stats())
+            if not self.state.memory_query:
+                self.request(self.source.memory.recent())
 
     def show(self, message: m.DataMessage | None) -> None:
-        notice = unavailable_text(self.store, "memory")
-        box = self.query_one("#memory-notice", Static)
-        box.display = notice is not None
+        notice = disable_for(self, "memory", "#memory-notice", "Memory")
         self.query_one("#recall", Input).disabled = notice is not None
-        if notice is not None:
-            box.update(Text.assemble("Memory: ", notice))
-            button = self.query_one("#evolve", GatedButton)
-            button.disabled = True
-            button.tooltip = notice.plain
-        if message is None or isinstance(message, m.MemoryResults):
+        if message is None or isinstance(message, (m.MemoryResults, m.RecentMemories)):
             table = self.query_one("#memories", DataTable)
             table.clear()
-            table.border_title = f"Results for “{self.store.memory_query}”" if self.store.memory_query else "Results"
-            for result in self.store.memory_results:
-                table.add_row(*render.result_row(result))
+            if self.state.memory_query:
+                table.border_title = f"Results for “{self.state.memory_query}”"
+                for result in self.state.memory_results:
+                    table.add_row(*render.result_row(result))
+            else:
+                table.border_title = "Recent memories (type to recall)"
+                for memory in self.state.recent_memories:
+                    table.add_row(*render.recent_row(memory))
         if message is None or isinstance(message, m.MemoryStats):
-            self.query_one("#memory-stats", Static).update(render.stats_view(self.store.memory_stats))
+            self.query_one("#memory-stats", Static).update(render.stats_view(self.state.memory_stats))
         if isinstance(message, m.EvolvePreview):
             self._evolve_preview(message)
 
@@ -90,12 +90,14 @@ class MemoryScreen(DataScreen):
             self._debounce.stop()
         query = event.value.strip()
         if query:
-            self._debounce = self.set_timer(DEBOUNCE_S, lambda: self.request(self.source.recall(query)))
+            self._debounce = self.set_timer(DEBOUNCE_S, lambda: self.request(self.source.memory.recall(query)))
+        else:
+            self.request(self.source.memory.recent())
 
     @on(GatedButton.Pressed, "#evolve")
     def evolve(self) -> None:
         if not self.refuse(self.query_one("#evolve", GatedButton)):
-            self.request(self.source.evolve(dry_run=True))
+            self.request(self.source.memory.evolve(dry_run=True))
 
     def _evolve_preview(self, preview: m.EvolvePreview) -> None:
         if preview.applied:
@@ -103,6 +105,6 @@ class MemoryScreen(DataScreen):
 
         def done(ok: bool | None) -> None:
             if ok:
-                self.request(self.source.evolve(dry_run=False))
+                self.request(self.source.memory.evolve(dry_run=False))
 
         self.app.push_screen(ConfirmModal(render.evolve_question(preview.preview), "Apply"), done)

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from tui import messages as m
-from tui.screens.base import DataScreen, unavailable_text
+from tui.screens.base import DataScreen, refill, unavailable_text
 from tui.widgets.common.charts import LabeledSparkline
 from tui.widgets.common.gated import GatedButton
 from tui.widgets.mesh import render
@@ -75,39 +75,27 @@ class MeshScreen(DataScreen):
         if everything or isinstance(message, m.MeshNodes | m.ServiceUnavailable):
             self._show_nodes()
         if everything or isinstance(message, m.NetworkStatusReceived):
-            self.query_one("#network", Static).update(render.network_view(self.store.network))
-            self.query_one("#rtt-mean", LabeledSparkline).show(self.store.rtt_mean)
-            self.query_one("#rtt-p95", LabeledSparkline).show(self.store.rtt_p95)
+            self.query_one("#network", Static).update(render.network_view(self.state.network))
+            self.query_one("#rtt-mean", LabeledSparkline).show(self.state.rtt_mean)
+            self.query_one("#rtt-p95", LabeledSparkline).show(self.state.rtt_p95)
         if everything or isinstance(message, m.RouteFound):
-            self.query_one("#route-view", Static).update(render.route_view(self.store.route))
+            self.query_one("#route-view", Static).update(render.route_view(self.state.route))
         if everything or isinstance(message, m.Reputations):
             self._show_reputations()
         if everything or isinstance(message, m.ReputationExplained):
-            self.query_one("#explain", Static).update(render.explanation_view(self.store.explanation))
+            self.query_one("#explain", Static).update(render.explanation_view(self.state.explanation))
 
     def _show_nodes(self) -> None:
         table = self.query_one("#nodes", DataTable)
-        notice = unavailable_text(self.store, "mesh")
+        notice = unavailable_text(self.state, "mesh")
         table.border_subtitle = notice.plain if notice is not None else ""
         wanted = self.filter_text
-        cursor = table.cursor_row
-        table.clear()
-        for node in self.store.nodes:
-            row = render.node_row(node)
-            haystack = " ".join(str(cell) for cell in row).lower()
-            if not wanted or wanted in haystack:
-                table.add_row(*row, key=node.id)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        rows = [(node.id, render.node_row(node)) for node in self.state.nodes]
+        refill(table, [(key, row) for key, row in rows if not wanted or wanted in " ".join(map(str, row)).lower()])
 
     def _show_reputations(self) -> None:
-        table = self.query_one("#reputations", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for rep in self.store.reputations:
-            table.add_row(*render.reputation_row(rep), key=rep.node)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        rows = [(rep.node, render.reputation_row(rep)) for rep in self.state.reputations]
+        refill(self.query_one("#reputations", DataTable), rows)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -125,21 +113,21 @@ class MeshScreen(DataScreen):
         k_text = self.query_one("#route-k", Input).value.strip()
         k = max(1, min(5, int(k_text))) if k_text.isdigit() else 3
         self.query_one("#route-view", Static).update(f"finding a route from {src} to {dst}…")
-        self.request(self.source.find_route(src, dst, k))
+        self.request(self.source.mesh.find_route(src, dst, k))
 
     @on(DataTable.RowSelected, "#reputations")
     def explain(self, event: DataTable.RowSelected) -> None:
-        if not self.store.permissions.can("reputation.explain"):
-            self.notify(self.store.permissions.why_not("reputation.explain"), severity="warning")
+        if not self.state.permissions.can("reputation.explain"):
+            self.notify(self.state.permissions.why_not("reputation.explain"), severity="warning")
             return
         node = event.row_key.value
         if node:
-            self.request(self.source.explain_reputation(node))
+            self.request(self.source.mesh.explain_reputation(node))
 
     @on(DataTable.RowSelected, "#nodes")
     def pick_node(self, event: DataTable.RowSelected) -> None:
         """Enter on a node fills the route form: source first, then destination."""
-        name = next((n.name for n in self.store.nodes if n.id == event.row_key.value), "")
+        name = next((n.name for n in self.state.nodes if n.id == event.row_key.value), "")
         src = self.query_one("#route-src", Input)
         target = src if not src.value else self.query_one("#route-dst", Input)
         target.value = name

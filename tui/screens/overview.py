@@ -19,8 +19,8 @@ class OverviewScreen(DataScreen):
     DEFAULT_CSS = """
     OverviewScreen #top { height: auto; max-height: 10; }
     OverviewScreen #top > Static { width: 1fr; height: auto; min-height: 8; }
-    OverviewScreen #middle { height: auto; max-height: 16; }
-    OverviewScreen #services { width: 2fr; height: auto; max-height: 16; }
+    OverviewScreen #middle { height: auto; }
+    OverviewScreen #services { width: 2fr; height: auto; }
     OverviewScreen #rates { width: 1fr; height: auto; }
     OverviewScreen #events { height: 1fr; min-height: 5; }
     """
@@ -53,9 +53,7 @@ class OverviewScreen(DataScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#services", DataTable)
-        table.add_column("Service", width=24)
-        table.add_column("State", width=11)
-        table.add_column("Detail")
+        table.add_columns("Service", "State", "Service", "State")
         super().on_mount()
 
     def show(self, message: m.DataMessage | None) -> None:
@@ -69,17 +67,19 @@ class OverviewScreen(DataScreen):
             self._append_events()
 
     def _show_status(self) -> None:
-        status = self.store.status
-        self.query_one("#daemon", Static).update(panels.daemon_panel(status))
+        status = self.state.status
+        stale = self.state.connection != "connected"
+        self.query_one("#daemon", Static).update(panels.daemon_panel(status, stale=stale))
         self.query_one("#database", Static).update(panels.database_panel(status))
         self.query_one("#redis", Static).update(panels.redis_panel(status))
         table = self.query_one("#services", DataTable)
         rows = panels.service_rows(status)
+        table.border_subtitle = panels.service_details(status)
         table.clear()
         for row in rows:
             table.add_row(*row)
-        self.query_one("#rpc-rate", LabeledSparkline).show(self.store.rpc_rate)
-        self.query_one("#error-rate", LabeledSparkline).show(self.store.error_rate)
+        self.query_one("#rpc-rate", LabeledSparkline).show(self.state.rpc_rate)
+        self.query_one("#error-rate", LabeledSparkline).show(self.state.error_rate)
 
     def _matches(self, event: object) -> bool:
         wanted = self.filter_text
@@ -93,7 +93,7 @@ class OverviewScreen(DataScreen):
     def _append_events(self) -> None:
         """Write the events newer than the last one shown (a redraw may already have shown some)."""
         log = self.query_one("#events", RichLog)
-        for seq, event in self.store.events:
+        for seq, event in self.state.events:
             if seq > self._shown_seq and self._matches(event):
                 log.write(panels.event_line(event))
-        self._shown_seq = self.store.event_seq
+        self._shown_seq = self.state.event_seq

@@ -105,6 +105,7 @@ def agent_detail(agent: Any, rooms: Sequence[Any] = ()) -> Text:
 def chat_view(lines: list[tuple[str, str]]) -> Text:
     text = Text()
     for who, said in lines:
-        text.append(f"{who}: ", style="bold cyan" if who == "you" else "bold green")
+        style = "bold cyan" if who == "you" else "bold yellow" if who.startswith("tool ") else "bold green"
+        text.append(f"{who}: ", style=style)
         text.append(said + "\n")
     return text

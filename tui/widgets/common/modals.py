@@ -56,8 +56,18 @@ class InputModal(ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="InputModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str, confirm_label: str, suggestions: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        placeholder: str,
+        confirm_label: str,
+        suggestions: Sequence[str] = (),
+        *,
+        allow_empty: bool = False,
+    ) -> None:
+        """With allow_empty, confirming an empty box answers "" (cancelling is None)."""
         super().__init__()
+        self.allow_empty = allow_empty
         self.title_text = title
         self.placeholder = placeholder
         self.confirm_label = confirm_label
@@ -72,12 +82,15 @@ class InputModal(ModalScreen[str | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="warning")
 
+    def _answer(self, value: str) -> str | None:
+        return value.strip() if value.strip() or self.allow_empty else None
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(self._answer(event.value))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        value = self.query_one("#value", Input).value.strip()
-        self.dismiss(value or None if event.button.id == "confirm" else None)
+        value = self.query_one("#value", Input).value
+        self.dismiss(self._answer(value) if event.button.id == "confirm" else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -88,8 +101,8 @@ HELP = """\
 
 | key | does |
 | --- | --- |
-| `1`–`6` | Overview, Agents, Memory, Mesh, Access, Compression |
-| `/` | filter the screen's main table or log |
+| `1`–`7` | Overview, Agents, Memory, Mesh, Access, Compression, Workflows |
+| `/` | filter the screen's main table or log; `esc` clears it |
 | `?` | this help |
 | `ctrl+p` | command palette (screens, theme, actions) |
 | `t` | light / dark theme |

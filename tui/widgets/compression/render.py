@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.store import duration_ms
+from tui.state import duration_ms
 
 CHARTS: tuple[tuple[str, str, str], ...] = (
     ("ratio", "ratio", "x"),

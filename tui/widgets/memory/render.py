@@ -20,6 +20,12 @@ def result_row(result: Any) -> tuple[str, ...]:
     )
 
 
+def recent_row(memory: Any) -> tuple[str, ...]:
+    """A recent memory in the results' columns: no scores before a search, its importance."""
+    content = memory.content.replace("\n", " ")
+    return (content[:60] + ("…" if len(content) > 60 else ""), "-", "-", "-", "-", f"{memory.importance:.3f}")
+
+
 def stats_view(stats: Any) -> Text:
     if stats is None:
         return Text("no stats yet", style="dim")

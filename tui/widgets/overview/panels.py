@@ -42,15 +42,19 @@ def _grid() -> Table:
     return grid
 
 
-def daemon_panel(status: Any) -> Table:
+def daemon_panel(status: Any, *, stale: bool = False) -> Table:
+    """The daemon's state; while disconnected, the last known values, said to be such."""
     grid = _grid()
     if status is None:
         grid.add_row("State", Text("waiting for the daemon…", style="yellow"))
         return grid
     seconds = status.uptime.seconds + status.uptime.nanos / 1e9
-    grid.add_row("State", styled_state(state_name(status.state)))
+    if stale:
+        grid.add_row("State", Text(f"unknown (last seen {state_name(status.state)})", style="bold red"))
+    else:
+        grid.add_row("State", styled_state(state_name(status.state)))
     grid.add_row("Version", status.version)
-    grid.add_row("Uptime", format_duration(seconds))
+    grid.add_row("Uptime", format_duration(seconds) + (" at last contact" if stale else ""))
     grid.add_row("Replica", status.replica_id)
     for reason in status.reasons:
         grid.add_row("", Text(reason, style="yellow"))
@@ -92,10 +96,21 @@ def redis_panel(status: Any) -> Table:
     return grid
 
 
-def service_rows(status: Any) -> list[tuple[str, Text, str]]:
+def service_rows(status: Any) -> list[tuple[str, Text, str, Text]]:
+    """Two services a row, so that every service of a daemon fits the panel (details: service_details)."""
     if status is None:
         return []
-    return [(s.name.removeprefix("auralink.v1."), styled_state(state_name(s.state)), s.detail) for s in status.services]
+    cells = [(s.name.removeprefix("auralink.v1."), styled_state(state_name(s.state))) for s in status.services]
+    if len(cells) % 2:
+        cells.append(("", Text()))
+    return [(*cells[i], *cells[i + 1]) for i in range(0, len(cells), 2)]
+
+
+def service_details(status: Any) -> str:
+    """`event_bus: in-process fallback`: the services that say more than their state."""
+    if status is None:
+        return ""
+    return " · ".join(f"{s.name.removeprefix('auralink.v1.')}: {s.detail}" for s in status.services if s.detail)
 
 
 def event_line(event: Any) -> Text:

@@ -1,12 +1,14 @@
-"""What the TUI knows about the daemon: the latest of every fact, and short histories for charts.
+"""The dashboard's state: what the TUI knows about the daemon, the latest of every fact, short histories.
 
-The processing step between the data source (collection) and the screens (rendering): rates come
+Held in memory, nothing persisted. The processing step between the sources (collection) and the
+screens (rendering): rates come
 from successive counters here, events are de-duplicated here (a resumed WatchEvents replays), and
 a screen that comes back to the front redraws from here without asking the daemon again.
 """
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +29,7 @@ def duration_ms(d: Any) -> float:
 
 
 @dataclass
-class Store:
+class DashboardState:
     connection: str = "connecting"
     connection_detail: str = ""
     address: str = ""
@@ -65,6 +67,16 @@ class Store:
     memory_results: list[Any] = field(default_factory=list)
     memory_stats: Any = None
     evolve: m.EvolvePreview | None = None
+    recent_memories: list[Any] = field(default_factory=list)
+    mcp_connections: list[Any] = field(default_factory=list)
+    mcp_tools: dict[str, list[Any]] = field(default_factory=dict)  # by connection name
+    workflows: list[Any] = field(default_factory=list)
+    runs: list[Any] = field(default_factory=list)
+    run: Any = None  # the run being watched
+    run_events: list[Any] = field(default_factory=list)  # its stored events (seq > 0), in order
+    run_live: str = ""  # the LLM tokens streamed since the last stored event
+    run_tokens: int = 0  # prompt + completion tokens of its finished steps
+    run_cost_usd: float = 0.0
     _last_counters: tuple[float, int, int] | None = None
     _seen_events: set[str] = field(default_factory=set)
     _seen_audit: set[int] = field(default_factory=set)
@@ -179,6 +191,11 @@ class Store:
         self.agents = msg.agents
         self.room_assignments = msg.assignments
 
+    def _on_AgentToolCall(self, msg: m.AgentToolCall) -> None:
+        call = msg.call
+        outcome = "error" if call.is_error else "→"
+        self.chat.append((f"tool {call.connection}/{call.tool}", f"{call.arguments_json} {outcome} {call.result}"))
+
     def _on_AgentReplyChunk(self, msg: m.AgentReplyChunk) -> None:
         if not self.chat or self.chat[-1][0] != msg.agent:
             self.chat.append((msg.agent, ""))
@@ -193,6 +210,70 @@ class Store:
 
     def _on_EvolvePreview(self, msg: m.EvolvePreview) -> None:
         self.evolve = msg
+
+    def _on_RecentMemories(self, msg: m.RecentMemories) -> None:
+        self.recent_memories = msg.memories
+        self.memory_query, self.memory_results = "", []  # an empty recall box shows the recent ones
+
+    # --- MCP --------------------------------------------------------------------------------
+
+    def _on_McpConnectionsLoaded(self, msg: m.McpConnectionsLoaded) -> None:
+        self.mcp_connections = msg.connections
+
+    def _on_McpToolsLoaded(self, msg: m.McpToolsLoaded) -> None:
+        names = {c.id: c.name for c in self.mcp_connections}
+        self.mcp_tools[names.get(msg.connection, msg.connection)] = msg.tools
+
+    # --- workflows --------------------------------------------------------------------------
+
+    def _on_WorkflowsLoaded(self, msg: m.WorkflowsLoaded) -> None:
+        self.workflows = msg.workflows
+
+    def _on_RunsLoaded(self, msg: m.RunsLoaded) -> None:
+        self.runs = msg.runs
+        if self.run is not None:
+            self.run = next((r for r in msg.runs if r.id == self.run.id), self.run)
+
+    def _on_RunUpdated(self, msg: m.RunUpdated) -> None:
+        run = msg.run
+        self.runs = [run if r.id == run.id else r for r in self.runs]
+        if not any(r.id == run.id for r in self.runs):
+            self.runs.insert(0, run)
+        if self.run is None or self.run.id == run.id:
+            self.run = run
+
+    def _on_RunWatched(self, msg: m.RunWatched) -> None:
+        self.run = next((r for r in self.runs if r.id == msg.run_id), None)
+        self.run_events, self.run_live, self.run_tokens, self.run_cost_usd = [], "", 0, 0.0
+
+    def _on_RunEventReceived(self, msg: m.RunEventReceived) -> None:
+        event = msg.event
+        if self.run is not None and event.run_id != self.run.id:
+            return
+        if event.seq == 0:  # a live LLM token
+            self.run_live += json_field(event.data, "text")
+            return
+        if any(e.seq == event.seq for e in self.run_events[-50:]):
+            return
+        self.run_events.append(event)
+        self.run_live = ""
+        if event.kind == "step_finished":
+            data = json_data(event.data)
+            self.run_tokens += int(data.get("prompt_tokens", 0)) + int(data.get("completion_tokens", 0))
+            self.run_cost_usd += float(data.get("cost_usd", 0.0))
+
+
+def json_data(text: str) -> dict[str, Any]:
+    """A run event's JSON data as a dict ({} when it is not an object)."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def json_field(text: str, key: str) -> str:
+    return str(json_data(text).get(key, ""))
 
 
 def figure_points(fig: Any) -> dict[str, float]:
