@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -91,6 +91,9 @@ class RunEvent:
 class _Live:
     task: asyncio.Task[None]
     cancelled: bool = False
+    # One event at a time per run: an engine may emit from concurrent tasks (AutoGen's agents and its runtime),
+    # and the append's next-seq subquery reads a snapshot taken before it waits for the run row's lock.
+    emitting: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -442,6 +445,11 @@ class WorkflowService:
             await self._publish(ident, seq, kind, step, data, at)
 
     async def _emit(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
+        live = self._live.get(ident)
+        async with live.emitting if live is not None else contextlib.nullcontext():
+            await self._append(caller, ident, kind, step, data)
+
+    async def _append(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
         async with self._database.tenant(caller.tenant) as conn:
             # One round trip: lock the run, note the step, append the event (none if the run ended meanwhile).
             appended = await store.append_event(conn, ident, kind, step, data, kind == "step_started")

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import pytest
 import yaml
 
 from auralink.v1 import providers_pb2, providers_pb2_grpc, workflows_pb2, workflows_pb2_grpc
@@ -214,7 +215,21 @@ edges: [[first, second]]
 """
 
 
-def test_cancel_mid_step_and_budget_exhaustion_mid_run(daemon: Daemon) -> None:
+# The same two LLM steps on each engine: steps `first` (gpt-4o-mini) then `second` (gpt-4o).
+TWO_STEPS_ON = {
+    "langgraph": TWO_STEPS,
+    "autogen": """engine: autogen
+task: "one"
+agents:
+  - {name: first, model: fake/gpt-4o-mini}
+  - {name: second, model: fake/gpt-4o}
+termination: {max_messages: 3}
+""",
+}
+
+
+@pytest.mark.parametrize("engine", sorted(TWO_STEPS_ON))
+def test_cancel_mid_step_and_budget_exhaustion_mid_run(daemon: Daemon, engine: str) -> None:
     with FakeOpenAI() as fake, daemon.channel() as channel:
         # Priced models (litellm's table): 50k prompt tokens of gpt-4o-mini cost $0.0075.
         fake.behave("gpt-4o-mini", reply="fine", prompt_tokens=50_000, completion_tokens=10)
@@ -223,7 +238,7 @@ def test_cancel_mid_step_and_budget_exhaustion_mid_run(daemon: Daemon) -> None:
         stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
         meta = bearer(daemon.token)
         stub.CreateWorkflow(
-            workflows_pb2.CreateWorkflowRequest(name="two", definition=TWO_STEPS), metadata=meta, timeout=10
+            workflows_pb2.CreateWorkflowRequest(name="two", definition=TWO_STEPS_ON[engine]), metadata=meta, timeout=10
         )
 
         # Cancel while the second step waits on its (slow) model: the watch ends with run_cancelled.
@@ -348,20 +363,27 @@ edges: [[sum, boom]]
 """
 
 
-def test_tool_steps_call_mcp_and_a_tool_failure_fails_the_run(pg16_server: Any, migrated_templates: Any) -> None:
+def connect_fake_tools(channel: Any, meta: Any) -> None:
+    """The MCP connection `fakes`: tests/fakes/mcp_servers.py over stdio (its add and fail tools)."""
     from auralink.v1 import mcp_pb2, mcp_pb2_grpc
-    from tests.e2e.mcp_support import FAKES, mcp_daemon_on
+    from tests.e2e.mcp_support import FAKES
+
+    mcp_pb2_grpc.MCPServiceStub(channel).CreateConnection(
+        mcp_pb2.CreateConnectionRequest(
+            connection=mcp_pb2.MCPConnection(
+                name="fakes", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=sys.executable, args=[FAKES]
+            )
+        ),
+        metadata=meta, timeout=20,
+    )  # fmt: skip
+
+
+def test_tool_steps_call_mcp_and_a_tool_failure_fails_the_run(pg16_server: Any, migrated_templates: Any) -> None:
+    from tests.e2e.mcp_support import mcp_daemon_on
 
     with mcp_daemon_on(pg16_server, migrated_templates) as daemon, daemon.channel() as channel:
         meta = bearer(daemon.token)
-        mcp_pb2_grpc.MCPServiceStub(channel).CreateConnection(
-            mcp_pb2.CreateConnectionRequest(
-                connection=mcp_pb2.MCPConnection(
-                    name="fakes", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=sys.executable, args=[FAKES]
-                )
-            ),
-            metadata=meta, timeout=20,
-        )  # fmt: skip
+        connect_fake_tools(channel, meta)
         stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
         stub.CreateWorkflow(
             workflows_pb2.CreateWorkflowRequest(name="tools", definition=TOOLS), metadata=meta, timeout=10

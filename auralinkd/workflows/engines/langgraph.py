@@ -29,18 +29,19 @@ does not load it.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from auralinkd.errors import InvalidArgument
-from auralinkd.workflows.engines import Outcome, RunContext
+from auralinkd.workflows.engines import Outcome, RunContext, common
+from auralinkd.workflows.engines.common import ID as _ID
+from auralinkd.workflows.engines.common import bad as _bad
+from auralinkd.workflows.engines.common import fill
+from auralinkd.workflows.engines.common import jsonable as _jsonable
+from auralinkd.workflows.engines.common import text as _text
 
 NODE_TYPES = ("agent", "memory_recall", "memory_store", "router", "human", "tool")
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 END_NAMES = ("END", "__end__")
 MAX_NODES = 100
 _ALLOWED = {
@@ -52,23 +53,6 @@ _ALLOWED = {
     "tool": {"id", "type", "connection", "tool", "arguments", "output"},
 }
 _CONDITIONS = ("equals", "not_equals", "contains")
-
-
-def _bad(path: str, why: str) -> InvalidArgument:
-    return InvalidArgument.for_field(path, why)
-
-
-def _text(node: dict[str, Any], key: str, path: str, *, required: bool, limit: int = 20_000) -> str:
-    value = node.get(key)
-    if value is None:
-        if required:
-            raise _bad(f"{path}.{key}", "is required")
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise _bad(f"{path}.{key}", "must be non-empty text")
-    if len(value) > limit:
-        raise _bad(f"{path}.{key}", f"must be at most {limit} characters")
-    return value
 
 
 class LangGraphEngine:
@@ -248,21 +232,6 @@ class LangGraphEngine:
         return Outcome(output={k: _jsonable(values.get(k)) for k in keys if k in values})
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def fill(template: str, state: dict[str, Any]) -> str:
-    """`{name}` -> the state's value as text (missing: empty); other braces are left alone."""
-    return _FIELD.sub(lambda m: "" if state.get(m[1]) is None else str(state.get(m[1])), template)
-
-
 def _build(run: RunContext) -> Any:
     """The definition as a compiled StateGraph with the run's step functions and the checkpointer."""
     from typing import TypedDict
@@ -345,31 +314,14 @@ def _step(run: RunContext, node: dict[str, Any]) -> Any:
 
 async def _agent(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The reply (its tokens streamed to watchers as they come) and the call's model, tokens and cost."""
-    from auralinkd.providers.completions import CompletionRequest
-    from auralinkd.providers.gateway import Completion, Delta
-
     messages = []
     if node.get("system"):
         messages.append({"role": "system", "content": fill(node["system"], state)})
     messages.append({"role": "user", "content": fill(node["prompt"], state)})
-    request = CompletionRequest(
-        messages=messages, models=[node["model"]] if node.get("model") else [],
+    completion, usage = await common.complete(
+        run, node["id"], messages, model=node.get("model", ""), agent=node.get("agent", ""),
         max_tokens=int(node.get("max_tokens", 0)), temperature=node.get("temperature"),
-        agent_id=UUID(node["agent"]) if node.get("agent") else None, run_id=run.run_id,
     )  # fmt: skip
-    text = ""
-    completion = None
-    async for item in run.services.completions.stream(run.caller, request, run.services.llm_timeout_s):
-        if isinstance(item, Delta) and item.text:
-            await run.live("llm_token", node["id"], {"text": item.text})
-        elif isinstance(item, Completion):
-            completion = item
-    if completion is None:
-        return text, {}
-    usage = {
-        "model": completion.ref, "prompt_tokens": completion.prompt_tokens,
-        "completion_tokens": completion.completion_tokens, "cost_usd": round(completion.cost_usd, 6),
-    }  # fmt: skip
     return completion.text, usage
 
 
@@ -377,13 +329,8 @@ async def _tool(run: RunContext, node: dict[str, Any], state: dict[str, Any]) ->
     """A tool of an MCP connection, called through MCPService as the run's owner (allow-lists, audit apply)."""
     from auralinkd.errors import FailedPrecondition
 
-    if run.services.mcp is None:
-        raise FailedPrecondition("this daemon has no MCP service for tool steps")
     arguments = {k: fill(v, state) if isinstance(v, str) else v for k, v in node["arguments"].items()}
-    await run.emit("tool_call", node["id"], {"connection": node["connection"], "tool": node["tool"]})
-    result = await run.services.mcp.call_tool(
-        run.caller, node["connection"], node["tool"], arguments, run.services.llm_timeout_s
-    )
+    result = await common.call_tool(run, node["id"], node["connection"], node["tool"], arguments)
     text = "\n".join(c.text for c in result.content if c.kind == "text")
     if result.is_error:
         raise FailedPrecondition(f"tool {node['tool']!r} of {node['connection']!r} failed: {text[:500]}")
@@ -391,25 +338,11 @@ async def _tool(run: RunContext, node: dict[str, Any], state: dict[str, Any]) ->
 
 
 async def _recall(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> str:
-    query = fill(node["query"], state)
-    result = await run.services.memory.recall(run.caller, query, limit=node["limit"])
-    found = [r.memory.content for r in result.results]
-    await run.emit("memory_read", node["id"], {"query": query, "ids": [str(r.memory.id) for r in result.results]})
-    return "\n".join(found)
+    return "\n".join(await common.recall(run, node["id"], fill(node["query"], state), node["limit"]))
 
 
 async def _store(run: RunContext, node: dict[str, Any], state: dict[str, Any]) -> str:
-    from auralinkd.memory.models import MemoryInput
-
-    content = fill(node["content"], state)
-    item = MemoryInput(
-        content=content, tags=tuple(node["tags"]), source=f"workflow:{run.run_id}",
-        metadata={"workflow_run_id": str(run.run_id)},
-    )  # fmt: skip
-    stored = await run.services.memory.store(run.caller, item)
-    ident = str(stored.memory_id or "")
-    await run.emit("memory_write", node["id"], {"id": ident, "outcome": str(getattr(stored.outcome, "name", ""))})
-    return ident
+    return await common.store(run, node["id"], fill(node["content"], state), node["tags"])
 
 
 ENGINE = LangGraphEngine()

@@ -1,0 +1,160 @@
+"""What every engine's steps share, with no framework import: templates, validation helpers, the gateway call
+(tokens streamed to watchers, the run id on the usage row), memory recall and store as the run's owner, and
+MCP tool specs and calls through MCPService."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from auralinkd.errors import FailedPrecondition, InvalidArgument
+from auralinkd.workflows.engines import RunContext
+
+ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def bad(path: str, why: str) -> InvalidArgument:
+    return InvalidArgument.for_field(path, why)
+
+
+def text(node: dict[str, Any], key: str, path: str, *, required: bool, limit: int = 20_000) -> str:
+    value = node.get(key)
+    if value is None:
+        if required:
+            raise bad(f"{path}.{key}", "is required")
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise bad(f"{path}.{key}", "must be non-empty text")
+    if len(value) > limit:
+        raise bad(f"{path}.{key}", f"must be at most {limit} characters")
+    return value
+
+
+def number(node: dict[str, Any], key: str, path: str, low: float, high: float, *, integer: bool = False) -> Any:
+    value = node[key]
+    kinds = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        raise bad(f"{path}.{key}", f"must be {'an integer' if integer else 'a number'} from {low:g} to {high:g}")
+    return value
+
+
+def agent_id(node: dict[str, Any], path: str) -> str:
+    try:
+        return str(UUID(str(node["agent"])))
+    except ValueError:
+        raise bad(f"{path}.agent", "must be an AuraLink agent id (a UUID)") from None
+
+
+def tool_refs(node: dict[str, Any], path: str) -> list[str]:
+    """`tools: [CONNECTION/TOOL, ...]`: MCP tools an agent may call."""
+    refs = node.get("tools", [])
+    if not isinstance(refs, list) or len(refs) > 32:
+        raise bad(f"{path}.tools", "must be a list of at most 32 CONNECTION/TOOL names")
+    for j, ref in enumerate(refs):
+        connection, sep, tool = ref.partition("/") if isinstance(ref, str) else ("", "", "")
+        if not sep or not connection.strip() or not tool.strip():
+            raise bad(f"{path}.tools[{j}]", f"expected CONNECTION/TOOL, got {ref!r}")
+    return list(dict.fromkeys(r.strip() for r in refs))
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def fill(template: str, state: dict[str, Any]) -> str:
+    """`{name}` -> the state's value as text (missing: empty); other braces are left alone."""
+    return _FIELD.sub(lambda m: "" if state.get(m[1]) is None else str(state.get(m[1])), template)
+
+
+async def complete(
+    run: RunContext,
+    step: str,
+    messages: list[dict[str, Any]],
+    *,
+    model: str = "",
+    agent: str = "",
+    max_tokens: int = 0,
+    temperature: float | None = None,
+    tools: list[dict[str, Any]] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """One LLM call of a run through our CompletionService (budgets, failover, BYOK keys, a usage row with
+    the run id), its tokens streamed to watchers as they come: the Completion and its model, tokens, cost."""
+    from auralinkd.providers.completions import CompletionRequest
+    from auralinkd.providers.gateway import Completion, Delta
+
+    request = CompletionRequest(
+        messages=messages, models=[model] if model else [], max_tokens=max_tokens, temperature=temperature,
+        agent_id=UUID(agent) if agent else None, run_id=run.run_id, tools=tools or None,
+    )  # fmt: skip
+    completion = None
+    async for item in run.services.completions.stream(run.caller, request, run.services.llm_timeout_s):
+        if isinstance(item, Delta) and item.text:
+            await run.live("llm_token", step, {"text": item.text})
+        elif isinstance(item, Completion):
+            completion = item
+    if completion is None:
+        raise FailedPrecondition(f"step {step!r}: the gateway returned no completion")
+    return completion, usage_of(completion)
+
+
+def usage_of(completion: Any) -> dict[str, Any]:
+    return {
+        "model": completion.ref, "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens, "cost_usd": round(completion.cost_usd, 6),
+    }  # fmt: skip
+
+
+async def recall(run: RunContext, step: str, query: str, limit: int) -> list[str]:
+    """The run owner's memories for `query` (a memory_read event names them)."""
+    result = await run.services.memory.recall(run.caller, query, limit=limit)
+    await run.emit("memory_read", step, {"query": query, "ids": [str(r.memory.id) for r in result.results]})
+    return [r.memory.content for r in result.results]
+
+
+async def store(run: RunContext, step: str, content: str, tags: list[str]) -> str:
+    """Stores `content` in the run owner's memory (a memory_write event); the memory's id."""
+    from auralinkd.memory.models import MemoryInput
+
+    item = MemoryInput(
+        content=content, tags=tuple(tags), source=f"workflow:{run.run_id}",
+        metadata={"workflow_run_id": str(run.run_id)},
+    )  # fmt: skip
+    stored = await run.services.memory.store(run.caller, item)
+    ident = str(stored.memory_id or "")
+    await run.emit("memory_write", step, {"id": ident, "outcome": str(getattr(stored.outcome, "name", ""))})
+    return ident
+
+
+async def tool_specs(run: RunContext, refs: list[str]) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+    """Function specs ({name, description, parameters}) of MCP tools (CONNECTION/TOOL) as MCPService lists them
+    for the run's owner, named as agents' tools are, and function name -> (connection, tool)."""
+    import time
+
+    from auralinkd.agents.tools import AgentTools
+
+    if run.services.mcp is None:
+        raise FailedPrecondition("this daemon has no MCP service for tools")
+    deadline = time.monotonic() + run.services.llm_timeout_s
+    specs, routes = await AgentTools(run.services.mcp)._specs(run.caller, tuple(refs), deadline)
+    return [s["function"] for s in specs], routes
+
+
+async def call_tool(run: RunContext, step: str, connection: str, tool: str, arguments: dict[str, Any]) -> Any:
+    """A tool of an MCP connection, called through MCPService as the run's owner (allow-lists, audit apply):
+    its ToolResult. A tool_call event names it."""
+    if run.services.mcp is None:
+        raise FailedPrecondition("this daemon has no MCP service for tool steps")
+    await run.emit("tool_call", step, {"connection": connection, "tool": tool})
+    return await run.services.mcp.call_tool(run.caller, connection, tool, arguments, run.services.llm_timeout_s)
+
+
+def result_text(result: Any) -> str:
+    return "\n".join(c.text if c.kind == "text" else f"[{c.kind} {c.mime_type or c.uri}]" for c in result.content)

@@ -1,0 +1,133 @@
+"""The engines other than LangGraph against a real daemon, the real frameworks and our real services, with the
+local OpenAI-wire server standing in for the remote provider (a model per agent, so each reply is scripted).
+
+AutoGen:
+- the shipped example through the CLI (`runs start --watch`): a round-robin team until the critic approves;
+  each agent's turn is a step, its tokens stream live, every LLM call is a usage row carrying the run id, the
+  writer's memory recall and the remembered answer go through MemoryService as the run's owner;
+- a selector team whose agent calls MCP tools through MCPService (one fails: the failure goes back to the
+  model, as AutoGen does, and is an event), the selector's own calls through the gateway;
+
+Cancellation and budget exhaustion mid-run run on every engine in test_workflows.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import yaml
+
+from auralink.v1 import workflows_pb2, workflows_pb2_grpc
+from tests.e2e.test_workflows import add_fake_provider, as_json, connect_fake_tools, json_lines, ok, usage_run_ids
+from tests.fakes.openai_server import FakeOpenAI
+from tests.support import bearer
+
+REPO = Path(__file__).resolve().parents[2]
+AUTOGEN_EXAMPLE = REPO / "examples" / "workflows" / "autogen-review.yaml"
+
+
+def _pinned(path: Path, models: dict[str, str]) -> str:
+    value = yaml.safe_load(path.read_text())
+    for agent in value["agents"]:
+        agent["model"] = models[agent["name"]]
+    return yaml.safe_dump(value)
+
+
+SELECTOR_TOOLS = """engine: autogen
+inputs: [a]
+task: "Add {a} and 3, then check it."
+team: selector
+selector: {model: fake/chooser}
+agents:
+  - {name: calc, description: Does arithmetic with tools., model: fake/calc, tools: [fakes/add, fakes/fail]}
+  - {name: idle, description: Does nothing., model: fake/idle}
+termination: {max_messages: 2}
+"""
+
+
+def test_autogen_example_and_tools(pg16_server: Any, migrated_templates: Any, tmp_path: Path) -> None:
+    from tests.e2e.mcp_support import mcp_daemon_on
+
+    with mcp_daemon_on(pg16_server, migrated_templates) as daemon, FakeOpenAI() as fake:
+        fake.behave("writer", reply="Sea otters hold hands while they sleep.", prompt_tokens=30, completion_tokens=9)
+        fake.behave("critic", reply="APPROVED: accurate and clear.", prompt_tokens=40, completion_tokens=5)
+        add_fake_provider(daemon, fake, ["writer", "critic", "chooser", "calc", "idle"])
+        source = tmp_path / "autogen-review.yaml"
+        source.write_text(_pinned(AUTOGEN_EXAMPLE, {"writer": "fake/writer", "critic": "fake/critic"}))
+        created = as_json(daemon, "workflows", "create", "-f", str(source))
+        assert created["engine"] == "autogen" and created["name"] == "autogen-review"
+
+        started = daemon.cli(
+            "-o", "json", "runs", "start", "autogen-review", "--input", "topic=sea otters", "--watch", timeout_s=180
+        )
+        assert started.returncode == 0, (started.stderr, daemon.logs()[-3000:])
+        events = json_lines(started.stdout)
+        run_id = events[0]["run_id"]
+        steps = [(e["kind"], e["step"]) for e in events if e["kind"] in ("step_started", "step_finished")]
+        assert steps == [
+            ("step_started", "writer"), ("step_finished", "writer"),
+            ("step_started", "critic"), ("step_finished", "critic"),
+        ], steps  # fmt: skip
+        kinds = [e["kind"] for e in events if e["kind"] != "llm_token"]
+        assert kinds[0] == "run_started" and kinds[-1] == "run_completed" and "memory_read" in kinds, kinds
+        assert "memory_write" in kinds
+        writer = next(e for e in events if (e["kind"], e["step"]) == ("step_finished", "writer"))
+        assert writer["data"]["output"] == "Sea otters hold hands while they sleep."
+        assert writer["data"]["model"] == "fake/writer" and writer["data"]["prompt_tokens"] == 30
+        tokens = "".join(e["data"]["text"] for e in events if e["kind"] == "llm_token" and e["step"] == "critic")
+        assert tokens == "APPROVED: accurate and clear."
+
+        done = as_json(daemon, "runs", "show", run_id)
+        assert done["state"] == "COMPLETED" and done["engine"] == "autogen"
+        output = json.loads(done["output"])
+        assert output["answer"] == "APPROVED: accurate and clear."
+        assert [m["source"] for m in output["messages"]] == ["writer", "critic"]
+        assert "APPROVED" in output["stop_reason"]
+        UUID(output["memory_id"])
+        # The critic's system message got the input; the writer's context got no memories (none yet).
+        critic_body = next(r.body for r in fake.received if r.model == "critic")
+        assert "briefs about sea otters" in critic_body["messages"][0]["content"]
+        assert fake.models_called() == ["writer", "critic"]
+        ok(daemon.cli("usage", timeout_s=60))  # flushes queued usage records
+        assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]
+
+        # A second run: the writer's memory step finds the remembered answer and puts it in its context.
+        fake.clear()
+        again = daemon.cli("-o", "json", "runs", "start", "autogen-review", "--input", "topic=sea otters", "--watch")
+        assert again.returncode == 0, again.stderr
+        read = next(e for e in json_lines(again.stdout) if e["kind"] == "memory_read")
+        assert output["memory_id"] in read["data"]["ids"]
+        writer_body = next(r.body for r in fake.received if r.model == "writer")
+        assert any("APPROVED: accurate and clear." in m["content"] for m in writer_body["messages"])
+
+        # A selector team; its agent calls two MCP tools (one fails) through MCPService.
+        meta = bearer(daemon.token)
+        with daemon.channel() as channel:
+            connect_fake_tools(channel, meta)
+            fake.behave("chooser", reply="calc")
+            fake.behave(
+                "calc", reply="the last tool said: {tool_result}",
+                tool_calls=[{"name": "fakes__add", "arguments": {"a": 4, "b": 3}},
+                            {"name": "fakes__fail", "arguments": {"message": "checked: no"}}],
+            )  # fmt: skip
+            stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+            stub.CreateWorkflow(
+                workflows_pb2.CreateWorkflowRequest(name="calc", definition=SELECTOR_TOOLS), metadata=meta, timeout=10
+            )
+            run = stub.StartRun(
+                workflows_pb2.StartRunRequest(workflow="calc", inputs={"a": "4"}), metadata=meta, timeout=10
+            )
+            events = list(stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=120))
+            assert events[-1].kind == "run_completed", [(e.kind, e.step, e.data) for e in events][-5:]
+            results = [json.loads(e.data) for e in events if e.kind == "tool_result"]
+            assert [(r["tool"], r["is_error"]) for r in results] == [("add", False), ("fail", True)]
+            assert results[0]["output"] == "7" and "checked: no" in results[1]["output"]
+            assert [e.step for e in events if e.kind == "tool_call"] == ["calc", "calc"]
+            assert [e.step for e in events if e.kind == "step_finished"] == ["selector", "calc"]
+            final = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
+            assert json.loads(final.output)["answer"].startswith("the last tool said:")
+            assert "checked: no" in json.loads(final.output)["answer"]

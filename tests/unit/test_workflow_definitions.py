@@ -1,0 +1,61 @@
+"""Engines' definition checks (no framework import, no daemon): a bad definition names its path."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import yaml
+
+from auralinkd.errors import InvalidArgument
+from auralinkd.workflows.engines import engine
+
+AUTOGEN = """
+task: "go {topic}"
+inputs: [topic]
+agents:
+  - {name: first, model: fake/a, tools: [conn/tool]}
+  - {name: second, system: "about {topic}", memory: {query: "{topic}"}}
+termination: {max_messages: 3}
+"""
+
+
+def _autogen(**changes: object) -> dict:
+    value = yaml.safe_load(AUTOGEN)
+    value.update(changes)
+    return value
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"agents": [{"name": "a"}, {"name": "a"}]}, "agents[1].name"),
+        ({"agents": [{"name": "user"}]}, "agents[0].name"),
+        ({"agents": [{"name": "a", "tools": ["nope"]}]}, "agents[0].tools[0]"),
+        ({"agents": [{"name": "a", "agent": "not-a-uuid"}]}, "agents[0].agent"),
+        ({"agents": [{"name": "a", "memory": {"query": "x", "limit": 99}}]}, "agents[0].memory.limit"),
+        ({"agents": [{"name": "a", "role": "x"}]}, "agents[0].role"),
+        ({"task": "go {nothing}"}, "task"),
+        ({"team": "swarm"}, "team"),
+        ({"team": "selector", "agents": [{"name": "a"}]}, "agents"),
+        ({"selector": {"model": "x"}}, "selector"),
+        ({"termination": {"max_messages": 0}}, "termination.max_messages"),
+        ({"remember": {"tags": "x"}}, "remember"),
+        ({"nodes": []}, "nodes"),
+    ],
+)
+def test_autogen_bad_definitions_name_the_path(changes: dict, path: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        engine("autogen").validate(_autogen(**changes))
+    assert caught.value.violations[0].field == path, caught.value.message
+
+
+def test_autogen_definition_normalised_without_importing_autogen() -> None:
+    clean = engine("autogen").validate(_autogen())
+    assert clean["team"] == "round_robin" and clean["max_turns"] is None
+    assert clean["agents"][0]["tools"] == ["conn/tool"] and clean["agents"][1]["memory"] == {
+        "query": "{topic}",
+        "limit": 5,
+    }
+    assert engine("autogen").validate(_autogen(termination={}))["max_turns"] == 10
+    assert not any(m.startswith("autogen") for m in sys.modules)
