@@ -53,6 +53,7 @@ from auralinkd.access.tokens import TokenService
 from auralinkd.agents.memory import MemoryServiceAdapter
 from auralinkd.agents.service import AgentService
 from auralinkd.agents.tools import AgentTools
+from auralinkd.agents.voice import VoiceChat
 from auralinkd.api import permissions
 from auralinkd.api.agents import AgentServicer
 from auralinkd.api.audit import AuditServicer
@@ -300,6 +301,7 @@ class Runtime:
             self.database, self.audit, self.bus, completions, self.memory, self.replica_id,
             lambda: self.database.dsn, lease_s=settings.workflow_lease_s, mcp=mcp,
         )  # fmt: skip
+        speech = SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
         if self.metrics is not None:
             self.workflows.on_state = self.metrics.record_workflow_run
         servicers: dict[type, Any] = {
@@ -325,13 +327,11 @@ class Runtime:
             AIProviderServicer: AIProviderServicer(providers, completions),
             LLMSelectionServicer: LLMSelectionServicer(completions),
             TranslationServicer: TranslationServicer(TranslationService(completions)),
-            AgentServicer: AgentServicer(agents, stopping=stopping),
+            AgentServicer: AgentServicer(agents, stopping=stopping, voice=VoiceChat(agents, speech)),
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),
-            SpeechServicer: SpeechServicer(
-                SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
-            ),
+            SpeechServicer: SpeechServicer(speech),
             WorkflowServicer: WorkflowServicer(self.workflows),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]

@@ -22,82 +22,99 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from auralink.v1 import speech_pb2 as auralink_dot_v1_dot_speech__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/agents.proto\x12\x0b\x61uralink.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0bPersonality\x12\x0e\n\x06traits\x18\x01 \x03(\t\x12\r\n\x05style\x18\x02 \x01(\t\"\xc5\x03\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08provider\x18\x05 \x01(\t\x12\x13\n\x0btemperature\x18\x06 \x01(\x01\x12\x15\n\rsystem_prompt\x18\x07 \x01(\t\x12\x16\n\x0ememory_enabled\x18\x08 \x01(\x08\x12\x15\n\rvoice_enabled\x18\t \x01(\x08\x12\x14\n\x0ctts_provider\x18\n \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x0b \x01(\t\x12-\n\x0bpersonality\x18\x0c \x01(\x0b\x32\x18.auralink.v1.Personality\x12\x12\n\nmax_tokens\x18\r \x01(\x05\x12\x0f\n\x07version\x18\x0e \x01(\x03\x12\x0c\n\x04\x65tag\x18\x0f \x01(\t\x12\x12\n\ncreated_by\x18\x10 \x01(\t\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05tools\x18\x13 \x03(\t\"7\n\x12\x43reateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\" \n\x0fGetAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\":\n\x11ListAgentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Q\n\x12ListAgentsResponse\x12\"\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\x12UpdateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"#\n\x12\x44\x65leteAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteAgentResponse\"r\n\x0b\x43hatRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x16\n\x0einclude_prompt\x18\x05 \x01(\x08\"n\n\rMemoryOutcome\x12\x0c\n\x04\x66\x61\x63t\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.auralink.v1.MemoryOutcomeKind\x12\x11\n\tmemory_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\".\n\rPromptMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"q\n\tChatUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\r\n\x05model\x18\x04 \x01(\t\x12\x11\n\tfailovers\x18\x05 \x01(\x05\"\xac\x02\n\x0c\x43hatResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x02 \x01(\t\x12\x19\n\x11recalled_memories\x18\x03 \x03(\t\x12*\n\x06prompt\x18\x04 \x03(\x0b\x32\x1a.auralink.v1.PromptMessage\x12\x0c\n\x04\x64one\x18\x05 \x01(\x08\x12%\n\x05usage\x18\x06 \x01(\x0b\x32\x16.auralink.v1.ChatUsage\x12\x33\n\x0fmemory_outcomes\x18\x07 \x03(\x0b\x32\x1a.auralink.v1.MemoryOutcome\x12\x15\n\rfinish_reason\x18\x08 \x01(\t\x12,\n\ttool_call\x18\t \x01(\x0b\x32\x19.auralink.v1.ChatToolCall\"\xa5\x01\n\x0c\x43hatToolCall\x12\x0c\n\x04step\x18\x01 \x01(\x05\x12\x12\n\nconnection\x18\x02 \x01(\t\x12\x0c\n\x04tool\x18\x03 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x04 \x01(\t\x12\x0e\n\x06result\x18\x05 \x01(\t\x12\x10\n\x08is_error\x18\x06 \x01(\x08\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"^\n\x13\x43onversationMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb1\x02\n\x0c\x43onversation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x15\n\rmessage_count\x18\x05 \x01(\x05\x12\x32\n\x08messages\x18\x06 \x03(\x0b\x32 .auralink.v1.ConversationMessage\x12\x15\n\rprompt_tokens\x18\x07 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_message_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x18ListConversationsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"f\n\x19ListConversationsResponse\x12\x30\n\rconversations\x18\x01 \x03(\x0b\x32\x19.auralink.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x16GetConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x19\x44\x65leteConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse\"\xeb\x01\n\x0eRoomAssignment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x12\n\nagent_name\x18\x03 \x01(\t\x12\x0f\n\x07room_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x11\n\tauto_join\x18\x06 \x01(\x08\x12\x13\n\x0b\x61ssigned_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x11\x41ssignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x16\n\tauto_join\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\x0c\n\n_auto_join\"5\n\x13UnassignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"\x16\n\x14UnassignRoomResponse\"<\n\x1aListRoomAssignmentsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"O\n\x1bListRoomAssignmentsResponse\x12\x30\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1b.auralink.v1.RoomAssignment\".\n\x1bWatchRoomAssignmentsRequest\x12\x0f\n\x07room_id\x18\x01 \x01(\t\"\xa4\x01\n\x13RoomAssignmentEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.auralink.v1.RoomAssignmentEventKind\x12/\n\nassignment\x18\x02 \x01(\x0b\x32\x1b.auralink.v1.RoomAssignment\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xbc\x01\n\x11MemoryOutcomeKind\x12#\n\x1fMEMORY_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_STORED\x10\x01\x12!\n\x1dMEMORY_OUTCOME_KIND_DUPLICATE\x10\x02\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_FAILED\x10\x03\x12\x1f\n\x1bMEMORY_OUTCOME_KIND_SKIPPED\x10\x04*\x9a\x02\n\x17RoomAssignmentEventKind\x12*\n&ROOM_ASSIGNMENT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_EXISTING\x10\x01\x12,\n(ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE\x10\x02\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED\x10\x03\x12)\n%ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED\x10\x04\x12(\n$ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT\x10\x05\x32\xc2\x08\n\x0c\x41gentService\x12\x42\n\x0b\x43reateAgent\x12\x1f.auralink.v1.CreateAgentRequest\x1a\x12.auralink.v1.Agent\x12<\n\x08GetAgent\x12\x1c.auralink.v1.GetAgentRequest\x1a\x12.auralink.v1.Agent\x12M\n\nListAgents\x12\x1e.auralink.v1.ListAgentsRequest\x1a\x1f.auralink.v1.ListAgentsResponse\x12\x42\n\x0bUpdateAgent\x12\x1f.auralink.v1.UpdateAgentRequest\x1a\x12.auralink.v1.Agent\x12P\n\x0b\x44\x65leteAgent\x12\x1f.auralink.v1.DeleteAgentRequest\x1a .auralink.v1.DeleteAgentResponse\x12=\n\x04\x43hat\x12\x18.auralink.v1.ChatRequest\x1a\x19.auralink.v1.ChatResponse0\x01\x12\x62\n\x11ListConversations\x12%.auralink.v1.ListConversationsRequest\x1a&.auralink.v1.ListConversationsResponse\x12Q\n\x0fGetConversation\x12#.auralink.v1.GetConversationRequest\x1a\x19.auralink.v1.Conversation\x12\x65\n\x12\x44\x65leteConversation\x12&.auralink.v1.DeleteConversationRequest\x1a\'.auralink.v1.DeleteConversationResponse\x12I\n\nAssignRoom\x12\x1e.auralink.v1.AssignRoomRequest\x1a\x1b.auralink.v1.RoomAssignment\x12S\n\x0cUnassignRoom\x12 .auralink.v1.UnassignRoomRequest\x1a!.auralink.v1.UnassignRoomResponse\x12h\n\x13ListRoomAssignments\x12\'.auralink.v1.ListRoomAssignmentsRequest\x1a(.auralink.v1.ListRoomAssignmentsResponse\x12\x64\n\x14WatchRoomAssignments\x12(.auralink.v1.WatchRoomAssignmentsRequest\x1a .auralink.v1.RoomAssignmentEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61uralink/v1/agents.proto\x12\x0b\x61uralink.v1\x1a\x18\x61uralink/v1/speech.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x0bPersonality\x12\x0e\n\x06traits\x18\x01 \x03(\t\x12\r\n\x05style\x18\x02 \x01(\t\"\xc5\x03\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x10\n\x08provider\x18\x05 \x01(\t\x12\x13\n\x0btemperature\x18\x06 \x01(\x01\x12\x15\n\rsystem_prompt\x18\x07 \x01(\t\x12\x16\n\x0ememory_enabled\x18\x08 \x01(\x08\x12\x15\n\rvoice_enabled\x18\t \x01(\x08\x12\x14\n\x0ctts_provider\x18\n \x01(\t\x12\x14\n\x0ctts_voice_id\x18\x0b \x01(\t\x12-\n\x0bpersonality\x18\x0c \x01(\x0b\x32\x18.auralink.v1.Personality\x12\x12\n\nmax_tokens\x18\r \x01(\x05\x12\x0f\n\x07version\x18\x0e \x01(\x03\x12\x0c\n\x04\x65tag\x18\x0f \x01(\t\x12\x12\n\ncreated_by\x18\x10 \x01(\t\x12/\n\x0b\x63reate_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05tools\x18\x13 \x03(\t\"7\n\x12\x43reateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\" \n\x0fGetAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\":\n\x11ListAgentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Q\n\x12ListAgentsResponse\x12\"\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.auralink.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\x12UpdateAgentRequest\x12!\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x12.auralink.v1.Agent\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"#\n\x12\x44\x65leteAgentRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteAgentResponse\"r\n\x0b\x43hatRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x16\n\x0einclude_prompt\x18\x05 \x01(\x08\"n\n\rMemoryOutcome\x12\x0c\n\x04\x66\x61\x63t\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.auralink.v1.MemoryOutcomeKind\x12\x11\n\tmemory_id\x18\x03 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\".\n\rPromptMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"q\n\tChatUsage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\r\n\x05model\x18\x04 \x01(\t\x12\x11\n\tfailovers\x18\x05 \x01(\x05\"\xac\x02\n\x0c\x43hatResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x02 \x01(\t\x12\x19\n\x11recalled_memories\x18\x03 \x03(\t\x12*\n\x06prompt\x18\x04 \x03(\x0b\x32\x1a.auralink.v1.PromptMessage\x12\x0c\n\x04\x64one\x18\x05 \x01(\x08\x12%\n\x05usage\x18\x06 \x01(\x0b\x32\x16.auralink.v1.ChatUsage\x12\x33\n\x0fmemory_outcomes\x18\x07 \x03(\x0b\x32\x1a.auralink.v1.MemoryOutcome\x12\x15\n\rfinish_reason\x18\x08 \x01(\t\x12,\n\ttool_call\x18\t \x01(\x0b\x32\x19.auralink.v1.ChatToolCall\"\xa5\x01\n\x0c\x43hatToolCall\x12\x0c\n\x04step\x18\x01 \x01(\x05\x12\x12\n\nconnection\x18\x02 \x01(\t\x12\x0c\n\x04tool\x18\x03 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x04 \x01(\t\x12\x0e\n\x06result\x18\x05 \x01(\t\x12\x10\n\x08is_error\x18\x06 \x01(\x08\x12+\n\x08\x64uration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"^\n\x13\x43onversationMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb1\x02\n\x0c\x43onversation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x15\n\rmessage_count\x18\x05 \x01(\x05\x12\x32\n\x08messages\x18\x06 \x03(\x0b\x32 .auralink.v1.ConversationMessage\x12\x15\n\rprompt_tokens\x18\x07 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x08 \x01(\x03\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11last_message_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x18ListConversationsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"f\n\x19ListConversationsResponse\x12\x30\n\rconversations\x18\x01 \x03(\x0b\x32\x19.auralink.v1.Conversation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x16GetConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\'\n\x19\x44\x65leteConversationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse\"\xeb\x01\n\x0eRoomAssignment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x12\n\nagent_name\x18\x03 \x01(\t\x12\x0f\n\x07room_id\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x11\n\tauto_join\x18\x06 \x01(\x08\x12\x13\n\x0b\x61ssigned_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"g\n\x11\x41ssignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x16\n\tauto_join\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\x0c\n\n_auto_join\"5\n\x13UnassignRoomRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"\x16\n\x14UnassignRoomResponse\"<\n\x1aListRoomAssignmentsRequest\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x0f\n\x07room_id\x18\x02 \x01(\t\"O\n\x1bListRoomAssignmentsResponse\x12\x30\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1b.auralink.v1.RoomAssignment\".\n\x1bWatchRoomAssignmentsRequest\x12\x0f\n\x07room_id\x18\x01 \x01(\t\"\xa4\x01\n\x13RoomAssignmentEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.auralink.v1.RoomAssignmentEventKind\x12/\n\nassignment\x18\x02 \x01(\x0b\x32\x1b.auralink.v1.RoomAssignment\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc4\x01\n\x0fVoiceChatConfig\x12\r\n\x05\x61gent\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12&\n\x05input\x18\x03 \x01(\x0e\x32\x17.auralink.v1.VoiceInput\x12\r\n\x05voice\x18\x04 \x01(\t\x12\r\n\x05speed\x18\x05 \x01(\x02\x12\x12\n\nmax_tokens\x18\x06 \x01(\x05\x12\x12\n\npace_audio\x18\x07 \x01(\x08\x12\x1b\n\x13partial_interval_ms\x18\x08 \x01(\x05\"\x85\x01\n\x10VoiceChatRequest\x12.\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x1c.auralink.v1.VoiceChatConfigH\x00\x12(\n\x05\x66rame\x18\x02 \x01(\x0b\x32\x17.auralink.v1.AudioFrameH\x00\x12\x0f\n\x05\x61udio\x18\x03 \x01(\x0cH\x00\x42\x06\n\x04part\"\x94\x01\n\x0fVoiceTranscript\x12\r\n\x05\x66inal\x18\x01 \x01(\x08\x12\x0c\n\x04text\x18\x02 \x01(\t\x12(\n\x05start\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x03\x65nd\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nconfidence\x18\x05 \x01(\x02\"<\n\nVoiceAudio\x12\x0b\n\x03pcm\x18\x01 \x01(\x0c\x12\x13\n\x0bsample_rate\x18\x02 \x01(\x05\x12\x0c\n\x04text\x18\x03 \x01(\t\"A\n\x10VoiceInterrupted\x12-\n\naudio_sent\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xfc\x01\n\rVoiceTurnDone\x12\r\n\x05reply\x18\x01 \x01(\t\x12%\n\x05usage\x18\x02 \x01(\x0b\x32\x16.auralink.v1.ChatUsage\x12\x33\n\x0fmemory_outcomes\x18\x03 \x03(\x0b\x32\x1a.auralink.v1.MemoryOutcome\x12\x15\n\rfinish_reason\x18\x04 \x01(\t\x12\x31\n\x0e\x61udio_duration\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x36\n\x13\x66irst_audio_latency\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xe7\x02\n\x11VoiceChatResponse\x12\x0c\n\x04turn\x18\x01 \x01(\x05\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x10\n\x08sequence\x18\x03 \x01(\x03\x12\x32\n\ntranscript\x18\x04 \x01(\x0b\x32\x1c.auralink.v1.VoiceTranscriptH\x00\x12\x0f\n\x05\x64\x65lta\x18\x05 \x01(\tH\x00\x12(\n\x05\x61udio\x18\x06 \x01(\x0b\x32\x17.auralink.v1.VoiceAudioH\x00\x12\x34\n\x0binterrupted\x18\x07 \x01(\x0b\x32\x1d.auralink.v1.VoiceInterruptedH\x00\x12*\n\x04\x64one\x18\x08 \x01(\x0b\x32\x1a.auralink.v1.VoiceTurnDoneH\x00\x12\x0f\n\x05\x65rror\x18\t \x01(\tH\x00\x12.\n\ttool_call\x18\n \x01(\x0b\x32\x19.auralink.v1.ChatToolCallH\x00\x42\x07\n\x05\x65vent*\xbc\x01\n\x11MemoryOutcomeKind\x12#\n\x1fMEMORY_OUTCOME_KIND_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_STORED\x10\x01\x12!\n\x1dMEMORY_OUTCOME_KIND_DUPLICATE\x10\x02\x12\x1e\n\x1aMEMORY_OUTCOME_KIND_FAILED\x10\x03\x12\x1f\n\x1bMEMORY_OUTCOME_KIND_SKIPPED\x10\x04*\x9a\x02\n\x17RoomAssignmentEventKind\x12*\n&ROOM_ASSIGNMENT_EVENT_KIND_UNSPECIFIED\x10\x00\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_EXISTING\x10\x01\x12,\n(ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE\x10\x02\x12\'\n#ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED\x10\x03\x12)\n%ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED\x10\x04\x12(\n$ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT\x10\x05*p\n\nVoiceInput\x12\x1b\n\x17VOICE_INPUT_UNSPECIFIED\x10\x00\x12\x14\n\x10VOICE_INPUT_FILE\x10\x01\x12\x19\n\x15VOICE_INPUT_PCM_S16LE\x10\x02\x12\x14\n\x10VOICE_INPUT_OPUS\x10\x03\x32\x92\t\n\x0c\x41gentService\x12\x42\n\x0b\x43reateAgent\x12\x1f.auralink.v1.CreateAgentRequest\x1a\x12.auralink.v1.Agent\x12<\n\x08GetAgent\x12\x1c.auralink.v1.GetAgentRequest\x1a\x12.auralink.v1.Agent\x12M\n\nListAgents\x12\x1e.auralink.v1.ListAgentsRequest\x1a\x1f.auralink.v1.ListAgentsResponse\x12\x42\n\x0bUpdateAgent\x12\x1f.auralink.v1.UpdateAgentRequest\x1a\x12.auralink.v1.Agent\x12P\n\x0b\x44\x65leteAgent\x12\x1f.auralink.v1.DeleteAgentRequest\x1a .auralink.v1.DeleteAgentResponse\x12=\n\x04\x43hat\x12\x18.auralink.v1.ChatRequest\x1a\x19.auralink.v1.ChatResponse0\x01\x12N\n\tVoiceChat\x12\x1d.auralink.v1.VoiceChatRequest\x1a\x1e.auralink.v1.VoiceChatResponse(\x01\x30\x01\x12\x62\n\x11ListConversations\x12%.auralink.v1.ListConversationsRequest\x1a&.auralink.v1.ListConversationsResponse\x12Q\n\x0fGetConversation\x12#.auralink.v1.GetConversationRequest\x1a\x19.auralink.v1.Conversation\x12\x65\n\x12\x44\x65leteConversation\x12&.auralink.v1.DeleteConversationRequest\x1a\'.auralink.v1.DeleteConversationResponse\x12I\n\nAssignRoom\x12\x1e.auralink.v1.AssignRoomRequest\x1a\x1b.auralink.v1.RoomAssignment\x12S\n\x0cUnassignRoom\x12 .auralink.v1.UnassignRoomRequest\x1a!.auralink.v1.UnassignRoomResponse\x12h\n\x13ListRoomAssignments\x12\'.auralink.v1.ListRoomAssignmentsRequest\x1a(.auralink.v1.ListRoomAssignmentsResponse\x12\x64\n\x14WatchRoomAssignments\x12(.auralink.v1.WatchRoomAssignmentsRequest\x1a .auralink.v1.RoomAssignmentEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'auralink.v1.agents_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEMORYOUTCOMEKIND']._serialized_start=3384
-  _globals['_MEMORYOUTCOMEKIND']._serialized_end=3572
-  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_start=3575
-  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_end=3857
-  _globals['_PERSONALITY']._serialized_start=140
-  _globals['_PERSONALITY']._serialized_end=184
-  _globals['_AGENT']._serialized_start=187
-  _globals['_AGENT']._serialized_end=640
-  _globals['_CREATEAGENTREQUEST']._serialized_start=642
-  _globals['_CREATEAGENTREQUEST']._serialized_end=697
-  _globals['_GETAGENTREQUEST']._serialized_start=699
-  _globals['_GETAGENTREQUEST']._serialized_end=731
-  _globals['_LISTAGENTSREQUEST']._serialized_start=733
-  _globals['_LISTAGENTSREQUEST']._serialized_end=791
-  _globals['_LISTAGENTSRESPONSE']._serialized_start=793
-  _globals['_LISTAGENTSRESPONSE']._serialized_end=874
-  _globals['_UPDATEAGENTREQUEST']._serialized_start=876
-  _globals['_UPDATEAGENTREQUEST']._serialized_end=980
-  _globals['_DELETEAGENTREQUEST']._serialized_start=982
-  _globals['_DELETEAGENTREQUEST']._serialized_end=1017
-  _globals['_DELETEAGENTRESPONSE']._serialized_start=1019
-  _globals['_DELETEAGENTRESPONSE']._serialized_end=1040
-  _globals['_CHATREQUEST']._serialized_start=1042
-  _globals['_CHATREQUEST']._serialized_end=1156
-  _globals['_MEMORYOUTCOME']._serialized_start=1158
-  _globals['_MEMORYOUTCOME']._serialized_end=1268
-  _globals['_PROMPTMESSAGE']._serialized_start=1270
-  _globals['_PROMPTMESSAGE']._serialized_end=1316
-  _globals['_CHATUSAGE']._serialized_start=1318
-  _globals['_CHATUSAGE']._serialized_end=1431
-  _globals['_CHATRESPONSE']._serialized_start=1434
-  _globals['_CHATRESPONSE']._serialized_end=1734
-  _globals['_CHATTOOLCALL']._serialized_start=1737
-  _globals['_CHATTOOLCALL']._serialized_end=1902
-  _globals['_CONVERSATIONMESSAGE']._serialized_start=1904
-  _globals['_CONVERSATIONMESSAGE']._serialized_end=1998
-  _globals['_CONVERSATION']._serialized_start=2001
-  _globals['_CONVERSATION']._serialized_end=2306
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=2308
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=2388
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=2390
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=2492
-  _globals['_GETCONVERSATIONREQUEST']._serialized_start=2494
-  _globals['_GETCONVERSATIONREQUEST']._serialized_end=2530
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=2532
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=2571
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=2573
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=2601
-  _globals['_ROOMASSIGNMENT']._serialized_start=2604
-  _globals['_ROOMASSIGNMENT']._serialized_end=2839
-  _globals['_ASSIGNROOMREQUEST']._serialized_start=2841
-  _globals['_ASSIGNROOMREQUEST']._serialized_end=2944
-  _globals['_UNASSIGNROOMREQUEST']._serialized_start=2946
-  _globals['_UNASSIGNROOMREQUEST']._serialized_end=2999
-  _globals['_UNASSIGNROOMRESPONSE']._serialized_start=3001
-  _globals['_UNASSIGNROOMRESPONSE']._serialized_end=3023
-  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_start=3025
-  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_end=3085
-  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_start=3087
-  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_end=3166
-  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_start=3168
-  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_end=3214
-  _globals['_ROOMASSIGNMENTEVENT']._serialized_start=3217
-  _globals['_ROOMASSIGNMENTEVENT']._serialized_end=3381
-  _globals['_AGENTSERVICE']._serialized_start=3860
-  _globals['_AGENTSERVICE']._serialized_end=4950
+  _globals['_MEMORYOUTCOMEKIND']._serialized_start=4642
+  _globals['_MEMORYOUTCOMEKIND']._serialized_end=4830
+  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_start=4833
+  _globals['_ROOMASSIGNMENTEVENTKIND']._serialized_end=5115
+  _globals['_VOICEINPUT']._serialized_start=5117
+  _globals['_VOICEINPUT']._serialized_end=5229
+  _globals['_PERSONALITY']._serialized_start=166
+  _globals['_PERSONALITY']._serialized_end=210
+  _globals['_AGENT']._serialized_start=213
+  _globals['_AGENT']._serialized_end=666
+  _globals['_CREATEAGENTREQUEST']._serialized_start=668
+  _globals['_CREATEAGENTREQUEST']._serialized_end=723
+  _globals['_GETAGENTREQUEST']._serialized_start=725
+  _globals['_GETAGENTREQUEST']._serialized_end=757
+  _globals['_LISTAGENTSREQUEST']._serialized_start=759
+  _globals['_LISTAGENTSREQUEST']._serialized_end=817
+  _globals['_LISTAGENTSRESPONSE']._serialized_start=819
+  _globals['_LISTAGENTSRESPONSE']._serialized_end=900
+  _globals['_UPDATEAGENTREQUEST']._serialized_start=902
+  _globals['_UPDATEAGENTREQUEST']._serialized_end=1006
+  _globals['_DELETEAGENTREQUEST']._serialized_start=1008
+  _globals['_DELETEAGENTREQUEST']._serialized_end=1043
+  _globals['_DELETEAGENTRESPONSE']._serialized_start=1045
+  _globals['_DELETEAGENTRESPONSE']._serialized_end=1066
+  _globals['_CHATREQUEST']._serialized_start=1068
+  _globals['_CHATREQUEST']._serialized_end=1182
+  _globals['_MEMORYOUTCOME']._serialized_start=1184
+  _globals['_MEMORYOUTCOME']._serialized_end=1294
+  _globals['_PROMPTMESSAGE']._serialized_start=1296
+  _globals['_PROMPTMESSAGE']._serialized_end=1342
+  _globals['_CHATUSAGE']._serialized_start=1344
+  _globals['_CHATUSAGE']._serialized_end=1457
+  _globals['_CHATRESPONSE']._serialized_start=1460
+  _globals['_CHATRESPONSE']._serialized_end=1760
+  _globals['_CHATTOOLCALL']._serialized_start=1763
+  _globals['_CHATTOOLCALL']._serialized_end=1928
+  _globals['_CONVERSATIONMESSAGE']._serialized_start=1930
+  _globals['_CONVERSATIONMESSAGE']._serialized_end=2024
+  _globals['_CONVERSATION']._serialized_start=2027
+  _globals['_CONVERSATION']._serialized_end=2332
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=2334
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=2414
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=2416
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=2518
+  _globals['_GETCONVERSATIONREQUEST']._serialized_start=2520
+  _globals['_GETCONVERSATIONREQUEST']._serialized_end=2556
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=2558
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=2597
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=2599
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=2627
+  _globals['_ROOMASSIGNMENT']._serialized_start=2630
+  _globals['_ROOMASSIGNMENT']._serialized_end=2865
+  _globals['_ASSIGNROOMREQUEST']._serialized_start=2867
+  _globals['_ASSIGNROOMREQUEST']._serialized_end=2970
+  _globals['_UNASSIGNROOMREQUEST']._serialized_start=2972
+  _globals['_UNASSIGNROOMREQUEST']._serialized_end=3025
+  _globals['_UNASSIGNROOMRESPONSE']._serialized_start=3027
+  _globals['_UNASSIGNROOMRESPONSE']._serialized_end=3049
+  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_start=3051
+  _globals['_LISTROOMASSIGNMENTSREQUEST']._serialized_end=3111
+  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_start=3113
+  _globals['_LISTROOMASSIGNMENTSRESPONSE']._serialized_end=3192
+  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_start=3194
+  _globals['_WATCHROOMASSIGNMENTSREQUEST']._serialized_end=3240
+  _globals['_ROOMASSIGNMENTEVENT']._serialized_start=3243
+  _globals['_ROOMASSIGNMENTEVENT']._serialized_end=3407
+  _globals['_VOICECHATCONFIG']._serialized_start=3410
+  _globals['_VOICECHATCONFIG']._serialized_end=3606
+  _globals['_VOICECHATREQUEST']._serialized_start=3609
+  _globals['_VOICECHATREQUEST']._serialized_end=3742
+  _globals['_VOICETRANSCRIPT']._serialized_start=3745
+  _globals['_VOICETRANSCRIPT']._serialized_end=3893
+  _globals['_VOICEAUDIO']._serialized_start=3895
+  _globals['_VOICEAUDIO']._serialized_end=3955
+  _globals['_VOICEINTERRUPTED']._serialized_start=3957
+  _globals['_VOICEINTERRUPTED']._serialized_end=4022
+  _globals['_VOICETURNDONE']._serialized_start=4025
+  _globals['_VOICETURNDONE']._serialized_end=4277
+  _globals['_VOICECHATRESPONSE']._serialized_start=4280
+  _globals['_VOICECHATRESPONSE']._serialized_end=4639
+  _globals['_AGENTSERVICE']._serialized_start=5232
+  _globals['_AGENTSERVICE']._serialized_end=6402
 # @@protoc_insertion_point(module_scope)

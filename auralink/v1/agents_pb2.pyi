@@ -1,3 +1,4 @@
+from auralink.v1 import speech_pb2 as _speech_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -25,6 +26,13 @@ class RoomAssignmentEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper)
     ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED: _ClassVar[RoomAssignmentEventKind]
     ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED: _ClassVar[RoomAssignmentEventKind]
     ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT: _ClassVar[RoomAssignmentEventKind]
+
+class VoiceInput(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VOICE_INPUT_UNSPECIFIED: _ClassVar[VoiceInput]
+    VOICE_INPUT_FILE: _ClassVar[VoiceInput]
+    VOICE_INPUT_PCM_S16LE: _ClassVar[VoiceInput]
+    VOICE_INPUT_OPUS: _ClassVar[VoiceInput]
 MEMORY_OUTCOME_KIND_UNSPECIFIED: MemoryOutcomeKind
 MEMORY_OUTCOME_KIND_STORED: MemoryOutcomeKind
 MEMORY_OUTCOME_KIND_DUPLICATE: MemoryOutcomeKind
@@ -36,6 +44,10 @@ ROOM_ASSIGNMENT_EVENT_KIND_SNAPSHOT_DONE: RoomAssignmentEventKind
 ROOM_ASSIGNMENT_EVENT_KIND_ASSIGNED: RoomAssignmentEventKind
 ROOM_ASSIGNMENT_EVENT_KIND_UNASSIGNED: RoomAssignmentEventKind
 ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT: RoomAssignmentEventKind
+VOICE_INPUT_UNSPECIFIED: VoiceInput
+VOICE_INPUT_FILE: VoiceInput
+VOICE_INPUT_PCM_S16LE: VoiceInput
+VOICE_INPUT_OPUS: VoiceInput
 
 class Personality(_message.Message):
     __slots__ = ("traits", "style")
@@ -364,3 +376,103 @@ class RoomAssignmentEvent(_message.Message):
     assignment: RoomAssignment
     time: _timestamp_pb2.Timestamp
     def __init__(self, kind: _Optional[_Union[RoomAssignmentEventKind, str]] = ..., assignment: _Optional[_Union[RoomAssignment, _Mapping]] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class VoiceChatConfig(_message.Message):
+    __slots__ = ("agent", "conversation_id", "input", "voice", "speed", "max_tokens", "pace_audio", "partial_interval_ms")
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    VOICE_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    PACE_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    PARTIAL_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    agent: str
+    conversation_id: str
+    input: VoiceInput
+    voice: str
+    speed: float
+    max_tokens: int
+    pace_audio: bool
+    partial_interval_ms: int
+    def __init__(self, agent: _Optional[str] = ..., conversation_id: _Optional[str] = ..., input: _Optional[_Union[VoiceInput, str]] = ..., voice: _Optional[str] = ..., speed: _Optional[float] = ..., max_tokens: _Optional[int] = ..., pace_audio: bool = ..., partial_interval_ms: _Optional[int] = ...) -> None: ...
+
+class VoiceChatRequest(_message.Message):
+    __slots__ = ("config", "frame", "audio")
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    config: VoiceChatConfig
+    frame: _speech_pb2.AudioFrame
+    audio: bytes
+    def __init__(self, config: _Optional[_Union[VoiceChatConfig, _Mapping]] = ..., frame: _Optional[_Union[_speech_pb2.AudioFrame, _Mapping]] = ..., audio: _Optional[bytes] = ...) -> None: ...
+
+class VoiceTranscript(_message.Message):
+    __slots__ = ("final", "text", "start", "end", "confidence")
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    final: bool
+    text: str
+    start: _duration_pb2.Duration
+    end: _duration_pb2.Duration
+    confidence: float
+    def __init__(self, final: bool = ..., text: _Optional[str] = ..., start: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., end: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
+
+class VoiceAudio(_message.Message):
+    __slots__ = ("pcm", "sample_rate", "text")
+    PCM_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    pcm: bytes
+    sample_rate: int
+    text: str
+    def __init__(self, pcm: _Optional[bytes] = ..., sample_rate: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
+
+class VoiceInterrupted(_message.Message):
+    __slots__ = ("audio_sent",)
+    AUDIO_SENT_FIELD_NUMBER: _ClassVar[int]
+    audio_sent: _duration_pb2.Duration
+    def __init__(self, audio_sent: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class VoiceTurnDone(_message.Message):
+    __slots__ = ("reply", "usage", "memory_outcomes", "finish_reason", "audio_duration", "first_audio_latency")
+    REPLY_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_DURATION_FIELD_NUMBER: _ClassVar[int]
+    FIRST_AUDIO_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    reply: str
+    usage: ChatUsage
+    memory_outcomes: _containers.RepeatedCompositeFieldContainer[MemoryOutcome]
+    finish_reason: str
+    audio_duration: _duration_pb2.Duration
+    first_audio_latency: _duration_pb2.Duration
+    def __init__(self, reply: _Optional[str] = ..., usage: _Optional[_Union[ChatUsage, _Mapping]] = ..., memory_outcomes: _Optional[_Iterable[_Union[MemoryOutcome, _Mapping]]] = ..., finish_reason: _Optional[str] = ..., audio_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., first_audio_latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class VoiceChatResponse(_message.Message):
+    __slots__ = ("turn", "conversation_id", "sequence", "transcript", "delta", "audio", "interrupted", "done", "error", "tool_call")
+    TURN_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALL_FIELD_NUMBER: _ClassVar[int]
+    turn: int
+    conversation_id: str
+    sequence: int
+    transcript: VoiceTranscript
+    delta: str
+    audio: VoiceAudio
+    interrupted: VoiceInterrupted
+    done: VoiceTurnDone
+    error: str
+    tool_call: ChatToolCall
+    def __init__(self, turn: _Optional[int] = ..., conversation_id: _Optional[str] = ..., sequence: _Optional[int] = ..., transcript: _Optional[_Union[VoiceTranscript, _Mapping]] = ..., delta: _Optional[str] = ..., audio: _Optional[_Union[VoiceAudio, _Mapping]] = ..., interrupted: _Optional[_Union[VoiceInterrupted, _Mapping]] = ..., done: _Optional[_Union[VoiceTurnDone, _Mapping]] = ..., error: _Optional[str] = ..., tool_call: _Optional[_Union[ChatToolCall, _Mapping]] = ...) -> None: ...

@@ -64,6 +64,11 @@ class AgentServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_agents__pb2.ChatRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_agents__pb2.ChatResponse.FromString,
                 _registered_method=True)
+        self.VoiceChat = channel.stream_stream(
+                '/auralink.v1.AgentService/VoiceChat',
+                request_serializer=auralink_dot_v1_dot_agents__pb2.VoiceChatRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_agents__pb2.VoiceChatResponse.FromString,
+                _registered_method=True)
         self.ListConversations = channel.unary_unary(
                 '/auralink.v1.AgentService/ListConversations',
                 request_serializer=auralink_dot_v1_dot_agents__pb2.ListConversationsRequest.SerializeToString,
@@ -137,6 +142,18 @@ class AgentServiceServicer(object):
     def Chat(self, request, context):
         """Streams the reply token by token; the first message names the conversation, the last carries
         usage and what happened to the facts offered to memory.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VoiceChat(self, request_iterator, context):
+        """Permission: chat:voice. Talk to an agent whose voice is on (FAILED_PRECONDITION otherwise): the
+        first message carries `config`, the others the user's audio. Each user turn is transcribed offline
+        (Whisper tiny.en), answered by the agent's chat (memory, tools, budgets and usage as for Chat) and
+        spoken offline (espeak-ng), sentence by sentence as the reply streams. With live frames, voice
+        activity ends a turn, and new speech while a reply is still going out cancels the rest of it
+        (barge-in: `interrupted`). Bad audio of one turn or frame is reported in an `error`; the stream goes on.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -218,6 +235,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.Chat,
                     request_deserializer=auralink_dot_v1_dot_agents__pb2.ChatRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_agents__pb2.ChatResponse.SerializeToString,
+            ),
+            'VoiceChat': grpc.stream_stream_rpc_method_handler(
+                    servicer.VoiceChat,
+                    request_deserializer=auralink_dot_v1_dot_agents__pb2.VoiceChatRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_agents__pb2.VoiceChatResponse.SerializeToString,
             ),
             'ListConversations': grpc.unary_unary_rpc_method_handler(
                     servicer.ListConversations,
@@ -417,6 +439,33 @@ class AgentService(object):
             '/auralink.v1.AgentService/Chat',
             auralink_dot_v1_dot_agents__pb2.ChatRequest.SerializeToString,
             auralink_dot_v1_dot_agents__pb2.ChatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VoiceChat(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/auralink.v1.AgentService/VoiceChat',
+            auralink_dot_v1_dot_agents__pb2.VoiceChatRequest.SerializeToString,
+            auralink_dot_v1_dot_agents__pb2.VoiceChatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -330,8 +332,25 @@ def chat(
         str | None, typer.Option("--message", "-m", help="One message, one reply (for scripts).")
     ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Reply length (0: the agent's).")] = 0,
+    voice: Annotated[
+        bool, typer.Option("--voice", help="Speak instead: the user's audio from --in, the spoken reply to --out.")
+    ] = False,
+    audio_in: Annotated[
+        str, typer.Option("--in", help="--voice: an audio file of what you say (WAV, Ogg/Opus, ...); - for stdin.")
+    ] = "-",
+    audio_out: Annotated[
+        Path | None, typer.Option("--out", help="--voice: the WAV file to write the reply to.")
+    ] = None,
+    tts_voice: Annotated[str, typer.Option("--tts-voice", help="--voice: the voice the agent speaks with.")] = "",
+    conversation: Annotated[str, typer.Option("--conversation", help="--voice: continue this conversation.")] = "",
 ) -> None:
-    """Chat with an agent: a REPL with /exit, /memory and /reset; one-shot with -m or piped stdin."""
+    """Chat with an agent: a REPL with /exit, /memory and /reset; one-shot with -m or piped stdin.
+
+    With --voice: one spoken turn, `--in question.wav --out reply.wav`; prints what was heard and the reply.
+    """
+    if voice:
+        voice_turn(ctx, agent, audio_in, audio_out, tts_voice, max_tokens, conversation)
+        return
     session = ChatSession(ctx, agent, max_tokens)
     if message is not None or not output.interactive():
         text = message if message is not None else sys.stdin.read()
@@ -374,3 +393,75 @@ def chat(
                 output.info(f"  {o['kind'].removeprefix('MEMORY_OUTCOME_KIND_').lower()}: {o['fact'] or o['detail']}")
             continue
         session.send(line, echo=True)
+
+
+VOICE_TIMEOUT_S = 300.0  # the first turn loads the offline speech model in the daemon
+
+
+def voice_turn(
+    ctx: typer.Context, agent: str, audio_in: str, audio_out: Path | None, tts_voice: str, max_tokens: int,
+    conversation: str,
+) -> None:  # fmt: skip
+    """One VoiceChat turn from a file (or stdin) to a WAV: the daemon transcribes, the agent answers, it speaks."""
+    import dataclasses
+    import wave
+
+    from auralink.v1 import agents_pb2
+
+    if audio_out is None:
+        raise CliError(USAGE, "--voice needs --out FILE.wav for the spoken reply")
+    try:
+        data = sys.stdin.buffer.read() if audio_in == "-" else Path(audio_in).read_bytes()
+    except OSError as exc:
+        raise CliError(USAGE, f"cannot read {audio_in}: {exc.strerror or exc}") from None
+    if not data:
+        raise CliError(USAGE, "no audio: give --in FILE or pipe a WAV on stdin")
+    settings = common.settings_of(ctx)
+    settings = dataclasses.replace(settings, timeout=max(settings.timeout, VOICE_TIMEOUT_S))
+    config = agents_pb2.VoiceChatConfig(
+        agent=agent, conversation_id=conversation, input=agents_pb2.VOICE_INPUT_FILE, voice=tts_voice,
+        max_tokens=max_tokens,
+    )  # fmt: skip
+    requests = iter([agents_pb2.VoiceChatRequest(config=config), agents_pb2.VoiceChatRequest(audio=data)])
+    heard, reply, errors, rate = "", "", [], 0
+    pcm = bytearray()
+    done: dict[str, Any] = {}
+    conversation_id = conversation
+    for response in stream(settings, "AgentService", "VoiceChat", requests, module="agents"):
+        conversation_id = response.conversation_id or conversation_id
+        event = response.WhichOneof("event")
+        if event == "transcript" and response.transcript.final:
+            heard = response.transcript.text
+        elif event == "audio":
+            rate = response.audio.sample_rate
+            pcm += response.audio.pcm
+        elif event == "done":
+            reply = response.done.reply
+            done = common.to_dict(response.done)
+        elif event == "error":
+            errors.append(response.error)
+    if errors and not done:
+        raise CliError(USAGE, "; ".join(errors))
+    temporary = audio_out.with_name(f".{audio_out.name}.part")
+    try:
+        with wave.open(str(temporary), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate or 22050)
+            w.writeframes(bytes(pcm))
+        os.replace(temporary, audio_out)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CliError(USAGE, f"cannot write {audio_out}: {exc.strerror or exc}") from None
+    seconds = len(pcm) / 2 / rate if rate else 0.0
+    data_out = {
+        "conversation_id": conversation_id, "heard": heard, "reply": reply, "file": str(audio_out),
+        "audio_seconds": round(seconds, 3), "usage": done.get("usage", {}),
+        "memory_outcomes": done.get("memory_outcomes", []),
+    }  # fmt: skip
+    if settings.output == "table":
+        output.plain(f"you: {heard}")
+        output.plain(f"{agent}: {reply}")
+        output.info(f"reply audio: {audio_out} ({seconds:.1f} s)")
+    else:
+        common.emit(settings, data_out)

@@ -9,11 +9,13 @@ from auralink.v1 import agents_pb2 as pb
 from auralink.v1 import agents_pb2_grpc as pb_grpc
 from auralinkd.agents.prompt import Personality
 from auralinkd.agents.service import Agent, AgentService, ChatEvent, Conversation, RoomAssignment
+from auralinkd.agents.voice import VoiceChat, VoiceConfig, VoiceEvent
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
 from auralinkd.api.mcp import duration
 from auralinkd.api.permissions import requires
-from auralinkd.errors import InvalidArgument
+from auralinkd.api.speech import decoded_frames, seconds
+from auralinkd.errors import FailedPrecondition, InvalidArgument
 
 _OUTCOMES = {
     "stored": pb.MEMORY_OUTCOME_KIND_STORED,
@@ -104,53 +106,102 @@ def assignment_to_proto(a: RoomAssignment) -> pb.RoomAssignment:
     )
 
 
+_VOICE_INPUTS = {
+    pb.VOICE_INPUT_UNSPECIFIED: "file",
+    pb.VOICE_INPUT_FILE: "file",
+    pb.VOICE_INPUT_PCM_S16LE: "pcm",
+    pb.VOICE_INPUT_OPUS: "opus",
+}
+
+
+def tool_call_to_proto(t: Any) -> pb.ChatToolCall:
+    return pb.ChatToolCall(
+        step=t.step, connection=t.connection, tool=t.tool, arguments_json=t.arguments_json, result=t.result,
+        is_error=t.is_error, duration=duration(t.duration_s),
+    )  # fmt: skip
+
+
+def usage_to_proto(c: Any) -> pb.ChatUsage:
+    return pb.ChatUsage(
+        prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens, cost_usd=c.cost_usd, model=c.ref,
+        failovers=c.failovers,
+    )  # fmt: skip
+
+
+def outcome_to_proto(o: Any) -> pb.MemoryOutcome:
+    kind = _OUTCOMES.get(o.kind, pb.MEMORY_OUTCOME_KIND_UNSPECIFIED)
+    return pb.MemoryOutcome(fact=o.fact, kind=kind, memory_id=o.memory_id, detail=o.detail)
+
+
+def voice_config(message: pb.VoiceChatConfig) -> VoiceConfig:
+    return VoiceConfig(
+        agent=message.agent, conversation_id=message.conversation_id, input=_VOICE_INPUTS[message.input],
+        voice=message.voice, speed=message.speed, max_tokens=message.max_tokens, pace_audio=message.pace_audio,
+        partial_interval_ms=message.partial_interval_ms or 1000,
+    )  # fmt: skip
+
+
+def voice_to_proto(e: VoiceEvent) -> pb.VoiceChatResponse:
+    response = pb.VoiceChatResponse(turn=e.turn, conversation_id=e.conversation_id, sequence=e.sequence)
+    if e.kind == "transcript":
+        response.transcript.CopyFrom(
+            pb.VoiceTranscript(
+                final=e.final, text=e.text, start=seconds(e.start_s), end=seconds(e.end_s), confidence=e.confidence
+            )
+        )
+    elif e.kind == "delta":
+        response.delta = e.text
+    elif e.kind == "audio":
+        response.audio.CopyFrom(pb.VoiceAudio(pcm=e.pcm, sample_rate=e.sample_rate, text=e.text))
+    elif e.kind == "interrupted":
+        response.interrupted.CopyFrom(pb.VoiceInterrupted(audio_sent=seconds(e.seconds)))
+    elif e.kind == "tool_call":
+        response.tool_call.CopyFrom(tool_call_to_proto(e.tool_call))
+    elif e.kind == "done":
+        assert e.completion is not None
+        response.done.CopyFrom(
+            pb.VoiceTurnDone(
+                reply=e.text, usage=usage_to_proto(e.completion), finish_reason=e.completion.finish_reason,
+                memory_outcomes=[outcome_to_proto(o) for o in e.outcomes], audio_duration=seconds(e.seconds),
+                first_audio_latency=seconds(e.first_audio_latency_s),
+            )
+        )  # fmt: skip
+    else:
+        response.error = e.text
+    return response
+
+
 def chat_to_proto(event: ChatEvent, include_prompt: bool) -> pb.ChatResponse:
     response = pb.ChatResponse(
         conversation_id=str(event.conversation_id), delta=event.delta, recalled_memories=event.recalled, done=event.done
     )
     if event.tool_call is not None:
-        t = event.tool_call
-        response.tool_call.CopyFrom(
-            pb.ChatToolCall(
-                step=t.step,
-                connection=t.connection,
-                tool=t.tool,
-                arguments_json=t.arguments_json,
-                result=t.result,
-                is_error=t.is_error,
-                duration=duration(t.duration_s),
-            )  # fmt: skip
-        )
+        response.tool_call.CopyFrom(tool_call_to_proto(event.tool_call))
     if include_prompt:
         response.prompt.extend(pb.PromptMessage(role=m["role"], content=m["content"]) for m in event.prompt)
     if event.completion is not None:
-        c = event.completion
-        response.usage.CopyFrom(
-            pb.ChatUsage(
-                prompt_tokens=c.prompt_tokens,
-                completion_tokens=c.completion_tokens,
-                cost_usd=c.cost_usd,
-                model=c.ref,
-                failovers=c.failovers,
-            )
-        )
-        response.finish_reason = c.finish_reason
-    response.memory_outcomes.extend(
-        pb.MemoryOutcome(
-            fact=o.fact,
-            kind=_OUTCOMES.get(o.kind, pb.MEMORY_OUTCOME_KIND_UNSPECIFIED),
-            memory_id=o.memory_id,
-            detail=o.detail,
-        )
-        for o in event.outcomes
-    )
+        response.usage.CopyFrom(usage_to_proto(event.completion))
+        response.finish_reason = event.completion.finish_reason
+    response.memory_outcomes.extend(outcome_to_proto(o) for o in event.outcomes)
     return response
 
 
+async def _turns(requests: AsyncIterator[pb.VoiceChatRequest]) -> AsyncIterator[bytes]:
+    async for request in requests:
+        if request.WhichOneof("part") != "audio":
+            raise InvalidArgument.for_field(
+                request.WhichOneof("part") or "audio", "with FILE input, each message after the config is `audio`"
+            )
+        yield request.audio
+
+
 class AgentServicer(pb_grpc.AgentServiceServicer):
-    def __init__(self, agents: AgentService, stopping: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self, agents: AgentService, stopping: Callable[[], bool] = lambda: False, voice: VoiceChat | None = None
+    ) -> None:
         self._agents = agents
         self._stopping = stopping
+        self._voice = voice
 
     @requires("agents:create")
     async def CreateAgent(self, request: pb.CreateAgentRequest, context: Any) -> pb.Agent:
@@ -193,6 +244,25 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
         )
         async for event in events:
             yield chat_to_proto(event, request.include_prompt)
+
+    @requires("chat:voice")
+    async def VoiceChat(
+        self, requests: AsyncIterator[pb.VoiceChatRequest], context: Any
+    ) -> AsyncIterator[pb.VoiceChatResponse]:
+        first = await anext(aiter(requests), None)
+        if first is None or first.WhichOneof("part") != "config":
+            raise InvalidArgument.for_field("config", "the first message must carry the config")
+        if self._voice is None:
+            raise FailedPrecondition("this daemon has no speech service for voice chat")
+        caller = current_caller()
+        config = voice_config(first.config)
+        agent, voice = await self._voice.open(caller, config)
+        if config.input == "file":
+            events = self._voice.run(caller, config, agent, voice, turns=_turns(requests))
+        else:
+            events = self._voice.run(caller, config, agent, voice, frames=decoded_frames(requests, config.input))
+        async for event in events:
+            yield voice_to_proto(event)
 
     @requires("chat:read")
     async def ListConversations(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2
@@ -74,10 +75,9 @@ def stream_config(message: pb.StreamTranscribeConfig) -> StreamConfig:
     )
 
 
-async def _frames(
-    requests: AsyncIterator[pb.StreamTranscribeRequest], encoding: str
-) -> AsyncIterator[tuple[int, bytes | None, str]]:
-    """(sequence, 16 kHz PCM or None, error) for each frame; Opus packets decoded on the way."""
+async def decoded_frames(requests: AsyncIterator[Any], encoding: str) -> AsyncIterator[tuple[int, bytes | None, str]]:
+    """(sequence, 16 kHz PCM or None, error) for each `frame` of a stream whose first message was its
+    `config` (StreamTranscribe, VoiceChat); Opus packets decoded on the way."""
     decoder = None
     if encoding == "opus":
         from auralinkd.compression.codecs.base import CodecError
@@ -86,8 +86,9 @@ async def _frames(
 
         decoder = OpusCodec(AudioFormat(16000, 1, 20))
     async for request in requests:
-        if request.WhichOneof("part") != "frame":
-            raise InvalidArgument.for_field("config", "only the first message may carry the config")
+        part = request.WhichOneof("part")
+        if part != "frame":
+            raise InvalidArgument.for_field(part or "frame", "after the first message (the config), only frames")
         frame = request.frame
         if decoder is not None:
             try:
@@ -163,7 +164,7 @@ class SpeechServicer(speech_pb2_grpc.SpeechServiceServicer):
         caller = current_caller()
         config = stream_config(first.config)
         self._speech.check_stream_config(caller, config)
-        async for caption in self._speech.captions(caller, config, _frames(requests, config.encoding)):
+        async for caption in self._speech.captions(caller, config, decoded_frames(requests, config.encoding)):
             if caption.error:
                 yield pb.StreamTranscribeResponse(sequence=caption.sequence, error=caption.error)
                 continue

@@ -111,6 +111,7 @@ FIELDS: dict[str, Bound] = {
     "auralink.v1.GetConversationRequest.id": _U,
     "auralink.v1.DeleteConversationRequest.id": _U,
     "auralink.v1.ListAuditLogsRequest.actor_user_id": _U,
+    "auralink.v1.VoiceChatConfig.conversation_id": _U,
     # Long free text.
     "auralink.v1.MemoryInput.content": _TEXT,
     "auralink.v1.RecallMemoriesRequest.query": _TEXT,
@@ -128,6 +129,8 @@ FIELDS: dict[str, Bound] = {
     "auralink.v1.Provider.base_url": Bound(max_len=2048),
     "auralink.v1.RegisterNodeRequest.address": Bound(max_len=255),
     "auralink.v1.ListUsersRequest.filter": Bound(max_len=1024),
+    "auralink.v1.VoiceChatConfig.voice": Bound(max_len=100),
+    "auralink.v1.VoiceChatRequest.audio": Bound(max_len=25 * 1024 * 1024),
 }
 
 

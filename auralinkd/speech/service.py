@@ -7,7 +7,7 @@ storage permissions; final live captions can be stored as memories of the call's
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,10 +143,27 @@ class SpeechService:
         if not caller.principal.can(permission):
             raise PermissionDenied(f"{field} needs permission '{permission}'")
 
+    async def check_voice(self, voice: str) -> str:
+        """An offline voice id ("" is the default voice), or INVALID_ARGUMENT naming the voices there are."""
+        return await self._espeak.check_voice(voice)
+
+    async def speak(self, text: str, voice: str, speed: float = 1.0) -> tuple[bytes, int]:
+        """(PCM s16le mono, sample rate) of `text` in an offline voice that check_voice accepted."""
+        wav = await self._espeak.synthesize(text[:MAX_TEXT_CHARS], voice, speed or 1.0)
+        return audio.read_wav_pcm16(wav)
+
     def captions(
-        self, caller: Caller, config: StreamConfig, frames: AsyncIterator[tuple[int, bytes | None, str]]
+        self,
+        caller: Caller,
+        config: StreamConfig,
+        frames: AsyncIterator[tuple[int, bytes | None, str]],
+        on_speech: Callable[[], None] | None = None,
     ) -> AsyncIterator[Caption]:
-        """Live captions of one speaker's frames (already decoded to 16 kHz PCM by the caller)."""
+        """Live captions of one speaker's frames (already decoded to 16 kHz PCM by the caller).
+
+        `on_speech` is called as soon as a segment holds enough voiced frames to be speech, before its
+        transcript (voice agents stop talking then).
+        """
 
         async def transcribe(samples: Any, final: bool) -> tuple[str, float]:
             found = await self.whisper.transcribe(samples, config.language, beam_size=5 if final else 1)
@@ -165,7 +182,7 @@ class SpeechService:
                 result = await memory.store(caller, item)
                 return str(result.memory_id or "")
 
-        stream = CaptionStream(frames, Segmenter(config.partial_interval_ms), transcribe, remember)
+        stream = CaptionStream(frames, Segmenter(config.partial_interval_ms), transcribe, remember, on_speech)
         return stream.run()
 
     def check_stream_config(self, caller: Caller, config: StreamConfig) -> None:

@@ -34,6 +34,7 @@ class Segment:
     pcm: bytearray = field(default_factory=bytearray)
     end_frame: int = 0
     last_voiced_at: float = 0.0
+    voiced_frames: int = 0
 
     @property
     def start_s(self) -> float:
@@ -83,6 +84,7 @@ class Segmenter:
         if voiced:
             self._silent = 0
             segment.last_voiced_at = now
+            segment.voiced_frames += 1
         else:
             self._silent += 1
         too_long = len(segment.pcm) >= MAX_SEGMENT_S * MODEL_RATE * 2
@@ -126,6 +128,7 @@ class Caption:
 
 Transcriber = Callable[[Any, bool], Awaitable[tuple[str, float]]]  # (samples, final) -> (text, confidence)
 Remember = Callable[[str, float, float], Awaitable[str]]  # (text, start_s, end_s) -> memory id
+SPEECH_FRAMES = 8  # 160 ms of voiced frames in a segment: someone is speaking (not a click or a cough)
 
 
 class CaptionStream:
@@ -135,11 +138,13 @@ class CaptionStream:
         segmenter: Segmenter,
         transcribe: Transcriber,
         remember: Remember | None = None,
+        on_speech: Callable[[], None] | None = None,
     ) -> None:
         self._frames = frames  # (sequence, pcm or None, error)
         self._segmenter = segmenter
         self._transcribe = transcribe
         self._remember = remember
+        self._on_speech = on_speech  # called once a segment has SPEECH_FRAMES voiced frames
         self._out: asyncio.Queue[Caption | None] = asyncio.Queue()
         self._jobs: asyncio.Queue[tuple[int, Decision] | None] = asyncio.Queue()
         self._busy = False
@@ -158,6 +163,7 @@ class CaptionStream:
 
     async def _read(self) -> None:
         sequence = 0
+        heard: Segment | None = None  # the last segment on_speech was called for
         try:
             async for sequence, pcm, error in self._frames:
                 if pcm is None:
@@ -166,6 +172,11 @@ class CaptionStream:
                 for decision in self._segmenter.push(pcm):
                     if decision.kind == "final" or (not self._busy and self._jobs.empty()):
                         await self._jobs.put((sequence, decision))
+                current = self._segmenter.current
+                if current is not None and current is not heard and current.voiced_frames >= SPEECH_FRAMES:
+                    heard = current
+                    if self._on_speech is not None:
+                        self._on_speech()
             for decision in self._segmenter.flush():
                 await self._jobs.put((sequence, decision))
         finally:
