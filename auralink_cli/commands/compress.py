@@ -7,6 +7,7 @@ its size and quality). Nothing heavy at import time: numpy, wave and PIL are imp
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from auralink_cli import exit_codes, output
+from auralink_cli.commands import storage
 from auralink_cli.exit_codes import CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
 
@@ -309,15 +311,18 @@ def bench(
     mode: Annotated[list[ModeName] | None, typer.Option("--mode", help="Mode (repeatable); default all.")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="The small corpus (under a minute).")] = False,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Also rewrite the calibration table.")] = False,
+    to: Annotated[str, storage.ToOption] = "",
 ) -> None:
     """Run the daemon's compression benchmark: progress, then per type and mode against its baseline.
 
     An explicit --timeout (or AURALINK_TIMEOUT, or the profile's) bounds the whole run: exit 10 past it.
+    `--to storage:KEY` also writes the report (JSON: rows and done) to a storage object.
     """
     from auralink.v1 import compression_pb2 as pb
     from auralink_cli.client import Client
 
     settings = _settings(ctx)
+    key = storage.storage_key(to) if to else ""
     request = pb.RunBenchmarkRequest(
         frame_types=[pb.FrameType.Value(f"FRAME_TYPE_{t.value.upper()}") for t in type_ or []],
         modes=[_mode_number(m) for m in mode or []], quick=quick, calibrate=calibrate,
@@ -345,7 +350,13 @@ def bench(
                     progress_bar.stop()
     except KeyboardInterrupt:
         raise typer.Exit(exit_codes.OK) from None
-    output.emit({"rows": rows, "done": done}, settings.output, no_color=settings.no_color, table=_bench_table)
+    report = {"rows": rows, "done": done}
+    if key:
+        data = json.dumps(report, indent=2, sort_keys=True).encode()
+        stored = storage.put_bytes(settings, key, data, "application/json")
+        report["stored"] = {"key": stored["key"], "size_bytes": stored["size_bytes"], "sha256": stored["sha256"]}
+        output.info(f"report stored as storage:{key}")
+    output.emit(report, settings.output, no_color=settings.no_color, table=_bench_table)
 
 
 def _bench_deadline(settings: Settings) -> float | None:

@@ -18,6 +18,7 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
+from auralink_cli.commands import storage
 from auralink_cli.exit_codes import USAGE, CliError
 
 if TYPE_CHECKING:
@@ -641,11 +642,22 @@ def export(
     state: Annotated[list[str] | None, typer.Option("--state", help="active (default), archived, deleted.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Write here instead of stdout.")] = None,
     user: Annotated[str | None, UserOption] = None,
+    to: Annotated[str, storage.ToOption] = "",
 ) -> None:
-    """Export memories as JSONL (one per line, oldest first); `memory import` takes the file back."""
+    """Export memories as JSONL (one per line, oldest first); `memory import` takes the file back.
+
+    `--to storage:KEY` writes the JSONL to a storage object instead of stdout.
+    """
     settings = common.settings_of(ctx)
+    key = storage.storage_key(to) if to else ""
     items, _ = _fetch_all(settings, 0, "", [], _states(state), user)
     lines = [json.dumps(export_record(common.to_dict(x)), ensure_ascii=False, sort_keys=True) for x in reversed(items)]
+    if key:
+        data = "".join(line + "\n" for line in lines).encode()
+        stored = storage.put_bytes(settings, key, data, "application/x-ndjson")
+        common.done(settings, {**stored, "exported": len(lines)}, f"exported {len(lines)} memories to storage:{key}")
+        if file is None:
+            return
     if file is not None:
         file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         common.done(settings, {"file": str(file), "exported": len(lines)}, f"exported {len(lines)} memories to {file}")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
+from auralink_cli.commands import storage
 from auralink_cli.commands.providers import call
 from auralink_cli.exit_codes import USAGE, CliError
 
@@ -43,11 +45,13 @@ def say(
     voice: Annotated[str, typer.Option("--voice", "-v", help="A voice id (see `speech voices`).")] = "",
     speed: Annotated[float, typer.Option("--speed", help="1.0 is normal; 0.25 to 4.")] = 1.0,
     store: Annotated[str, typer.Option("--to-storage", help="Also store the audio under this key.")] = "",
+    to: Annotated[str, storage.ToOption] = "",
 ) -> None:
-    """Synthesize speech offline (espeak-ng) into a WAV or Ogg/Opus file."""
+    """Synthesize speech offline (espeak-ng) into a WAV or Ogg/Opus file (the daemon stores it with --to)."""
     from auralink.v1 import speech_pb2 as pb
 
     settings = _settings_with_timeout(ctx)
+    store = storage.storage_key(to) if to else store
     fmt = pb.SPEECH_AUDIO_FORMAT_OGG_OPUS if out.suffix.lower() in OGG_SUFFIXES else pb.SPEECH_AUDIO_FORMAT_WAV
     request = pb.SynthesizeRequest(text=text, voice=voice, speed=speed, format=fmt, store_key=store)
     result = call(settings, "SpeechService", "Synthesize", request, module="speech")
@@ -70,11 +74,16 @@ def transcribe(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="An audio file (WAV, Ogg/Opus, FLAC, MP3).", dir_okay=False)],
     language: Annotated[str, typer.Option("--language", "-l", help="Default: en.")] = "",
+    to: Annotated[str, storage.ToOption] = "",
 ) -> None:
-    """Transcribe an audio file offline (Whisper tiny.en); prints the text."""
+    """Transcribe an audio file offline (Whisper tiny.en); prints the text.
+
+    `--to storage:KEY` also stores the transcript (JSON: text, segments with timestamps, language).
+    """
     from auralink.v1 import speech_pb2 as pb
 
     settings = _settings_with_timeout(ctx)
+    key = storage.storage_key(to) if to else ""
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -82,10 +91,14 @@ def transcribe(
     result = call(
         settings, "SpeechService", "Transcribe", pb.TranscribeRequest(audio=data, language=language), module="speech"
     )
+    data = common.to_dict(result)
+    if key:
+        report = json.dumps(data, indent=2, sort_keys=True).encode()
+        data["stored_key"] = storage.put_bytes(settings, key, report, "application/json")["key"]
     if settings.output == "table":
         output.plain(result.text)
     else:
-        common.emit(settings, common.to_dict(result))
+        common.emit(settings, data)
 
 
 @speech_app.command("voices")

@@ -48,19 +48,56 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), path.stat().st_size
 
 
-def put_requests(path: Path, key: str, content_type: str, sha256: str, size: int, bar: Any = None) -> Iterator[Any]:
-    """The PutObject stream: the header, then the file in chunks."""
+def put_requests(
+    source: Path | bytes, key: str, content_type: str, sha256: str, size: int, bar: Any = None
+) -> Iterator[Any]:
+    """The PutObject stream: the header, then the file (or the bytes) in chunks."""
     from auralink.v1 import storage_pb2 as pb
 
     yield pb.PutObjectRequest(
         header=pb.PutObjectHeader(key=key, content_type=content_type, sha256=sha256, size_bytes=size)
     )
     task = bar.add_task("uploading", total=size) if bar else None
-    with path.open("rb") as handle:
+    for chunk in _chunks(source):
+        yield pb.PutObjectRequest(chunk=chunk)
+        if bar:
+            bar.update(task, advance=len(chunk))
+
+
+def _chunks(source: Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        yield from (source[i : i + CHUNK] for i in range(0, len(source), CHUNK))
+        return
+    with source.open("rb") as handle:
         while chunk := handle.read(CHUNK):
-            yield pb.PutObjectRequest(chunk=chunk)
-            if bar:
-                bar.update(task, advance=len(chunk))
+            yield chunk
+
+
+TO_STORAGE = "storage:"
+ToOption = Annotated[
+    str, typer.Option("--to", help="Also write the result to an object of your organization: storage:KEY.")
+]
+
+
+def storage_key(target: str) -> str:
+    """KEY of a `--to storage:KEY` (checked before any work is done)."""
+    key = target.removeprefix(TO_STORAGE)
+    if not target.startswith(TO_STORAGE) or not key.strip():
+        raise CliError(USAGE, f"--to: expected storage:KEY, got {target!r}")
+    return key
+
+
+def put_bytes(settings: Any, key: str, data: bytes, content_type: str) -> dict[str, Any]:
+    """Store `data` as object `key` through StorageService (sha256 and size checked by the daemon)."""
+    from auralink_cli.client import Client
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    with Client(settings) as client:
+        stored = client.call(
+            _stub(client).PutObject, put_requests(data, key, content_type, sha256, len(data)),
+            timeout=max(settings.timeout, TRANSFER_TIMEOUT_S),
+        )  # fmt: skip
+    return dict(common.to_dict(stored))
 
 
 def _bar(settings: Any, size: int) -> Any:

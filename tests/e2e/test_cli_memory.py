@@ -67,3 +67,12 @@ def test_import_reports_malformed_lines_and_export_round_trips(daemon: Daemon, t
         return sorted(({k: v for k, v in r.items() if k != "id"} for r in rows), key=lambda r: r["content"])
 
     assert strip(first) == strip(second)
+
+    # --to storage:KEY: the same JSONL, written through StorageService
+    stored = _json(daemon.cli("memory", "export", "--to", "storage:exports/memories.jsonl", "-o", "json"))
+    assert stored["key"] == "exports/memories.jsonl" and stored["exported"] == 2
+    fetched = tmp_path / "fetched.jsonl"
+    assert daemon.cli("storage", "get", "exports/memories.jsonl", "--out", str(fetched)).returncode == 0
+    assert strip(fetched) == strip(second) and stored["size_bytes"] == fetched.stat().st_size
+    bad = daemon.cli("memory", "export", "--to", "s3:exports/x.jsonl")
+    assert bad.returncode == 2 and "expected storage:KEY" in bad.stderr

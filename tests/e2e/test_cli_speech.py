@@ -38,8 +38,14 @@ def test_say_then_transcribe_gives_back_the_same_words(daemon: Daemon, tmp_path:
     info = _json(daemon.cli("speech", "say", "Hello there.", "--out", str(ogg), "--voice", "en-gb", "-o", "json"))
     assert info["content_type"] == "audio/ogg" and info["voice"] == "en-gb" and "audio" not in info
     assert ogg.read_bytes()[:4] == b"OggS"
-    detail = _json(daemon.cli("speech", "transcribe", str(wav), "-o", "json"))
-    assert detail["language"] == "en" and detail["segments"][0]["text"]
+    detail = _json(daemon.cli("speech", "transcribe", str(wav), "-o", "json", "--to", "storage:t/week.json"))
+    assert detail["language"] == "en" and detail["segments"][0]["text"] and detail["stored_key"] == "t/week.json"
+    stored = daemon.cli("storage", "get", "t/week.json", "--out", "-")
+    assert stored.returncode == 0 and json.loads(stored.stdout)["text"] == detail["text"]
+    said_to = _json(daemon.cli("speech", "say", "Good night.", "--out", str(tmp_path / "n.wav"), "--to",
+                               "storage:tts/night.wav", "-o", "json"))  # fmt: skip
+    assert said_to["stored_key"] == "tts/night.wav"
+    assert _json(daemon.cli("storage", "ls", "tts/", "-o", "json"))["objects"][0]["key"] == "tts/night.wav"
 
     voices = _json(daemon.cli("speech", "voices", "--language", "en", "-o", "json"))
     assert "en-us" in {v["id"] for v in voices["voices"]}
