@@ -200,6 +200,7 @@ class Runtime:
         self.health_server: grpc.aio.Server | None = None  # AURALINK_HEALTH_ADDRESS: plaintext probes
         self.mesh: MeshService | None = None
         self._completions: CompletionService | None = None
+        self._mcp: MCPService | None = None
         self.workflows: WorkflowService | None = None
         # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
         self.http = HttpListener(settings.http_address) if settings.http_address else None
@@ -282,9 +283,9 @@ class Runtime:
             usage_observer=self.metrics.observe_llm_usage if self.metrics is not None else None,
         )  # fmt: skip
         self._completions = completions
-        mcp = MCPService(
+        self._mcp = mcp = MCPService(
             self.database, self.audit, vault, self.mcp_sessions, StdioPolicy(split_list(settings.mcp_stdio_commands)),
-            HttpPolicy(split_list(settings.mcp_http_allow)), settings.mcp_call_timeout_s,
+            HttpPolicy(split_list(settings.mcp_http_allow)), settings.mcp_call_timeout_s, self.bus,
         )  # fmt: skip
         providers.sealed_tables.append(mcp.rewrap_all)  # KEK rotation re-wraps connection secrets too
         local_ref = f"local/{llm.local_model_name}"
@@ -395,6 +396,7 @@ class Runtime:
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
         self._background(self.workflows.run, "workflow-runs")  # leases; adopts runs a dead daemon left
+        self._background(mcp.follow_changes, "mcp-connection-invalidation")
         if self.http is not None:
             await self.http.start()
         await self.readiness.set(Phase.SERVING)
@@ -487,6 +489,9 @@ class Runtime:
         if self._completions is not None:
             with suppress(Exception):
                 await self._completions.close()  # queued usage records
+        if self._mcp is not None:
+            with suppress(Exception):
+                await self._mcp.drain_audits()  # audit rows of tool calls already answered
         with suppress(Exception):
             await self.mcp_sessions.close()  # stdio servers get their stdin closed, then SIGTERM
         if self.mesh is not None:

@@ -12,7 +12,10 @@
        to show what the daemon's configuration saves;
   (c)  `CompletionService.complete` in this process (key and config lookup, budget check, breaker, usage);
   (d)  `AIProviderService/Complete` through the daemon (gRPC, auth guard, then (c));
-  (e)  `SystemService/Ping` through the daemon: gRPC plus the guard, no completion.
+  (e)  `SystemService/Ping` through the daemon: gRPC plus the guard, no completion;
+  (f)  a bare grpc.aio Complete in its own process (bench/bare_gateway.py): the same HTTP call with httpx and
+       nothing else, the floor of any gRPC service in front of the provider. d - f is what AuraLink adds
+       beyond that floor (auth, validation, key and budget look-ups, litellm's provider layer, usage).
   Reported: median and p99 of each, the added milliseconds d - a (target: <= 2 ms median), and the shares
   b - a' (litellm), c - b (our domain path) and d - c (gRPC, guard and the daemon's process), the last three
   from the attribution loop, where d - a is reported as well.
@@ -158,8 +161,22 @@ async def interleaved(paths: dict[str, Callable[[], Awaitable[None]]], samples: 
     return times
 
 
+def start_bare(base_url: str, socket_path: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_gateway", base_url, str(socket_path)], cwd=REPO_ROOT, stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+    return process
+
+
 async def overhead(
-    stub: Any, system_stub: Any, md: list[tuple[str, str]], base_url: str, world: InProcess, samples: int
+    stub: Any,
+    system_stub: Any,
+    md: list[tuple[str, str]],
+    base_url: str,
+    world: InProcess,
+    samples: int,
+    bare_stub: Any,
 ) -> tuple[list[dict[str, Any]], dict[str, list[float]], Callable[[], None]]:
     from auralink.v1 import providers_pb2 as pb
     from auralink.v1 import system_pb2
@@ -230,11 +247,14 @@ async def overhead(
     async def e() -> None:
         system_stub.Ping(ping, metadata=md, timeout=60)
 
+    async def f() -> None:
+        bare_stub.Complete(request, metadata=md, timeout=60)
+
     # Two interleaved loops. The client's view first: only what a caller of the daemon would run (the
     # baseline, the RPC, a Ping), so the in-process paths' leftovers (litellm's tasks and threads, the
     # in-process pool and usage writer) do not land inside the RPC's window. Then the attribution loop with
     # the in-process paths; b0 goes last there, so the logging task it leaves runs in the pause after it.
-    client_view = {"a_httpx": a_sync, "d_rpc": d, "e_ping_rpc": e}
+    client_view = {"a_httpx": a_sync, "d_rpc": d, "e_ping_rpc": e, "f_bare_grpc_httpx": f}
     attribution = {
         "a_httpx": a_sync,
         "a_httpx_async": a_async,
@@ -272,6 +292,20 @@ async def overhead(
             "note": "d - a; baseline: LiteLLM's published median proxy overhead; target <= 2 ms",
         },
         {"name": "added_p99_ms", "value": p99["d_rpc"] - p99["a_httpx"], "baseline": None, "unit": "ms"},
+        {
+            "name": "added_beyond_bare_grpc_median_ms",
+            "value": med["d_rpc"] - med["f_bare_grpc_httpx"],
+            "baseline": med["f_bare_grpc_httpx"] - med["a_httpx"],
+            "unit": "ms",
+            "note": "d - f: what the daemon adds beyond a bare grpc.aio handler making the same HTTP call; "
+            "baseline: f - a, what that bare gRPC hop itself adds (client view)",
+        },
+        {
+            "name": "added_beyond_bare_grpc_p99_ms",
+            "value": p99["d_rpc"] - p99["f_bare_grpc_httpx"],
+            "baseline": p99["f_bare_grpc_httpx"] - p99["a_httpx"],
+            "unit": "ms",
+        },
         {
             "name": "added_median_ms@attribution",
             "value": med["d_rpc@attribution"] - med["a_httpx@attribution"],
@@ -420,6 +454,7 @@ def local_model(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench llm_gateway")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--results-dir", default=None)
     args = parser.parse_args(argv)
     from auralink.v1 import providers_pb2 as pb
     from auralink.v1 import providers_pb2_grpc as pb_grpc
@@ -435,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         (Path(tmp) / "d").mkdir()
         world = InProcess(Path(tmp) / "p")
         started_world = False
+        bare: subprocess.Popen[bytes] | None = None
         try:
             process, address, token = start_daemon(Path(tmp) / "d", {"AURALINK_WARM_MODELS_ON_START": "false"})
         except BaseException:
@@ -446,8 +482,10 @@ def main(argv: list[str] | None = None) -> int:
             progress("daemon ready; starting the in-process path")
             loop.run_until_complete(world.start(base_url))
             started_world = True
-            with grpc.insecure_channel(address) as channel:
+            bare = start_bare(base_url, Path(tmp) / "bare.sock")
+            with grpc.insecure_channel(address) as channel, grpc.insecure_channel(f"unix://{tmp}/bare.sock") as bare_ch:
                 stub = pb_grpc.AIProviderServiceStub(channel)
+                bare_stub = pb_grpc.AIProviderServiceStub(bare_ch)
                 system_stub = system_pb2_grpc.SystemServiceStub(channel)
                 provider = pb.Provider(
                     name="bench", type=pb.PROVIDER_TYPE_OPENAI_COMPATIBLE, base_url=base_url, models=[MODEL]
@@ -461,7 +499,9 @@ def main(argv: list[str] | None = None) -> int:
                 stub.SetBudget(pb.SetBudgetRequest(budget=budget), metadata=md, timeout=60)
 
                 progress(f"measuring {samples} interleaved samples of each path")
-                found, _, rpc = loop.run_until_complete(overhead(stub, system_stub, md, base_url, world, samples))
+                found, _, rpc = loop.run_until_complete(
+                    overhead(stub, system_stub, md, base_url, world, samples, bare_stub)
+                )
                 figures += found
                 load["during_overhead"] = load_average()
 
@@ -492,13 +532,16 @@ def main(argv: list[str] | None = None) -> int:
                     load["during_local_model"] = load_average()
         finally:
             stop_daemon(process)
+            if bare is not None:
+                bare.terminate()
+                bare.wait()
             if started_world:
                 loop.run_until_complete(world.stop())
             loop.close()
             fake.terminate()
             fake.wait()
     meta = {"quick": args.quick, "samples": samples, "load_average_1m": load, "cpu_count": os.cpu_count()}
-    path = write_results(AREA, figures, meta=meta)
+    path = write_results(AREA, figures, meta, args.results_dir)
     print(f"{'figure':36} {'value':>10} {'p99':>10} {'baseline':>10}")
     for f in figures:
         baseline = "-" if f["baseline"] is None else f"{f['baseline']:.2f}"

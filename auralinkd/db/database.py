@@ -31,6 +31,9 @@ SELECT set_config('role', $1, true),
        set_config('app.org_admin', $4, true),
        set_config('statement_timeout', $5, true)
 """
+# Optional settings of the same round trip (see `tenant`).
+_NO_FLUSH_WAIT = ",\n       set_config('synchronous_commit', 'off', true)"
+_EF_SEARCH = ",\n       set_config('hnsw.ef_search', $6, true)"
 
 
 @dataclass(frozen=True)
@@ -194,14 +197,29 @@ class Database:
         return self._pool
 
     def tenant(
-        self, tenant: Tenant, *, timeout_s: float | None = None
+        self,
+        tenant: Tenant,
+        *,
+        timeout_s: float | None = None,
+        flush_wait: bool = True,
+        ef_search: int | None = None,
     ) -> AbstractAsyncContextManager[asyncpg.Connection]:
-        """A transaction as `auralink_app` scoped to one user and org; RLS decides what it sees."""
+        """A transaction as `auralink_app` scoped to one user and org; RLS decides what it sees.
+
+        Set in the same round trip as the scope: `flush_wait=False`, the commit does not wait for its WAL flush
+        (synchronous_commit off: a PostgreSQL crash may lose the transaction's last moments, never corrupts or
+        reorders them); `ef_search`, pgvector's `hnsw.ef_search` for this transaction."""
         timeout_ms = self._statement_timeout_ms
         if timeout_s is not None:  # the caller's gRPC deadline bounds the statement too
             timeout_ms = max(1, min(timeout_ms, int(timeout_s * 1000)))
-        args = (APP_ROLE, str(tenant.user_id), str(tenant.org_id), "on" if tenant.org_admin else "off", str(timeout_ms))
-        return self._transaction(_ENTER_TENANT, *args)
+        args = [APP_ROLE, str(tenant.user_id), str(tenant.org_id), "on" if tenant.org_admin else "off", str(timeout_ms)]
+        setup = _ENTER_TENANT.rstrip()
+        if ef_search is not None:
+            setup += _EF_SEARCH
+            args.append(str(int(ef_search)))
+        if not flush_wait:
+            setup += _NO_FLUSH_WAIT
+        return self._transaction(setup, *args)
 
     def anonymous(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction as `auralink_app` with no tenant: RLS shows nothing; only the pre-login look-up

@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import json
+import logging
 import re
 import time
 import uuid
@@ -22,6 +23,7 @@ from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
+from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import (
     Aborted,
@@ -38,12 +40,24 @@ from auralinkd.mcp.sessions import Health, SessionPool, State, Target
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers.vault import KeyVault
 
+log = logging.getLogger(__name__)
+
 TRANSPORTS = ("stdio", "streamable_http")
 CONNECTION_FIELDS = ("name", "description", "command", "args", "env", "url", "headers", "timeout_s")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
 MAX_TIMEOUT_S = 600.0
+# CallTool and ListTools read a connection's row from a per-org cache instead of a transaction per call.
+# An update or delete drops it here at once and on the other replicas through the bus; the TTL bounds how
+# long a replica that missed the bus message (Redis down) can use a changed row.
+ROW_CACHE_TTL_S = 5.0
+ROW_CACHE_MAX = 10_000
+CHANGED_TOPIC = "mcp.connection.changed"
+# A successful or isError tool call's audit row is written just after the reply (write-behind), so the call
+# does not wait for its audit transaction; shutdown waits for the pending rows. Past this many pending rows
+# (a slow database), calls wait for their own row again.
+MAX_PENDING_AUDITS = 64
 MAX_ARGS = 64
 
 
@@ -132,6 +146,7 @@ class MCPService:
         stdio: StdioPolicy,
         http: HttpPolicy,
         default_timeout_s: float,
+        bus: EventBus | None = None,
     ) -> None:
         self._database = database
         self._audit = audit
@@ -140,6 +155,9 @@ class MCPService:
         self._stdio = stdio
         self._http = http
         self._default_timeout_s = default_timeout_s
+        self._bus = bus
+        self._rows: dict[tuple[UUID, str], tuple[float, dict[str, Any]]] = {}  # (org, ref) -> (expiry, row)
+        self._pending_audits: set[asyncio.Task[None]] = set()
 
     # -- connections ----------------------------------------------------------------------------
 
@@ -206,7 +224,7 @@ class MCPService:
                 conn, caller, "MCPService/UpdateConnection", "mcp_connection", str(row["id"]),
                 metadata={"fields": sorted(paths)},
             )  # fmt: skip
-        await self.pool.drop(str(row["id"]))
+        await self._changed(row)
         return self._from_row(new_row)
 
     async def delete(self, caller: Caller, ref: str) -> None:
@@ -219,7 +237,7 @@ class MCPService:
                 conn, caller, "MCPService/DeleteConnection", "mcp_connection", str(row["id"]),
                 metadata={"name": row["name"]},
             )  # fmt: skip
-        await self.pool.drop(str(row["id"]))
+        await self._changed(row)
 
     async def test(self, caller: Caller, ref: str, timeout_s: float | None) -> TestResult:
         row = await self._row(caller, ref)
@@ -279,29 +297,47 @@ class MCPService:
             validate_arguments(spec.inputSchema or {}, arguments)
             result = await session.call_tool(tool, arguments, deadline)
         except AuralinkError as exc:
-            await self._audit_call(caller, row, audit, started, "failure", error=type(exc).__name__)
+            duration = time.monotonic() - started
+            await self._audit_call(caller, row, audit, duration, "failure", error=type(exc).__name__)
             raise
         outcome = "failure" if result.isError else "success"
-        duration = await self._audit_call(caller, row, audit, started, outcome, is_error=bool(result.isError))
+        duration = time.monotonic() - started
+        record = self._audit_call(caller, row, audit, duration, outcome, is_error=bool(result.isError))
+        if len(self._pending_audits) >= MAX_PENDING_AUDITS:
+            await record
+        else:
+            task = asyncio.create_task(record)
+            self._pending_audits.add(task)
+            task.add_done_callback(self._audited)
         return ToolResult(
             [_content(c) for c in result.content], bool(result.isError), result.structuredContent, duration
         )
 
+    def _audited(self, task: asyncio.Task[None]) -> None:
+        self._pending_audits.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not write the audit row of an MCP tool call: %s", task.exception())
+
+    async def drain_audits(self) -> None:
+        """Wait for the audit rows of calls already answered (at shutdown, before the database closes)."""
+        while self._pending_audits:
+            await asyncio.gather(*list(self._pending_audits), return_exceptions=True)
+
     async def _audit_call(
-        self, caller: Caller, row: dict[str, Any], audit: dict[str, Any], started: float, outcome: str, **extra: Any
-    ) -> float:
-        duration = time.monotonic() - started
-        async with self._database.tenant(caller.tenant) as conn:
-            await store.commit_without_flush_wait(conn)
+        self, caller: Caller, row: dict[str, Any], audit: dict[str, Any], duration: float, outcome: str, **extra: Any
+    ) -> None:
+        # The audit row of a tool call commits without waiting for its WAL flush: waiting cost more than the
+        # call itself; a PostgreSQL crash may lose the last moments of such rows (never corrupts or reorders).
+        async with self._database.tenant(caller.tenant, flush_wait=False) as conn:
             await self._audit.record(
                 conn, caller, "MCPService/CallTool", "mcp_tool", f"{row['id']}/{audit['tool']}", outcome=outcome,
                 metadata={**audit, "duration_ms": round(duration * 1000), **extra},
             )  # fmt: skip
-        return duration
 
     # -- KEK rotation (called by the provider service's rotation, in its transaction) -------------
 
     async def rewrap_all(self, conn: Any, target: str) -> int:
+        self._rows.clear()
         rows = await store.lock_all_sealed(conn)
         for row in rows:
             if row["kek_id"] != target:
@@ -313,8 +349,50 @@ class MCPService:
     # -- helpers --------------------------------------------------------------------------------
 
     async def _row(self, caller: Caller, ref: str) -> dict[str, Any]:
+        """The connection's row, from the cache while fresh (RLS scopes these rows by org alone)."""
+        key = (caller.tenant.org_id, ref.strip())
+        now = time.monotonic()
+        cached = self._rows.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         async with self._database.tenant(caller.tenant) as conn:
-            return await _find(conn, ref)
+            row = await _find(conn, ref)
+        if len(self._rows) >= ROW_CACHE_MAX:
+            self._rows.clear()
+        self._rows[key] = (now + ROW_CACHE_TTL_S, row)
+        return row
+
+    def forget(self, connection_id: str) -> None:
+        """Drop a connection's cached rows (by id and by name)."""
+        for key, (_, row) in list(self._rows.items()):
+            if str(row["id"]) == connection_id:
+                self._rows.pop(key, None)
+
+    async def _changed(self, row: dict[str, Any]) -> None:
+        """After an update or delete committed: the cached row and the session go, here and on every replica."""
+        ident = str(row["id"])
+        self.forget(ident)
+        await self.pool.drop(ident)
+        if self._bus is not None:
+            await self._bus.publish(CHANGED_TOPIC, {"id": ident}, org=row["organization_id"])
+
+    async def follow_changes(self) -> None:
+        """Background task: other replicas' updates and deletes drop this replica's cached row and session."""
+        if self._bus is None:
+            return
+        subscription = self._bus.subscribe([CHANGED_TOPIC])
+        try:
+            while True:
+                try:
+                    event = await subscription.next(60.0)
+                except EOFError:
+                    return
+                if event is not None:
+                    ident = str(event.data.get("id", ""))
+                    self.forget(ident)
+                    await self.pool.drop(ident)
+        finally:
+            self._bus.unsubscribe(subscription)
 
     def _session(self, row: dict[str, Any]) -> Any:
         key = str(row["id"])

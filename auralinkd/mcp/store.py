@@ -120,12 +120,3 @@ async def rewrap(conn: asyncpg.Connection, ident: UUID, wrapped: bytes, kek_id: 
     await conn.execute(
         "UPDATE mcp_connections SET wrapped_data_key = $2, kek_id = $3 WHERE id = $1", ident, wrapped, kek_id
     )
-
-
-async def commit_without_flush_wait(conn: asyncpg.Connection) -> None:
-    """This transaction's commit does not wait for its WAL flush (PostgreSQL's synchronous_commit = off).
-
-    For the audit row of a tool call, written after the call: waiting for the flush cost more than the call
-    itself. A PostgreSQL crash may lose the last moments of such rows (never corrupts or reorders them).
-    """
-    await conn.execute("SET LOCAL synchronous_commit TO off")

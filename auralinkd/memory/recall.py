@@ -27,6 +27,11 @@ def candidates_for(limit: int) -> int:
     return min(300, max(3 * limit, 30))
 
 
+def ef_search_for(limit: int) -> int:
+    """The hnsw.ef_search of a semantic search for `limit` rows (the first try; a short answer widens it)."""
+    return min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 2 * limit))
+
+
 EXACT_CAP = 5000  # at most this many matching rows: exact search instead of a wider index scan
 
 _STOPWORDS = frozenset(
@@ -115,7 +120,9 @@ async def semantic(
     where: Where,
     limit: int,
     pgvector: bool,
+    ef_preset: int | None = None,
 ) -> SemanticHits:
+    """`ef_preset`: the hnsw.ef_search the transaction already has (set with its scope, one round trip less)."""
     if not pgvector:
         ids, vectors = await store.scope_vectors(conn, model, where)
         if not ids:
@@ -126,8 +133,9 @@ async def semantic(
     if model not in HNSW_MODELS:
         return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "exact")
     user_id = where.params[0]  # scope_where's first clause: the user
-    candidates = min(EF_SEARCH_MAX, max(EF_SEARCH_MIN, 2 * limit))
-    await store.set_ef_search(conn, candidates)
+    candidates = ef_search_for(limit)
+    if ef_preset != candidates:
+        await store.set_ef_search(conn, candidates)
     hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, candidates, limit)
     if len(hits) >= limit:
         return SemanticHits(hits, "hnsw")

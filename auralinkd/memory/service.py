@@ -104,8 +104,10 @@ class MemoryService(MemoryIngest):
         # PostgreSQL: neither needs the other, so the recall costs max(embed, keyword), not their sum.
         embedding = asyncio.ensure_future(self._query_vector(embedder, text)) if weights.semantic > 0 else None
         candidates = recalling.candidates_for(limit)
+        hnsw = embedding is not None and self.pgvector and embedder.name in store.HNSW_MODELS
+        ef = recalling.ef_search_for(candidates) if hnsw else None
         try:
-            async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            async with self._database.tenant(caller.tenant, timeout_s=timeout_s, ef_search=ef) as conn:
                 where = store.scope_where(
                     scope, user_id, tags=filters.tags, metadata=filters.metadata, start=filters.start, end=filters.end
                 )
@@ -116,7 +118,7 @@ class MemoryService(MemoryIngest):
                 if embedding is not None:
                     semantic = await recalling.semantic(
                         conn, model=embedder.name, dims=embedder.dims, query=await embedding, where=where,
-                        limit=candidates, pgvector=self.pgvector,
+                        limit=candidates, pgvector=self.pgvector, ef_preset=ef,
                     )  # fmt: skip
                 ids = list(dict.fromkeys([i for i, _ in semantic.hits] + [i for i, _ in keyword.hits]))
                 memories = await store.get_memories(conn, ids)

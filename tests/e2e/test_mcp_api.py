@@ -135,11 +135,17 @@ def test_time_server_over_stdio_lists_its_tools_and_converts_a_time(mcp_daemon: 
     assert shown.state == mcp_pb2.MCP_CONNECTION_STATE_CONNECTED and shown.server_name == "mcp-time"
     assert shown.tool_count >= 2
 
-    rows = sql(
-        mcp_daemon,
-        "SELECT outcome, metadata::text AS m FROM audit_logs WHERE action = 'MCPService/CallTool' AND resource_id = $1",
-        f"{created.id}/convert_time",
-    )
+    # The audit row of an answered call is written just after the reply (write-behind): it appears at once.
+    for _ in range(50):
+        rows = sql(
+            mcp_daemon,
+            "SELECT outcome, metadata::text AS m FROM audit_logs WHERE action = 'MCPService/CallTool' "
+            "AND resource_id = $1",
+            f"{created.id}/convert_time",
+        )
+        if rows:
+            break
+        time.sleep(0.1)
     assert rows and rows[-1]["outcome"] == "success"
     metadata = json.loads(rows[-1]["m"])
     assert metadata["arguments"].startswith("sha256:") and "duration_ms" in metadata
