@@ -16,7 +16,15 @@ from tests.tui.recorded import RecordedSource, dataset
 from tui.app import AuraLinkApp
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SHOTS = (("overview", "1"), ("agents", "2"), ("memory", "3"), ("mesh", "4"), ("access", "5"), ("compression", "6"))
+SHOTS = (
+    ("overview", "1"),
+    ("agents", "2"),
+    ("memory", "3"),
+    ("mesh", "4"),
+    ("access", "5"),
+    ("compression", "6"),
+    ("workflows", "7"),
+)
 
 
 def _keep_spaces(svg: str) -> str:

@@ -99,3 +99,52 @@ async def test_escape_clears_the_filter_and_stale_screens_are_marked() -> None:
         await pilot.press("1")
         assert app.screen.has_class("-stale")  # every screen, not only the one in front
         assert "unknown (last seen DEGRADED)" in text_of(app, "#daemon")
+
+
+def test_no_tui_code_names_an_rpc_by_string_and_one_module_opens_the_channel() -> None:
+    """Calls go through the typed stubs of tui/sources/stubs.py, on the one channel of tui/sources/link.py."""
+    from auralink.v1 import (
+        access_pb2,
+        agents_pb2,
+        compression_pb2,
+        mcp_pb2,
+        memory_pb2,
+        mesh_pb2,
+        system_pb2,
+        workflows_pb2,
+    )
+
+    methods = {
+        method.name
+        for module in (
+            access_pb2,
+            agents_pb2,
+            compression_pb2,
+            mcp_pb2,
+            memory_pb2,
+            mesh_pb2,
+            system_pb2,
+            workflows_pb2,
+        )
+        for service in module.DESCRIPTOR.services_by_name.values()
+        for method in service.methods
+    }
+    assert {"GetStatus", "WatchRun", "ListConnections"} <= methods
+    opened: list[str] = []
+    for path in sorted((ROOT / "tui").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        nodes = list(ast.walk(tree))
+        # Any string in the sources; a getattr by string anywhere (screens may say "Chat" as a title).
+        named = {
+            n.args[1].value
+            for n in nodes
+            if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "getattr" and len(n.args) > 1
+            if isinstance(n.args[1], ast.Constant)
+        }
+        if path.parent.name == "sources":
+            named |= {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert not named & methods, f"{path.name} names RPCs by string: {sorted(named & methods)}"
+        channel_calls = [n for n in nodes if isinstance(n, ast.Attribute) and n.attr.endswith("secure_channel")]
+        if channel_calls:
+            opened.append(path.name)
+    assert opened == ["link.py"]

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from auralink.v1 import access_pb2, access_pb2_grpc, agents_pb2, agents_pb2_grpc, memory_pb2, memory_pb2_grpc
+from auralink.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    agents_pb2,
+    agents_pb2_grpc,
+    mcp_pb2,
+    mcp_pb2_grpc,
+    memory_pb2,
+    memory_pb2_grpc,
+    workflows_pb2,
+    workflows_pb2_grpc,
+)
 from auralink_cli.profiles import GlobalOptions, resolve_settings
+from tests.e2e.mcp_support import TIME, mcp_daemon_on
 from tests.support import Daemon, bearer, create_room
 from tests.tui.screen_text import log_text, table_column, text_of
 from tests.tui.seed import seed_mesh
@@ -273,3 +286,113 @@ async def test_memory_and_agents_screens_on_one_daemon(daemon: Daemon) -> None:
     """Two flows on one daemon (each with its own app): a daemon start and stop is ~15 s of the budget."""
     await memory_recalls_as_you_type_with_score_components_then_evolves(daemon)
     await agents_create_edit_assign_and_delete_through_forms(daemon)
+
+
+ASK = "engine: langgraph\nnodes: [{id: ask, type: human, prompt: 'Who is asking?'}]\n"
+
+
+async def mcp_connections_with_their_health_and_tools(daemon: Daemon) -> None:
+    md = bearer(daemon.token)
+    with daemon.channel() as channel:
+        stub = mcp_pb2_grpc.MCPServiceStub(channel)
+        for name, command, args in (
+            ("time", TIME, ["--local-timezone", "UTC"]),
+            ("broken", sys.executable, ["-c", "import sys; sys.exit(3)"]),  # allow-listed, exits at once
+        ):
+            connection = mcp_pb2.MCPConnection(
+                name=name, transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=command, args=args
+            )
+            stub.CreateConnection(mcp_pb2.CreateConnectionRequest(connection=connection), metadata=md, timeout=10)
+    app = live_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: sorted(table_column(app, "#mcp")) == ["broken", "time"], "the connections")
+        assert set(table_column(app, "#mcp", 2)) == {"IDLE"}  # nothing started yet
+        await wait_for(pilot, lambda: not app.screen.query_one("#mcp-test", GatedButton).disabled, "WhoAmI")
+
+        async def test(name: str) -> None:
+            table = app.screen.query_one("#mcp", DataTable)
+            table.move_cursor(row=table_column(app, "#mcp").index(name))
+            await pilot.pause()
+            assert text_of(app, "#mcp-tools-view").startswith(name)
+            app.screen.query_one("#mcp-test", GatedButton).press()
+
+        await test("time")
+        await wait_for(pilot, lambda: "time: " in notifications(app), "the test of time")
+        row = table_column(app, "#mcp").index("time")
+        await wait_for(pilot, lambda: table_column(app, "#mcp", 2)[row] == "CONNECTED", "CONNECTED")
+        tools = text_of(app, "#mcp-tools-view")
+        assert "get_current_time" in tools and "convert_time" in tools and "CONNECTED" in tools
+
+        await test("broken")
+        await wait_for(pilot, lambda: "mcp.test" in notifications(app), "the failed test")
+        row = table_column(app, "#mcp").index("broken")
+        await wait_for(pilot, lambda: table_column(app, "#mcp", 2)[row] == "FAILED", "FAILED")
+        assert table_column(app, "#mcp", 4)[row]  # the reason
+        assert "FAILED" in text_of(app, "#mcp-tools-view")
+
+
+async def a_workflow_run_waits_is_resumed_and_another_is_cancelled(daemon: Daemon) -> None:
+    with daemon.channel() as channel:
+        workflows_pb2_grpc.WorkflowServiceStub(channel).CreateWorkflow(
+            workflows_pb2.CreateWorkflowRequest(name="ask", definition=ASK), metadata=bearer(daemon.token), timeout=10
+        )
+    app = live_app(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("7")
+        await wait_for(pilot, lambda: table_column(app, "#workflows") == ["ask"], "the workflow")
+        await wait_for(pilot, lambda: not app.screen.query_one("#run-start", GatedButton).disabled, "WhoAmI")
+
+        async def start() -> str:
+            app.screen.query_one("#run-start", GatedButton).press()
+            await wait_for(pilot, lambda: app.screen.query("#value"), "the inputs form")
+            await pilot.press(*"who=me", "enter")
+            await wait_for(pilot, lambda: "started run" in notifications(app), "the started run")
+            await wait_for(pilot, lambda: "WAITING_INPUT" in text_of(app, "#run-detail"), "the run waiting", 90)
+            return app.state.run.id
+
+        first = await start()
+        assert "Who is asking?" in text_of(app, "#run-detail")
+        assert "? ask (human)" in text_of(app, "#run-graph")  # the step graph: waiting on a person
+        assert "interrupted ask" in log_text(app, "#run-events")
+        assert "who=me" in text_of(app, "#run-detail")
+        assert app.screen.query_one("#run-resume", GatedButton).display
+
+        app.screen.query_one("#run-resume", GatedButton).press()
+        await wait_for(pilot, lambda: app.screen.query("#value"), "the answer form")
+        await pilot.press(*"Ada", "enter")
+        await wait_for(pilot, lambda: "COMPLETED" in text_of(app, "#run-detail"), "the completed run", 60)
+        assert "run_completed" in log_text(app, "#run-events")
+        assert "✓ ask (human)" in text_of(app, "#run-graph")
+        assert "Ada" in app.state.run.output
+        assert not app.screen.query_one("#run-resume", GatedButton).display
+
+        second = await start()  # the new run is the one followed now
+        assert second != first
+        app.screen.query_one("#run-cancel", GatedButton).press()
+        await wait_for(pilot, lambda: app.screen.query("#question"), "the cancel confirmation")
+        assert f"Cancel run {second[:8]} of ask?" in text_of(app, "#question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "CANCELLED" in text_of(app, "#run-detail"), "the cancelled run")
+        await wait_for(pilot, lambda: len(table_column(app, "#runs")) == 2, "both runs listed")
+        states = dict(zip(table_column(app, "#runs"), table_column(app, "#runs", 2), strict=True))
+        assert states == {first[:8]: "COMPLETED", second[:8]: "CANCELLED"}
+
+        table = app.screen.query_one("#runs", DataTable)  # Enter on a run follows it: its events replay
+        table.focus()
+        table.move_cursor(row=table_column(app, "#runs").index(first[:8]))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.state.run.id == first, "the first run followed again")
+        await wait_for(pilot, lambda: "run_completed" in log_text(app, "#run-events"), "its replayed events")
+        assert "run_cancelled" not in log_text(app, "#run-events")
+
+
+def test_mcp_connections_and_workflow_runs_on_one_daemon(pg16_server, migrated_templates) -> None:
+    """Issue 13's connections view and issue 14's workflows screen on one daemon (a start is ~15 s)."""
+    with mcp_daemon_on(pg16_server, migrated_templates) as daemon:
+
+        async def both() -> None:
+            await mcp_connections_with_their_health_and_tools(daemon)
+            await a_workflow_run_waits_is_resumed_and_another_is_cancelled(daemon)
+
+        asyncio.run(both())

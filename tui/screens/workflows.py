@@ -138,9 +138,9 @@ class WorkflowsScreen(DataScreen):
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         return next((w for w in self.state.workflows if w.id == key), None)
 
-    @on(DataTable.RowHighlighted, "#runs")
-    def _run_moved(self, event: DataTable.RowHighlighted) -> None:
-        """Follow the run under the cursor (its events replay from the first)."""
+    @on(DataTable.RowSelected, "#runs")
+    def _run_chosen(self, event: DataTable.RowSelected) -> None:
+        """Follow the run chosen (Enter or a click): its events replay from the first."""
         run_id = event.row_key.value
         if run_id and (self.state.run is None or self.state.run.id != run_id):
             self.request(self.source.workflows.watch_run(run_id))

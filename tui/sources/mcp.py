@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
 from auralink.v1 import mcp_pb2 as pb
 from tui import messages as m
-from tui.sources.link import UNARY_TIMEOUT_S, Area
+from tui.sources.link import UNARY_TIMEOUT_S, Area, Link
 
 SERVICE = "auralink.v1.MCPService"
 # Testing starts the server (a stdio process, or an HTTP session) and lists its tools.
@@ -13,6 +17,21 @@ TEST_TIMEOUT_S = 30.0
 
 class McpSource(Area):
     NAME = "mcp"
+
+    def __init__(self, link: Link, *, interval_s: float = 5.0) -> None:
+        super().__init__(link)
+        self.interval_s = interval_s
+
+    def background(self) -> list[Awaitable[Any]]:
+        return [self._poll()]
+
+    async def _poll(self) -> None:
+        """Health changes (a server that died, one restarted) have no stream: poll while connected."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            await self.link.connected.wait()
+            if SERVICE in self.link.services:
+                await self.load_connections()
 
     async def on_connect(self) -> None:
         if self.link.unavailable_unless(self.NAME, SERVICE):
