@@ -103,29 +103,19 @@ async def test_escape_clears_the_filter_and_stale_screens_are_marked() -> None:
 
 def test_no_tui_code_names_an_rpc_by_string_and_one_module_opens_the_channel() -> None:
     """Calls go through the typed stubs of tui/sources/stubs.py, on the one channel of tui/sources/link.py."""
-    from auralink.v1 import (
-        access_pb2,
-        agents_pb2,
-        compression_pb2,
-        mcp_pb2,
-        memory_pb2,
-        mesh_pb2,
-        system_pb2,
-        workflows_pb2,
-    )
+    import importlib
+    import pkgutil
 
+    import auralink.v1
+
+    modules = [
+        importlib.import_module(f"auralink.v1.{info.name}")
+        for info in pkgutil.iter_modules(auralink.v1.__path__)
+        if info.name.endswith("_pb2")
+    ]
     methods = {
         method.name
-        for module in (
-            access_pb2,
-            agents_pb2,
-            compression_pb2,
-            mcp_pb2,
-            memory_pb2,
-            mesh_pb2,
-            system_pb2,
-            workflows_pb2,
-        )
+        for module in modules
         for service in module.DESCRIPTOR.services_by_name.values()
         for method in service.methods
     }
