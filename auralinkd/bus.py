@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +142,25 @@ class EventBus:
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)
+
+    async def follow(
+        self, topic: str, apply: Callable[[Event], Awaitable[None] | None], *, others_only: bool = False
+    ) -> None:
+        """Background task: `apply` each event of `topic` (with `others_only`, other replicas' alone) until the
+        bus closes. For caches that other replicas' changes invalidate."""
+        subscription = self.subscribe([topic])
+        try:
+            while True:
+                try:
+                    event = await subscription.next(3600)
+                except EOFError:
+                    return
+                if event is not None and not (others_only and event.replica_id == self.replica_id):
+                    done = apply(event)
+                    if done is not None:
+                        await done
+        finally:
+            self.unsubscribe(subscription)
 
     def recent(self) -> list[Event]:
         return list(self._recent)

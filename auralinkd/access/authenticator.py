@@ -115,14 +115,6 @@ class Authenticator:
                 del self._keys[digest]
 
     async def follow_api_key_revocations(self) -> None:
-        subscription = self._bus.subscribe([API_KEY_REVOKED_TOPIC])
-        try:
-            while True:
-                try:
-                    event = await subscription.next(3600)
-                except EOFError:
-                    return
-                if event is not None:
-                    self.forget_api_key(str(event.data.get("prefix", "")))
-        finally:
-            self._bus.unsubscribe(subscription)
+        await self._bus.follow(
+            API_KEY_REVOKED_TOPIC, lambda event: self.forget_api_key(str(event.data.get("prefix", "")))
+        )

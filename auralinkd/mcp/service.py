@@ -23,7 +23,7 @@ from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
-from auralinkd.bus import EventBus
+from auralinkd.bus import Event, EventBus
 from auralinkd.db.database import Database
 from auralinkd.errors import (
     Aborted,
@@ -378,21 +378,13 @@ class MCPService:
 
     async def follow_changes(self) -> None:
         """Background task: other replicas' updates and deletes drop this replica's cached row and session."""
-        if self._bus is None:
-            return
-        subscription = self._bus.subscribe([CHANGED_TOPIC])
-        try:
-            while True:
-                try:
-                    event = await subscription.next(60.0)
-                except EOFError:
-                    return
-                if event is not None:
-                    ident = str(event.data.get("id", ""))
-                    self.forget(ident)
-                    await self.pool.drop(ident)
-        finally:
-            self._bus.unsubscribe(subscription)
+        if self._bus is not None:
+            await self._bus.follow(CHANGED_TOPIC, self._on_changed)
+
+    async def _on_changed(self, event: Event) -> None:
+        ident = str(event.data.get("id", ""))
+        self.forget(ident)
+        await self.pool.drop(ident)
 
     def _session(self, row: dict[str, Any]) -> Any:
         key = str(row["id"])

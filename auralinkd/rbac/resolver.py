@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from auralinkd.bus import EventBus
+from auralinkd.bus import Event, EventBus
 from auralinkd.db.database import Database, Tenant
 from auralinkd.rbac import store
 from auralinkd.redis_link import RedisLink
@@ -112,18 +112,9 @@ class PermissionResolver:
 
     async def follow_changes(self) -> None:
         """Background task: apply other replicas' invalidations."""
-        subscription = self._bus.subscribe([CHANGED_TOPIC])
-        try:
-            while True:
-                try:
-                    event = await subscription.next(3600)
-                except EOFError:
-                    return
-                if event is not None and event.replica_id != self._bus.replica_id:
-                    user = event.data.get("user_id") or None
-                    org = event.data.get("org_id") or None
-                    self._forget(UUID(org) if org else None, UUID(user) if user else None)
-        except asyncio.CancelledError:
-            raise
-        finally:
-            self._bus.unsubscribe(subscription)
+        await self._bus.follow(CHANGED_TOPIC, self._forget_event, others_only=True)
+
+    def _forget_event(self, event: Event) -> None:
+        user = event.data.get("user_id") or None
+        org = event.data.get("org_id") or None
+        self._forget(UUID(org) if org else None, UUID(user) if user else None)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import struct_pb2
 
-from auralink.v1 import access_pb2, access_pb2_grpc, system_pb2, system_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, mcp_pb2, mcp_pb2_grpc, system_pb2, system_pb2_grpc
 from tests.support import Daemon, bearer, daemon_env, free_port, short_tempdir
+
+TIME_SERVER = str(Path(sys.executable).parent / "mcp-server-time")
 
 
 @dataclass
@@ -49,6 +54,7 @@ def replicas(pg16_fresh_dsn: str) -> Iterator[Pair]:
         "database_url": pg16_fresh_dsn,
         "redis_url": f"redis://127.0.0.1:{port}/0",
         "jwt_secret": secrets.token_urlsafe(48),
+        "mcp_stdio_commands": TIME_SERVER,
     }
     a = Daemon(root / "a", daemon_env(root / "a", **shared))
     b = Daemon(root / "b", daemon_env(root / "b", **shared))
@@ -166,3 +172,35 @@ def test_a_role_granted_on_one_replica_takes_effect_on_the_other_within_a_second
         # The promise is one second; the margin absorbs a loaded CI machine's scheduling.
         assert time.monotonic() - granted_at < 3.0, "replica B still refuses after the grant"
         time.sleep(0.02)
+
+
+def _call_time(daemon: Daemon) -> grpc.StatusCode:
+    arguments = struct_pb2.Struct()
+    arguments.update({"timezone": "UTC"})
+    request = mcp_pb2.CallToolRequest(connection="clock", tool="get_current_time", arguments=arguments)
+    with daemon.channel() as channel:
+        try:
+            mcp_pb2_grpc.MCPServiceStub(channel).CallTool(request, metadata=bearer(daemon.token), timeout=30)
+        except grpc.RpcError as exc:
+            return exc.code()
+    return grpc.StatusCode.OK
+
+
+def test_an_mcp_connection_deleted_on_one_replica_is_gone_on_the_other_at_once(replicas: Pair) -> None:
+    connection = mcp_pb2.MCPConnection(name="clock", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=TIME_SERVER)
+    with replicas.a.channel() as channel:
+        mcp_pb2_grpc.MCPServiceStub(channel).CreateConnection(
+            mcp_pb2.CreateConnectionRequest(connection=connection), metadata=bearer(replicas.a.token), timeout=30
+        )
+    assert _call_time(replicas.b) is grpc.StatusCode.OK  # B has the row cached and its own session
+
+    with replicas.a.channel() as channel:
+        mcp_pb2_grpc.MCPServiceStub(channel).DeleteConnection(
+            mcp_pb2.DeleteConnectionRequest(connection="clock"), metadata=bearer(replicas.a.token), timeout=30
+        )
+    deleted_at = time.monotonic()
+    while _call_time(replicas.b) is grpc.StatusCode.OK:
+        # The bus carries the change in milliseconds; B's cache would keep the row for 5 s without it.
+        assert time.monotonic() - deleted_at < 2.5, "replica B still calls a deleted connection's tool"
+        time.sleep(0.02)
+    assert _call_time(replicas.b) is grpc.StatusCode.NOT_FOUND
