@@ -8,7 +8,8 @@ a trial fails (p99 >= 20 ms, a frame lost, or the sender itself more than 1 % la
 bisected; a failed level is tried once more before it counts, since one hiccup of another process
 on a shared machine can fail a trial. The first 0.5 s of each trial (stream set-up) is not counted.
 
-The physical anchor, measured in the same run: plain Opus encode cost per 20 ms frame (PyAV libopus)
+The physical anchor, measured in the same run: plain Opus encode cost per 20 ms frame (OpusCodec:
+libopus through ctypes, as the daemon encodes; the PyAV/FFmpeg encode is recorded beside it)
 -> streams one core could encode (20 ms / cost), times the cores. Ours against it is the ratio.
 A second view that noise hurts less: the daemon's CPU time per frame (from /proc, over the trials
 that passed) against the anchor's encode cost -- the per-frame overhead of gRPC, auth and the
@@ -55,7 +56,7 @@ LATE_SHARE = 0.01
 
 
 def anchor_ms_per_frame(signal: np.ndarray, frames: int = 1500) -> tuple[float, float]:
-    """Plain Opus (PyAV libopus, VoIP, 16 kbps) encode cost per 20 ms frame, median of 3 passes:
+    """Plain Opus (OpusCodec: libopus, VoIP, 16 kbps) encode cost per 20 ms frame, median of 3 passes:
     (CPU ms, wall ms). The anchor is the CPU time: on a shared machine the wall time also counts
     the time the scheduler gave to other processes, which is not what one core can encode."""
     from auralinkd.compression.codecs.base import CodecSettings
@@ -73,6 +74,27 @@ def anchor_ms_per_frame(signal: np.ndarray, frames: int = 1500) -> tuple[float, 
         cpu.append((time.thread_time() - c0) * 1000 / frames)
         wall.append((time.perf_counter() - t0) * 1000 / frames)
     return statistics.median(cpu), statistics.median(wall)
+
+
+def pyav_ms_per_frame(signal: np.ndarray, frames: int = 1500) -> float:
+    """The same encode through PyAV's FFmpeg wrapper (what the daemon used before it called libopus
+    directly), CPU ms per frame: for comparing with runs measured against that anchor."""
+    from fractions import Fraction
+
+    import av
+
+    enc = av.CodecContext.create("libopus", "w")
+    enc.sample_rate, enc.layout, enc.format, enc.bit_rate = RATE, "mono", "s16", 16000
+    enc.time_base = Fraction(1, RATE)
+    enc.options = {"application": "voip", "frame_duration": str(FRAME_MS), "vbr": "on"}
+    enc.open()
+    chunks = [signal[i : i + SAMPLES].reshape(1, -1) for i in range(0, len(signal) - SAMPLES + 1, SAMPLES)]
+    c0 = time.thread_time()
+    for i in range(frames):
+        f = av.AudioFrame.from_ndarray(chunks[i % len(chunks)], format="s16", layout="mono")
+        f.sample_rate, f.pts = RATE, i * SAMPLES
+        enc.encode(f)
+    return (time.thread_time() - c0) * 1000 / frames
 
 
 def cpu_seconds(pid: int) -> float:
@@ -202,6 +224,7 @@ async def trial(
         "daemon_cpu_ms_per_frame": round((cpu1 - cpu0) * 1000 / max(1, sum(received)), 4),
         "daemon_cpu_share": round((cpu1 - cpu0) / (wall1 - wall0), 3),
         "loadgen_cpu_share": round((own1 - own0) / (wall1 - wall0), 3),
+        "loadgen_cpu_ms_per_frame": round((own1 - own0) * 1000 / max(1, sum(received)), 4),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
@@ -327,10 +350,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     signal = speech.corpus(RATE, speech.HELD_OUT_VOICES[:1], sentences=1)
     frames = [signal[i : i + SAMPLES].tobytes() for i in range(0, len(signal) - SAMPLES + 1, SAMPLES)]
     cores = os.cpu_count() or 1
-    seconds = 2.0 if args.quick else 5.0
-    limit = 32 if args.quick else 2048
+    seconds = args.seconds or (2.0 if args.quick else 5.0)
+    limit = args.limit or (32 if args.quick else 2048)
     results: dict[str, Any] = {"cores": cores, "load_average_at_start": load_start}
     anchors = [anchor_ms_per_frame(signal, 500 if args.quick else 1500)]
+    results["pyav_encode_ms_per_frame"] = round(pyav_ms_per_frame(signal, 500 if args.quick else 1500), 4)
     print(
         f"anchor: plain Opus encode {anchors[0][0]:.3f} ms CPU/frame ({anchors[0][1]:.3f} ms wall) "
         f"-> {20 / anchors[0][0]:.0f} streams/core",
@@ -384,7 +408,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "daemon_idle_cpu_share": intercept,
             "trials": trials,
         }
-    if not args.streams:
+    if not args.streams and not args.no_echo:
         # The gRPC floor at a load every run passed: CPU per frame of an echo CompressStream.
         echo, address = start_inprocess("echo")
         try:
@@ -413,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results-dir", help="where to write compress_capacity.json (default bench/results)")
     ap.add_argument("--profile", help="with --inprocess: write the server's cProfile stats to this file")
     ap.add_argument("--streams", type=int, help="one trial at this many streams instead of the search")
+    ap.add_argument("--seconds", type=float, help="length of each trial (default 2 with --quick, else 5)")
+    ap.add_argument("--limit", type=int, help="the most streams the search tries (default 32 with --quick)")
+    ap.add_argument("--no-echo", action="store_true", help="skip the gRPC echo floor")
     ap.add_argument("--serve", nargs=2, metavar=("OFFLOAD", "SOCKET"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve:
@@ -493,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_start": results["load_average_at_start"],
             "load_average_at_end": results["load_average_at_end"],
             "conditions": "load generator (one asyncio process) and daemon share the machine's CPUs with other work",
-            "runs": {k: results[k] for k in ("auto", "inline", "thread") if k in results},
+            "runs": {k: results[k] for k in ("auto", "inline", "thread", "batch") if k in results},
+            "pyav_encode_ms_per_frame": results["pyav_encode_ms_per_frame"],
             "grpc_echo": results.get("grpc_echo"),
         },
         directory=args.results_dir,

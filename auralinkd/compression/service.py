@@ -39,7 +39,8 @@ class LoadEvent:
 
 class Overload:
     """Whether this replica is over capacity: some session's encodes ran over SHED_SHARE of its budget,
-    a session stepped down, or frames went stale, within the last SHED_HOLD_S."""
+    a session stepped down, or frames went stale, within the last SHED_HOLD_S. (The service also refuses
+    new sessions while any running one is stepped down.)"""
 
     def __init__(self, clock: Callable[[], float], hold_s: float = SHED_HOLD_S) -> None:
         self._clock = clock
@@ -159,7 +160,7 @@ class CompressionService:
             raise InvalidArgument.for_field("frame_type", "must be one of " + ", ".join(t.name for t in FrameType))
         config = (config or self.defaults).validate()
         validate_format(frame_type, fmt)
-        if self.overload.active():  # new sessions are shed before running ones degrade
+        if self.overload.active() or self._degraded():  # new sessions are shed before running ones degrade
             self.metrics.record_load_event(LoadEvent.SHED)
             raise ResourceExhausted(
                 f"this replica is over capacity ({self.overload.reason}); start the session on another replica "
@@ -308,6 +309,13 @@ class CompressionService:
             frame.bitrate_bps,
             (ratio >= target) if target else None,
         )
+
+    def _degraded(self) -> bool:
+        """Whether a running session is on a cheaper setting (the latency fallback stepped it down)."""
+        if any(s.pipeline.policy.step > 0 for s in self.sessions.live()):
+            self.overload.reason = self.overload.reason or "a running session is degraded"
+            return True
+        return False
 
     def _note_load(self, session: Session, signal: LoadSignal) -> None:
         if signal is LoadSignal.STEP_UP:

@@ -1,8 +1,9 @@
-"""Opus through PyAV's bundled libopus: VoIP application, in-band FEC, a packet-loss hint, and a lower
-complexity when the latency fallback asks for a cheaper setting.
+"""Opus through libopus itself (the copy in PyAV's wheel, through ctypes, which releases the GIL for
+each call): VoIP application, in-band FEC, a packet-loss hint, and a lower complexity when the latency
+fallback asks for a cheaper setting.
 
-FFmpeg's libopus encoder takes its bitrate and FEC settings when it opens, so a change re-opens it.
-Decoding calls libopus itself (libopus.py), which can also conceal a lost frame (PLC) or rebuild it from
+Encoding (opus_encoder.py) changes its settings in place, so a bitrate or FEC change keeps the stream's
+state. Decoding calls libopus itself (libopus.py), which can also conceal a lost frame (PLC) or rebuild it from
 the next packet's FEC; it follows any bitrate on its own. It decodes at 48 kHz, as FFmpeg's wrapper
 does, and the output is brought back to the session's rate by a small stateful FIR decimator (48k is
 an integer multiple of every supported rate).
@@ -10,11 +11,11 @@ an integer multiple of every supported rate).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
-from auralinkd.compression.codecs import libopus
+from auralinkd.compression.codecs import libopus, opus_encoder
 from auralinkd.compression.codecs.base import CodecError, CodecSettings, Encoded
+from auralinkd.compression.codecs.opus_encoder import OpusEncoder
 from auralinkd.compression.container import CodecId
 from auralinkd.compression.formats import AudioFormat
 
@@ -59,68 +60,43 @@ class OpusCodec:
     codec_id = CodecId.OPUS
 
     def __init__(self, fmt: AudioFormat, settings: CodecSettings | None = None) -> None:
-        import av
         import numpy as np
 
-        self._av = av
         self._np = np
         self.fmt = fmt
-        self._layout = "mono" if fmt.channels == 1 else "stereo"
         self._settings = settings or CodecSettings(bitrate_bps=24000)
         self._encoder: Any = None
         self._decoder: Any = None
         self._decimator: _Decimator | None = None
-        self._pts = 0
 
     # -- encoding ---------------------------------------------------------------------------------
 
     def configure(self, settings: CodecSettings) -> None:
-        keys = ("bitrate_bps", "fec", "packet_loss_pct", "speed")
-        if any(getattr(settings, k) != getattr(self._settings, k) for k in keys):
-            self._encoder = None  # re-opened with the new settings on the next frame
+        """Apply the settings in place (no re-open: the encoder keeps its state across a change)."""
         self._settings = settings
-        if self._encoder is None:  # open now, so the first frame's encode time is the codec's alone
-            try:
-                self._encoder = self._open_encoder()
-            except (self._av.FFmpegError, ValueError) as exc:
-                raise CodecError(f"cannot open the encoder: {exc}") from None
-
-    def _open_encoder(self) -> Any:
-        s = self._settings
-        enc = self._av.CodecContext.create("libopus", "w")
-        enc.sample_rate = self.fmt.sample_rate
-        enc.layout = self._layout
-        enc.format = "s16"
-        enc.bit_rate = max(MIN_BITRATE, min(MAX_BITRATE, s.bitrate_bps or 24000)) * self.fmt.channels
-        enc.time_base = Fraction(1, self.fmt.sample_rate)
-        enc.options = {
-            "application": "voip",
-            "frame_duration": str(self.fmt.frame_ms),
-            "vbr": "on",
-            "fec": "1" if s.fec else "0",
-            "packet_loss": str(max(0, min(100, s.packet_loss_pct))),
-            "compression_level": str(COMPLEXITY[min(s.speed, len(COMPLEXITY) - 1)]),
-        }
-        enc.open()
-        return enc
+        try:
+            if self._encoder is None:  # open now, so the first frame's encode time is the codec's alone
+                self._encoder = OpusEncoder(self.fmt.sample_rate, self.fmt.channels, self.fmt.samples_per_frame)
+            enc, s = self._encoder, settings
+            enc.set(
+                opus_encoder.SET_BITRATE, max(MIN_BITRATE, min(MAX_BITRATE, s.bitrate_bps or 24000)) * self.fmt.channels
+            )
+            enc.set(opus_encoder.SET_INBAND_FEC, 1 if s.fec else 0)
+            enc.set(opus_encoder.SET_PACKET_LOSS_PERC, max(0, min(100, s.packet_loss_pct)))
+            enc.set(opus_encoder.SET_COMPLEXITY, COMPLEXITY[min(s.speed, len(COMPLEXITY) - 1)])
+        except libopus.LibOpusError as exc:
+            self._encoder = None
+            raise CodecError(f"cannot configure the encoder: {exc}") from None
 
     def encode(self, frame: bytes, *, keyframe: bool = False) -> Encoded:
-        np, av = self._np, self._av
         try:
             if self._encoder is None:
-                self._encoder = self._open_encoder()
-            samples = np.frombuffer(frame, dtype=np.int16).reshape(1, -1)
-            af = av.AudioFrame.from_ndarray(samples, format="s16", layout=self._layout)
-            af.sample_rate = self.fmt.sample_rate
-            af.pts = self._pts
-            self._pts += self.fmt.samples_per_frame
-            packets = self._encoder.encode(af)
-        except (av.FFmpegError, ValueError) as exc:
+                self.configure(self._settings)
+            assert self._encoder is not None
+            return Encoded(self._encoder.encode(frame))
+        except libopus.LibOpusError as exc:
             self._encoder = None
             raise CodecError(f"opus encode: {exc}") from None
-        if len(packets) != 1:
-            raise CodecError(f"opus encoder returned {len(packets)} packets for one frame")
-        return Encoded(bytes(packets[0]))
 
     # -- decoding ---------------------------------------------------------------------------------
 
