@@ -137,18 +137,20 @@ class EndSessionResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload", "capture_time", "max_age")
+    __slots__ = ("session_id", "sequence", "payload", "capture_time", "max_age", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_FIELD_NUMBER: _ClassVar[int]
+    HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     payload: bytes
     capture_time: _timestamp_pb2.Timestamp
     max_age: _duration_pb2.Duration
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    handle: int
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., handle: _Optional[int] = ...) -> None: ...
 
 class FrameError(_message.Message):
     __slots__ = ("code", "message", "field")
@@ -171,7 +173,7 @@ class FrameQuality(_message.Message):
     def __init__(self, metric: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
 
 class CompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error", "draining")
+    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error", "draining", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +192,7 @@ class CompressFrameResponse(_message.Message):
     TARGET_RATIO_MET_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
+    HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
@@ -208,17 +211,20 @@ class CompressFrameResponse(_message.Message):
     target_ratio_met: bool
     error: FrameError
     draining: bool
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ...) -> None: ...
+    handle: int
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., handle: _Optional[int] = ...) -> None: ...
 
 class CompressBatchRequest(_message.Message):
-    __slots__ = ("frames", "capture_time", "max_age")
+    __slots__ = ("frames", "capture_time", "max_age", "compact")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_FIELD_NUMBER: _ClassVar[int]
+    COMPACT_FIELD_NUMBER: _ClassVar[int]
     frames: _containers.RepeatedCompositeFieldContainer[CompressFrameRequest]
     capture_time: _timestamp_pb2.Timestamp
     max_age: _duration_pb2.Duration
-    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    compact: bool
+    def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameRequest, _Mapping]]] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., compact: bool = ...) -> None: ...
 
 class CompressBatchResponse(_message.Message):
     __slots__ = ("frames", "draining")
@@ -229,10 +235,12 @@ class CompressBatchResponse(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[CompressFrameResponse, _Mapping]]] = ..., draining: bool = ...) -> None: ...
 
 class DecompressBatchRequest(_message.Message):
-    __slots__ = ("frames",)
+    __slots__ = ("frames", "compact")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
+    COMPACT_FIELD_NUMBER: _ClassVar[int]
     frames: _containers.RepeatedCompositeFieldContainer[DecompressFrameRequest]
-    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameRequest, _Mapping]]] = ...) -> None: ...
+    compact: bool
+    def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameRequest, _Mapping]]] = ..., compact: bool = ...) -> None: ...
 
 class DecompressBatchResponse(_message.Message):
     __slots__ = ("frames", "draining")
@@ -243,19 +251,21 @@ class DecompressBatchResponse(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameResponse, _Mapping]]] = ..., draining: bool = ...) -> None: ...
 
 class DecompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "data", "lost")
+    __slots__ = ("session_id", "sequence", "data", "lost", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     LOST_FIELD_NUMBER: _ClassVar[int]
+    HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
     lost: bool
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., lost: bool = ...) -> None: ...
+    handle: int
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., lost: bool = ..., handle: _Optional[int] = ...) -> None: ...
 
 class DecompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error", "draining", "concealment")
+    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error", "draining", "concealment", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +276,7 @@ class DecompressFrameResponse(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     CONCEALMENT_FIELD_NUMBER: _ClassVar[int]
+    HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     payload: bytes
@@ -276,7 +287,8 @@ class DecompressFrameResponse(_message.Message):
     error: FrameError
     draining: bool
     concealment: str
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., concealment: _Optional[str] = ...) -> None: ...
+    handle: int
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., concealment: _Optional[str] = ..., handle: _Optional[int] = ...) -> None: ...
 
 class UpdateNetworkConditionsRequest(_message.Message):
     __slots__ = ("session_id", "bandwidth_kbps", "loss_pct", "rtt")

@@ -99,7 +99,11 @@ class TokenService:
             raise Unauthenticated("token expired; get a new one (auralink auth login)") from None
         except jwt.InvalidSignatureError:
             raise Unauthenticated("token signature is invalid") from None
-        except jwt.InvalidTokenError as exc:
+        except jwt.DecodeError:  # its message is the parser's (a base64, UTF-8 or JSON exception): not shown
+            raise Unauthenticated(
+                "invalid token: not a well-formed token (three base64url parts: header, claims, signature)"
+            ) from None
+        except jwt.InvalidTokenError as exc:  # a claim that fails a check (audience, issuer, a missing claim)
             raise Unauthenticated(f"invalid token: {exc}") from None
         try:
             scopes = payload.get("scp")

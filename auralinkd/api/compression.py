@@ -154,34 +154,38 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         self, request_iterator: AsyncIterator[pb.CompressBatchRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.CompressBatchResponse]:
         user = self._user()
+        handles = _Handles()
         async for batch in request_iterator:
             _check_batch(batch.frames)
+            handles.resolve(batch.frames)
             captured, max_age = _bound(batch)
             frames = [_frame_in(f, f.payload, captured, max_age) for f in batch.frames]
             results = await self._frames.compress_tick(frames, user)
-            yield pb.CompressBatchResponse(
-                frames=[
-                    _compressed(r) if isinstance(r, CompressResult) else _failed(pb.CompressFrameResponse, f, r)
-                    for f, r in zip(batch.frames, results, strict=True)
-                ],
-                draining=self._stopping(),
-            )
+            slots = [
+                _compressed(r) if isinstance(r, CompressResult) else _failed(pb.CompressFrameResponse, f, r)
+                for f, r in zip(batch.frames, results, strict=True)
+            ]
+            if batch.compact:
+                handles.compact(batch.frames, slots, _COMPRESS_CHANGES, _COMPRESS_DROPPED)
+            yield pb.CompressBatchResponse(frames=slots, draining=self._stopping())
 
     @requires("compression:write")
     async def DecompressBatchStream(
         self, request_iterator: AsyncIterator[pb.DecompressBatchRequest], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.DecompressBatchResponse]:
         user = self._user()
+        handles = _Handles()
         async for batch in request_iterator:
             _check_batch(batch.frames)
+            handles.resolve(batch.frames)
             results = await self._frames.decompress_tick([_frame_in(f, f.data) for f in batch.frames], user)
-            yield pb.DecompressBatchResponse(
-                frames=[
-                    _decompressed(r) if isinstance(r, DecompressResult) else _failed(pb.DecompressFrameResponse, f, r)
-                    for f, r in zip(batch.frames, results, strict=True)
-                ],
-                draining=self._stopping(),
-            )
+            slots = [
+                _decompressed(r) if isinstance(r, DecompressResult) else _failed(pb.DecompressFrameResponse, f, r)
+                for f, r in zip(batch.frames, results, strict=True)
+            ]
+            if batch.compact:
+                handles.compact(batch.frames, slots, _DECOMPRESS_CHANGES, _DECOMPRESS_DROPPED)
+            yield pb.DecompressBatchResponse(frames=slots, draining=self._stopping())
 
     # -- network, metrics -------------------------------------------------------------------------
 
@@ -352,6 +356,65 @@ def _frame_in(request: Any, data: bytes, captured: float | None = None, max_age:
             captured, max_age = own
     lost = isinstance(request, pb.DecompressFrameRequest) and request.lost
     return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost)
+
+
+# Compact batch responses (CompressBatchRequest.compact): fields sent only on change, and fields left out.
+_COMPRESS_CHANGES = ("codec", "quality", "bitrate_bps")
+_COMPRESS_DROPPED = (
+    "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "latency", "target_ratio_met",
+)  # fmt: skip
+_DECOMPRESS_CHANGES = ("codec",)
+_DECOMPRESS_DROPPED = ("latency",)
+MAX_HANDLE = 65535
+
+
+class _Handles:
+    """A batch stream's session handles (small integers the client picked) and, for compact responses,
+    the descriptive fields last sent per session. Bounded: at most MAX_HANDLE handles, and the
+    last-sent table is cleared when it holds more sessions than that (the next slots resend them)."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, str] = {}
+        self._sent: dict[int | str, tuple[bytes, ...]] = {}
+
+    def resolve(self, frames: Sequence[Any]) -> None:
+        """Name each frame's session: a frame with a handle and a session_id binds them; one with the
+        handle alone takes its session (an unknown handle: a name no session has, NOT_FOUND in its slot)."""
+        for f in frames:
+            if not f.handle:
+                continue
+            if f.handle > MAX_HANDLE:
+                f.session_id = f"handle {f.handle} (over {MAX_HANDLE})"
+            elif f.session_id:
+                self._sessions[f.handle] = f.session_id
+            else:
+                f.session_id = self._sessions.get(f.handle, f"handle {f.handle} (never bound on this stream)")
+
+    def compact(
+        self, frames: Sequence[Any], slots: list[Any], changes: tuple[str, ...], dropped: tuple[str, ...]
+    ) -> None:
+        if len(self._sent) > MAX_HANDLE:
+            self._sent.clear()
+        for f, slot in zip(frames, slots, strict=True):
+            key: int | str = f.handle or f.session_id
+            if f.handle:
+                slot.handle = f.handle
+                slot.ClearField("session_id")
+            if slot.HasField("error"):
+                continue
+            for name in dropped:
+                slot.ClearField(name)
+            sent = tuple(_field_bytes(slot, name) for name in changes)
+            if self._sent.get(key) == sent:
+                for name in changes:
+                    slot.ClearField(name)
+            else:
+                self._sent[key] = sent
+
+
+def _field_bytes(message: Any, name: str) -> bytes:
+    value = getattr(message, name)
+    return value.SerializeToString() if hasattr(value, "SerializeToString") else repr(value).encode()
 
 
 def _failed(response: Callable[..., Any], request: Any, exc: AuralinkError) -> Any:

@@ -10,6 +10,7 @@ shared), except for bounds that only a broken daemon misses.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import threading
@@ -23,7 +24,7 @@ import pytest
 
 from auralink.v1 import access_pb2, access_pb2_grpc
 from bench.corpus import quality, speech
-from tests.support import Daemon, EmbeddedServer, bearer, daemon_on_new_database
+from tests.support import Daemon, EmbeddedServer, bearer, daemon_env, daemon_on_new_database, short_tempdir
 
 NODE_DIR = Path(__file__).parent / "node"
 NODE = shutil.which("node")
@@ -38,9 +39,13 @@ elif not (NODE_DIR / "node_modules" / "@grpc" / "grpc-js").exists():
     )
 
 
+GRACE_S = 2.0  # the daemons' shutdown grace period here (10 s by default)
+JWT_SECRET = secrets.token_urlsafe(48)  # shared by the two replicas of the rolling restart
+
+
 @pytest.fixture(scope="module")
 def daemon(pg16_server: EmbeddedServer) -> Iterator[Daemon]:
-    with daemon_on_new_database(pg16_server.dsn, shutdown_grace_s="3") as handle:
+    with daemon_on_new_database(pg16_server.dsn, shutdown_grace_s=str(GRACE_S), jwt_secret=JWT_SECRET) as handle:
         yield handle
 
 
@@ -111,9 +116,10 @@ def test_node_ten_percent_loss_concealed_by_fec_and_plc_beats_silence(
 
 
 def test_node_batch_stream_of_25_sessions_paced_in_real_time(daemon: Daemon) -> None:
-    r = node("batch", daemon, "--sessions", "25", "--seconds", "4", "--bad-tick", "50", "--bad-slot", "3")
+    r = node("batch", daemon, "--sessions", "25", "--seconds", "4", "--bad-tick", "50", "--bad-slot", "3", "--compact")
     assert r["replies"] == r["ticks"] == 200
-    assert r["wrong_slots"] == 0  # every slot answers its own session and sequence, in order
+    assert r["wrong_slots"] == 0  # every slot answers its own session (by handle) and sequence, in order
+    assert 25 <= r["slots_with_codec"] < 200 * 25 / 2  # compact: the codec on a session's first slot and on change
     # The one bad frame is an error in its own slot only.
     assert r["slot_errors"] == [{"tick": 50, "slot": 3, "code": "INVALID_ARGUMENT", "field": "payload"}]
     assert 6_000 <= r["bitrate_bps_per_session"] <= 64_000
@@ -152,29 +158,70 @@ def test_node_bad_input_gets_its_documented_status(daemon: Daemon) -> None:
     assert r["after_all"] == "OK"
 
 
-def test_node_stream_ends_unavailable_on_restart_and_a_new_session_resumes(daemon: Daemon, speech_pcm: Path) -> None:
-    """Last in the module: it restarts the daemon."""
-    proc = subprocess.Popen(
-        [str(NODE), str(NODE_DIR / "client.js"), "resume", "--addr", daemon.address, "--token", daemon.token,
-         "--in", str(speech_pcm), "--seconds", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+class Resume:
+    """`node client.js resume` running in the background while the test restarts daemons."""
+
+    def __init__(self, daemon: Daemon, speech_pcm: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(NODE), str(NODE_DIR / "client.js"), "resume", "--addr", daemon.address, "--token", daemon.token,
+             "--in", str(speech_pcm), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stderr is not None
+        assert self.proc.stderr.readline().strip() == "streaming"
+        self.stderr: list[str] = []
+        threading.Thread(target=lambda: self.stderr.extend(self.proc.stderr), daemon=True).start()  # type: ignore[arg-type]
+
+    def result(self) -> dict[str, Any]:
+        out, _ = self.proc.communicate(timeout=120)
+        assert self.proc.returncode == 0, "".join(self.stderr)
+        r: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        print(f"\nnode client.js resume: {json.dumps(r)}")
+        return r
+
+
+def test_node_rolling_restart_moves_streams_on_the_drain_notice_and_a_cut_stream_resumes(
+    daemon: Daemon, speech_pcm: Path
+) -> None:
+    """Two replicas on one database: SIGTERM on the one serving the streams, restart it, then SIGTERM on
+    the other. Two clients stream meanwhile:
+    - `moving` moves on the drain notice, so its audio gap is the time to open a session on the other
+      replica (issue #23's target: under 1 s), not the grace period plus a restart;
+    - `staying` ignores the notice (and has no other replica): its stream is cut with UNAVAILABLE when
+      the grace period ends, and a new session opens as soon as the restarted daemon answers.
+    Last in the module: it restarts the module's daemon."""
+    root = short_tempdir()
+    other = Daemon(
+        root / "b",
+        daemon_env(
+            root / "b", database_url=daemon.env["AURALINK_DATABASE_URL"], shutdown_grace_s=str(GRACE_S),
+            jwt_secret=JWT_SECRET,
+        ),
     )  # fmt: skip
-    assert proc.stderr is not None
-    assert proc.stderr.readline().strip() == "streaming"
-    stderr: list[str] = []
-    threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
-    time.sleep(1.0)
-    daemon.stop()
-    daemon.start()
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, "".join(stderr)
-    r = json.loads(out.strip().splitlines()[-1])
-    print(f"\nnode client.js resume: {json.dumps(r)}")
-    ends = [e for e in r["events"] if e["event"] == "stream_end"]
-    assert ends[0]["status"] == "UNAVAILABLE"
-    sessions = [e for e in r["events"] if e["event"] == "session"]
-    assert len(sessions) == 2 and sessions[1]["from_frame"] > sessions[0]["from_frame"]
-    assert ends[-1]["status"] == "OK"
-    assert r["coded"] > 0.5 * r["frames"]
-    print(f"audio gap across a restart (stop with 3 s grace + start): {r['max_gap_ms']} ms")
-    assert r["max_gap_ms"] < 60_000
+    other.start()
+    try:
+        moving = Resume(daemon, speech_pcm, "--seconds", "120", "--addr2", other.address, "--sessions-max", "3")
+        staying = Resume(daemon, speech_pcm, "--seconds", "120", "--ignore-drain", "--sessions-max", "2")
+        time.sleep(1.0)
+        daemon.stop()  # the moving stream leaves at once; the staying one is cut after the grace period
+        daemon.start()
+        time.sleep(1.0)
+        other.stop()
+        r, s = moving.result(), staying.result()
+    finally:
+        other.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    drains = [e["replica"] for e in r["events"] if e["event"] == "drain_notice"]
+    sessions = [e["replica"] for e in r["events"] if e["event"] == "session"]
+    assert drains == [0, 1]
+    assert sessions == [0, 1, 0]
+    assert all(e["status"] == "OK" for e in r["events"] if e["event"] == "stream_end")  # none was cut
+    print(f"audio gap in a rolling restart of two replicas: {r['max_gap_ms']} ms (target < 1000 ms)")
+    assert r["max_gap_ms"] < GRACE_S * 1000  # moved on the notice, not cut at the end of the grace period
+
+    ends = [e for e in s["events"] if e["event"] == "stream_end"]
+    assert ends[0]["status"] == "UNAVAILABLE" and ends[0]["drained"]  # told, then cut after the grace period
+    opened = [e for e in s["events"] if e["event"] == "session"]
+    assert len(opened) == 2 and opened[1]["from_frame"] > opened[0]["from_frame"]
+    assert ends[-1]["status"] == "OK" and s["coded"] > opened[0]["from_frame"] + 25
+    print(f"audio gap for a client that waits for the cut (grace {GRACE_S:g} s, then a restart): {s['max_gap_ms']} ms")

@@ -45,6 +45,26 @@ def test_an_expired_token_is_refused_even_from_the_cache() -> None:
         real.verify(token)  # issued with a clock far in the past
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "//8.e30.c2ln",  # a header that is not UTF-8
+        "e30.e30.c2ln",  # a header without alg
+        "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",  # claims that are not JSON
+        "eyJhbGciOiJIUzI1NiJ9.e30.@@@",  # a signature that is not base64url
+        "\u00e9t\u00e9.e30.c2ln",
+    ],
+)
+def test_a_malformed_token_is_unauthenticated_without_the_parsers_message(token: str) -> None:
+    with pytest.raises(errors.Unauthenticated) as refused:
+        TokenService(b"k" * 32).verify(token)
+    message = refused.value.message
+    assert message.startswith(("invalid token", "token signature is invalid"))
+    for leak in ("codec", "utf-8", "Expecting", "padding", "Traceback", "Error", "byte"):
+        assert leak not in message
+
+
 def test_grants_understands_wildcards() -> None:
     assert grants({"*"}, "mesh:write")
     assert grants({"mesh:*"}, "mesh:write")

@@ -9,9 +9,10 @@
 // Commands:
 //   roundtrip  --in PCM --out PCM [--loss 0.1 --conceal none|plc|fec [--fec]] CompressStream, DecompressStream
 //   opusin     --in PCM --out PCM                                         Opus RTP packets in (DecompressStream)
-//   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3]     CompressBatchStream paced at 20 ms
-//   resume     --in PCM --seconds 6 [--addr2 unix:///other.sock]          paced CompressStream that survives a
-//              restart (UNAVAILABLE) or a drain notice by opening a new session (on --addr2 when given)
+//   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3] [--compact]  CompressBatchStream, 20 ms ticks
+//   resume     --in PCM --seconds 6 [--addr2 unix:///other.sock] [--ignore-drain] [--sessions-max N]
+//              paced CompressStream that survives a restart (UNAVAILABLE) or a drain notice by a new session
+//              (on --addr2 when given)
 //   badinput                                                             documented statuses of bad input
 'use strict';
 
@@ -187,6 +188,8 @@ async function batch(api, args) {
   const ticks = Math.round((Number(args.seconds || 4) * 1000) / FRAME_MS);
   const badTick = Number(args['bad-tick'] ?? 50);
   const badSlot = Number(args['bad-slot'] ?? 3);
+  const compact = Boolean(args.compact);
+  let codecsSeen = 0;
   const sessions = [];
   for (let i = 0; i < n; i++) sessions.push((await startAudio(stub, md)).session_id);
   // A tone per session, so every slot carries real audio.
@@ -211,9 +214,11 @@ async function batch(api, args) {
       const t = received++;
       delays.push(Date.now() - sentAt[t]);
       response.frames.forEach((f, slot) => {
-        if (f.session_id !== sessions[slot] || Number(f.sequence) !== t) wrongSlots++;
+        const named = compact ? f.handle === slot + 1 && !f.session_id : f.session_id === sessions[slot];
+        if (!named || Number(f.sequence) !== t) wrongSlots++;
+        if (f.codec) codecsSeen++;
         if (f.error) slotErrors.push({ tick: t, slot, code: f.error.code, field: f.error.field });
-        else bytesOut += Number(f.output_bytes);
+        else bytesOut += f.data.length;
       });
     });
     call.on('error', reject);
@@ -227,12 +232,13 @@ async function batch(api, args) {
     const wait = due - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     else if (wait < -FRAME_MS) timerLate++;
+    // Compact: a handle per session, bound to its id on the first tick only (#23.5).
     const frames = sessions.map((sid, s) => ({
-      session_id: sid, sequence: t,
+      session_id: compact && t > 0 ? '' : sid, handle: compact ? s + 1 : 0, sequence: t,
       payload: t === badTick && s === badSlot ? Buffer.alloc(FRAME_BYTES - 2) : frame(s, t),
     }));
     sentAt.push(Date.now());
-    call.write({ frames });
+    call.write({ frames, compact });
     maxInFlight = Math.max(maxInFlight, sentAt.length - received);
   }
   call.end();
@@ -244,21 +250,29 @@ async function batch(api, args) {
     sessions: n, ticks, replies: received, wrong_slots: wrongSlots, slot_errors: slotErrors,
     late_ticks: delays.filter((d) => d > FRAME_MS).length, client_timer_late: timerLate,
     reply_ms_p50: percentile(sorted, 0.5), reply_ms_p99: percentile(sorted, 0.99), reply_ms_max: sorted[sorted.length - 1],
-    max_in_flight: maxInFlight, bitrate_bps_per_session: (bytesOut * 8) / (n * ticks * FRAME_MS / 1000),
+    max_in_flight: maxInFlight, compact, slots_with_codec: codecsSeen, bitrate_bps_per_session: (bytesOut * 8) / (n * ticks * FRAME_MS / 1000),
   };
 }
 
-// A paced CompressStream that survives the daemon going away: when the stream ends with UNAVAILABLE (a
-// restart) or carries a drain notice, the client opens a new session (on --addr2 when given: the other
-// replica of a rolling restart) and goes on from the next frame. The gap is the longest time between two
-// coded frames, as the listener hears it.
+// A paced CompressStream that survives the daemon going away. A stream that says `draining` (SIGTERM on
+// the daemon) is moved at once: a new session on the other replica (--addr2) takes the next frame while
+// the old stream finishes the frames in flight. A stream cut with UNAVAILABLE (a restart, or a drain the
+// client ignored: --ignore-drain) is followed by a new session as soon as one opens, on either replica.
+// The gap is the longest time between two coded frames, as the listener hears it.
 async function resume(api, args) {
   const md = metadata(args.token);
   const addrs = [args.addr, args.addr2 || args.addr];
   const stubs = addrs.map((a) => client(api, a));
   const frames = framesOf(args.in);
-  const total = Math.round((Number(args.seconds || 6) * 1000) / FRAME_MS);
+  let total = Math.round((Number(args.seconds || 6) * 1000) / FRAME_MS);
+  // Frames streamed after each new session at least, so the gap before it is heard and measured.
+  const after = Math.round((Number(args['after-resume'] || 1) * 1000) / FRAME_MS);
+  // With --sessions-max N the run ends `after` frames into its N-th session.
+  const sessionsMax = Number(args['sessions-max'] || Infinity);
+  let sessionsOpened = 0;
   const events = [];
+  const event = (e) => events.push({ at_ms: Date.now() - t0, ...e });
+  const finishing = [];
   let which = 0;
   let next = 0; // the next frame to send
   let lastCoded = null;
@@ -274,22 +288,31 @@ async function resume(api, args) {
         sid = (await startAudio(stubs[which], md)).session_id;
         break;
       } catch (err) {
-        // The replica is still refusing (draining, restarting): try the other one, then this one again.
+        // The replica refuses (draining, restarting): try the other one, then this one again.
+        const code = grpc.status[err.code];
         const last = events[events.length - 1];
-        if (last && last.event === 'start_refused' && last.code === grpc.status[err.code] && last.replica === which) last.times++;
-        else events.push({ at_ms: Date.now() - t0, event: 'start_refused', code: grpc.status[err.code], replica: which, times: 1 });
+        if (last && last.event === 'start_refused' && last.code === code && last.replica === which) last.times++;
+        else event({ event: 'start_refused', code, replica: which, times: 1 });
         if (args.addr2) which = 1 - which;
         await new Promise((resolve) => setTimeout(resolve, 20));
         if (Date.now() - opened > 30000) throw err;
       }
     }
-    events.push({ at_ms: Date.now() - t0, event: 'session', replica: which, from_frame: next });
+    // Real-time media is dropped, never queued: frames that fell due while no session was open are skipped.
+    next = Math.max(next, Math.floor((Date.now() - t0) / FRAME_MS));
+    total = ++sessionsOpened >= sessionsMax ? next + after : Math.max(total, next + after);
+    event({ event: 'session', replica: which, from_frame: next });
+    const replica = which;
     const call = stubs[which].CompressStream(md, deadline(120));
     let drained = false;
+    let status = null;
     const ended = new Promise((resolve) => {
       call.on('data', (r) => {
-        if (r.drain_notice) { if (!drained) events.push({ at_ms: Date.now() - t0, event: 'drain_notice', replica: which }); drained = true; return; }
-        if (r.error) { events.push({ at_ms: Date.now() - t0, event: 'frame_error', code: r.error.code }); return; }
+        if (r.draining && !drained) {
+          drained = true;
+          event({ event: 'drain_notice', replica });
+        }
+        if (r.error) { event({ event: 'frame_error', code: r.error.code }); return; }
         const now = Date.now();
         if (lastCoded !== null) maxGap = Math.max(maxGap, now - lastCoded);
         lastCoded = now;
@@ -297,24 +320,26 @@ async function resume(api, args) {
       });
       call.on('error', (err) => resolve(grpc.status[err.code]));
       call.on('end', () => resolve('OK'));
+    }).then((s) => {
+      status = s;
+      event({ event: 'stream_end', status: s, replica, drained });
+      return s;
     });
-    let status = null;
-    ended.then((s) => { status = s; });
-    // Real-time media is dropped, never queued: frames that fell due while no session was open are skipped.
-    next = Math.max(next, Math.floor((Date.now() - t0) / FRAME_MS));
-    while (next < total && status === null && !drained) {
-      const due = t0 + next * FRAME_MS;
-      const wait = due - Date.now();
+    const move = () => drained && !args['ignore-drain'];
+    while (next < total && status === null && !move()) {
+      const wait = t0 + next * FRAME_MS - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (status !== null || drained) break;
+      if (status !== null || move()) break;
       call.write({ session_id: sid, sequence: next, payload: frames[next % frames.length] });
       next++;
     }
     call.end();
-    const final = await ended;
-    events.push({ at_ms: Date.now() - t0, event: 'stream_end', status: final, replica: which, drained });
-    if (drained && args.addr2) which = 1 - which;
+    if (move()) {
+      finishing.push(ended); // the frames in flight still come back; the next session starts now
+      if (args.addr2) which = 1 - which;
+    } else await ended;
   }
+  await Promise.all(finishing);
   stubs.forEach((s) => s.close());
   return { frames: total, coded, max_gap_ms: maxGap, events };
 }

@@ -99,6 +99,45 @@ async def test_a_batch_stream_codes_exactly_what_per_session_streams_code(servic
     assert all(len(f.payload) == 640 and not f.HasField("error") for tick in decoded for f in tick.frames)
 
 
+async def test_compact_ticks_name_sessions_by_handle_and_send_descriptive_fields_on_change(servicer, frames) -> None:
+    """#23.5: a handle per session on the stream, bound once; codec, quality and bitrate only on change."""
+    n, ticks = 25, 20
+    sids = await _sessions(servicer, n)
+    full_ticks = _ticks(sids, frames[:ticks])
+    compact_ticks = []
+    for t, tick in enumerate(_ticks(await _sessions(servicer, n), frames[:ticks])):
+        for k, f in enumerate(tick.frames):
+            f.handle = k + 1
+            if t > 0:
+                f.session_id = ""  # bound on the first tick
+        tick.compact = True
+        compact_ticks.append(tick)
+    compact_ticks[-1].frames[0].handle = 999  # never bound: NOT_FOUND in its slot only
+    requests = {  # per slot, PCM payload included (640 bytes)
+        name: sum(r.ByteSize() for r in out[1:]) / ((ticks - 1) * n)
+        for name, out in (("full", full_ticks), ("compact", compact_ticks))
+    }
+    full = [r async for r in servicer.CompressBatchStream(_aiter(full_ticks), None)]
+    compact = [r async for r in servicer.CompressBatchStream(_aiter(compact_ticks), None)]
+    for t in range(ticks):
+        for k in range(n):
+            c, f = compact[t].frames[k], full[t].frames[k]
+            if t == ticks - 1 and k == 0:
+                assert c.error.code == "NOT_FOUND" and c.handle == 999
+                continue
+            assert c.handle == k + 1 and c.session_id == "" and c.sequence == t
+            assert c.data[6:] == f.data[6:]  # the same coding
+            assert (c.codec == "opus") == (t == 0 or f.bitrate_bps != full[t - 1].frames[k].bitrate_bps)
+            assert not c.HasField("latency") and c.output_bytes == 0
+    per_slot = {
+        name: sum(r.ByteSize() for r in out[1:]) / ((ticks - 1) * n)
+        for name, out in (("full", full), ("compact", compact))
+    }
+    data = sum(len(f.data) for r in full[1:] for f in r.frames) / ((ticks - 1) * n)
+    print(f"\nbytes per slot (data {data:.0f}): responses {per_slot}, requests {requests}")
+    assert per_slot["compact"] < per_slot["full"] - 40  # the UUID, codec, source strings and doubles
+
+
 async def test_a_bad_frame_is_reported_in_its_slot_and_the_rest_of_the_tick_is_coded(servicer, frames) -> None:
     (sid,) = await _sessions(servicer, 1)
     tick = pb.CompressBatchRequest(

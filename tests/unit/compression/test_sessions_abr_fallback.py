@@ -38,6 +38,19 @@ def test_idle_sessions_are_evicted_and_then_not_found(service, clock):
     assert service.list_sessions() == []
 
 
+def test_a_muted_participants_session_is_kept_by_its_metrics_call_as_keepalive(service, clock):
+    """docs/media-server.md: GetCompressionMetrics naming the session is the read-only keepalive."""
+    sid = service.start_session("u1", FrameType.AUDIO, PCM16).session_id
+    for _ in range(5):  # 5 minutes without a frame, idle timeout 60 s
+        clock.now += 59
+        service.get_metrics(session_id=sid, session_owner="u1")
+    assert [s.id for s in service.list_sessions()] == [sid]
+    service.compress(sid, 0, bytes(PCM16.frame_bytes))
+    clock.now += 61
+    with pytest.raises(NotFound):
+        service.get_metrics(session_id=sid, session_owner="u1")
+
+
 def test_end_session_closes_it(service):
     sid = service.start_session("u1", FrameType.DATA, DataFormat()).session_id
     service.end_session(sid)
