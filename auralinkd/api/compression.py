@@ -161,12 +161,7 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
             captured, max_age = _bound(batch)
             frames = [_frame_in(f, f.payload, captured, max_age) for f in batch.frames]
             results = await self._frames.compress_tick(frames, user)
-            slots = [
-                _compressed(r) if isinstance(r, CompressResult) else _failed(pb.CompressFrameResponse, f, r)
-                for f, r in zip(batch.frames, results, strict=True)
-            ]
-            if batch.compact:
-                handles.compact(batch.frames, slots, _COMPRESS_CHANGES, _COMPRESS_DROPPED)
+            slots = handles.slots(batch, results, (CompressResult, _compressed, pb.CompressFrameResponse))
             yield pb.CompressBatchResponse(frames=slots, draining=self._stopping())
 
     @requires("compression:write")
@@ -179,12 +174,7 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
             _check_batch(batch.frames)
             handles.resolve(batch.frames)
             results = await self._frames.decompress_tick([_frame_in(f, f.data) for f in batch.frames], user)
-            slots = [
-                _decompressed(r) if isinstance(r, DecompressResult) else _failed(pb.DecompressFrameResponse, f, r)
-                for f, r in zip(batch.frames, results, strict=True)
-            ]
-            if batch.compact:
-                handles.compact(batch.frames, slots, _DECOMPRESS_CHANGES, _DECOMPRESS_DROPPED)
+            slots = handles.slots(batch, results, (DecompressResult, _decompressed, pb.DecompressFrameResponse))
             yield pb.DecompressBatchResponse(frames=slots, draining=self._stopping())
 
     # -- network, metrics -------------------------------------------------------------------------
@@ -358,13 +348,15 @@ def _frame_in(request: Any, data: bytes, captured: float | None = None, max_age:
     return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost)
 
 
-# Compact batch responses (CompressBatchRequest.compact): fields sent only on change, and fields left out.
-_COMPRESS_CHANGES = ("codec", "quality", "bitrate_bps")
-_COMPRESS_DROPPED = (
-    "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "latency", "target_ratio_met",
-)  # fmt: skip
-_DECOMPRESS_CHANGES = ("codec",)
-_DECOMPRESS_DROPPED = ("latency",)
+# Compact batch responses (CompressBatchRequest.compact), per response type: the fields sent only on
+# change, and the fields left out.
+_COMPACT: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    pb.CompressFrameResponse: (
+        ("codec", "quality", "bitrate_bps"),
+        ("input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "latency", "target_ratio_met"),
+    ),
+    pb.DecompressFrameResponse: (("codec",), ("latency",)),
+}
 MAX_HANDLE = 65535
 
 
@@ -390,7 +382,19 @@ class _Handles:
             else:
                 f.session_id = self._sessions.get(f.handle, f"handle {f.handle} (never bound on this stream)")
 
-    def compact(
+    def slots(self, batch: Any, results: Sequence[Any], kind: tuple[type, Callable[[Any], Any], Any]) -> list[Any]:
+        """A tick's response slots: each frame's result as `to_pb` gives it, or its error; compacted when
+        the batch asks for it. `kind`: (the result type, its conversion, the response message)."""
+        done, to_pb, response = kind
+        slots = [
+            to_pb(r) if isinstance(r, done) else _failed(response, f, r)
+            for f, r in zip(batch.frames, results, strict=True)
+        ]
+        if batch.compact:
+            self._compact(batch.frames, slots, *_COMPACT[response])
+        return slots
+
+    def _compact(
         self, frames: Sequence[Any], slots: list[Any], changes: tuple[str, ...], dropped: tuple[str, ...]
     ) -> None:
         if len(self._sent) > MAX_HANDLE:
