@@ -386,6 +386,12 @@ async def a_workflow_run_waits_is_resumed_and_another_is_cancelled(daemon: Daemo
         await wait_for(pilot, lambda: "run_completed" in log_text(app, "#run-events"), "its replayed events")
         assert "run_cancelled" not in log_text(app, "#run-events")
 
+        with daemon.channel() as channel:  # a run started elsewhere (the CLI, a schedule) appears as it starts
+            third = workflows_pb2_grpc.WorkflowServiceStub(channel).StartRun(
+                workflows_pb2.StartRunRequest(workflow="ask"), metadata=bearer(daemon.token), timeout=10
+            )
+        await wait_for(pilot, lambda: third.id[:8] in table_column(app, "#runs"), "the run started elsewhere")
+
 
 def test_mcp_connections_and_workflow_runs_on_one_daemon(pg16_server, migrated_templates) -> None:
     """Issue 13's connections view and issue 14's workflows screen on one daemon (a start is ~15 s)."""

@@ -201,6 +201,14 @@ class Link:
             attempt += 1
             await asyncio.sleep(backoff(attempt))
 
+    async def poll(self, interval_s: float, service: str, load: Callable[[], Awaitable[Any]]) -> None:
+        """Call `load` every `interval_s` while connected to a daemon that serves `service`."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.connected.wait()
+            if service in self.services:
+                await load()
+
     async def wait_reconnect(self) -> None:
         """After a permanent refusal, try again only once the daemon has gone and come back."""
         await self.disconnected.wait()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -23,15 +22,8 @@ class McpSource(Area):
         self.interval_s = interval_s
 
     def background(self) -> list[Awaitable[Any]]:
-        return [self._poll()]
-
-    async def _poll(self) -> None:
-        """Health changes (a server that died, one restarted) have no stream: poll while connected."""
-        while True:
-            await asyncio.sleep(self.interval_s)
-            await self.link.connected.wait()
-            if SERVICE in self.link.services:
-                await self.load_connections()
+        # Health changes (a server that died, one restarted) have no stream: poll while connected.
+        return [self.link.poll(self.interval_s, SERVICE, self.load_connections)]
 
     async def on_connect(self) -> None:
         if self.link.unavailable_unless(self.NAME, SERVICE):

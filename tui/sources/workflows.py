@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
+from typing import Any
 
 import grpc
 
 from auralink.v1 import workflows_pb2 as pb
 from tui import messages as m
-from tui.sources.link import UNARY_TIMEOUT_S, Area, backoff
+from tui.sources.link import UNARY_TIMEOUT_S, Area, Link, backoff
 
 SERVICE = "auralink.v1.WorkflowService"
 ENDS = frozenset({"run_completed", "run_failed", "run_cancelled"})
 # Events after which the run's row (state, step, prompt) has changed.
 CHANGES = ENDS | {"run_started", "step_started", "interrupted", "resumed"}
-TERMINAL = frozenset({pb.RUN_STATE_COMPLETED, pb.RUN_STATE_FAILED, pb.RUN_STATE_CANCELLED})
 
 
 class WorkflowsSource(Area):
     NAME = "workflows"
     _watch: asyncio.Task[None] | None = None
+
+    def __init__(self, link: Link, *, interval_s: float = 3.0) -> None:
+        super().__init__(link)
+        self.interval_s = interval_s
+
+    def background(self) -> list[Awaitable[Any]]:
+        # Runs started or ended elsewhere (the CLI, a schedule, another replica) reach the list: the bus
+        # carries run events without an organization, so WatchEvents does not show them to a tenant.
+        return [self.link.poll(self.interval_s, SERVICE, self.load_runs)]
 
     async def on_connect(self) -> None:
         if self.link.unavailable_unless(self.NAME, SERVICE):
