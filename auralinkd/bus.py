@@ -144,21 +144,34 @@ class EventBus:
         self._subscriptions.discard(subscription)
 
     async def follow(
-        self, topic: str, apply: Callable[[Event], Awaitable[None] | None], *, others_only: bool = False
+        self,
+        topic: str,
+        apply: Callable[[Event], Awaitable[None] | None],
+        *,
+        others_only: bool = False,
+        every_s: float = 3600.0,
+        periodic: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Background task: `apply` each event of `topic` (with `others_only`, other replicas' alone) until the
-        bus closes. For caches that other replicas' changes invalidate."""
+        """Background task: `apply` each event of `topic` (with `others_only`, other replicas' alone), and await
+        `periodic` every `every_s` when given, until the bus closes. For caches that other replicas' changes
+        invalidate."""
         subscription = self.subscribe([topic])
+        loop = asyncio.get_running_loop()
+        due = loop.time() + every_s
         try:
             while True:
                 try:
-                    event = await subscription.next(3600)
+                    event = await subscription.next(max(0.0, due - loop.time()))
                 except EOFError:
                     return
                 if event is not None and not (others_only and event.replica_id == self.replica_id):
                     done = apply(event)
                     if done is not None:
                         await done
+                if loop.time() >= due:
+                    due = loop.time() + every_s
+                    if periodic is not None:
+                        await periodic()
         finally:
             self.unsubscribe(subscription)
 

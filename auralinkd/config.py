@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     tls_key_file: Path | None = None
     max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     shutdown_grace_s: float = Field(10.0, ge=0, le=600)
+    # Watch* streams send a heartbeat after this long without a message (API.md: at most 15 s).
+    watch_heartbeat_s: float = Field(15.0, gt=0, le=15)
     # Optional plain-HTTP listener (host:port) for Prometheus `/metrics` and signed object URLs; unset: none.
     http_address: str | None = None
     # Optional plaintext gRPC listener (host:port) with only the health service, for probes that cannot speak

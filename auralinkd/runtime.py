@@ -121,6 +121,7 @@ from auralinkd.storage import http as storage_http
 from auralinkd.storage.backends import Backend, LocalBackend, S3Backend
 from auralinkd.storage.service import StorageService
 from auralinkd.storage.signing import UrlSigner
+from auralinkd.streams import Streams
 from auralinkd.system.service import SystemService
 from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
@@ -273,6 +274,7 @@ class Runtime:
         self.routes = RouteService(self.mesh, self.database, self.audit, self.bus)
         self.reputation = ReputationService(self.mesh, self.database, self.audit, self.bus)
         stopping = lambda: self.readiness.phase is Phase.STOPPING  # noqa: E731
+        streams = Streams(stopping, settings.watch_heartbeat_s)
         llm = self.llm_config
         vault = KeyVault.from_config(llm.kek, llm.previous_keks, settings.data_dir, llm.production)
         self.audit.use_keys(ChainKeys(vault.derived_keys("audit-chain")))  # a key the database never sees
@@ -306,9 +308,9 @@ class Runtime:
         if self.metrics is not None:
             self.workflows.on_state = self.metrics.record_workflow_run
         servicers: dict[type, Any] = {
-            SystemServicer: SystemServicer(self.system, self.bus),
+            SystemServicer: SystemServicer(self.system, self.bus, streams),
             CredentialServicer: CredentialServicer(credentials, self.directory),
-            AuditServicer: AuditServicer(self.audit, stopping=stopping),
+            AuditServicer: AuditServicer(self.audit, streams),
             RoleServicer: RoleServicer(RoleService(self.database, self.audit, self.resolver, self.catalogue)),
             OrganizationServicer: OrganizationServicer(self.directory),
             UserServicer: UserServicer(self.directory),
@@ -322,13 +324,13 @@ class Runtime:
                     self.compression_calibration.save,
                 ),
             ),  # fmt: skip
-            MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, stopping=stopping),
+            MeshServicer: MeshServicer(self.mesh, self.routes, self.reputation, streams),
             ReputationServicer: ReputationServicer(self.mesh, self.reputation),
             MemoryServicer: MemoryServicer(self.memory),
             AIProviderServicer: AIProviderServicer(providers, completions),
             LLMSelectionServicer: LLMSelectionServicer(completions),
             TranslationServicer: TranslationServicer(TranslationService(completions)),
-            AgentServicer: AgentServicer(agents, stopping=stopping, voice=VoiceChat(agents, speech)),
+            AgentServicer: AgentServicer(agents, streams, voice=VoiceChat(agents, speech)),
             RoomServicer: RoomServicer(RoomService(self.database, self.audit)),
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),

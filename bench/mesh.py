@@ -26,10 +26,11 @@ from typing import Any
 from auralinkd.access.principal import Caller, Principal
 from auralinkd.bus import EventBus
 from auralinkd.mesh.graph import Weights
+from auralinkd.mesh.ingest import LinkReport
 from auralinkd.mesh.reputation import Ledger, eigentrust
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.routing import Constraints, find_routes, warm_up
-from auralinkd.mesh.service import LinkReport, MeshService
+from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.status import prediction_quality
 from bench.common import write_results
 from bench.mesh_sim import SimMesh, generate
@@ -70,7 +71,7 @@ def build(sim: SimMesh, interval_s: float = 1.0) -> tuple[MeshService, dict[str,
             "capacity": 100,
             "coordinates": None,
         }
-        ids[name] = str(mesh._add(row, 0.0).id)
+        ids[name] = str(mesh.registry.add(row, 0.0).id)
     return mesh, ids, clock
 
 
@@ -95,10 +96,10 @@ def ingest(
     start = time.perf_counter()
     if size == 1:
         for node, links in batch:
-            mesh.heartbeat(caller, node, 1, links)
+            mesh.ingest.heartbeat(caller, node, 1, links)
     else:
         for i in range(0, len(batch), size):
-            results = mesh.heartbeat_batch(caller, [(node, 1, links) for node, links in batch[i : i + size]])
+            results = mesh.ingest.heartbeat_batch(caller, [(node, 1, links) for node, links in batch[i : i + size]])
             assert all(r.error is None for r in results)
     elapsed = time.perf_counter() - start
     clock.now += step
@@ -284,7 +285,7 @@ async def simulate_failover(n: int) -> dict[str, Any]:
     while clock.now - killed_at < 10:
         batch = [(node, links) for node, links in beats(sim, ids, rng) if node != victim.id]
         ingest(mesh, batch, clock, 0.1)
-        mesh.detect()
+        mesh.failures.detect()
         if victim.state.value == "offline":
             detected_at = clock.now
             break

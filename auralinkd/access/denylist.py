@@ -7,7 +7,6 @@ covers a Redis outage. Redis also gets a copy (`auralink:revoked:<jti>`) for oth
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from auralinkd.access import store
@@ -50,22 +49,15 @@ class Denylist:
 
     async def follow(self) -> None:
         """Background task: other replicas' revocations from the bus, plus a periodic full reload."""
-        subscription = self._bus.subscribe([REVOKED_TOPIC])
-        loop = asyncio.get_running_loop()
-        next_reload = loop.time() + RELOAD_INTERVAL_S
+        await self._bus.follow(
+            REVOKED_TOPIC,
+            lambda e: self._revoked.add(str(e.data.get("token_id", ""))),
+            every_s=RELOAD_INTERVAL_S,
+            periodic=self._try_reload,
+        )
+
+    async def _try_reload(self) -> None:
         try:
-            while True:
-                try:
-                    event = await subscription.next(max(0.0, next_reload - loop.time()))
-                except EOFError:
-                    return
-                if event is not None:
-                    self._revoked.add(str(event.data.get("token_id", "")))
-                if loop.time() >= next_reload:
-                    next_reload = loop.time() + RELOAD_INTERVAL_S
-                    try:
-                        await self.reload()
-                    except Unavailable as exc:
-                        log.debug("revocation reload skipped: %s", exc)
-        finally:
-            self._bus.unsubscribe(subscription)
+            await self.reload()
+        except Unavailable as exc:
+            log.debug("revocation reload skipped: %s", exc)

@@ -28,13 +28,13 @@ from auralinkd.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
-    Unavailable,
 )
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 from auralinkd.providers.catalog import split_ref
 from auralinkd.providers.completions import CompletionRequest, CompletionService
 from auralinkd.providers.config import LOCAL_PROVIDER
 from auralinkd.providers.gateway import Completion, Delta
+from auralinkd.streams import events
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ ROOM_ROLES = ("assistant", "participant", "moderator", "transcriber", "translato
 ROOMS_TOPIC = "agents.rooms."
 RECALL_K = 5
 MAX_MESSAGE_CHARS = 32_000
-HEARTBEAT_S = 10.0
+HEARTBEAT_S = 10.0  # WatchRoomAssignments' keep-alive
 
 
 @dataclass(frozen=True)
@@ -569,10 +569,9 @@ class AgentService:
             agent_id = (await self._find(conn, agent_ref))["id"] if agent_ref else None
             return [_assignment(r) for r in await store.list_assignments(conn, agent_id, room)]
 
-    async def watch_assignments(
-        self, caller: Caller, room_id: str, stopping: Callable[[], bool], heartbeat_s: float = HEARTBEAT_S
-    ) -> AsyncIterator[tuple[str, RoomAssignment | None]]:
-        """("existing", a)… then ("snapshot_done", None), then ("assigned"|"unassigned", a) and ("heartbeat", None)."""
+    async def watch_assignments(self, caller: Caller, room_id: str) -> AsyncIterator[tuple[str, RoomAssignment | None]]:
+        """("existing", a)… then ("snapshot_done", None), then ("assigned"|"unassigned", a) as they happen; raises
+        EOFError once the bus closes. Keep-alive and shutdown: streams.Streams.keep_alive."""
         room = _uuid("room_id", room_id) if room_id else None
         org = str(caller.principal.org_id)
         subscription = self._bus.subscribe([ROOMS_TOPIC])  # before the snapshot: nothing falls in between
@@ -580,22 +579,10 @@ class AgentService:
             for assignment in await self.list_assignments(caller, "", room_id):
                 yield "existing", assignment
             yield "snapshot_done", None
-            last = time.monotonic()
-            while True:
-                if stopping():
-                    raise Unavailable("the daemon is shutting down; reconnect")
-                wait = max(0.0, min(1.0, heartbeat_s - (time.monotonic() - last)))
-                try:
-                    event = await subscription.next(wait)
-                except EOFError:
-                    raise Unavailable("the daemon is shutting down; reconnect") from None
-                if event is not None and event.data.get("organization_id") == org:
+            async for event in events(subscription):
+                if event.data.get("organization_id") == org:
                     assignment = assignment_from_event(event.data)
                     if room is None or assignment.room_id == room:
                         yield event.topic.removeprefix(ROOMS_TOPIC), assignment
-                        last = time.monotonic()
-                if time.monotonic() - last >= heartbeat_s:
-                    yield "heartbeat", None
-                    last = time.monotonic()
         finally:
             self._bus.unsubscribe(subscription)

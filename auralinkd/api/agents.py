@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from auralink.v1 import agents_pb2 as pb
 from auralink.v1 import agents_pb2_grpc as pb_grpc
 from auralinkd.agents.prompt import Personality
-from auralinkd.agents.service import Agent, AgentService, ChatEvent, Conversation, RoomAssignment
+from auralinkd.agents.service import HEARTBEAT_S, Agent, AgentService, ChatEvent, Conversation, RoomAssignment
 from auralinkd.agents.voice import VoiceChat, VoiceConfig, VoiceEvent
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
@@ -16,6 +16,7 @@ from auralinkd.api.mcp import duration
 from auralinkd.api.permissions import requires
 from auralinkd.api.speech import decoded_frames, seconds
 from auralinkd.errors import FailedPrecondition, InvalidArgument
+from auralinkd.streams import Streams
 
 _OUTCOMES = {
     "stored": pb.MEMORY_OUTCOME_KIND_STORED,
@@ -196,11 +197,9 @@ async def _turns(requests: AsyncIterator[pb.VoiceChatRequest]) -> AsyncIterator[
 
 
 class AgentServicer(pb_grpc.AgentServiceServicer):
-    def __init__(
-        self, agents: AgentService, stopping: Callable[[], bool] = lambda: False, voice: VoiceChat | None = None
-    ) -> None:
+    def __init__(self, agents: AgentService, streams: Streams, voice: VoiceChat | None = None) -> None:
         self._agents = agents
-        self._stopping = stopping
+        self._streams = streams
         self._voice = voice
 
     @requires("agents:create")
@@ -310,7 +309,8 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
     async def WatchRoomAssignments(
         self, request: pb.WatchRoomAssignmentsRequest, context: Any
     ) -> AsyncIterator[pb.RoomAssignmentEvent]:
-        async for kind, assignment in self._agents.watch_assignments(current_caller(), request.room_id, self._stopping):
+        feed = self._agents.watch_assignments(current_caller(), request.room_id)
+        async for kind, assignment in self._streams.keep_alive(feed, lambda: ("heartbeat", None), HEARTBEAT_S):
             event = pb.RoomAssignmentEvent(kind=_EVENT_KINDS[kind])
             event.time.GetCurrentTime()
             if assignment is not None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import grpc
 
@@ -12,17 +11,16 @@ from auralink.v1 import access_pb2, access_pb2_grpc
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import optional_datetime, struct, timestamp
 from auralinkd.api.permissions import requires
-from auralinkd.audit.service import AuditFilter, AuditLog
-from auralinkd.errors import Unavailable
+from auralinkd.audit.service import AuditEntry, AuditFilter, AuditLog
+from auralinkd.streams import Streams
 
 POLL_INTERVAL_S = 0.5
-HEARTBEAT_S = 15.0
 
 
 class AuditServicer(access_pb2_grpc.AuditServiceServicer):
-    def __init__(self, audit: AuditLog, stopping: Callable[[], bool]) -> None:
+    def __init__(self, audit: AuditLog, streams: Streams) -> None:
         self._audit = audit
-        self._stopping = stopping
+        self._streams = streams
 
     @requires("audit:read")
     async def ListAuditLogs(
@@ -33,8 +31,8 @@ class AuditServicer(access_pb2_grpc.AuditServiceServicer):
             resource_id=request.resource_id, outcome=request.outcome,
             start=optional_datetime(request, "start_time"), end=optional_datetime(request, "end_time"),
         )  # fmt: skip
-        rows, next_token = await self._audit.list(current_caller(), filters, request.page_size, request.page_token)
-        return access_pb2.ListAuditLogsResponse(entries=[entry(r) for r in rows], next_page_token=next_token)
+        entries, next_token = await self._audit.list(current_caller(), filters, request.page_size, request.page_token)
+        return access_pb2.ListAuditLogsResponse(entries=[entry(e) for e in entries], next_page_token=next_token)
 
     @requires("audit:verify")
     async def VerifyAuditChain(
@@ -52,30 +50,29 @@ class AuditServicer(access_pb2_grpc.AuditServiceServicer):
     ) -> AsyncIterator[access_pb2.AuditEntry]:
         caller = current_caller()
         after = request.since_id if request.since_id > 0 else await self._audit.last_id(caller)
-        loop = asyncio.get_running_loop()
-        last_sent = loop.time()
-        yield access_pb2.AuditEntry(heartbeat=True, id=after)
-        while True:
-            if self._stopping():
-                raise Unavailable("the daemon is shutting down; reconnect")
-            rows = await self._audit.since(caller, after)
-            for row in rows:
-                yield entry(row)
-                after = row["id"]
-                last_sent = loop.time()
-            if loop.time() - last_sent >= HEARTBEAT_S:
-                yield access_pb2.AuditEntry(heartbeat=True, id=after)
-                last_sent = loop.time()
-            if not rows:
-                await asyncio.sleep(POLL_INTERVAL_S)
+
+        def heartbeat() -> access_pb2.AuditEntry:
+            return access_pb2.AuditEntry(heartbeat=True, id=after)
+
+        async def feed() -> AsyncIterator[access_pb2.AuditEntry]:
+            nonlocal after
+            yield heartbeat()
+            while True:
+                entries = await self._audit.since(caller, after)
+                for e in entries:
+                    yield entry(e)
+                    after = e.id
+                if not entries:
+                    await asyncio.sleep(POLL_INTERVAL_S)
+
+        async for message in self._streams.keep_alive(feed(), heartbeat):
+            yield message
 
 
-def entry(row: dict[str, Any]) -> access_pb2.AuditEntry:
-    metadata = dict(row["metadata"] or {})
+def entry(e: AuditEntry) -> access_pb2.AuditEntry:
     return access_pb2.AuditEntry(
-        id=row["id"], organization_id=row["organization_id"], actor_user_id=row["actor_user_id"] or "",
-        actor_type=row["actor_type"], action=row["action"], resource_type=row["resource_type"] or "",
-        resource_id=row["resource_id"] or "", outcome=row["outcome"], request_id=row["request_id"] or "",
-        peer=str(metadata.get("peer", "")), metadata=struct(metadata), create_time=timestamp(row["created_at"]),
-        hash=(row["hash"] or b"").hex(), prev_hash=(row["prev_hash"] or b"").hex(),
+        id=e.id, organization_id=e.organization_id, actor_user_id=e.actor_user_id, actor_type=e.actor_type,
+        action=e.action, resource_type=e.resource_type, resource_id=e.resource_id, outcome=e.outcome,
+        request_id=e.request_id, peer=str(e.metadata.get("peer", "")), metadata=struct(e.metadata),
+        create_time=timestamp(e.created_at), hash=e.hash.hex(), prev_hash=e.prev_hash.hex(),
     )  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from google.protobuf import duration_pb2, json_format
@@ -13,15 +13,18 @@ from auralinkd.api.context import current_caller
 from auralinkd.api.convert import struct, timestamp
 from auralinkd.api.errors import status_code_for
 from auralinkd.api.permissions import requires
-from auralinkd.errors import InvalidArgument, Unavailable
+from auralinkd.errors import InvalidArgument
 from auralinkd.mesh import status as mesh_status
 from auralinkd.mesh.detector import NodeState
 from auralinkd.mesh.graph import NodeInfo, Weights
+from auralinkd.mesh.ingest import LinkReport
+from auralinkd.mesh.registry import NewNode, Node
 from auralinkd.mesh.reputation import Band, EvidenceKind
 from auralinkd.mesh.routes import RouteService, validated_weights
 from auralinkd.mesh.routing import Path
-from auralinkd.mesh.service import LinkReport, MeshService
+from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.trust import ReputationService
+from auralinkd.streams import Streams
 
 _STATE = {
     NodeState.ALIVE: mesh_pb2.NODE_STATE_ALIVE,
@@ -60,29 +63,29 @@ def _duration(seconds: float) -> duration_pb2.Duration:
     return value
 
 
-def node_to_proto(row: dict[str, Any], band: Band) -> mesh_pb2.MeshNode:
+def node_to_proto(node: Node) -> mesh_pb2.MeshNode:
     return mesh_pb2.MeshNode(
-        id=str(row["id"]),
-        name=row["name"] or "",
-        address=row["address"],
-        region=row["region"] or "",
-        node_type=_TYPE.get(row["node_type"], 0),
-        state=_STATE[NodeState(row["state"])],
-        capabilities=struct(row["capabilities"]),
-        capacity=row["capacity"],
-        current_load=row["current_load"],
-        public_key=row["public_key"] or "",
-        anchor=row["anchor"],
-        quarantined=row["quarantined"],
-        quarantine_reason=row["quarantine_reason"] or "",
-        quarantine_expire_time=timestamp(row["quarantine_until"]),
-        heartbeat_interval=_duration(row["heartbeat_interval_ms"] / 1000),
-        last_heartbeat_time=timestamp(row["last_heartbeat_at"]),
-        state_change_time=timestamp(row["state_changed_at"]),
-        create_time=timestamp(row["created_at"]),
-        trust=row.get("trust", 0.0),
-        trust_band=_BAND[band],
-        link_count=row.get("link_count", 0),
+        id=node.id,
+        name=node.name,
+        address=node.address,
+        region=node.region,
+        node_type=_TYPE.get(node.node_type, 0),
+        state=_STATE[node.state],
+        capabilities=struct(node.capabilities),
+        capacity=node.capacity,
+        current_load=node.current_load,
+        public_key=node.public_key,
+        anchor=node.anchor,
+        quarantined=node.quarantined,
+        quarantine_reason=node.quarantine_reason,
+        quarantine_expire_time=timestamp(node.quarantine_until),
+        heartbeat_interval=_duration(node.heartbeat_interval_s),
+        last_heartbeat_time=timestamp(node.last_heartbeat_at),
+        state_change_time=timestamp(node.state_changed_at),
+        create_time=timestamp(node.created_at),
+        trust=node.trust,
+        trust_band=_BAND[node.band],
+        link_count=node.link_count,
     )
 
 
@@ -117,36 +120,33 @@ def path_to_proto(graph: Any, path: Path) -> mesh_pb2.RoutePath:
 
 class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
     def __init__(
-        self, mesh: MeshService, routes: RouteService, reputation: ReputationService, stopping: Callable[[], bool]
+        self, mesh: MeshService, routes: RouteService, reputation: ReputationService, streams: Streams
     ) -> None:
         self._mesh = mesh
         self._routes = routes
         self._reputation = reputation
-        self._stopping = stopping
-
-    def _node(self, row: dict[str, Any]) -> mesh_pb2.MeshNode:
-        return node_to_proto(row, Band.UNTRUSTED if row["quarantined"] else _band_of(row.get("trust", 0.0)))
+        self._streams = streams
 
     @requires("mesh:write")
     async def RegisterNode(self, request: mesh_pb2.RegisterNodeRequest, context: Any) -> mesh_pb2.RegisterNodeResponse:
         if request.node_type and request.node_type not in _TYPE_NAME:
             raise InvalidArgument.for_field("node_type", f"unknown value {request.node_type}")
-        values = {
-            "name": request.name,
-            "address": request.address,
-            "region": request.region,
-            "node_type": _TYPE_NAME.get(request.node_type, "peer"),
-            "capacity": request.capacity,
-            "capabilities": json_format.MessageToDict(request.capabilities),
-            "public_key": request.public_key,
-            "anchor": request.anchor,
-            "interval_s": request.heartbeat_interval.ToTimedelta().total_seconds()
+        new = NewNode(
+            name=request.name,
+            address=request.address,
+            region=request.region,
+            node_type=_TYPE_NAME.get(request.node_type, "peer"),
+            capacity=request.capacity,
+            capabilities=json_format.MessageToDict(request.capabilities),
+            public_key=request.public_key,
+            anchor=request.anchor,
+            interval_s=request.heartbeat_interval.ToTimedelta().total_seconds()
             if request.HasField("heartbeat_interval")
             else 0.0,
-        }
-        row, issued = await self._mesh.register(current_caller(), values, request.token_ttl_seconds)
+        )
+        node, issued = await self._mesh.registry.register(current_caller(), new, request.token_ttl_seconds)
         return mesh_pb2.RegisterNodeResponse(
-            node=self._node(self._mesh.live(row)),
+            node=node_to_proto(node),
             token=issued.token,
             token_id=issued.token_id,
             token_expire_time=timestamp(issued.expires_at),
@@ -154,15 +154,15 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
 
     @requires("mesh:write")
     async def DeregisterNode(self, request: mesh_pb2.DeregisterNodeRequest, context: Any) -> Any:
-        return mesh_pb2.DeregisterNodeResponse(id=await self._mesh.deregister(current_caller(), request.node))
+        return mesh_pb2.DeregisterNodeResponse(id=await self._mesh.registry.deregister(current_caller(), request.node))
 
     @requires("mesh:read")
     async def GetNode(self, request: mesh_pb2.GetNodeRequest, context: Any) -> mesh_pb2.MeshNode:
-        return self._node(await self._mesh.get(current_caller(), request.node))
+        return node_to_proto(await self._mesh.registry.get(current_caller(), request.node))
 
     @requires("mesh:read")
     async def ListNodes(self, request: mesh_pb2.ListNodesRequest, context: Any) -> mesh_pb2.ListNodesResponse:
-        rows, token = await self._mesh.list(
+        nodes, token = await self._mesh.registry.list(
             current_caller(),
             size=request.page_size,
             token=request.page_token,
@@ -170,10 +170,10 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
             region=request.region,
             quarantined=request.quarantined_only,
         )
-        return mesh_pb2.ListNodesResponse(nodes=[self._node(r) for r in rows], next_page_token=token)
+        return mesh_pb2.ListNodesResponse(nodes=[node_to_proto(n) for n in nodes], next_page_token=token)
 
     def _beat(self, request: mesh_pb2.HeartbeatRequest) -> mesh_pb2.HeartbeatResponse:
-        state, interval = self._mesh.heartbeat(current_caller(), request.node, request.load, _links(request))
+        state, interval = self._mesh.ingest.heartbeat(current_caller(), request.node, request.load, _links(request))
         return mesh_pb2.HeartbeatResponse(state=_STATE[state], sequence=request.sequence, interval=_duration(interval))
 
     @requires("mesh:heartbeat")
@@ -210,7 +210,7 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
                 done = item is None
                 if not group:
                     continue
-                results = self._mesh.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in group])
+                results = self._mesh.ingest.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in group])
                 for request, result in zip(group, results, strict=True):
                     if result.error is None:
                         accepted += 1
@@ -231,7 +231,7 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
             if len(batch.heartbeats) > MAX_BATCH:
                 raise InvalidArgument.for_field("heartbeats", f"at most {MAX_BATCH} heartbeats per batch")
             beats = batch.heartbeats
-            results = self._mesh.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in beats])
+            results = self._mesh.ingest.heartbeat_batch(caller, [(r.node, r.load, _links(r)) for r in beats])
             refusals = [
                 mesh_pb2.HeartbeatRefusal(
                     index=i,
@@ -248,8 +248,7 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
                 rejected=len(refusals),
                 refusals=refusals,
             )
-            if self._stopping():
-                raise Unavailable("the daemon is shutting down; reconnect")
+            self._streams.check()
 
     @requires("mesh:route")
     async def FindOptimalRoute(self, request: mesh_pb2.FindOptimalRouteRequest, context: Any) -> Any:
@@ -281,45 +280,32 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
 
     @requires("mesh:read")
     async def ListRoutes(self, request: mesh_pb2.ListRoutesRequest, context: Any) -> mesh_pb2.ListRoutesResponse:
-        rows, token = await self._routes.list(current_caller(), request.page_size, request.page_token)
-        routes = []
-        for row in rows:
-            path = mesh_pb2.RoutePath(
-                nodes=[str(n) for n in row["path"]],
-                cost=float(row["cost"]),
-                latency_ms=float(row["latency_estimate_ms"] or 0),
-                bottleneck_bandwidth_kbps=float(row["bandwidth_estimate_kbps"] or 0),
+        records, token = await self._routes.list(current_caller(), request.page_size, request.page_token)
+        routes = [
+            mesh_pb2.StoredRoute(
+                id=r.id,
+                source=r.source,
+                destination=r.destination,
+                path=mesh_pb2.RoutePath(
+                    nodes=r.path,
+                    cost=r.cost,
+                    latency_ms=r.latency_ms,
+                    bottleneck_bandwidth_kbps=r.bottleneck_bandwidth_kbps,
+                ),
+                active=r.active,
+                update_time=timestamp(r.updated_at),
             )
-            routes.append(
-                mesh_pb2.StoredRoute(
-                    id=str(row["id"]),
-                    source=str(row["source_node_id"]),
-                    destination=str(row["destination_node_id"]),
-                    path=path,
-                    active=row["is_active"],
-                    update_time=timestamp(row["updated_at"]),
-                )
-            )
+            for r in records
+        ]
         return mesh_pb2.ListRoutesResponse(routes=routes, next_page_token=token)
 
     @requires("mesh:read")
     async def PredictLatency(self, request: mesh_pb2.PredictLatencyRequest, context: Any) -> Any:
-        from auralinkd.mesh.vivaldi import distance
-
         org = str(current_caller().principal.org_id)
-        a = self._mesh.resolve(org, request.source, "source")
-        b = self._mesh.resolve(org, request.destination, "destination")
-        if a.id == b.id:
-            raise InvalidArgument.for_field("destination", "must differ from the source")
-        graph = self._mesh.graphs[org]
-        measured = graph.links.get((a.id, b.id))
-        return mesh_pb2.PredictLatencyResponse(
-            rtt_ms=distance(graph.coordinate(a.index), graph.coordinate(b.index)),
-            measured_rtt_ms=measured.srtt_ms if measured else None,
-        )
+        prediction = self._mesh.predict_latency(org, request.source, request.destination)
+        return mesh_pb2.PredictLatencyResponse(rtt_ms=prediction.rtt_ms, measured_rtt_ms=prediction.measured_rtt_ms)
 
-    def _status(self) -> mesh_pb2.NetworkStatus:
-        org = str(current_caller().principal.org_id)
+    def _status(self, org: str) -> mesh_pb2.NetworkStatus:
         s = mesh_status.compute(self._mesh.graph(org))
         return mesh_pb2.NetworkStatus(
             nodes_by_state=s.nodes_by_state,
@@ -340,23 +326,25 @@ class MeshServicer(mesh_pb2_grpc.MeshRoutingServiceServicer):
 
     @requires("mesh:read")
     async def GetNetworkStatus(self, request: mesh_pb2.GetNetworkStatusRequest, context: Any) -> Any:
-        return self._status()
+        return self._status(str(current_caller().principal.org_id))
 
     @requires("mesh:watch")
     async def WatchNetworkStatus(self, request: mesh_pb2.WatchNetworkStatusRequest, context: Any) -> Any:
         interval = request.interval.ToTimedelta().total_seconds() if request.HasField("interval") else 5.0
         if not 1 <= interval <= 60:
             raise InvalidArgument.for_field("interval", f"must be between 1 and 60 s, got {interval:g}")
-        while True:
-            if self._stopping():
-                raise Unavailable("the daemon is shutting down; reconnect")
-            yield self._status()
-            waited = 0.0
-            while waited < interval:  # short sleeps: end promptly on shutdown
-                await asyncio.sleep(0.25)
-                waited += 0.25
-                if self._stopping():
-                    raise Unavailable("the daemon is shutting down; reconnect")
+        org = str(current_caller().principal.org_id)
+
+        async def feed() -> AsyncIterator[mesh_pb2.NetworkStatus]:
+            while True:
+                yield self._status(org)
+                await asyncio.sleep(interval)
+
+        def heartbeat() -> mesh_pb2.NetworkStatus:
+            return mesh_pb2.NetworkStatus(heartbeat=True, time=timestamp(_now()))
+
+        async for message in self._streams.keep_alive(feed(), heartbeat):
+            yield message
 
 
 def _links(request: mesh_pb2.HeartbeatRequest) -> list[LinkReport]:
@@ -364,12 +352,6 @@ def _links(request: mesh_pb2.HeartbeatRequest) -> list[LinkReport]:
         LinkReport(x.neighbor, x.rtt_ms, x.bandwidth_kbps, x.loss_pct, x.cost if x.HasField("cost") else None)
         for x in request.links
     ]
-
-
-def _band_of(trust: float) -> Band:
-    from auralinkd.mesh.reputation import band
-
-    return band(trust)
 
 
 def _finite(value: float) -> float:
@@ -441,15 +423,15 @@ class ReputationServicer(mesh_pb2_grpc.ReputationServiceServicer):
             summary=result.summary,
             contributions=[
                 mesh_pb2.EvidenceContribution(
-                    event_id=c["event_id"],
-                    kind=_KIND_NUMBER[c["kind"]],
-                    reporter=c["reporter"],
-                    reporter_name=c["reporter_name"],
-                    reporter_trust=c["reporter_trust"],
-                    decayed_weight=c["decayed_weight"],
-                    impact=c["impact"],
-                    time=timestamp(c["time"]),
-                    evidence=struct(c["evidence"]),
+                    event_id=c.event_id,
+                    kind=_KIND_NUMBER[c.kind.value],
+                    reporter=c.reporter,
+                    reporter_name=c.reporter_name,
+                    reporter_trust=c.reporter_trust,
+                    decayed_weight=c.decayed_weight,
+                    impact=c.impact,
+                    time=timestamp(c.time),
+                    evidence=struct(c.evidence),
                 )
                 for c in result.contributions
             ],

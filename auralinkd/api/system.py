@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import grpc
@@ -13,7 +12,8 @@ from auralink.v1 import common_pb2, system_pb2, system_pb2_grpc
 from auralinkd.api import context as call_context
 from auralinkd.api.permissions import requires
 from auralinkd.bus import Event, EventBus
-from auralinkd.errors import DeadlineExceeded, InvalidArgument, PermissionDenied, Unavailable
+from auralinkd.errors import DeadlineExceeded, InvalidArgument, PermissionDenied
+from auralinkd.streams import Streams, events
 from auralinkd.system.service import State, StatusReport, SystemService
 
 MAX_REPLAY = 1000
@@ -31,9 +31,10 @@ _STATE = {
 
 
 class SystemServicer(system_pb2_grpc.SystemServiceServicer):
-    def __init__(self, system: SystemService, bus: EventBus) -> None:
+    def __init__(self, system: SystemService, bus: EventBus, streams: Streams | None = None) -> None:
         self._system = system
         self._bus = bus
+        self._streams = streams or Streams(lambda: False)
 
     @requires("system:read")
     async def GetStatus(
@@ -78,23 +79,20 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
             raise PermissionDenied("all_organizations is for platform operators; you see your organization's events")
         scope = None if request.all_organizations else principal.org_id
         subscription = self._bus.subscribe(request.topics, replay=request.replay, scope=scope)
-        try:
-            yield system_pb2.Event(heartbeat=True, replica_id=self._bus.replica_id, time=_now())
-            last_sent = time.monotonic()
-            while True:
-                wait = max(0.0, heartbeat_s - (time.monotonic() - last_sent))
-                try:
-                    event = await subscription.next(wait)
-                except EOFError:
-                    raise Unavailable("the daemon is shutting down; reconnect") from None
-                yield (
-                    event_to_proto(event)
-                    if event
-                    else system_pb2.Event(heartbeat=True, replica_id=self._bus.replica_id, time=_now())
-                )
-                last_sent = time.monotonic()
-        finally:
-            self._bus.unsubscribe(subscription)
+
+        def heartbeat() -> system_pb2.Event:
+            return system_pb2.Event(heartbeat=True, replica_id=self._bus.replica_id, time=_now())
+
+        async def feed() -> AsyncIterator[system_pb2.Event]:
+            try:
+                yield heartbeat()
+                async for event in events(subscription):
+                    yield event_to_proto(event)
+            finally:
+                self._bus.unsubscribe(subscription)
+
+        async for message in self._streams.keep_alive(feed(), heartbeat, heartbeat_s):
+            yield message
 
 
 def _now() -> timestamp_pb2.Timestamp:

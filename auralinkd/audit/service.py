@@ -37,6 +37,35 @@ class VerifyResult:
     checkpoint: str = ""  # a signed checkpoint of the head, when ok and the chain is keyed
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audit log row, as listing and tailing return it."""
+
+    id: int
+    organization_id: str
+    actor_user_id: str  # "" for the daemon itself
+    actor_type: str
+    action: str
+    resource_type: str
+    resource_id: str
+    outcome: str
+    request_id: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    hash: bytes
+    prev_hash: bytes
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AuditEntry:
+        return cls(
+            id=int(row["id"]), organization_id=row["organization_id"], actor_user_id=row["actor_user_id"] or "",
+            actor_type=row["actor_type"], action=row["action"], resource_type=row["resource_type"] or "",
+            resource_id=row["resource_id"] or "", outcome=row["outcome"], request_id=row["request_id"] or "",
+            metadata=dict(row["metadata"] or {}), created_at=row["created_at"], hash=row["hash"] or b"",
+            prev_hash=row["prev_hash"] or b"",
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     actor_user_id: str = ""
@@ -209,7 +238,7 @@ class AuditLog:
 
     async def list(
         self, caller: Caller, filters: AuditFilter, requested_size: int, token: str
-    ) -> tuple[list[dict[str, Any]], str]:
+    ) -> tuple[list[AuditEntry], str]:
         size = page_size(requested_size)
         cursor = decode_cursor(token)
         before = int(cursor["before"]) if cursor and "before" in cursor else None
@@ -230,8 +259,8 @@ class AuditLog:
                 end=filters.end,
             )
         more = len(rows) > size
-        rows = rows[:size]
-        return rows, encode_cursor({"before": rows[-1]["id"]}) if more and rows else ""
+        entries = [AuditEntry.from_row(r) for r in rows[:size]]
+        return entries, encode_cursor({"before": entries[-1].id}) if more and entries else ""
 
     async def verify(self, caller: Caller, checkpoint: str = "") -> VerifyResult:
         """Walk the org's chain: links, content, the anchored head and, when given, an earlier checkpoint.
@@ -319,9 +348,9 @@ class AuditLog:
             raise InvalidArgument.for_field("checkpoint", "the checkpoint is of another organization's log")
         return checkpoint
 
-    async def since(self, caller: Caller, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    async def since(self, caller: Caller, after_id: int, limit: int = 500) -> list[AuditEntry]:
         async with self._database.tenant(self._reader(caller)) as conn:
-            return await store.chain_rows(conn, after_id, limit)
+            return [AuditEntry.from_row(r) for r in await store.chain_rows(conn, after_id, limit)]
 
     async def last_id(self, caller: Caller) -> int:
         async with self._database.tenant(self._reader(caller)) as conn:

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +55,35 @@ def validated_weights(latency: float, bandwidth: float, reliability: float, cost
     return Weights(latency, bandwidth, reliability, cost, penalty)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteRecord:
+    """A stored route as ListRoutes shows it (its row in mesh_routes)."""
+
+    id: str
+    source: str
+    destination: str
+    path: list[str]  # node ids
+    cost: float
+    latency_ms: float
+    bottleneck_bandwidth_kbps: float
+    active: bool
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> RouteRecord:
+        return cls(
+            id=str(row["id"]),
+            source=str(row["source_node_id"]),
+            destination=str(row["destination_node_id"]),
+            path=[str(n) for n in row["path"]],
+            cost=float(row["cost"]),
+            latency_ms=float(row["latency_estimate_ms"] or 0),
+            bottleneck_bandwidth_kbps=float(row["bandwidth_estimate_kbps"] or 0),
+            active=row["is_active"],
+            updated_at=row["updated_at"],
+        )
+
+
 class RouteService:
     def __init__(self, mesh: MeshService, database: Database, audit: AuditLog, bus: EventBus) -> None:
         self._mesh = mesh
@@ -61,9 +91,9 @@ class RouteService:
         self._audit = audit
         self._bus = bus
         self.stored: dict[str, StoredRoute] = {}
-        mesh.route_listeners.append(self.node_offline)
+        mesh.failures.route_listeners.append(self.node_offline)
         mesh.periodic.append(Periodic(REEVALUATE_S, self.reevaluate, "stored-route re-evaluation"))
-        mesh.event_listeners.append(self._remote_event)
+        mesh.replication.event_listeners.append(self._remote_event)
 
     def validated_constraints(self, org: str, c: dict[str, Any]) -> Constraints:
         for name in ("min_bandwidth_kbps", "max_latency_ms", "min_relay_trust"):
@@ -149,14 +179,14 @@ class RouteService:
         )
         return route_id
 
-    async def list(self, caller: Caller, size: int, token: str) -> tuple[list[Any], str]:
+    async def list(self, caller: Caller, size: int, token: str) -> tuple[list[RouteRecord], str]:
         limit = page_size(size)
         cursor = decode_cursor(token)
         async with self._database.tenant(caller.tenant) as conn:
             rows = await store.list_routes(conn, after=cursor["id"] if cursor else None, limit=limit + 1)
         more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, encode_cursor({"id": str(rows[-1]["id"])}) if more else ""
+        routes = [RouteRecord.from_row(r) for r in rows[:limit]]
+        return routes, encode_cursor({"id": routes[-1].id}) if more else ""
 
     async def load(self) -> None:
         """Stored routes of every org (start-up; daemon bookkeeping, hence database.system())."""

@@ -41,9 +41,24 @@ MAX_EVIDENCE_BYTES = 8192
 
 
 @dataclass
+class Contribution:
+    """One piece of evidence and how much it moved the node's trust."""
+
+    event_id: str
+    kind: EvidenceKind
+    reporter: str  # node id; "" for an operator
+    reporter_name: str
+    reporter_trust: float
+    decayed_weight: float
+    impact: float
+    time: datetime
+    evidence: dict[str, Any]
+
+
+@dataclass
 class Explanation:
     node: NodeInfo
-    contributions: list[dict[str, Any]]
+    contributions: list[Contribution]
     summary: list[str]
 
 
@@ -67,7 +82,7 @@ class ReputationService:
         self.results: dict[str, TrustResult] = {}
         self._dirty: set[str] = set()
         self._lock = asyncio.Lock()
-        mesh.event_listeners.append(self._remote_event)
+        mesh.replication.event_listeners.append(self._remote_event)
 
     def ledger(self, org: str) -> Ledger:
         if org not in self.ledgers:
@@ -271,7 +286,7 @@ class ReputationService:
             {"org": info.org_id, "id": info.id, "reason": reason or ""},
             org=info.org_id,
         )
-        for listener in self._mesh.route_listeners:
+        for listener in self._mesh.failures.route_listeners:
             if on:
                 await listener(info.org_id, info.id)
 
@@ -331,19 +346,19 @@ class ReputationService:
             reporter_trust = graph.nodes[reporter].trust if reporter in graph.nodes else (0.0 if reporter else 1.0)
             weight = float(details.get("weight", 0.0)) * decay(now - row["created_at"].timestamp(), self.half_life_s)
             contributions.append(
-                {
-                    "event_id": str(row["id"]),
-                    "kind": row["event_type"],
-                    "reporter": reporter,
-                    "reporter_name": row["reporter"] or ("operator" if not reporter else ""),
-                    "reporter_trust": reporter_trust,
-                    "decayed_weight": weight,
-                    "impact": reporter_trust * weight,
-                    "time": row["created_at"],
-                    "evidence": details.get("evidence") or {},
-                }
+                Contribution(
+                    event_id=str(row["id"]),
+                    kind=EvidenceKind(row["event_type"]),
+                    reporter=reporter,
+                    reporter_name=row["reporter"] or ("operator" if not reporter else ""),
+                    reporter_trust=reporter_trust,
+                    decayed_weight=weight,
+                    impact=reporter_trust * weight,
+                    time=row["created_at"],
+                    evidence=details.get("evidence") or {},
+                )
             )
-        contributions.sort(key=lambda c: abs(c["impact"]), reverse=True)
+        contributions.sort(key=lambda c: abs(c.impact), reverse=True)
         return Explanation(info, contributions[:limit], self._summary(info))
 
     def _summary(self, info: NodeInfo) -> list[str]:

@@ -23,6 +23,7 @@ from google.protobuf import duration_pb2
 from auralink.v1 import access_pb2, access_pb2_grpc, mesh_pb2, mesh_pb2_grpc
 from tests.support import Daemon, EmbeddedServer, bearer, daemon_env, short_tempdir, with_database
 
+HEARTBEAT_S = 0.5  # the daemon's watch keep-alive here (15 s by default), so the keep-alive test is short
 # route_performance is left out: its one-minute windows of earlier (valid) heartbeats close on their own.
 TABLES = ("mesh_nodes", "mesh_links", "mesh_routes", "reputation_events", "node_reputation")
 # name -> (links it reports: neighbour, rtt ms); a-b-e is cheapest, then a-c-e, then a-d-e.
@@ -48,7 +49,8 @@ def mesh_daemon(pg16_server: EmbeddedServer) -> Iterator[Daemon]:
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     root = short_tempdir()
-    handle = Daemon(root / "d", daemon_env(root / "d", database_url=with_database(pg16_server.dsn, name)))
+    env = daemon_env(root / "d", database_url=with_database(pg16_server.dsn, name), watch_heartbeat_s=str(HEARTBEAT_S))
+    handle = Daemon(root / "d", env)
     handle.start()
     yield handle
     handle.stop()
@@ -144,6 +146,25 @@ def test_route_with_alternatives_stored_and_listed(api: Api) -> None:
     assert list(mine[0].path.nodes) == list(primary.nodes)
     status = api.mesh.GetNetworkStatus(mesh_pb2.GetNetworkStatusRequest(), metadata=api.md, timeout=10)
     assert status.nodes_by_state["alive"] >= 5 and status.link_count >= 12 and status.components == 1
+
+
+def test_a_quiet_network_status_watch_sends_heartbeats_at_the_keep_alive_interval(api: Api) -> None:
+    """A 60 s status interval would leave the stream silent for a minute; heartbeats fill the gaps."""
+    request = mesh_pb2.WatchNetworkStatusRequest(interval=duration_pb2.Duration(seconds=60))
+    stream = api.mesh.WatchNetworkStatus(request, metadata=api.md, timeout=30)
+    try:
+        first = next(stream)
+        assert not first.heartbeat and first.nodes_by_state["alive"] >= 5
+        arrivals = []
+        for _ in range(3):
+            message = next(stream)
+            arrivals.append(time.monotonic())
+            assert message.heartbeat and message.HasField("time") and not message.nodes_by_state
+        gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+        # Paced by the keep-alive interval (checked four times a second), far inside the 60 s status interval.
+        assert all(HEARTBEAT_S * 0.8 <= g <= HEARTBEAT_S + 2 for g in gaps), gaps
+    finally:
+        stream.cancel()
 
 
 def test_bad_inputs_get_their_codes_and_change_nothing(api: Api) -> None:

@@ -23,6 +23,7 @@ from auralinkd.providers.local import LocalModel
 from auralinkd.providers.service import ProviderConfig, ProviderService
 from auralinkd.providers.vault import KeyVault
 from auralinkd.rooms.service import NewRoom, RoomService
+from auralinkd.streams import Streams
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -128,7 +129,9 @@ async def test_an_empty_message_is_invalid_and_nothing_is_stored(world: World) -
 async def test_the_room_feed_sends_a_snapshot_then_assignments(world: World) -> None:
     await world.agents.create(world.alice, scribe())
     await world.agents.assign_room(world.alice, "scribe", str(world.room), "", True)
-    feed = world.agents.watch_assignments(world.alice, "", lambda: False, heartbeat_s=0.2)
+    feed = Streams(lambda: False, heartbeat_s=0.2).keep_alive(
+        world.agents.watch_assignments(world.alice, ""), lambda: ("heartbeat", None)
+    )
     kind, existing = await anext(feed)
     assert kind == "existing" and existing is not None and existing.room_id == world.room
     assert (await anext(feed))[0] == "snapshot_done"

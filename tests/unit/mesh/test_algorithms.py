@@ -10,9 +10,9 @@ import pytest
 from auralinkd.errors import InvalidArgument, NotFound, PermissionDenied
 from auralinkd.mesh.detector import NodeState, PhiAccrual
 from auralinkd.mesh.graph import Weights
+from auralinkd.mesh.ingest import LinkReport
 from auralinkd.mesh.reputation import Band, EvidenceKind, Ledger, band, eigentrust, score, signed_weight
 from auralinkd.mesh.routing import Constraints, Hysteresis, find_routes
-from auralinkd.mesh.service import LinkReport
 from auralinkd.mesh.smoothing import LinkEstimate, etx
 from auralinkd.mesh.status import prediction_quality
 from bench.mesh import ORG, beats, build, ingest, operator, simulate_failover
@@ -46,11 +46,11 @@ def test_a_heartbeat_brings_a_node_back_and_transitions_are_queued() -> None:
     sim = generate(30)
     mesh, ids, clock = build(sim, interval_s=1.0)
     clock.now = 8.0
-    changed = mesh.detect()
+    changed = mesh.failures.detect()
     assert changed and all(i.state is NodeState.OFFLINE for i in changed)
-    mesh.heartbeat(operator(), ids[sim.names[0]], 0, [])
+    mesh.ingest.heartbeat(operator(), ids[sim.names[0]], 0, [])
     assert mesh.graphs[str(ORG)].nodes[ids[sim.names[0]]].state is NodeState.ALIVE
-    assert mesh._pending.transitions[-1][2] is NodeState.ALIVE
+    assert mesh.failures.pending[-1][2] is NodeState.ALIVE
 
 
 @pytest.mark.parametrize(
@@ -70,8 +70,8 @@ def test_bad_metrics_are_refused_and_change_nothing(link: LinkReport) -> None:
     link.neighbor = ids[b]
     good = LinkReport(ids[sim.names[2]], 5.0, 1000.0, 0.0)
     with pytest.raises(InvalidArgument):
-        mesh.heartbeat(operator(), ids[a], 3, [good, link])
-    assert mesh.graphs[str(ORG)].links == {} and mesh.heartbeats == 0
+        mesh.ingest.heartbeat(operator(), ids[a], 3, [good, link])
+    assert mesh.graphs[str(ORG)].links == {} and mesh.ingest.heartbeats == 0
 
 
 def test_heartbeats_for_unknown_or_other_nodes_are_refused() -> None:
@@ -81,15 +81,15 @@ def test_heartbeats_for_unknown_or_other_nodes_are_refused() -> None:
     mesh, ids, _ = build(sim)
     caller = operator()
     with pytest.raises(NotFound):
-        mesh.heartbeat(caller, "no-such-node", 0, [])
+        mesh.ingest.heartbeat(caller, "no-such-node", 0, [])
     node_caller = dataclasses.replace(
         caller, principal=dataclasses.replace(caller.principal, node_id=ids[sim.names[1]])
     )
     with pytest.raises(PermissionDenied):
-        mesh.heartbeat(node_caller, ids[sim.names[0]], 0, [])
-    mesh._forget(str(ORG), ids[sim.names[0]])
+        mesh.ingest.heartbeat(node_caller, ids[sim.names[0]], 0, [])
+    mesh.registry.forget(str(ORG), ids[sim.names[0]])
     with pytest.raises(NotFound):
-        mesh.heartbeat(caller, ids[sim.names[0]], 0, [])
+        mesh.ingest.heartbeat(caller, ids[sim.names[0]], 0, [])
 
 
 def _mesh(n: int = 120, rounds: int = 3):

@@ -13,8 +13,8 @@ import pytest
 from auralinkd.errors import InvalidArgument, NotFound, PermissionDenied
 from auralinkd.mesh import routes as routes_module
 from auralinkd.mesh.graph import MeshGraph
+from auralinkd.mesh.ingest import LinkReport
 from auralinkd.mesh.routes import RouteService
-from auralinkd.mesh.service import LinkReport
 from auralinkd.mesh.smoothing import LinkEstimate
 from auralinkd.mesh.vivaldi import update_batch
 from bench.mesh import ORG, beats, build, ingest, operator
@@ -28,7 +28,7 @@ def test_a_batch_refuses_beats_one_by_one_and_applies_only_the_accepted_ones() -
     caller = operator()
     as_a = dataclasses.replace(caller, principal=dataclasses.replace(caller.principal, node_id=a))
     graph = mesh.graphs[str(ORG)]
-    results = mesh.heartbeat_batch(
+    results = mesh.ingest.heartbeat_batch(
         as_a,
         [
             (a, 5, [LinkReport(b, 10.0, 1000.0, 1.0)]),  # its own: accepted
@@ -42,7 +42,7 @@ def test_a_batch_refuses_beats_one_by_one_and_applies_only_the_accepted_ones() -
     assert kinds == [None, PermissionDenied, NotFound, InvalidArgument, InvalidArgument]
     assert "links[1].rtt_ms" in str(results[3].error.violations[0].field)  # type: ignore[union-attr]
     assert set(graph.links) == {(a, b)}  # nothing of the refused beats: no a->c link, no b->a link
-    assert graph.nodes[a].load == 5 and graph.nodes[b].load == 0 and mesh.heartbeats == 1
+    assert graph.nodes[a].load == 5 and graph.nodes[b].load == 0 and mesh.ingest.heartbeats == 1
     assert graph.links[(a, b)] == LinkEstimate(10.0, 5.0, 1000.0, 1.0, 0.0, 1)
 
 
@@ -132,13 +132,13 @@ def test_metrics_outside_their_bounds_are_refused_and_predictions_stay_finite() 
         (LinkReport(b, -1.0, 1000.0, 1.0), "rtt_ms"),
         (LinkReport(b, 10.0, 1000.0, 100.5), "loss_pct"),
     ]
-    results = mesh.heartbeat_batch(as_a, [(a, 1, [link]) for link, _ in refused])
+    results = mesh.ingest.heartbeat_batch(as_a, [(a, 1, [link]) for link, _ in refused])
     for result, (_, name) in zip(results, refused, strict=True):
         assert isinstance(result.error, InvalidArgument)
         assert result.error.violations[0].field == f"links[0].{name}"
     graph = mesh.graphs[str(ORG)]
     assert not graph.links  # nothing of them was applied
-    accepted = mesh.heartbeat_batch(as_a, [(a, 1, [LinkReport(b, 0.001, 1000.0, 0.0)]), (a, 1, [])])
+    accepted = mesh.ingest.heartbeat_batch(as_a, [(a, 1, [LinkReport(b, 0.001, 1000.0, 0.0)]), (a, 1, [])])
     assert all(r.error is None for r in accepted)
     predicted = distance(graph.coordinate(graph.nodes[a].index), graph.coordinate(graph.nodes[b].index))
     assert math.isfinite(predicted)

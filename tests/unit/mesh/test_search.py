@@ -209,7 +209,7 @@ def test_other_replicas_reports_and_stored_routes_reach_this_replica() -> None:
         ),  # fmt: skip
         Event("mesh.route.stored", {"org": org, "id": "r1", "path": [a, c, b], "params": {}}, "there"),
     ):
-        for listener in mesh.event_listeners:
+        for listener in mesh.replication.event_listeners:
             listener(event)
     assert reputation.ledger(org).local(0.0)[(a, b)] == 2.0
     assert routes.stored["r1"].hysteresis.current == [a, c, b]
