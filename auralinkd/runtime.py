@@ -92,14 +92,14 @@ from auralinkd.http.listener import HttpListener
 from auralinkd.mcp.policy import HttpPolicy, StdioPolicy, split_list
 from auralinkd.mcp.service import MCPService
 from auralinkd.mcp.sessions import SessionPool
-from auralinkd.memory.access import AccessRecorder
+from auralinkd.memory.access_counts import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, LocalMiniLM
 from auralinkd.memory.embeddings import ProviderConfig as ProviderEmbeddingConfig
 from auralinkd.memory.service import MemoryService
 from auralinkd.memory.stats import LatencyWindow
+from auralinkd.mesh.reputation import ReputationService
 from auralinkd.mesh.routes import RouteService
 from auralinkd.mesh.service import MeshService
-from auralinkd.mesh.trust import ReputationService
 from auralinkd.providers.completions import CompletionService
 from auralinkd.providers.config import ProvidersConfig
 from auralinkd.providers.gateway import Gateway

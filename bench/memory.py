@@ -108,7 +108,7 @@ async def _setup(dsn: str) -> tuple[Any, Any, Any]:
 
 def _service(db: Any, model: Any) -> Any:
     from auralinkd.audit.service import AuditLog
-    from auralinkd.memory.access import AccessRecorder
+    from auralinkd.memory.access_counts import AccessRecorder
     from auralinkd.memory.embeddings import Embedders
     from auralinkd.memory.service import MemoryService
 

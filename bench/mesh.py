@@ -25,11 +25,11 @@ from typing import Any
 
 from auralinkd.access.principal import Caller, Principal
 from auralinkd.bus import EventBus
+from auralinkd.mesh.eigentrust import Ledger, eigentrust
 from auralinkd.mesh.graph import Weights
 from auralinkd.mesh.ingest import LinkReport
-from auralinkd.mesh.reputation import Ledger, eigentrust
+from auralinkd.mesh.pathfinding import Constraints, find_routes, warm_up
 from auralinkd.mesh.routes import RouteService
-from auralinkd.mesh.routing import Constraints, find_routes, warm_up
 from auralinkd.mesh.service import MeshService
 from auralinkd.mesh.status import prediction_quality
 from bench.common import write_results

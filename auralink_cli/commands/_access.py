@@ -1,4 +1,4 @@
-"""Helpers shared by the access commands (orgs, users, auraid, roles, tokens, apikeys, audit, auth).
+"""Helpers shared by the CLI's command modules (every group imports it as `common`): settings, calls, paging.
 
 Parsing (durations, times) and request building are plain functions so unit tests pin them without
 a daemon. grpc and the stubs are imported inside functions, so `auralink --help` stays fast.

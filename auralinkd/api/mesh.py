@@ -16,14 +16,14 @@ from auralinkd.api.permissions import requires
 from auralinkd.errors import InvalidArgument
 from auralinkd.mesh import status as mesh_status
 from auralinkd.mesh.detector import NodeState
+from auralinkd.mesh.eigentrust import Band, EvidenceKind
 from auralinkd.mesh.graph import NodeInfo, Weights
 from auralinkd.mesh.ingest import LinkReport
+from auralinkd.mesh.pathfinding import Path
 from auralinkd.mesh.registry import NewNode, Node
-from auralinkd.mesh.reputation import Band, EvidenceKind
+from auralinkd.mesh.reputation import ReputationService
 from auralinkd.mesh.routes import RouteService, validated_weights
-from auralinkd.mesh.routing import Path
 from auralinkd.mesh.service import MeshService
-from auralinkd.mesh.trust import ReputationService
 from auralinkd.streams import Streams
 
 _STATE = {
@@ -45,6 +45,7 @@ _BAND = {
     Band.MEDIUM: mesh_pb2.TRUST_BAND_MEDIUM,
     Band.HIGH: mesh_pb2.TRUST_BAND_HIGH,
 }
+_BAND_NAME = {v: k for k, v in _BAND.items()}
 _KIND = {
     mesh_pb2.EVIDENCE_KIND_RELAY_SUCCESS: EvidenceKind.RELAY_SUCCESS,
     mesh_pb2.EVIDENCE_KIND_RELAY_FAILURE: EvidenceKind.RELAY_FAILURE,
@@ -390,18 +391,8 @@ class ReputationServicer(mesh_pb2_grpc.ReputationServiceServicer):
 
     @requires("reputation:read")
     async def ListReputations(self, request: mesh_pb2.ListReputationsRequest, context: Any) -> Any:
-        from auralinkd.paging import decode_cursor, encode_cursor, page_size
-
-        size = page_size(request.page_size)
-        cursor = decode_cursor(request.page_token)
-        graph = self._mesh.graph(str(current_caller().principal.org_id))
-        ordered = sorted(graph.nodes.values(), key=lambda i: (-i.trust, i.id))
-        if request.band:
-            ordered = [i for i in ordered if _BAND[self._reputation.band_of(i)] == request.band]
-        if cursor:
-            ordered = [i for i in ordered if (-i.trust, i.id) > (-float(cursor["t"]), str(cursor["id"]))]
-        page = ordered[:size]
-        token = encode_cursor({"t": page[-1].trust, "id": page[-1].id}) if len(ordered) > size else ""
+        only = _BAND_NAME.get(request.band) if request.band else None
+        page, token = self._reputation.page(current_caller(), request.page_size, request.page_token, only)
         return mesh_pb2.ListReputationsResponse(reputations=[self._proto(i) for i in page], next_page_token=token)
 
     @requires("reputation:report")

@@ -1,7 +1,8 @@
 """Storing memories: validation, embedding, near-duplicate detection and chunked transactions.
 
-MemoryService inherits this; it is split out so each file keeps one job (storing here; recall, listing,
-relationships, evolve and statistics in service.py).
+MemoryService (service.py) inherits MemoryIngest. Storing is here; the other jobs have their own modules:
+recall candidates in recall.py and their ranking in ranking.py, evolve in evolve.py, statistics in stats.py,
+access counts in access_counts.py; service.py orchestrates them and keeps get, list, delete and relationships.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound
 from auralinkd.memory import evolve as evolving
 from auralinkd.memory import recall as recalling
 from auralinkd.memory import store, validation
-from auralinkd.memory.access import AccessRecorder
+from auralinkd.memory.access_counts import AccessRecorder
 from auralinkd.memory.embeddings import Embedder, Embedders
 from auralinkd.memory.ingest import DEFAULT_DEDUPE_THRESHOLD, MemoryIngest
 from auralinkd.memory.models import (

@@ -201,7 +201,7 @@ class MeshGraph:
         self.topology_version = 0
         self.version = 0  # bumped by every change of state, topology or liveness
         self.cost_writes = 0  # bumped by every batch of cost changes (stored routes re-evaluate on change)
-        self.search_buffers: object | None = None  # routing.py's per-graph work arrays
+        self.search_buffers: object | None = None  # pathfinding.py's per-graph work arrays
 
     # -- nodes -----------------------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ from auralinkd.db.database import Database
 from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from auralinkd.mesh import store
 from auralinkd.mesh.detector import NodeState, PhiAccrual
+from auralinkd.mesh.eigentrust import Band, band
 from auralinkd.mesh.graph import MeshGraph, NodeInfo
-from auralinkd.mesh.reputation import Band, band
 from auralinkd.mesh.vivaldi import Coordinate
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 

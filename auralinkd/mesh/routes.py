@@ -1,4 +1,6 @@
-"""Route queries and stored routes: validation, Yen's k paths, hysteresis, and rerouting around failures."""
+"""RouteService: route queries and stored routes: validation, k paths, hysteresis, and rerouting around failures.
+
+The search itself (ALT A*, Yen's k shortest paths) is pathfinding.py."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from auralinkd.db.database import Database
 from auralinkd.errors import FailedPrecondition, InvalidArgument
 from auralinkd.mesh import store
 from auralinkd.mesh.graph import INF, MeshGraph, Weights
-from auralinkd.mesh.routing import MAX_K, Constraints, Hysteresis, Path, RouteResult, find_routes, path_cost
+from auralinkd.mesh.pathfinding import MAX_K, Constraints, Hysteresis, Path, RouteResult, find_routes, path_cost
 from auralinkd.mesh.service import MeshService, Periodic
 from auralinkd.paging import decode_cursor, encode_cursor, page_size
 

@@ -28,9 +28,9 @@ from auralinkd.mesh.failures import FailureDetection
 from auralinkd.mesh.flush import Flusher
 from auralinkd.mesh.graph import MeshGraph, NodeInfo
 from auralinkd.mesh.ingest import HeartbeatIngest
+from auralinkd.mesh.pathfinding import warm_up
 from auralinkd.mesh.registry import NodeRegistry
 from auralinkd.mesh.replication import Replication
-from auralinkd.mesh.routing import warm_up
 from auralinkd.mesh.smoothing import LinkEstimate
 from auralinkd.mesh.vivaldi import distance
 

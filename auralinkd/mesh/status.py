@@ -13,7 +13,7 @@ from scipy.sparse.csgraph import connected_components
 
 from auralinkd.mesh.detector import NodeState
 from auralinkd.mesh.graph import MeshGraph, Weights
-from auralinkd.mesh.routing import Constraints, find_routes
+from auralinkd.mesh.pathfinding import Constraints, find_routes
 from auralinkd.mesh.vivaldi import median_relative_error
 
 SAMPLED_PAIRS = 24

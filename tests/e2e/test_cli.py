@@ -8,11 +8,12 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from auralink.v1 import access_pb2, access_pb2_grpc
 from auralink_cli.version import client_version
+from tests.support import bearer
 
 REPO = Path(__file__).resolve().parents[2]
 STATUS_KEYS = {
@@ -155,13 +156,28 @@ def test_events_streams_json_lines_and_ctrl_c_exits_0(daemon: Any) -> None:
         env=daemon.env,
         cwd=REPO,
     )
-    time.sleep(3)  # connected and replayed; whether the daemon has published anything yet is not ours to assume
-    assert proc.poll() is None, proc.communicate()
+    # An event of our own (replayed if it comes before the stream is open): once it is printed, the CLI is
+    # connected and following.
+    with daemon.channel() as channel:
+        keys = access_pb2_grpc.CredentialServiceStub(channel)
+        key = keys.CreateApiKey(
+            access_pb2.CreateApiKeyRequest(name="events"), metadata=bearer(daemon.token), timeout=10
+        )
+        keys.RevokeApiKey(
+            access_pb2.RevokeApiKeyRequest(api_key=key.api_key.id), metadata=bearer(daemon.token), timeout=10
+        )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if json.loads(line)["topic"] == "access.apikey.revoked":
+            break
+    assert proc.poll() is None and lines, proc.communicate()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert err == ""
-    for line in out.splitlines():
+    for line in [*lines, *out.splitlines()]:
         event = json.loads(line)
         assert set(event) == {"id", "topic", "time", "data", "replica_id", "heartbeat", "organization_id"}
         assert event["heartbeat"] is False

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import stat
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,26 +196,56 @@ def test_audit_verify_exits_1_naming_a_row_edited_by_hand(daemon: Daemon) -> Non
     assert data["ok"] is False and data["first_broken_id"] == victim
 
 
+def _lines(proc: subprocess.Popen[str]) -> queue.Queue[dict[str, Any]]:
+    """The process's JSON lines as they come (read by a thread, so a test can wait with a timeout)."""
+    lines: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(json.loads(line))
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _until(lines: queue.Queue[dict[str, Any]], seen: list[dict[str, Any]], wanted: str, timeout_s: float) -> bool:
+    """Collect lines into `seen` until one mentions `wanted`; False if none did within the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            seen.append(lines.get(timeout=left))
+        except queue.Empty:
+            return False
+        if wanted in json.dumps(seen[-1]):
+            return True
+    return False
+
+
 def test_audit_watch_and_verify_watch_stream_new_entries(daemon: Daemon) -> None:
     command = [str(BIN / "auralink")]
+    after = _sql(daemon, "SELECT coalesce(max(id), 0) AS id FROM audit_logs")[0]["id"]
     watchers = [
-        subprocess.Popen([*command, "audit", "watch", "-o", "json"], env=daemon.env, stdout=subprocess.PIPE, text=True),
+        subprocess.Popen(  # from the current last entry: what is written while it connects still reaches it
+            [*command, "audit", "watch", "--since-id", str(after), "-o", "json"],
+            env=daemon.env, stdout=subprocess.PIPE, text=True,
+        ),
         subprocess.Popen(
             [*command, "audit", "verify", "--watch", "--interval", "0.5", "-o", "json"],
             env=daemon.env, stdout=subprocess.PIPE, text=True,
         ),
     ]  # fmt: skip
     try:
-        time.sleep(2.0)  # both streams are open
-        assert daemon.cli("apikeys", "create", "watched", "-o", "json").returncode == 0
-        plain, verifying = ([], [])
-        for watcher, seen in zip(watchers, (plain, verifying), strict=True):
-            assert watcher.stdout is not None
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                seen.append(json.loads(watcher.stdout.readline()))
-                if "CreateApiKey" in json.dumps(seen[-1]):
-                    break
+        plain_lines, verifying_lines = (_lines(w) for w in watchers)
+        plain: list[dict[str, Any]] = []
+        verifying = [verifying_lines.get(timeout=60)]  # its first verification: the CLI is connected
+        # verify --watch follows from "now": an entry written before its stream opened is not shown, so write
+        # entries until one is (the first normally is).
+        for attempt in range(5):
+            assert daemon.cli("apikeys", "create", f"watched-{attempt}", "-o", "json").returncode == 0
+            if _until(verifying_lines, verifying, "CreateApiKey", 10):
+                break
+        assert _until(plain_lines, plain, "CreateApiKey", 20)
     finally:
         for watcher in watchers:
             watcher.terminate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import asyncpg
 import grpc
@@ -188,6 +187,7 @@ def test_audit_rows_cannot_be_changed_through_the_app_role(daemon: Daemon) -> No
 
 def test_watch_audit_streams_new_rows(daemon: Daemon) -> None:
     seen: list[access_pb2.AuditEntry] = []
+    watching = threading.Event()  # the stream's first message (a heartbeat) says where it starts
 
     def watch() -> None:
         with daemon.channel() as channel:
@@ -196,6 +196,7 @@ def test_watch_audit_streams_new_rows(daemon: Daemon) -> None:
             )
             try:
                 for entry in stream:
+                    watching.set()
                     if not entry.heartbeat:
                         seen.append(entry)
                         if entry.action == "CredentialService/CreateApiKey":
@@ -205,7 +206,7 @@ def test_watch_audit_streams_new_rows(daemon: Daemon) -> None:
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    time.sleep(1.0)
+    assert watching.wait(20), "WatchAudit sent nothing"
     with daemon.channel() as channel:
         _credentials(channel).CreateApiKey(
             access_pb2.CreateApiKeyRequest(name="watched"), metadata=bearer(daemon.token), timeout=5

@@ -18,7 +18,7 @@ from auralinkd.audit.service import AuditLog
 from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from auralinkd.memory.access import AccessRecorder
+from auralinkd.memory.access_counts import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LocalMiniLM
 from auralinkd.memory.models import EvolveOptions, MemoryInput, Outcome, RecallFilters, Scope, State
 from auralinkd.memory.ranking import Weights

@@ -14,7 +14,7 @@ from auralinkd.audit.service import AuditLog
 from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.errors import Unavailable
-from auralinkd.memory.access import AccessRecorder
+from auralinkd.memory.access_counts import AccessRecorder
 from auralinkd.memory.embeddings import Embedders, LiteLLMEmbedder, ProviderConfig
 from auralinkd.memory.models import MemoryInput, Outcome
 from auralinkd.memory.ranking import Weights

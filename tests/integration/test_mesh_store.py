@@ -88,15 +88,51 @@ async def test_nodes_links_history_and_reputation_round_trip_scoped_to_the_org(d
         assert await conn.fetchval("SELECT count(*) FROM mesh_links") == 0  # cascaded
 
 
-async def test_schema_refuses_bad_link_metrics(database: Database) -> None:
+GOOD_LINK = {"srtt_ms": 1.0, "rttvar_ms": 1.0, "bandwidth_kbps": 1.0, "loss_pct": 0.0, "etx": 1.0, "cost": 0.0}
+
+
+# Each case breaks exactly one CHECK of mesh_links and names the constraint that must refuse it, so the test
+# fails if that constraint is dropped (another constraint refusing it instead does not count).
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("srtt_ms", -1.0),
+        ("rttvar_ms", -1.0),
+        ("bandwidth_kbps", -1.0),
+        ("loss_pct", -0.5),
+        ("loss_pct", 100.5),
+        ("etx", 0.5),
+        ("cost", -1.0),
+    ],
+)
+async def test_schema_refuses_bad_link_metrics(database: Database, column: str, value: float) -> None:
     async with database.system() as conn:
         org, user = await _org(conn, "mesh-c")
     async with database.tenant(Tenant(user, org)) as conn:
         a = await store.insert_node(conn, org_id=org, owner=user, values=_values("a"))
-        with pytest.raises(asyncpg.CheckViolationError):
+        b = await store.insert_node(conn, org_id=org, owner=user, values=_values("b"))
+        sql = (
+            "INSERT INTO mesh_links (organization_id, source_node_id, target_node_id, srtt_ms, rttvar_ms,"
+            " bandwidth_kbps, loss_pct, etx, cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )
+        metrics = {**GOOD_LINK, column: value}
+        with pytest.raises(asyncpg.CheckViolationError) as refused:
+            async with conn.transaction():
+                await conn.execute(sql, org, a["id"], b["id"], *metrics.values())
+        assert refused.value.constraint_name == f"mesh_links_{column}_check"
+        await conn.execute(sql, org, a["id"], b["id"], *GOOD_LINK.values())  # the same row with good metrics is fine
+
+
+async def test_schema_refuses_a_link_from_a_node_to_itself(database: Database) -> None:
+    async with database.system() as conn:
+        org, user = await _org(conn, "mesh-d")
+    async with database.tenant(Tenant(user, org)) as conn:
+        a = await store.insert_node(conn, org_id=org, owner=user, values=_values("a"))
+        with pytest.raises(asyncpg.CheckViolationError) as refused:
             await conn.execute(
                 "INSERT INTO mesh_links (organization_id, source_node_id, target_node_id, srtt_ms, rttvar_ms,"
                 " bandwidth_kbps, loss_pct, etx) VALUES ($1, $2, $2, 1, 1, 1, 0, 1)",
                 org,
                 a["id"],
             )
+        assert refused.value.constraint_name == "mesh_links_check"

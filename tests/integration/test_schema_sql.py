@@ -322,7 +322,7 @@ def test_embedding_dims_must_match(server):
                 ids["a1"],
                 vec,
             )
-            with pytest.raises(asyncpg.CheckViolationError):
+            with pytest.raises(asyncpg.CheckViolationError) as refused:
                 await conn.execute(
                     f"INSERT INTO memory_vectors (memory_id, organization_id, user_id, model, dims, embedding)"
                     f" VALUES ($1, $2, $3, 'm4', 4, $4::text::{cast})",
@@ -331,8 +331,9 @@ def test_embedding_dims_must_match(server):
                     ids["a1"],
                     vec,
                 )
+            assert refused.value.constraint_name == "memory_vectors_dims_match"
             # denormalised owner must match the memory's owner
-            with pytest.raises(asyncpg.ForeignKeyViolationError):
+            with pytest.raises(asyncpg.ForeignKeyViolationError) as refused_fk:
                 await conn.execute(
                     f"INSERT INTO memory_vectors (memory_id, organization_id, user_id, model, dims, embedding)"
                     f" VALUES ($1, $2, $3, 'm5', 3, $4::text::{cast})",
@@ -341,6 +342,7 @@ def test_embedding_dims_must_match(server):
                     ids["a2"],
                     vec,
                 )
+            assert refused_fk.value.constraint_name == "memory_vectors_memory_id_organization_id_user_id_fkey"
         finally:
             await conn.close()
 
@@ -679,10 +681,11 @@ def test_rbac_system_roles_visible_but_read_only(server):
             b_role = await conn.fetchval(
                 "INSERT INTO rbac_roles (organization_id, name) VALUES ($1, 'b-custom') RETURNING id", ids["org_b"]
             )
-            with pytest.raises(asyncpg.UniqueViolationError):
+            with pytest.raises(asyncpg.UniqueViolationError) as duplicate:
                 await conn.execute(
                     "INSERT INTO rbac_roles (organization_id, name, is_system_role) VALUES (NULL, $1, true)", sys_name
                 )
+            assert duplicate.value.constraint_name == "rbac_roles_organization_id_name_key"
             async with conn.transaction():
                 await _scope(conn, ids["org_a"], ids["a1"], admin=True)
                 names = {r["name"] for r in await conn.fetch("SELECT name FROM rbac_roles")}
@@ -701,8 +704,8 @@ def test_rbac_system_roles_visible_but_read_only(server):
                     sys_role,
                 )
                 await conn.fetch("SELECT name FROM rbac_permissions")  # readable reference data
-            # a role of org B cannot be assigned in org A (even though the FK would allow it)
-            with pytest.raises(asyncpg.ForeignKeyViolationError):
+            # a role of org B cannot be assigned in org A (even though the FK would allow it: the trigger refuses)
+            with pytest.raises(asyncpg.ForeignKeyViolationError, match="does not belong to organization"):
                 async with conn.transaction():
                     await _scope(conn, ids["org_a"], ids["a1"], admin=True)
                     await conn.execute(
@@ -712,7 +715,7 @@ def test_rbac_system_roles_visible_but_read_only(server):
                         b_role,
                     )
             # nor can a user of org B be given a role in org A
-            with pytest.raises(asyncpg.ForeignKeyViolationError):
+            with pytest.raises(asyncpg.ForeignKeyViolationError) as foreign_user:
                 async with conn.transaction():
                     await _scope(conn, ids["org_a"], ids["a1"], admin=True)
                     await conn.execute(
@@ -721,6 +724,7 @@ def test_rbac_system_roles_visible_but_read_only(server):
                         ids["b1"],
                         sys_role,
                     )
+            assert foreign_user.value.constraint_name == "rbac_role_assignments_user_id_organization_id_fkey"
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 async with conn.transaction():
                     await _scope(conn, ids["org_a"], ids["a1"], admin=True)

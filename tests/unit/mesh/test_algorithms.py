@@ -9,10 +9,10 @@ import pytest
 
 from auralinkd.errors import InvalidArgument, NotFound, PermissionDenied
 from auralinkd.mesh.detector import NodeState, PhiAccrual
+from auralinkd.mesh.eigentrust import Band, EvidenceKind, Ledger, band, eigentrust, score, signed_weight
 from auralinkd.mesh.graph import Weights
 from auralinkd.mesh.ingest import LinkReport
-from auralinkd.mesh.reputation import Band, EvidenceKind, Ledger, band, eigentrust, score, signed_weight
-from auralinkd.mesh.routing import Constraints, Hysteresis, find_routes
+from auralinkd.mesh.pathfinding import Constraints, Hysteresis, find_routes
 from auralinkd.mesh.smoothing import LinkEstimate, etx
 from auralinkd.mesh.status import prediction_quality
 from bench.mesh import ORG, beats, build, ingest, operator, simulate_failover

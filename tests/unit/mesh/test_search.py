@@ -13,7 +13,7 @@ import pytest
 
 from auralinkd.mesh.detector import NodeState, PhiAccrual
 from auralinkd.mesh.graph import MeshGraph, NodeInfo, Weights
-from auralinkd.mesh.routing import Constraints, Search, find_routes
+from auralinkd.mesh.pathfinding import Constraints, Search, find_routes
 from auralinkd.mesh.smoothing import LinkEstimate
 
 
@@ -189,8 +189,8 @@ def test_batched_observations_equal_sequential_ewma_even_with_repeated_links() -
 
 def test_other_replicas_reports_and_stored_routes_reach_this_replica() -> None:
     from auralinkd.bus import Event, EventBus
+    from auralinkd.mesh.reputation import ReputationService
     from auralinkd.mesh.routes import RouteService
-    from auralinkd.mesh.trust import ReputationService
     from bench.mesh import ORG, build
     from bench.mesh_sim import generate
 
