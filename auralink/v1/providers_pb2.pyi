@@ -293,7 +293,7 @@ class GetUsageRequest(_message.Message):
     def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UsageRow(_message.Message):
-    __slots__ = ("agent_id", "user_id", "provider", "model", "calls", "prompt_tokens", "completion_tokens", "cost_usd", "failovers")
+    __slots__ = ("agent_id", "user_id", "provider", "model", "calls", "prompt_tokens", "completion_tokens", "cost_usd", "failovers", "operation", "audio_seconds", "characters")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -303,6 +303,9 @@ class UsageRow(_message.Message):
     COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     COST_USD_FIELD_NUMBER: _ClassVar[int]
     FAILOVERS_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CHARACTERS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     user_id: str
     provider: str
@@ -312,7 +315,10 @@ class UsageRow(_message.Message):
     completion_tokens: int
     cost_usd: float
     failovers: int
-    def __init__(self, agent_id: _Optional[str] = ..., user_id: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., failovers: _Optional[int] = ...) -> None: ...
+    operation: str
+    audio_seconds: float
+    characters: int
+    def __init__(self, agent_id: _Optional[str] = ..., user_id: _Optional[str] = ..., provider: _Optional[str] = ..., model: _Optional[str] = ..., calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., failovers: _Optional[int] = ..., operation: _Optional[str] = ..., audio_seconds: _Optional[float] = ..., characters: _Optional[int] = ...) -> None: ...
 
 class GetUsageResponse(_message.Message):
     __slots__ = ("rows", "total_cost_usd", "total_tokens")

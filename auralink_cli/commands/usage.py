@@ -1,4 +1,5 @@
-"""`auralink usage [--since 7d]`: cost and tokens by agent, user and model; `auralink usage budget …` sets limits."""
+"""`auralink usage [--since 7d]`: cost, tokens and speech by agent, user, model and operation;
+`auralink usage budget …` sets limits."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(usage_app, name="usage")
 
 
+def _speech_used(r: dict[str, Any]) -> str:
+    if r.get("audio_seconds"):
+        return f"{float(r['audio_seconds']):.1f} s"
+    return f"{int(r['characters'])} chars" if r.get("characters") else "-"
+
+
 def usage_table(data: dict[str, Any]) -> list[Any]:
     from rich.text import Text
 
@@ -26,8 +33,10 @@ def usage_table(data: dict[str, Any]) -> list[Any]:
         ("USER", lambda r: r["user_id"] or "-"),
         ("PROVIDER", lambda r: r["provider"]),
         ("MODEL", lambda r: r["model"]),
+        ("OPERATION", lambda r: r.get("operation") or "-"),
         ("CALLS", lambda r: r["calls"]),
         ("TOKENS", lambda r: int(r["prompt_tokens"]) + int(r["completion_tokens"])),
+        ("SPEECH", _speech_used),
         ("COST $", lambda r: f"{r['cost_usd']:.6f}"),
         ("FAILOVERS", lambda r: r["failovers"]),
     ]

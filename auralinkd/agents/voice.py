@@ -27,6 +27,8 @@ from auralinkd.errors import FailedPrecondition, InvalidArgument
 from auralinkd.providers.gateway import Completion
 from auralinkd.speech import audio
 from auralinkd.speech.service import MAX_SPEED, MIN_SPEED, SpeechService, StreamConfig
+from auralinkd.speech.stt import MODEL as STT_MODEL
+from auralinkd.speech.tts import MODEL as TTS_MODEL
 
 INPUTS = ("file", "pcm", "opus")
 PIECE_S = 0.25  # reply audio goes out in pieces of at most this much
@@ -190,6 +192,8 @@ class _Conversation:
             except InvalidArgument as exc:
                 self._emit("error", text=exc.message)
                 continue
+            used = {"audio_seconds": round(decoded.seconds, 3)}
+            await self._speech.record_usage(self._caller, "stt", STT_MODEL, used, self._agent.id)
             self._emit("transcript", final=True, text=heard.text, end_s=decoded.seconds, confidence=heard.confidence)
             if not heard.text.strip():
                 self._emit("error", text="no words were heard in this turn's audio")
@@ -204,7 +208,9 @@ class _Conversation:
                 self._sequence = sequence
                 yield sequence, pcm, error
 
-        captions = self._speech.captions(self._caller, config, counted(), on_speech=self._barge_in)
+        captions = self._speech.captions(
+            self._caller, config, counted(), on_speech=self._barge_in, agent_id=self._agent.id
+        )
         async for caption in captions:
             if caption.error:
                 self._emit("error", text=caption.error)
@@ -239,10 +245,11 @@ class _Conversation:
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         finished: list[tuple[Completion, list[FactOutcome], str]] = []
         thinker = asyncio.create_task(self._think(turn, text, sentences, finished))
-        sent_s, started, first_latency = 0.0, 0.0, 0.0
+        sent_s, started, first_latency, characters = 0.0, 0.0, 0.0, 0
         try:
             while (sentence := await sentences.get()) is not None:
                 pcm, rate = await self._speech.speak(sentence, self._voice, self._config.speed)
+                characters += len(sentence)
                 piece = int(rate * PIECE_S) * 2
                 for offset in range(0, len(pcm), piece):
                     if not started:
@@ -260,6 +267,10 @@ class _Conversation:
             thinker.cancel()
             self._emit("interrupted", turn=turn, seconds=sent_s)
             raise
+        finally:
+            if characters:  # what was synthesized, sent or not
+                used = {"characters": characters}
+                await self._speech.record_usage(self._caller, "tts", TTS_MODEL, used, self._agent.id)
         completion, outcomes, conversation = finished[0]
         self._conversation = conversation
         self._emit(

@@ -276,6 +276,9 @@ class AIProviderServicer(pb_grpc.AIProviderServiceServicer):
                     completion_tokens=r.completion_tokens,
                     cost_usd=r.cost_usd,
                     failovers=r.failovers,
+                    operation=r.operation,
+                    audio_seconds=r.audio_seconds,
+                    characters=r.characters,
                 )
                 for r in rows
             ],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -219,12 +219,42 @@ class CompletionService:
         finally:
             await self._record(caller, request, chain, completion, time.monotonic() - started, resolved)
 
-    async def targets(self, caller: Caller, refs: list[str]) -> list[Target]:
-        """The caller's providers and keys for `refs`, in order, for calls other than chat (speech)."""
+    async def metered(
+        self,
+        caller: Caller,
+        refs: list[str],
+        operation: str,
+        attempt: Callable[[Any, Target], Awaitable[Any]],
+        measure: Callable[[Any, Target, Any], tuple[float, dict[str, Any]]],
+        agent_id: UUID | None = None,
+    ) -> tuple[Any, Target]:
+        """A call other than chat (speech) on the caller's providers and keys for `refs`, in order, with failover:
+        refused when a budget is used up, and one usage row (`operation`) whatever happens.
+
+        `measure(litellm, target, result)` gives (cost in USD, what was used: e.g. characters or audio seconds).
+        """
         litellm = await self.gateway.ready()
-        resolved = await self._resolve(caller, None)
+        resolved = await self._resolve(caller, agent_id)
         self._require_a_key(resolved, refs)
-        return self._chain(litellm, resolved, refs)
+        chain = self._chain(litellm, resolved, refs)
+        await self._check_budgets(caller, resolved, agent_id)
+        started = time.monotonic()
+        answered: tuple[Any, Target, list[Any]] | None = None
+        try:
+            answered = await self.gateway.call(chain, attempt)
+            return answered[0], answered[1]
+        finally:
+            target = answered[1] if answered else chain[0]
+            cost, used = measure(litellm, target, answered[0]) if answered else (0.0, {})
+            attempts = [{"model": a.ref, "error": a.error} for a in answered[2]] if answered else []
+            usage = {
+                "agent_id": agent_id, "provider": target.provider_name, "model": target.model,
+                "operation": operation, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": round(cost, 6),
+                "latency_ms": int((time.monotonic() - started) * 1000),
+                "failovers": max(0, len(attempts) - 1), "success": answered is not None,
+                "request_id": caller.request_id, "metadata": {**used, "attempts": attempts},
+            }  # fmt: skip
+            await self._account(caller, target, usage, resolved)
 
     async def _resolve(self, caller: Caller, agent_id: UUID | None, timeout_s: float | None = None) -> Resolved:
         cache_key = (caller.tenant, agent_id)
@@ -402,7 +432,6 @@ class CompletionService:
         elapsed_s: float,
         resolved: Resolved,
     ) -> None:
-        principal = caller.principal
         target = next((t for t in chain if completion and t.ref == completion.ref), chain[0])
         attempts = completion.attempts if completion else []
         usage = {
@@ -421,19 +450,40 @@ class CompletionService:
         }
         if request.run_id is not None:
             usage["metadata"]["workflow_run_id"] = str(request.run_id)
+        await self._account(caller, target, usage, resolved)
+
+    async def record_offline(
+        self, caller: Caller, operation: str, model_ref: str, used: dict[str, Any], agent_id: UUID | None = None
+    ) -> None:
+        """A usage row (no cost) for work the daemon did itself, e.g. offline speech: what was used, by whom."""
+        provider, _, model = model_ref.partition("/")
+        usage = {
+            "agent_id": agent_id, "provider": provider, "model": model, "operation": operation, "prompt_tokens": 0,
+            "completion_tokens": 0, "cost_usd": 0.0, "latency_ms": None, "failovers": 0, "success": True,
+            "request_id": caller.request_id, "metadata": used,
+        }  # fmt: skip
+        await self._write_usage(caller, model_ref, usage, None)
+
+    async def _account(self, caller: Caller, target: Target, usage: dict[str, Any], resolved: Resolved) -> None:
+        """Spend counters (budgets), metrics and the usage row of one provider call."""
+        principal = caller.principal
         key = resolved.keys.get(target.provider_name)
-        key_id = key[0] if key and completion is not None else None
-        self.spend.add(principal.org_id, principal.user_id, request.agent_id, usage["cost_usd"])
+        key_id = key[0] if key and usage["success"] else None
+        self.spend.add(principal.org_id, principal.user_id, usage["agent_id"], usage["cost_usd"])
         if self._usage_observer is not None:  # metrics: by provider type, never by provider or user id
             self._usage_observer(
                 target.provider_type, usage["prompt_tokens"], usage["completion_tokens"], usage["cost_usd"],
-                completion is not None,
+                usage["success"],
             )  # fmt: skip
+        await self._write_usage(caller, target.ref, usage, key_id)
+
+    async def _write_usage(self, caller: Caller, ref: str, usage: dict[str, Any], key_id: Any) -> None:
         # Queued, written in batches off the hot path (UsageWriter); budget checks and reports flush first.
+        principal = caller.principal
         try:
             await self._providers.usage_writer.add(caller.tenant, principal.org_id, principal.user_id, usage, key_id)
         except Exception:  # noqa: BLE001 - the reply was given; the record stays queued for the writer's retry
-            log.exception("could not write usage of %s yet (request %s)", target.ref, caller.request_id)
+            log.exception("could not write usage of %s yet (request %s)", ref, caller.request_id)
 
 
 def _validate(request: CompletionRequest) -> list[dict[str, str]]:

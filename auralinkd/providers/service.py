@@ -98,6 +98,9 @@ class UsageRow:
     completion_tokens: int
     cost_usd: float
     failovers: int
+    operation: str = "chat"
+    audio_seconds: float = 0.0  # stt
+    characters: int = 0  # tts
 
 
 def builtin_local(model_name: str) -> ProviderConfig:
@@ -490,6 +493,9 @@ class ProviderService:
                 int(r["completion_tokens"]),
                 float(r["cost_usd"]),
                 int(r["failovers"]),
+                r["operation"],
+                float(r["audio_seconds"]),
+                int(r["characters"]),
             )
             for r in rows
         ]

@@ -239,11 +239,14 @@ async def spent(conn: asyncpg.Connection, scope: str, subject: UUID | None, sinc
 
 async def usage_summary(conn: asyncpg.Connection, start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT agent_id, user_id, provider, model, count(*) AS calls, sum(prompt_tokens) AS prompt_tokens,
-                  sum(completion_tokens) AS completion_tokens, sum(cost_usd) AS cost_usd, sum(failovers) AS failovers
+        """SELECT agent_id, user_id, provider, model, operation, count(*) AS calls,
+                  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+                  sum(cost_usd) AS cost_usd, sum(failovers) AS failovers,
+                  coalesce(sum((metadata->>'audio_seconds')::float8), 0) AS audio_seconds,
+                  coalesce(sum((metadata->>'characters')::bigint), 0) AS characters
            FROM usage_records
            WHERE ($1::timestamptz IS NULL OR created_at >= $1) AND ($2::timestamptz IS NULL OR created_at < $2)
-           GROUP BY agent_id, user_id, provider, model
+           GROUP BY agent_id, user_id, provider, model, operation
            ORDER BY sum(cost_usd) DESC, count(*) DESC""",
         start,
         end,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from uuid import UUID
 
 from auralinkd.access.principal import Caller
 from auralinkd.errors import InvalidArgument
@@ -36,8 +37,7 @@ class ProviderSpeech:
     async def synthesize(
         self, caller: Caller, models: list[str], text: str, voice: str, speed: float, fmt: str
     ) -> tuple[bytes, str]:
-        """(audio, the model that answered)."""
-        chain = await self._completions.targets(caller, _refs(models))
+        """(audio, the model that answered); usage: the characters, priced per character."""
 
         async def attempt(litellm: Any, target: Any) -> bytes:
             response = await litellm.aspeech(
@@ -47,11 +47,15 @@ class ProviderSpeech:
             )  # fmt: skip
             return bytes(response.content)
 
-        audio, target, _ = await self._completions.gateway.call(chain, attempt)
+        def measure(litellm: Any, target: Any, audio: bytes) -> tuple[float, dict[str, Any]]:
+            price = _price(litellm, target, "input_cost_per_character")
+            return len(text) * price, {"characters": len(text)}
+
+        audio, target = await self._completions.metered(caller, _refs(models), "tts", attempt, measure)
         return audio, target.ref
 
     async def transcribe(self, caller: Caller, models: list[str], data: bytes, language: str) -> Transcript:
-        chain = await self._completions.targets(caller, _refs(models))
+        """Usage: the seconds of audio transcribed, priced per second."""
 
         async def attempt(litellm: Any, target: Any) -> Any:
             upload = io.BytesIO(data)
@@ -61,8 +65,26 @@ class ProviderSpeech:
                 api_base=target.api_base, api_key=target.api_key, timeout=target.timeout_s, **_NO_RETRIES,
             )  # fmt: skip
 
-        response, target, _ = await self._completions.gateway.call(chain, attempt)
+        def measure(litellm: Any, target: Any, response: Any) -> tuple[float, dict[str, Any]]:
+            seconds = _transcript(response, target.ref, language).duration_s
+            return seconds * _price(litellm, target, "input_cost_per_second"), {"audio_seconds": round(seconds, 3)}
+
+        response, target = await self._completions.metered(caller, _refs(models), "stt", attempt, measure)
         return _transcript(response, target.ref, language)
+
+    async def record_offline(
+        self, caller: Caller, operation: str, model: str, used: dict[str, Any], agent_id: UUID | None = None
+    ) -> None:
+        await self._completions.record_offline(caller, operation, model, used, agent_id)
+
+
+def _price(litellm: Any, target: Any, name: str) -> float:
+    """litellm's list price of the model (by its bare name, then with the provider prefix); 0 when unknown."""
+    for key in (target.model, target.litellm_model):
+        found = litellm.model_cost.get(key) or {}
+        if found.get(name):
+            return float(found[name])
+    return 0.0
 
 
 def _field(item: Any, name: str, default: Any = None) -> Any:

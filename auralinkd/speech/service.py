@@ -18,6 +18,7 @@ from auralinkd.memory.service import MemoryService
 from auralinkd.speech import audio
 from auralinkd.speech.providers import ProviderSpeech
 from auralinkd.speech.streaming import Caption, CaptionStream, Segmenter
+from auralinkd.speech.stt import MODEL as STT_MODEL
 from auralinkd.speech.stt import Transcript, Whisper, check_language
 from auralinkd.speech.tts import MODEL as TTS_MODEL
 from auralinkd.speech.tts import Espeak, VoiceInfo
@@ -99,6 +100,7 @@ class SpeechService:
             pcm, rate = audio.read_wav_pcm16(wav)
             data = wav if fmt == "wav" else audio.ogg_opus_bytes(pcm, rate)
             seconds, model = len(pcm) / 2 / rate, TTS_MODEL
+            await self.record_usage(caller, "tts", TTS_MODEL, {"characters": len(text)})
         stored = ""
         if store_key:
             stored = (await self._storage.put(caller, PutHeader(store_key, FORMATS[fmt]), _one(data))).key
@@ -130,7 +132,16 @@ class SpeechService:
             decoded = audio.decode_file(data or b"")
         else:
             raise InvalidArgument.for_field("encoding", "must be unspecified (a file) or PCM_S16LE for Transcribe")
-        return await self.whisper.transcribe(decoded.samples, language)
+        found = await self.whisper.transcribe(decoded.samples, language)
+        await self.record_usage(caller, "stt", STT_MODEL, {"audio_seconds": round(decoded.seconds, 3)})
+        return found
+
+    async def record_usage(
+        self, caller: Caller, operation: str, model: str, used: dict[str, Any], agent_id: uuid.UUID | None = None
+    ) -> None:
+        """A usage row of offline speech ("stt": audio_seconds; "tts": characters), at no cost."""
+        if self._providers is not None:
+            await self._providers.record_offline(caller, operation, model, used, agent_id)
 
     async def _read_object(self, caller: Caller, key: str) -> bytes:
         found, chunks = await self._storage.get(caller, key)
@@ -158,6 +169,7 @@ class SpeechService:
         config: StreamConfig,
         frames: AsyncIterator[tuple[int, bytes | None, str]],
         on_speech: Callable[[], None] | None = None,
+        agent_id: uuid.UUID | None = None,
     ) -> AsyncIterator[Caption]:
         """Live captions of one speaker's frames (already decoded to 16 kHz PCM by the caller).
 
@@ -183,7 +195,22 @@ class SpeechService:
                 return str(result.memory_id or "")
 
         stream = CaptionStream(frames, Segmenter(config.partial_interval_ms), transcribe, remember, on_speech)
-        return stream.run()
+        return self._metered_captions(caller, stream.run(), agent_id)
+
+    async def _metered_captions(
+        self, caller: Caller, captions: AsyncIterator[Caption], agent_id: uuid.UUID | None
+    ) -> AsyncIterator[Caption]:
+        """The captions, then one usage row for the stream: the seconds of speech it transcribed."""
+        seconds = 0.0
+        try:
+            async for caption in captions:
+                if caption.final:
+                    seconds += caption.end_s - caption.start_s
+                yield caption
+        finally:
+            if seconds:
+                used = {"audio_seconds": round(seconds, 3), "stream": True}
+                await self.record_usage(caller, "stt", STT_MODEL, used, agent_id)
 
     def check_stream_config(self, caller: Caller, config: StreamConfig) -> None:
         check_language(config.language)

@@ -277,3 +277,34 @@ def test_providers_with_the_callers_keys_fail_over_and_name_who_was_down(speech_
             speech_daemon, "Transcribe", speech_pb2.TranscribeRequest(audio=b"nope" * 99, models=["backup/whisper-1"])
         )
         assert not_audio.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+        # Usage: characters synthesized and seconds transcribed, at the provider's list price (litellm's
+        # table: tts-1 $15 per million characters, whisper-1 $0.006 per minute); offline speech at no cost.
+        offline = call(speech_daemon, "Synthesize", speech_pb2.SynthesizeRequest(text=SENTENCE))
+        call(speech_daemon, "Transcribe", speech_pb2.TranscribeRequest(audio=offline.audio))
+        usage = providers.GetUsage(providers_pb2.GetUsageRequest(), metadata=md, timeout=30).rows
+        by = {(r.provider, r.model, r.operation): r for r in usage}
+        tts = by[("backup", "tts-1", "tts")]
+        assert (tts.calls, tts.characters) == (1, 3) and tts.cost_usd == pytest.approx(3 * 15e-6)
+        stt = by[("backup", "whisper-1", "stt")]
+        assert stt.audio_seconds == 1.5 and stt.cost_usd == pytest.approx(1.5 * 1e-4)
+        local_tts, local_stt = by[("local", "espeak-ng", "tts")], by[("local", "whisper-tiny.en", "stt")]
+        assert local_tts.characters >= len(SENTENCE) and local_tts.cost_usd == 0
+        assert local_stt.audio_seconds > 1.5 and local_stt.cost_usd == 0
+        # a budget that is used up refuses provider speech, before the provider is called; offline goes on
+        providers.SetBudget(
+            providers_pb2.SetBudgetRequest(
+                budget=providers_pb2.Budget(
+                    scope=providers_pb2.BUDGET_SCOPE_ORG, period=providers_pb2.BUDGET_PERIOD_DAY, limit_usd=0.0001
+                )
+            ),
+            metadata=md, timeout=10,
+        )  # fmt: skip
+        fake.clear()
+        over = refused(speech_daemon, "Synthesize", speech_pb2.SynthesizeRequest(text="Hi.", models=["backup/tts-1"]))
+        assert over.code() is grpc.StatusCode.RESOURCE_EXHAUSTED and "budget" in over.details()
+        over = refused(
+            speech_daemon, "Transcribe", speech_pb2.TranscribeRequest(audio=said.audio, models=["backup/whisper-1"])
+        )
+        assert over.code() is grpc.StatusCode.RESOURCE_EXHAUSTED and not fake.received
+        assert call(speech_daemon, "Synthesize", speech_pb2.SynthesizeRequest(text="Hi.")).model == "local/espeak-ng"

@@ -155,6 +155,19 @@ def test_a_voice_agent_answers_a_wav_with_speech_of_its_reply(voice: tuple[Daemo
     assert done[0].first_audio_latency.ToTimedelta().total_seconds() > 0
     assert words(transcribe(daemon, wav_bytes(pcm, rate))) == words(ANSWER)
 
+    # usage, by the agent: the LLM call (priced), the seconds heard and the characters spoken (offline, free)
+    with daemon.channel() as channel:
+        usage = providers_pb2_grpc.AIProviderServiceStub(channel).GetUsage(
+            providers_pb2.GetUsageRequest(), metadata=bearer(daemon.token), timeout=30
+        )
+        talker = agents_pb2_grpc.AgentServiceStub(channel).GetAgent(
+            agents_pb2.GetAgentRequest(agent="talker"), metadata=bearer(daemon.token), timeout=10
+        )
+    mine = {r.operation: r for r in usage.rows if r.agent_id == talker.id}
+    assert mine["chat"].model == MODEL and mine["chat"].completion_tokens > 0
+    assert mine["stt"].model == "whisper-tiny.en" and mine["stt"].audio_seconds > 1
+    assert mine["tts"].model == "espeak-ng" and mine["tts"].characters >= len(ANSWER) - 1
+
 
 def test_new_speech_while_the_reply_is_spoken_cancels_the_rest_of_it(voice: tuple[Daemon, FakeOpenAI]) -> None:
     daemon, fake = voice
