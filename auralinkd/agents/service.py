@@ -84,12 +84,25 @@ class Agent:
         return f"v{self.version}"
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of a conversation or of the prompt sent to the model."""
+
+    role: str  # system, user or assistant
+    content: str
+
+
+def messages_of(items: list[dict[str, Any]]) -> list[Message]:
+    """Chat messages in the model's (and the stored) form, {"role": ..., "content": ...}, as Message values."""
+    return [Message(str(m.get("role", "")), str(m.get("content", ""))) for m in items]
+
+
 @dataclass
 class ChatEvent:
     conversation_id: UUID
     delta: str = ""
     recalled: list[str] = field(default_factory=list)
-    prompt: list[dict[str, str]] = field(default_factory=list)
+    prompt: list[Message] = field(default_factory=list)
     done: bool = False
     completion: Completion | None = None
     outcomes: list[FactOutcome] = field(default_factory=list)
@@ -107,7 +120,11 @@ class Conversation:
     completion_tokens: int
     created_at: datetime
     last_message_at: datetime | None
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Conversation:
+        return cls(**{**row, "messages": messages_of(row.get("messages") or [])})
 
 
 @dataclass(frozen=True)
@@ -398,7 +415,7 @@ class AgentService:
         budget = max(256, self._context_tokens(agent.model) - reply_tokens)
         parts = PromptParts(agent.system_prompt, agent.personality, recalled, history, message)
         prompt = assemble(parts, budget, estimate_tokens)
-        yield ChatEvent(conversation, recalled=recalled, prompt=prompt)
+        yield ChatEvent(conversation, recalled=recalled, prompt=messages_of(prompt))
 
         completion: Completion | None = None
         request = CompletionRequest(
@@ -491,14 +508,14 @@ class AgentService:
         token = (
             encode_cursor({"t": rows[-1]["created_at"].isoformat(), "i": str(rows[-1]["id"])}) if more and rows else ""
         )
-        return [Conversation(**r) for r in rows], token
+        return [Conversation.from_row(r) for r in rows], token
 
     async def get_conversation(self, caller: Caller, conversation_id: str) -> Conversation:
         async with self._database.tenant(caller.tenant) as conn:
             row = await store.get_conversation(conn, _uuid("id", conversation_id), True)
         if row is None:
             raise NotFound(f"no conversation {conversation_id}")
-        return Conversation(**row)
+        return Conversation.from_row(row)
 
     async def delete_conversation(self, caller: Caller, conversation_id: str) -> None:
         ident = _uuid("id", conversation_id)

@@ -89,7 +89,7 @@ def conversation_to_proto(c: Conversation) -> pb.Conversation:
         completion_tokens=c.completion_tokens,
         create_time=timestamp(c.created_at),
         last_message_time=timestamp(c.last_message_at),
-        messages=[pb.ConversationMessage(role=m.get("role", ""), content=m.get("content", "")) for m in c.messages],
+        messages=[pb.ConversationMessage(role=m.role, content=m.content) for m in c.messages],
     )
 
 
@@ -179,7 +179,7 @@ def chat_to_proto(event: ChatEvent, include_prompt: bool) -> pb.ChatResponse:
     if event.tool_call is not None:
         response.tool_call.CopyFrom(tool_call_to_proto(event.tool_call))
     if include_prompt:
-        response.prompt.extend(pb.PromptMessage(role=m["role"], content=m["content"]) for m in event.prompt)
+        response.prompt.extend(pb.PromptMessage(role=m.role, content=m.content) for m in event.prompt)
     if event.completion is not None:
         response.usage.CopyFrom(usage_to_proto(event.completion))
         response.finish_reason = event.completion.finish_reason

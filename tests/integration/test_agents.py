@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auralinkd.access.principal import Caller, Principal
-from auralinkd.agents.service import Agent, AgentService, ChatEvent
+from auralinkd.agents.service import Agent, AgentService, ChatEvent, Message
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db import migrate
@@ -106,12 +106,9 @@ async def test_chat_streams_and_persists_both_turns(world: World) -> None:
     assert events[-1].done and events[-1].completion is not None and events[-1].outcomes == []
     conversation = events[0].conversation_id
     again = await collect(world.agents.chat(world.alice, "scribe", "And again", str(conversation), 16, 30))
-    assert again[0].prompt[1:3] == [
-        {"role": "user", "content": "Hello there"},
-        {"role": "assistant", "content": "Nice to meet you"},
-    ]
+    assert again[0].prompt[1:3] == [Message("user", "Hello there"), Message("assistant", "Nice to meet you")]
     stored = await world.agents.get_conversation(world.alice, str(conversation))
-    assert stored.message_count == 4 and [m["role"] for m in stored.messages] == ["user", "assistant"] * 2
+    assert stored.message_count == 4 and [m.role for m in stored.messages] == ["user", "assistant"] * 2
     listed, _ = await world.agents.list_conversations(world.alice, "scribe", 10, "")
     assert [c.id for c in listed] == [conversation]
     await world.agents.delete_conversation(world.alice, str(conversation))
