@@ -114,19 +114,35 @@ async def paced(n: int, t_first: float, lag: list, frames_per_step: int = 1) -> 
         yield seq
 
 
+SHED_RETRIES = 5
+
+
+async def start_session(stub: Any, request: Any, md: Any) -> str:
+    """StartSession, waiting out the daemon's load shedding (RESOURCE_EXHAUSTED for about 2 s after it
+    saw overload, e.g. the previous trial's) rather than failing the trial on it."""
+    for attempt in range(SHED_RETRIES):
+        try:
+            return (await stub.StartSession(request, metadata=md)).session_id
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() is not grpc.StatusCode.RESOURCE_EXHAUSTED or attempt == SHED_RETRIES - 1:
+                raise
+            await asyncio.sleep(2.1)
+    raise AssertionError("unreachable")
+
+
 async def one_stream(
     stub: Any, md: Any, frames: list[bytes], n: int, start_at: float, count_from: float, out: list[float], lag: list
 ) -> int:
     """One real-time stream; appends counted round trips to `out`; returns the responses received."""
     fmt = pb.StreamFormat(audio=pb.AudioFormat(sample_rate=RATE, channels=1))
     fmt.audio.frame_duration.FromMilliseconds(FRAME_MS)
-    started = await stub.StartSession(
+    sid = await start_session(
+        stub,
         pb.StartSessionRequest(
             frame_type=pb.FRAME_TYPE_AUDIO, format=fmt, config=pb.CompressionConfig(mode=pb.COMPRESSION_MODE_ADAPTIVE)
         ),
-        metadata=md,
+        md,
     )
-    sid = started.session_id
     sent_at: dict[int, float] = {}
     await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
     t_first = time.perf_counter()
@@ -164,7 +180,7 @@ async def batch_streams(
     request = pb.StartSessionRequest(
         frame_type=pb.FRAME_TYPE_AUDIO, format=fmt, config=pb.CompressionConfig(mode=pb.COMPRESSION_MODE_ADAPTIVE)
     )
-    sids = [(await stub.StartSession(request, metadata=md)).session_id for _ in range(streams)]
+    sids = [await start_session(stub, request, md) for _ in range(streams)]
     sent_at: dict[int, float] = {}
     await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
     t_first = time.perf_counter()

@@ -310,7 +310,7 @@ def bench(
     ] = None,
     mode: Annotated[list[ModeName] | None, typer.Option("--mode", help="Mode (repeatable); default all.")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="The small corpus (under a minute).")] = False,
-    calibrate: Annotated[bool, typer.Option("--calibrate", help="Also rewrite the calibration table.")] = False,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Re-measure the deployment's table too.")] = False,
     to: Annotated[str, storage.ToOption] = "",
 ) -> None:
     """Run the daemon's compression benchmark: progress, then per type and mode against its baseline.
