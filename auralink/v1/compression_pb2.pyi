@@ -251,21 +251,33 @@ class DecompressBatchResponse(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[DecompressFrameResponse, _Mapping]]] = ..., draining: bool = ...) -> None: ...
 
 class DecompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "data", "lost", "handle")
+    __slots__ = ("session_id", "sequence", "data", "lost", "rtp", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     LOST_FIELD_NUMBER: _ClassVar[int]
+    RTP_FIELD_NUMBER: _ClassVar[int]
     HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
     lost: bool
+    rtp: RtpInfo
     handle: int
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., lost: bool = ..., handle: _Optional[int] = ...) -> None: ...
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., lost: bool = ..., rtp: _Optional[_Union[RtpInfo, _Mapping]] = ..., handle: _Optional[int] = ...) -> None: ...
+
+class RtpInfo(_message.Message):
+    __slots__ = ("sequence", "timestamp", "ssrc")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    SSRC_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    timestamp: int
+    ssrc: int
+    def __init__(self, sequence: _Optional[int] = ..., timestamp: _Optional[int] = ..., ssrc: _Optional[int] = ...) -> None: ...
 
 class DecompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error", "draining", "concealment", "handle")
+    __slots__ = ("session_id", "sequence", "payload", "codec", "fallback", "skipped", "latency", "error", "draining", "concealment", "rtp", "handle")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
@@ -276,6 +288,7 @@ class DecompressFrameResponse(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     CONCEALMENT_FIELD_NUMBER: _ClassVar[int]
+    RTP_FIELD_NUMBER: _ClassVar[int]
     HANDLE_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
@@ -287,8 +300,9 @@ class DecompressFrameResponse(_message.Message):
     error: FrameError
     draining: bool
     concealment: str
+    rtp: RtpInfo
     handle: int
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., concealment: _Optional[str] = ..., handle: _Optional[int] = ...) -> None: ...
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., codec: _Optional[str] = ..., fallback: bool = ..., skipped: bool = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., concealment: _Optional[str] = ..., rtp: _Optional[_Union[RtpInfo, _Mapping]] = ..., handle: _Optional[int] = ...) -> None: ...
 
 class UpdateNetworkConditionsRequest(_message.Message):
     __slots__ = ("session_id", "bandwidth_kbps", "loss_pct", "rtt")

@@ -35,6 +35,7 @@ from auralinkd.compression.formats import (
 )
 from auralinkd.compression.metrics import MetricsReport, MetricsSnapshot
 from auralinkd.compression.modes import Mode
+from auralinkd.compression.rtp import RtpMeta
 from auralinkd.compression.scheduler import FrameIn, FrameScheduler
 from auralinkd.compression.service import CompressionService, CompressResult, DecompressResult
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo
@@ -345,7 +346,10 @@ def _frame_in(request: Any, data: bytes, captured: float | None = None, max_age:
         if own[0] is not None:
             captured, max_age = own
     lost = isinstance(request, pb.DecompressFrameRequest) and request.lost
-    return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost)
+    rtp = None
+    if isinstance(request, pb.DecompressFrameRequest) and request.HasField("rtp"):
+        rtp = RtpMeta(request.rtp.sequence, request.rtp.timestamp, request.rtp.ssrc)
+    return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost, rtp)
 
 
 # Compact batch responses (CompressBatchRequest.compact), per response type: the fields sent only on
@@ -513,10 +517,13 @@ def _compressed(r: CompressResult) -> pb.CompressFrameResponse:
 
 
 def _decompressed(r: DecompressResult) -> pb.DecompressFrameResponse:
-    return pb.DecompressFrameResponse(
+    response = pb.DecompressFrameResponse(
         session_id=r.session_id, sequence=r.sequence, payload=r.payload, codec=r.codec, fallback=r.fallback,
         skipped=r.skipped, latency=_duration_ms(r.latency_ms), concealment=r.concealment,
     )  # fmt: skip
+    if r.rtp is not None:
+        response.rtp.CopyFrom(pb.RtpInfo(sequence=r.rtp.sequence, timestamp=r.rtp.timestamp, ssrc=r.rtp.ssrc))
+    return response
 
 
 def _frame_error(exc: AuralinkError) -> pb.FrameError:

@@ -51,13 +51,25 @@ class FrameHeader:
     sequence: int
 
 
-def pack(codec: CodecId, flags: Flag, sequence: int, payload: bytes) -> bytes:
+# The checksum's seed: a DATA session's frames use their own, so that one never decodes in an audio,
+# video or screen session (its zstd or raw payload could otherwise pass for a media frame), nor the
+# other way round.
+MEDIA_SEED = 0xFFFF
+DATA_SEED = 0x0DA7
+
+
+def _crc(head: bytes, payload: bytes, data_session: bool) -> int:
+    return binascii.crc_hqx(payload, binascii.crc_hqx(head, DATA_SEED if data_session else MEDIA_SEED))
+
+
+def pack(codec: CodecId, flags: Flag, sequence: int, payload: bytes, *, data_session: bool = False) -> bytes:
     head = _HEAD.pack((VERSION << 5) | int(flags), int(codec), sequence & 0xFFFF)
-    return head + _CRC.pack(binascii.crc_hqx(payload, binascii.crc_hqx(head, 0xFFFF))) + payload
+    return head + _CRC.pack(_crc(head, payload, data_session)) + payload
 
 
-def unpack(data: bytes) -> tuple[FrameHeader, bytes]:
-    """Split and verify a frame; any damage is InvalidArgument naming `data`."""
+def unpack(data: bytes, *, data_session: bool = False) -> tuple[FrameHeader, bytes]:
+    """Split and verify a frame of a DATA session (`data_session`) or of a media one; any damage, or a
+    frame of the other kind, is InvalidArgument naming `data`."""
     if len(data) < HEADER_SIZE:
         raise InvalidArgument.for_field(
             "data", f"{len(data)} bytes is shorter than the {HEADER_SIZE}-byte frame header"
@@ -68,7 +80,15 @@ def unpack(data: bytes) -> tuple[FrameHeader, bytes]:
         raise InvalidArgument.for_field("data", f"unknown frame version {version}; this build reads {VERSION}")
     payload = bytes(data[HEADER_SIZE:])
     (crc,) = _CRC.unpack_from(data, 4)
-    if binascii.crc_hqx(payload, binascii.crc_hqx(bytes(data[:4]), 0xFFFF)) != crc:
+    head = bytes(data[:4])
+    if _crc(head, payload, data_session) != crc:
+        if _crc(head, payload, not data_session) == crc:
+            raise InvalidArgument.for_field(
+                "data",
+                "a DATA session's frame cannot be decoded in an audio, video or screen session"
+                if not data_session
+                else "an audio, video or screen session's frame cannot be decoded in a DATA session",
+            )
         raise InvalidArgument.for_field("data", "checksum mismatch: the frame is corrupt or truncated")
     try:
         codec = CodecId(codec_byte)

@@ -237,7 +237,7 @@ class FramePipeline:
         elapsed: float,
         bitrate: int = 0,
     ) -> EncodedFrame:
-        data = container.pack(codec, flags, sequence, enc.payload)
+        data = container.pack(codec, flags, sequence, enc.payload, data_session=self.frame_type is FrameType.DATA)
         return EncodedFrame(data, codec, flags, quality, source, reason, elapsed, bitrate)
 
     def _exact(self) -> tuple[float, str]:
@@ -294,7 +294,7 @@ class FramePipeline:
 
     def decompress(self, data: bytes) -> DecodedFrame:
         check_size_limit(data, "data")
-        header, payload = container.unpack(data)
+        header, payload = container.unpack(data, data_session=self.frame_type is FrameType.DATA)
         if header.codec not in ALLOWED_CODECS[self.frame_type]:
             raise InvalidArgument.for_field(
                 "data", f"a {header.codec.name} frame cannot belong to a {self.frame_type.name} session"
@@ -309,6 +309,20 @@ class FramePipeline:
             if self.frame_type in (FrameType.VIDEO, FrameType.SCREEN):
                 self._last_decoded = out
         return DecodedFrame(out, header.codec, header.flags, header.sequence)
+
+    def decode_opus(self, packet: bytes, wire_sequence: int) -> DecodedFrame:
+        """Opus in: a bare Opus packet (no frame header), decoded and post-filtered like a frame of ours;
+        `wire_sequence` (the RTP sequence) lets the post-filter see loss."""
+        if self.frame_type is not FrameType.AUDIO:
+            raise FailedPrecondition(f"Opus packets go to AUDIO sessions; this is a {self.frame_type.name} session")
+        check_size_limit(packet, "data")
+        if not packet:
+            raise InvalidArgument.for_field("data", "is empty: an Opus packet is at least one byte (a lost one: lost)")
+        with self.decode_lock:
+            out = self._decode(CodecId.OPUS, packet)
+            if self.postfilter is not None:
+                out = self._filter(CodecId.OPUS, wire_sequence & 0xFFFF, packet, out)
+        return DecodedFrame(out, CodecId.OPUS, Flag(0), wire_sequence & 0xFFFF)
 
     def conceal(self, next_data: bytes = b"") -> tuple[DecodedFrame, str]:
         """Audio for a lost frame (audio sessions): the Opus decoder's FEC from `next_data`, the frame

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auralinkd.compression.formats import MAX_PAYLOAD_BYTES, FrameType
+from auralinkd.compression.rtp import RtpMeta
 from auralinkd.compression.service import CompressionService, CompressResult, DecompressResult
 from auralinkd.errors import AuralinkError, ResourceExhausted
 
@@ -52,6 +53,7 @@ class FrameIn:
     captured_at: float | None = None
     max_age_ms: float | None = None
     lost: bool = False  # decompress: conceal a lost frame (`data` empty, or the frame after it)
+    rtp: RtpMeta | None = None  # decompress: `data` is a bare Opus packet with its RTP metadata (Opus in)
 
 
 class FrameScheduler:
@@ -94,7 +96,9 @@ class FrameScheduler:
 
     def _decompress_one(self, frame: FrameIn, user: str, field: str = "data") -> DecompressResult:
         self._check(frame, user, field)
-        return self.service.decompress(frame.session_id, frame.sequence, frame.data, user, lost=frame.lost)
+        return self.service.decompress(
+            frame.session_id, frame.sequence, frame.data, user, lost=frame.lost, rtp=frame.rtp
+        )
 
     def _check(self, frame: FrameIn, user: str, field: str) -> None:
         if len(frame.data) > MAX_PAYLOAD_BYTES:

@@ -19,6 +19,7 @@ from auralinkd.compression.formats import AudioFormat, FrameType, StreamFormat, 
 from auralinkd.compression.metrics import MetricsRegistry, MetricsReport
 from auralinkd.compression.modes import CalibrationTable, Mode
 from auralinkd.compression.pipeline import DecodeFilter, FramePipeline
+from auralinkd.compression.rtp import RtpMeta
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo, SessionManager
 from auralinkd.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, ResourceExhausted
 
@@ -99,6 +100,7 @@ class DecompressResult:
     latency_ms: float
     # For a lost frame: "fec" or "plc" (see FramePipeline.conceal); empty otherwise.
     concealment: str = ""
+    rtp: RtpMeta | None = None  # Opus in: the packet's RTP metadata, echoed
 
 
 def quality_metric_for(frame_type: FrameType, fmt: StreamFormat, mode: Mode) -> str:
@@ -328,15 +330,28 @@ class CompressionService:
             log.warning("compression session %s stepped down: %s", session.id, session.pipeline.policy.describe())
 
     def decompress(
-        self, session_id: str, sequence: int, data: bytes, user_id: str | None = None, *, lost: bool = False
+        self,
+        session_id: str,
+        sequence: int,
+        data: bytes,
+        user_id: str | None = None,
+        *,
+        lost: bool = False,
+        rtp: RtpMeta | None = None,
     ) -> DecompressResult:
-        """Decode one frame; with `lost`, conceal a lost one (`data`: empty, or the frame after it)."""
+        """Decode one frame; with `lost`, conceal a lost one (`data`: empty, or the frame after it); with
+        `rtp`, `data` is a bare Opus packet with its RTP metadata (Opus in, see rtp.py)."""
         _check_sequence(sequence)
         session = self.sessions.get(session_id, user_id)
         t0 = self.timer()
         how = ""
         if lost:
             frame, how = session.pipeline.conceal(data)
+        elif rtp is not None:  # Opus in: a bare Opus packet, in RTP order per SSRC
+            rtp.validate()
+            session.rtp_order.check(rtp)
+            frame = session.pipeline.decode_opus(data, rtp.sequence)
+            session.rtp_order.accept(rtp)
         else:
             frame = session.pipeline.decompress(data)
         session.frames_out += 1
@@ -349,6 +364,7 @@ class CompressionService:
             bool(frame.flags & Flag.SKIPPED),
             (self.timer() - t0) * 1000,
             how,
+            rtp,
         )
 
     # -- network and metrics ----------------------------------------------------------------------

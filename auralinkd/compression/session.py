@@ -16,6 +16,7 @@ from auralinkd.compression.abr import NetworkConditions
 from auralinkd.compression.config import CompressionConfig
 from auralinkd.compression.formats import FrameType, StreamFormat
 from auralinkd.compression.pipeline import FramePipeline
+from auralinkd.compression.rtp import RtpOrder
 from auralinkd.errors import NotFound, ResourceExhausted
 
 DEFAULT_IDLE_TIMEOUT_S = 300.0
@@ -44,6 +45,7 @@ class Session:
     bytes_in: int = 0
     bytes_out: int = 0
     fallback_count: int = 0
+    rtp_order: RtpOrder = field(default_factory=RtpOrder)  # Opus in: accepted RTP sequences per SSRC
     stale_dropped: int = 0  # frames refused as older than their client-set bound
     created_wall: float = field(default_factory=time.time)  # for people; created_at orders and times
 

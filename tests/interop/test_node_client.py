@@ -115,6 +115,25 @@ def test_node_ten_percent_loss_concealed_by_fec_and_plc_beats_silence(
     assert scores["plc"] > scores["none"] and scores["fec"] > scores["plc"]
 
 
+def test_node_sends_browser_opus_with_rtp_metadata_in_order(daemon: Daemon, speech_pcm: Path, tmp_path: Path) -> None:
+    """Opus in: the SFU forwards a browser's Opus packets (here from PyAV's libopus at 48 kHz, not our
+    encoder) with their RTP sequence, timestamp and SSRC; a duplicate and a backward one are refused."""
+    from tests.unit.compression.test_opus_in import browser_opus
+
+    speech = np.frombuffer(speech_pcm.read_bytes(), np.int16)[: 5 * RATE]
+    packets = browser_opus(speech)
+    blob = tmp_path / "opus.bin"
+    blob.write_bytes(b"".join(len(p).to_bytes(2, "big") + p for p in packets))
+    out = tmp_path / "opusin.pcm"
+    r = node("opusin", daemon, "--in", str(blob), "--out", str(out))
+    assert r["packets"] == r["decoded"] == r["rtp_echoed"] == len(packets) and r["errors"] == []
+    assert r["duplicate"] == "OUT_OF_RANGE" and r["backward"] == "OUT_OF_RANGE"
+    deg = np.frombuffer(out.read_bytes(), np.int16)
+    score = quality.pesq_score(*quality.align(speech[: len(deg)], deg, 640), RATE)[0]
+    print(f"PESQ-WB of browser Opus in, through the Node client: {score:.2f}")
+    assert score > 3.0
+
+
 def test_node_batch_stream_of_25_sessions_paced_in_real_time(daemon: Daemon) -> None:
     r = node("batch", daemon, "--sessions", "25", "--seconds", "4", "--bad-tick", "50", "--bad-slot", "3", "--compact")
     assert r["replies"] == r["ticks"] == 200

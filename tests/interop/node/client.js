@@ -8,7 +8,7 @@
 //
 // Commands:
 //   roundtrip  --in PCM --out PCM [--loss 0.1 --conceal none|plc|fec [--fec]] CompressStream, DecompressStream
-//   opusin     --in PCM --out PCM                                         Opus RTP packets in (DecompressStream)
+//   opusin     --in PACKETS --out PCM                                     Opus RTP packets in (DecompressStream)
 //   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3] [--compact]  CompressBatchStream, 20 ms ticks
 //   resume     --in PCM --seconds 6 [--addr2 unix:///other.sock] [--ignore-drain] [--sessions-max N]
 //              paced CompressStream that survives a restart (UNAVAILABLE) or a drain notice by a new session
@@ -344,6 +344,40 @@ async function resume(api, args) {
   return { frames: total, coded, max_gap_ms: maxGap, events };
 }
 
+// Opus in: the browser's Opus packets (--in: each a 2-byte big-endian length, then the packet) sent bare
+// with RTP metadata, as an SFU holds them; the sequence wraps around mid-stream. Then a duplicate and a
+// backward sequence, each refused in its own response.
+async function opusin(api, args) {
+  const stub = client(api, args.addr);
+  const md = metadata(args.token);
+  const blob = fs.readFileSync(args.in);
+  const packets = [];
+  for (let i = 0; i + 2 <= blob.length;) {
+    const n = blob.readUInt16BE(i);
+    packets.push(blob.subarray(i + 2, i + 2 + n));
+    i += 2 + n;
+  }
+  const sid = (await startAudio(stub, md)).session_id;
+  const ssrc = 0x5eed;
+  const seq = (k) => (65500 + k) & 0xffff;
+  const requests = packets.map((data, k) => ({ session_id: sid, sequence: k, data, rtp: { sequence: seq(k), timestamp: 960 * k, ssrc } }));
+  const last = packets.length - 1;
+  requests.push({ session_id: sid, sequence: last + 1, data: packets[0], rtp: { sequence: seq(last), timestamp: 0, ssrc } });
+  requests.push({ session_id: sid, sequence: last + 2, data: packets[0], rtp: { sequence: seq(last - 3), timestamp: 0, ssrc } });
+  const { responses } = await stream(stub, 'DecompressStream', md, requests);
+  const decoded = responses.slice(0, packets.length);
+  if (args.out) fs.writeFileSync(args.out, Buffer.concat(decoded.filter((r) => !r.error).map((r) => r.payload)));
+  await unary(stub, 'EndSession', { session_id: sid }, md);
+  stub.close();
+  return {
+    packets: packets.length, decoded: decoded.filter((r) => !r.error).length,
+    errors: decoded.filter((r) => r.error).map((r) => r.error.code),
+    rtp_echoed: decoded.filter((r, k) => r.rtp && r.rtp.sequence === seq(k) && r.rtp.ssrc === ssrc && r.rtp.timestamp === 960 * k).length,
+    duplicate: responses[packets.length].error ? responses[packets.length].error.code : 'OK',
+    backward: responses[packets.length + 1].error ? responses[packets.length + 1].error.code : 'OK',
+  };
+}
+
 // Each bad input gets its documented status, as a Node client sees it.
 async function badinput(api, args) {
   const stub = client(api, args.addr);
@@ -379,10 +413,10 @@ async function badinput(api, args) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const api = loadApi();
-  const commands = { roundtrip, batch, resume, badinput };
+  const commands = { roundtrip, opusin, batch, resume, badinput };
   const command = commands[args._[0]];
   if (!command || !args.addr || !args.token) {
-    process.stderr.write('usage: node client.js roundtrip|batch|resume|badinput --addr ADDR --token TOKEN [...]\n');
+    process.stderr.write('usage: node client.js roundtrip|opusin|batch|resume|badinput --addr ADDR --token TOKEN [...]\n');
     process.exit(2);
   }
   const result = await command(api, args);

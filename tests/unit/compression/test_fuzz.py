@@ -37,13 +37,15 @@ SESSIONS = {
     FrameType.SCREEN: SVC.start_session("f", FrameType.SCREEN, ImageFormat(32, 32)).session_id,
     FrameType.DATA: SVC.start_session("f", FrameType.DATA, DataFormat()).session_id,
 }
-# Frames with a valid header and checksum but random codec payloads reach the decoders themselves.
+# Frames with a valid header and checksum (of a DATA session or a media one) but random codec payloads reach
+# the decoders themselves.
 framed = st.builds(
-    lambda c, f, s, p: pack(c, Flag(f), s, p),
+    lambda c, f, s, p, d: pack(c, Flag(f), s, p, data_session=d),
     st.sampled_from(list(CodecId)),
     st.integers(0, 31),
     st.integers(0, 2**16 - 1),
     st.binary(max_size=400),
+    st.booleans(),
 )
 
 
