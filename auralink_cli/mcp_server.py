@@ -2,11 +2,13 @@
 
 It is a client of the daemon's gRPC API like every other command: each tool call is one RPC made with the
 caller's own token or API key (the profile's, --token or AURALINK_TOKEN), so RBAC and RLS apply exactly as
-in the CLI. The SDK's FastMCP speaks MCP on stdin/stdout; nothing else may write to stdout.
+in the CLI. The SDK's FastMCP speaks MCP on stdin/stdout; nothing else may write to stdout. One gRPC channel
+serves every tool call of the server's life (a channel per call cost about 20 ms per recall).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +20,35 @@ class ToolFailed(Exception):
     """An RPC refused or failed: FastMCP reports it to the MCP client as the tool's error (isError)."""
 
 
-def build_server(settings: Settings) -> Any:
+class _Channel:
+    """The server's one channel to the daemon, opened on the first tool call (gRPC reconnects by itself)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from auralink_cli.client import Client
+
+        self._client = Client(settings)
+        self._lock = threading.Lock()
+        self._open = False
+
+    def client(self) -> Any:
+        with self._lock:
+            if not self._open:
+                self._client.__enter__()  # checks the socket first: CliError, a tool error, when absent
+                self._open = True
+        return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open:
+                self._client.__exit__(None, None, None)
+                self._open = False
+
+
+def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
     import anyio
     from mcp.server.fastmcp import FastMCP
+
+    channel = channel or _Channel(settings)
 
     server = FastMCP(
         "auralink",
@@ -38,9 +66,11 @@ def build_server(settings: Settings) -> Any:
         return await anyio.to_thread.run_sync(run)
 
     def unary(module: str, service: str, method: str, request: Any) -> Any:
-        from auralink_cli.commands.providers import call
+        import importlib
 
-        return call(settings, service, method, request, module=module)
+        client = channel.client()
+        stub = getattr(importlib.import_module(f"auralink.v1.{module}_pb2_grpc"), f"{service}Stub")(client.channel)
+        return client.call(getattr(stub, method), request)
 
     @server.tool()
     async def memory_recall(query: str, limit: int = 5, tags: list[str] | None = None) -> dict[str, Any]:
@@ -126,4 +156,8 @@ def build_server(settings: Settings) -> Any:
 
 def serve(settings: Settings) -> None:
     """Serve MCP on stdin/stdout until the client closes stdin."""
-    build_server(settings).run(transport="stdio")
+    channel = _Channel(settings)
+    try:
+        build_server(settings, channel).run(transport="stdio")
+    finally:
+        channel.close()

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Load the embedding model in the background at start-up, so the first memory call is fast. Off: it
     # loads on first use (the test suite starts many short-lived daemons).
     warm_models_on_start: bool = True
+    # Query embeddings of the local MiniLM on ONNX Runtime (graph exported once into the model cache and
+    # checked against torch); false: torch only.
+    memory_query_onnx: bool = True
     # Memory: evolve (consolidate + forget) on a schedule; 0 means only on demand.
     memory_evolve_interval_s: float = Field(0.0, ge=0)
     memory_dedupe_threshold: float = Field(0.95, gt=0, le=1)

@@ -548,15 +548,17 @@ def _tracer(replica_id: str) -> Any:
 
 def _embedders(settings: Settings) -> Embedders:
     """The local MiniLM default, plus the operator's provider embedding model when one is configured."""
+    cache = (settings.local_model_cache_dir or settings.data_dir / "models") if settings.memory_query_onnx else None
+    local = LocalMiniLM(cache_dir=cache)
     if not settings.memory_provider_embedding_model:
-        return Embedders(LocalMiniLM())
+        return Embedders(local)
     key = settings.memory_provider_embedding_api_key
     provider = ProviderEmbeddingConfig(
         settings.memory_provider_embedding_model,
         settings.memory_provider_embedding_api_base,
         key.get_secret_value() if key else "",
     )
-    return Embedders(LocalMiniLM(), [LiteLLMEmbedder(provider)])
+    return Embedders(local, [LiteLLMEmbedder(provider)])
 
 
 def _storage(settings: Settings, database: Database, audit: AuditLog, tokens_secret: bytes) -> StorageService:

@@ -164,6 +164,8 @@ def daemon_env(data_dir: Path, **settings: str) -> dict[str, str]:
         AURALINK_LOG_LEVEL="info",
         # Each test daemon lives seconds: load the embedding model only when a test uses memory.
         AURALINK_WARM_MODELS_ON_START="false",
+        # Each would export MiniLM's ONNX query graph into its own data dir; tests/unit/memory covers it once.
+        AURALINK_MEMORY_QUERY_ONNX="false",
     )
     env.update({f"AURALINK_{k.upper()}": v for k, v in settings.items()})
     return env

@@ -9,6 +9,8 @@ thread (encodes spread over the default executor's threads left idle teams spinn
 - queries (a recall's few texts) on another whose team is one thread: a recall embeds its query while
   PostgreSQL runs the keyword search, and a query spinning on both cores starved it (recall p50 at 100k
   memories: 21 ms with a two-thread team, 14 ms with one; bench/memory.py).
+With a model cache directory, queries run on ONNX Runtime instead, once its graph is exported and checked
+against torch (memory/onnx_query.py): a recall's query embedding drops from about 10 ms to a few.
 Vectors are L2-normalised float32, so cosine similarity is a dot product.
 """
 
@@ -21,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -65,8 +68,11 @@ class LocalMiniLM:
     name = LOCAL_MODEL
     dims = LOCAL_DIMS
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None) -> None:
         self._threads = threads
+        self._cache_dir = cache_dir  # None: queries on torch only
+        self._onnx: Any = None  # an onnxruntime session for queries, once exported and checked
+        self.onnx_settled = threading.Event()  # set when the ONNX graph is in use or was given up
         self._load_lock = threading.Lock()
         self._encode_lock = threading.Lock()  # one encode at a time: torch already uses every core
         self._model: Any = None
@@ -103,6 +109,43 @@ class LocalMiniLM:
             model = AutoModel.from_pretrained(path, local_files_only=True).eval()
             self._tokenizer, self._model = tokenizer, model
             log.info("loaded embedding model %s from %s", self.name, path)
+        if self._cache_dir is not None:
+            threading.Thread(target=self._prepare_onnx, args=(Path(path),), name="minilm-onnx", daemon=True).start()
+        else:
+            self.onnx_settled.set()
+
+    @property
+    def query_backend(self) -> str:
+        return "onnxruntime" if self._onnx is not None else "torch"
+
+    def _prepare_onnx(self, model_dir: Path) -> None:
+        """Export (first start) or open the query graph, check it against torch, then use it for queries."""
+        from auralinkd.memory import onnx_query
+
+        try:
+            assert self._cache_dir is not None
+            graph = onnx_query.graph_path(model_dir, self._cache_dir)
+            if not graph.exists():
+                log.info(
+                    "exporting the query graph of %s to %s (once per model and library versions)", self.name, graph
+                )
+                onnx_query.export(model_dir, graph)
+            session = onnx_query.session(graph)
+            probes = list(onnx_query.PROBES)
+            cosine = onnx_query.agreement(
+                onnx_query.pooled(session, self._tokenizer, probes, MAX_TOKENS), self._torch_pooled(probes)
+            )
+            if cosine < onnx_query.MIN_COSINE:
+                log.warning(
+                    "the ONNX query graph of %s disagrees with torch (cosine %.5f): not used", self.name, cosine
+                )
+                return
+            self._onnx = session
+            log.info("query embeddings of %s on ONNX Runtime (cosine to torch >= %.5f)", self.name, cosine)
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up: torch keeps serving queries
+            log.warning("query embeddings of %s stay on torch: %s", self.name, exc)
+        finally:
+            self.onnx_settled.set()
 
     async def warm(self) -> None:
         if self._model is None:
@@ -111,6 +154,22 @@ class LocalMiniLM:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking encode in batches of BATCH_SIZE."""
         self.load()
+        out = self._torch_pooled(texts)
+        if not len(out):
+            return np.zeros((0, self.dims), dtype=np.float32)
+        return normalise(out)
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Blocking encode of a few texts: on ONNX Runtime when its graph is ready, else torch."""
+        self.load()
+        session = self._onnx
+        if session is None or not texts:
+            return self.encode(texts)
+        from auralinkd.memory.onnx_query import pooled
+
+        return normalise(pooled(session, self._tokenizer, list(texts), MAX_TOKENS))
+
+    def _torch_pooled(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
         out: list[np.ndarray] = []
@@ -124,13 +183,13 @@ class LocalMiniLM:
                 mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out.append(pooled.numpy())
-        if not out:
-            return np.zeros((0, self.dims), dtype=np.float32)
-        return normalise(np.concatenate(out))
+        return np.concatenate(out) if out else np.zeros((0, self.dims), dtype=np.float32)
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
-        thread = self._query_thread if len(texts) <= QUERY_TEXTS else self._batch_thread
-        return await asyncio.get_running_loop().run_in_executor(thread, self.encode, list(texts))
+        loop = asyncio.get_running_loop()
+        if len(texts) <= QUERY_TEXTS:
+            return await loop.run_in_executor(self._query_thread, self.encode_query, list(texts))
+        return await loop.run_in_executor(self._batch_thread, self.encode, list(texts))
 
 
 def _one_torch_thread() -> None:
