@@ -50,6 +50,7 @@ class CalibrationStore:
             calibration_id = await store.save_calibration(conn, table)
         self._apply(table)
         self.current_id = calibration_id
+        log.info("compression calibration table %d stored; in use on this replica", calibration_id)
 
     def _apply(self, table: dict[str, Any]) -> None:
         self._service.use_calibration(CalibrationTable(table))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import numpy as np
 import pytest
@@ -275,3 +277,24 @@ def test_random_requests_to_every_rpc_never_get_internal(fuzz_target) -> None:  
             assert exc.code() not in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN), exc.details()
 
     check()
+
+
+def test_run_benchmark_calibrate_stores_the_table_for_the_deployment_not_the_package(api, daemon: Daemon) -> None:  # type: ignore[no-untyped-def]
+    """RunBenchmark(calibrate) on a real daemon: the work file is in its data dir, the new table goes to the
+    database (the daemon uses it at once; other replicas pick it up), and the package's table is untouched."""
+    from auralinkd.compression import CalibrationTable
+
+    stub, md = api
+    shipped = CalibrationTable.load().data
+    request = pb.RunBenchmarkRequest(
+        frame_types=[pb.FRAME_TYPE_DATA], modes=[pb.COMPRESSION_MODE_ADAPTIVE], calibrate=True
+    )
+    events = list(stub.RunBenchmark(request, metadata=md, timeout=300))
+    assert events[-1].WhichOneof("event") == "done"
+    work = daemon.data_dir / "compression" / "calibration.json"
+    stored = json.loads(work.read_text())
+    assert stored["meta"]["generated_by"].startswith("auralinkd.compression.benchmark")
+    assert stored["audio"] == shipped["audio"]  # a data-only run keeps the other curves
+    assert CalibrationTable.load().data == shipped
+    log = daemon.log_path.read_text()
+    assert "compression calibration table 1 stored" in log and "Traceback" not in log  # the database's row 1
