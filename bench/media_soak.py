@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
         sampler.join()
         stop_daemon(process)
         shutil.rmtree(tmp, ignore_errors=True)
-    peak = max(r for _, r in samples)
+    peak = max([final, *(r for _, r in samples)])
     mib = 1024 * 1024
     late = sum(r["late_ticks"] for r in rounds)
     ticks = sum(r["ticks"] for r in rounds)

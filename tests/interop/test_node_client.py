@@ -148,6 +148,23 @@ def test_node_batch_stream_of_25_sessions_paced_in_real_time(daemon: Daemon) -> 
     assert r["max_in_flight"] < r["ticks"]
 
 
+def test_node_overload_with_a_staleness_bound_drops_frames_instead_of_queueing(daemon: Daemon) -> None:
+    """#23.1 as the media server sees it: more sessions than this machine codes in real time, each tick
+    bounded at 60 ms. Frames past the bound come back DEADLINE_EXCEEDED in their slots instead of
+    waiting in a queue, so the replies keep pace with the ticks."""
+    r = node("batch", daemon, "--sessions", "120", "--seconds", "3", "--bad-tick", "-1", "--max-age-ms", "60")
+    assert r["replies"] == r["ticks"] == 150 and r["wrong_slots"] == 0 and r["slot_errors"] == []
+    print(
+        f"120 sessions, 60 ms bound: stale slots {r['stale_slots']}/{150 * 120}, late ticks {r['late_ticks']}/150, "
+        f"reply p50 {r['reply_ms_p50']} ms, last second p50 {r['last_second_reply_ms_p50']} ms, "
+        f"max ticks in flight {r['max_in_flight']}"
+    )
+    # Without shedding, a tick the daemon cannot code in 20 ms leaves the next one later still: the
+    # replies of the last second would trail by seconds. Dropped frames keep the queue short.
+    assert r["stale_slots"] > 0 or r["late_ticks"] < 15
+    assert r["max_in_flight"] < 75  # never half the run queued
+
+
 def _second_user_token(daemon: Daemon) -> str:
     with daemon.channel() as channel:
         operator = bearer(daemon.token)

@@ -9,7 +9,8 @@
 // Commands:
 //   roundtrip  --in PCM --out PCM [--loss 0.1 --conceal none|plc|fec [--fec]] CompressStream, DecompressStream
 //   opusin     --in PACKETS --out PCM                                     Opus RTP packets in (DecompressStream)
-//   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3] [--compact]  CompressBatchStream, 20 ms ticks
+//   batch      --sessions 25 --seconds 4 [--bad-tick 50 --bad-slot 3] [--compact] [--max-age-ms 60]
+//              CompressBatchStream at 20 ms ticks (with a staleness bound per tick)
 //   resume     --in PCM --seconds 6 [--addr2 unix:///other.sock] [--ignore-drain] [--sessions-max N]
 //              paced CompressStream that survives a restart (UNAVAILABLE) or a drain notice by a new session
 //              (on --addr2 when given)
@@ -189,7 +190,9 @@ async function batch(api, args) {
   const badTick = Number(args['bad-tick'] ?? 50);
   const badSlot = Number(args['bad-slot'] ?? 3);
   const compact = Boolean(args.compact);
+  const maxAgeMs = Number(args['max-age-ms'] || 0);
   let codecsSeen = 0;
+  let stale = 0;
   const sessions = [];
   for (let i = 0; i < n; i++) sessions.push((await startAudio(stub, md)).session_id);
   // A tone per session, so every slot carries real audio.
@@ -217,7 +220,8 @@ async function batch(api, args) {
         const named = compact ? f.handle === slot + 1 && !f.session_id : f.session_id === sessions[slot];
         if (!named || Number(f.sequence) !== t) wrongSlots++;
         if (f.codec) codecsSeen++;
-        if (f.error) slotErrors.push({ tick: t, slot, code: f.error.code, field: f.error.field });
+        if (f.error && f.error.code === 'DEADLINE_EXCEEDED') stale++;
+        else if (f.error) slotErrors.push({ tick: t, slot, code: f.error.code, field: f.error.field });
         else bytesOut += f.data.length;
       });
     });
@@ -237,8 +241,15 @@ async function batch(api, args) {
       session_id: compact && t > 0 ? '' : sid, handle: compact ? s + 1 : 0, sequence: t,
       payload: t === badTick && s === badSlot ? Buffer.alloc(FRAME_BYTES - 2) : frame(s, t),
     }));
-    sentAt.push(Date.now());
-    call.write({ frames, compact });
+    const now = Date.now();
+    sentAt.push(now);
+    const tick = { frames, compact };
+    if (maxAgeMs) {
+      // The staleness bound: a frame older than this when its turn comes is dropped (DEADLINE_EXCEEDED).
+      tick.capture_time = { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 };
+      tick.max_age = { seconds: 0, nanos: maxAgeMs * 1e6 };
+    }
+    call.write(tick);
     maxInFlight = Math.max(maxInFlight, sentAt.length - received);
   }
   call.end();
@@ -250,7 +261,8 @@ async function batch(api, args) {
     sessions: n, ticks, replies: received, wrong_slots: wrongSlots, slot_errors: slotErrors,
     late_ticks: delays.filter((d) => d > FRAME_MS).length, client_timer_late: timerLate,
     reply_ms_p50: percentile(sorted, 0.5), reply_ms_p99: percentile(sorted, 0.99), reply_ms_max: sorted[sorted.length - 1],
-    max_in_flight: maxInFlight, compact, slots_with_codec: codecsSeen, bitrate_bps_per_session: (bytesOut * 8) / (n * ticks * FRAME_MS / 1000),
+    max_in_flight: maxInFlight, stale_slots: stale, last_second_reply_ms_p50: percentile([...delays.slice(-50)].sort((a, b) => a - b), 0.5),
+    compact, slots_with_codec: codecsSeen, bitrate_bps_per_session: (bytesOut * 8) / (n * ticks * FRAME_MS / 1000),
   };
 }
 
