@@ -391,6 +391,7 @@ def agents_and_memory() -> list[m.DataMessage]:
             system_prompt="You greet guests.",
             memory_enabled=True,
             version=3,
+            tools=["time/get_current_time"],
         ),
         agents.Agent(id="a-2", name="scribe", model="llama3.1:8b", provider="ollama", temperature=0.2, version=1),
     ]

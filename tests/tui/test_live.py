@@ -30,9 +30,11 @@ from tests.tui.seed import seed_mesh
 from tui import messages as m
 from tui.app import AuraLinkApp
 from tui.sources import DataSource
+from tui.sources.agents import SAVE_AGENT_TIMEOUT_S
 from tui.widgets.common.gated import GatedButton
 
 SIZE = (140, 42)
+SAVE_WAIT_S = SAVE_AGENT_TIMEOUT_S + 15
 
 
 def live_app(daemon: Daemon, *, read_only: bool = False) -> AuraLinkApp:
@@ -238,7 +240,9 @@ async def agents_create_edit_assign_and_delete_through_forms(daemon: Daemon) -> 
         await fill(pilot, "model", "smollm2-135m")
         await fill(pilot, "provider", "local")
         await pilot.click("#save")
-        await wait_for(pilot, lambda: "concierge" in table_column(app, "#agents"), "the new agent")
+        # Saving checks the model with the provider gateway (SAVE_AGENT_TIMEOUT_S): wait longer than that,
+        # so that a failure shows as its notification, not as a timeout here.
+        await wait_for(pilot, lambda: "concierge" in table_column(app, "#agents"), "the new agent", SAVE_WAIT_S)
         assert "created agent concierge" in notifications(app)
         assert table_column(app, "#agents", 1) == ["smollm2-135m"] * 2
         assert table_column(app, "#agents", 2) == ["local"] * 2
@@ -251,9 +255,16 @@ async def agents_create_edit_assign_and_delete_through_forms(daemon: Daemon) -> 
         await wait_for(pilot, lambda: app.screen.query("#field-name"), "the edit form")
         assert app.screen.query_one("#field-description", Input).value == "front desk"
         await fill(pilot, "description", "lobby and bookings")
+        await fill(pilot, "tools", "time/get_current_time")
         await pilot.click("#save")
-        await wait_for(pilot, lambda: "lobby and bookings" in text_of(app, "#agent-detail"), "the edited agent")
+        await wait_for(pilot, lambda: "lobby and bookings" in text_of(app, "#agent-detail"), "the edit", SAVE_WAIT_S)
         assert "v2" in text_of(app, "#agent-detail")
+        assert "Tools  time/get_current_time" in text_of(app, "#agent-detail")
+        # The local model cannot call tools: the chat is refused with the reason, never a silent no-op.
+        app.screen.query_one("#chat-input", Input).focus()
+        await pilot.press(*"hi", "enter")
+        await wait_for(pilot, lambda: "agents.chat: FAILED_PRECONDITION" in notifications(app), "the refused chat")
+        assert "cannot call tools" in notifications(app)
 
         await pilot.click("#agent-room")
         await wait_for(pilot, lambda: app.screen.query("#value"), "the room form")

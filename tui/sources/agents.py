@@ -42,22 +42,25 @@ class AgentsSource(Area):
 
     async def save_agent(self, fields: dict[str, str], *, agent: Any = None) -> None:
         """Create an agent from `fields`, or update `agent` with them (a field mask of what changed)."""
-        fields = dict(fields)
-        provider = fields.pop("provider", "")
-        model = fields.pop("model", "")
+        values: dict[str, Any] = dict(fields)
+        if "tools" in values:  # the form's comma-separated CONNECTION/TOOL list
+            values["tools"] = [t.strip() for t in values["tools"].split(",") if t.strip()]
+        provider = values.pop("provider", "")
+        model = values.pop("model", "")
         # The daemon keeps one "<provider>/<model>" reference; the form edits its two halves.
         if model or provider:
-            fields["model"] = model if "/" in model or not provider else f"{provider}/{model}"
+            values["model"] = model if "/" in model or not provider else f"{provider}/{model}"
         agents = self.client.agents
         if agent is None:
             action = "agents.create"
-            create = pb.CreateAgentRequest(agent=pb.Agent(**fields))  # type: ignore[arg-type]
+            create = pb.CreateAgentRequest(agent=pb.Agent(**values))  # type: ignore[arg-type]
 
             def call() -> Any:
                 return agents.CreateAgent(create, metadata=self.md(), timeout=SAVE_AGENT_TIMEOUT_S)
         else:
             action = "agents.update"
-            changed = {k: v for k, v in fields.items() if getattr(agent, k) != v}
+            current = {k: list(getattr(agent, k)) if k == "tools" else getattr(agent, k) for k in values}
+            changed = {k: v for k, v in values.items() if current[k] != v}
             update = pb.UpdateAgentRequest(
                 agent=pb.Agent(id=agent.id, etag=agent.etag, **changed),  # type: ignore[arg-type]
                 update_mask=FieldMask(paths=sorted(changed)),

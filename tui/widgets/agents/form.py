@@ -20,6 +20,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("model", "model, e.g. gpt-4o-mini"),
     ("provider", "provider, e.g. openai"),
     ("system_prompt", "system prompt"),
+    ("tools", "MCP tools it may call: CONNECTION/TOOL, comma-separated"),
 )
 
 
@@ -71,6 +72,8 @@ def model_name(agent: Any) -> str:
 
 
 def form_value(agent: Any, name: str) -> str:
+    if name == "tools":
+        return ", ".join(agent.tools)
     return model_name(agent) if name == "model" else str(getattr(agent, name))
 
 
@@ -96,6 +99,9 @@ def agent_detail(agent: Any, rooms: Sequence[Any] = ()) -> Text:
         "\nPrompt ",
         (agent.system_prompt[:200] or "–", "italic"),
     )
+    if agent.tools:
+        text.append("\nTools  ")
+        text.append(", ".join(agent.tools), style="yellow")
     if rooms:
         text.append("\nRooms  ")
         text.append(", ".join(f"{a.room_id} ({a.role})" for a in rooms))
