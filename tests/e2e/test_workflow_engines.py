@@ -8,6 +8,8 @@ AutoGen:
 - a selector team whose agent calls MCP tools through MCPService (one fails: the failure goes back to the
   model, as AutoGen does, and is an event), the selector's own calls through the gateway;
 
+CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory).
+
 Cancellation and budget exhaustion mid-run run on every engine in test_workflows.py.
 """
 
@@ -24,7 +26,7 @@ import yaml
 from auralink.v1 import workflows_pb2, workflows_pb2_grpc
 from tests.e2e.test_workflows import add_fake_provider, as_json, connect_fake_tools, json_lines, ok, usage_run_ids
 from tests.fakes.openai_server import FakeOpenAI
-from tests.support import bearer
+from tests.support import Daemon, bearer
 
 REPO = Path(__file__).resolve().parents[2]
 AUTOGEN_EXAMPLE = REPO / "examples" / "workflows" / "autogen-review.yaml"
@@ -131,3 +133,48 @@ def test_autogen_example_and_tools(pg16_server: Any, migrated_templates: Any, tm
             final = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
             assert json.loads(final.output)["answer"].startswith("the last tool said:")
             assert "checked: no" in json.loads(final.output)["answer"]
+
+
+CREWAI_EXAMPLE = REPO / "examples" / "workflows" / "crewai-brief.yaml"
+
+
+def test_crewai_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
+    """The shipped CrewAI example: two sequential tasks, each a step; the writer's task reads the researcher's
+    output (its context); every LLM call is a usage row carrying the run id; no telemetry leaves the daemon
+    (the machine is offline: a telemetry call would fail the run or hang it)."""
+    with FakeOpenAI() as fake:
+        fake.behave("researcher", reply="Final Answer: Otters hold hands.", prompt_tokens=30, completion_tokens=6)
+        fake.behave("writer", reply="Final Answer: Sea otters hold hands while they sleep.")
+        add_fake_provider(daemon, fake, ["researcher", "writer"])
+        value = yaml.safe_load(CREWAI_EXAMPLE.read_text())
+        for agent in value["agents"]:
+            agent["model"] = f"fake/{agent['id']}"
+        source = tmp_path / "crewai-brief.yaml"
+        source.write_text(yaml.safe_dump(value))
+        created = as_json(daemon, "workflows", "create", "-f", str(source))
+        assert created["engine"] == "crewai"
+
+        started = daemon.cli(
+            "-o", "json", "runs", "start", "crewai-brief", "--input", "topic=sea otters", "--watch", timeout_s=240
+        )
+        assert started.returncode == 0, (started.stdout[-2000:], daemon.logs()[-3000:])
+        events = json_lines(started.stdout)
+        run_id = events[0]["run_id"]
+        steps = [(e["kind"], e["step"]) for e in events if e["kind"] in ("step_started", "step_finished")]
+        assert steps == [
+            ("step_started", "research"), ("step_finished", "research"),
+            ("step_started", "brief"), ("step_finished", "brief"),
+        ], steps  # fmt: skip
+        research = next(e for e in events if (e["kind"], e["step"]) == ("step_finished", "research"))
+        assert research["data"]["output"] == "Otters hold hands." and research["data"]["model"] == "fake/researcher"
+        kinds = [e["kind"] for e in events if e["kind"] != "llm_token"]
+        assert "memory_read" in kinds and "memory_write" in kinds and kinds[-1] == "run_completed"
+        output = json.loads(as_json(daemon, "runs", "show", run_id)["output"])
+        assert output["answer"] == "Sea otters hold hands while they sleep."
+        assert output["tasks"] == {"research": "Otters hold hands.", "brief": "Sea otters hold hands while they sleep."}
+        # The writer's prompt carries the research task's output (CrewAI's task context) and the input.
+        writer = json.dumps(next(r.body for r in fake.received if r.model == "writer")["messages"])
+        assert "Otters hold hands." in writer and "sea otters" in writer
+        assert fake.models_called() == ["researcher", "writer"]
+        ok(daemon.cli("usage", timeout_s=60))
+        assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]

@@ -225,6 +225,14 @@ agents:
   - {name: second, model: fake/gpt-4o}
 termination: {max_messages: 3}
 """,
+    "crewai": """engine: crewai
+agents:
+  - {id: a, role: First, goal: one, model: fake/gpt-4o-mini}
+  - {id: b, role: Second, goal: two, model: fake/gpt-4o}
+tasks:
+  - {id: first, description: one, expected_output: a word, agent: a}
+  - {id: second, description: two, expected_output: a word, agent: b}
+""",
 }
 
 

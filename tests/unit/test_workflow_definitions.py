@@ -59,3 +59,36 @@ def test_autogen_definition_normalised_without_importing_autogen() -> None:
     }
     assert engine("autogen").validate(_autogen(termination={}))["max_turns"] == 10
     assert not any(m.startswith("autogen") for m in sys.modules)
+
+
+CREWAI = """
+inputs: [topic]
+agents:
+  - {id: r, role: Researcher, goal: "facts about {topic}"}
+tasks:
+  - {id: one, description: "list {topic}", expected_output: facts, agent: r}
+  - {id: two, description: write, expected_output: brief, agent: r, context: [one]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"tasks": [{"id": "x", "description": "d", "expected_output": "e", "agent": "nobody"}]}, "tasks[0].agent"),
+        ({"tasks": [{"id": "x", "description": "d", "expected_output": "e"}]}, "tasks[0].agent"),
+        (
+            {"tasks": [{"id": "x", "description": "d", "expected_output": "e", "agent": "r", "context": ["y"]}]},
+            "tasks[0].context[0]",
+        ),
+        ({"agents": [{"id": "r", "goal": "g"}]}, "agents[0].role"),
+        ({"process": "parallel"}, "process"),
+        ({"manager_model": "x/y"}, "manager_model"),
+        ({"inputs": []}, "agents[0].goal"),
+    ],
+)
+def test_crewai_bad_definitions_name_the_path(changes: dict, path: str) -> None:
+    value = yaml.safe_load(CREWAI)
+    value.update(changes)
+    with pytest.raises(InvalidArgument) as caught:
+        engine("crewai").validate(value)
+    assert caught.value.violations[0].field == path, caught.value.message

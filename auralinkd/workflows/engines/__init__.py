@@ -19,7 +19,7 @@ from auralinkd.errors import InvalidArgument
 
 ENGINES = ("langgraph", "crewai", "autogen", "prefect")
 # Engines with a module here; the others are refused on create with what is missing.
-AVAILABLE = ("langgraph", "autogen")
+AVAILABLE = ("langgraph", "autogen", "crewai")
 
 # emit(kind, step, data): a persisted event (the run's next seq) published on the bus.
 Emit = Callable[[str, str, dict[str, Any]], Awaitable[None]]

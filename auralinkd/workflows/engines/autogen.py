@@ -37,15 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
-import re
 from typing import Any
 
 from auralinkd.errors import AuralinkError
 from auralinkd.workflows.engines import Outcome, RunContext, common
 from auralinkd.workflows.engines.common import bad, fill, text
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 TEAMS = ("round_robin", "selector")
 MAX_AGENTS = 20
 MAX_TOOL_ITERATIONS = 5
@@ -55,18 +54,13 @@ _AGENT = {"name", "system", "description", "model", "agent", "max_tokens", "temp
 _RESERVED = ("user", "selector")
 
 
-class AutoGenEngine:
+class AutoGenEngine(common.FromTheStart):
     name = "autogen"
 
     # -- validation (no framework import) ---------------------------------------------------------
 
     def validate(self, definition: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(definition) - _TOP
-        if unknown:
-            raise bad(sorted(unknown)[0], "is not a key of an autogen definition")
-        inputs = definition.get("inputs", [])
-        if not isinstance(inputs, list) or not all(isinstance(i, str) and _NAME.match(i) for i in inputs):
-            raise bad("inputs", "must be a list of names (letters, digits, _)")
+        inputs = common.inputs_of(definition, _TOP, "an autogen definition")
         task = text(definition, "task", "definition", required=True)
         team = definition.get("team", "round_robin")
         if team not in TEAMS:
@@ -109,19 +103,9 @@ class AutoGenEngine:
             max_turns = common.number(definition, "max_turns", "definition", 1, 1000, integer=True)
         elif not termination:
             max_turns = 10
-        remember = None
-        if "remember" in definition:
-            raw_r = definition["remember"]
-            tags = raw_r.get("tags", []) if isinstance(raw_r, dict) else None
-            if not isinstance(tags, list) or set(raw_r) - {"tags"} or not all(isinstance(t, str) and t for t in tags):
-                raise bad("remember", "must be {tags: [TAG, ...]}")
-            remember = {"tags": tags}
-        known = set(inputs)
+        remember = common.remember_of(definition)
         templates = [("task", task)] + [(f"agents[{i}].system", a["system"]) for i, a in enumerate(clean_agents)]
-        for field, value in templates:
-            for name in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", value):
-                if name not in known:
-                    raise bad(field, f"names {{{name}}}, which is not among the inputs ({', '.join(inputs) or 'none'})")
+        common.check_templates(templates, inputs)
         if "output" in definition:
             raise bad("output", "an autogen run's output is its final answer, its messages and why it stopped")
         return {
@@ -131,51 +115,20 @@ class AutoGenEngine:
         }  # fmt: skip
 
     def _agent(self, agent: Any, path: str, earlier: list[str]) -> dict[str, Any]:
-        if not isinstance(agent, dict):
-            raise bad(path, "must be a mapping")
-        extra = set(agent) - _AGENT
-        if extra:
-            raise bad(f"{path}.{sorted(extra)[0]}", "is not a key of an autogen agent")
-        name = agent.get("name")
-        if not isinstance(name, str) or not _NAME.match(name) or name in _RESERVED:
-            raise bad(f"{path}.name", "must be a name (letters, digits, _; not user or selector)")
-        if name in earlier:
-            raise bad(f"{path}.name", f"{name!r} is used by an earlier agent")
+        name = common.named_entry(agent, path, _AGENT, earlier, "an autogen agent", key="name")
+        if name in _RESERVED:
+            raise bad(f"{path}.name", "must not be user or selector (AutoGen's own names)")
         clean: dict[str, Any] = {
             "name": name, "system": text(agent, "system", path, required=False),
             "description": text(agent, "description", path, required=False, limit=2000),
             "model": text(agent, "model", path, required=False, limit=300),
             "tools": common.tool_refs(agent, path),
         }  # fmt: skip
-        if "agent" in agent:
-            clean["agent"] = common.agent_id(agent, path)
-        if "max_tokens" in agent:
-            clean["max_tokens"] = common.number(agent, "max_tokens", path, 1, 32768, integer=True)
-        if "temperature" in agent:
-            clean["temperature"] = common.number(agent, "temperature", path, 0, 2)
-        if "memory" in agent:
-            memory = agent["memory"]
-            if not isinstance(memory, dict) or set(memory) - {"query", "limit"}:
-                raise bad(f"{path}.memory", "must be {query: TEMPLATE, limit: N}")
-            limit = memory.get("limit", 5)
-            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
-                raise bad(f"{path}.memory.limit", "must be an integer from 1 to 50")
-            clean["memory"] = {"query": text(memory, "query", f"{path}.memory", required=True), "limit": limit}
-        return clean
+        return clean | common.agent_options(agent, path)
 
     # -- running ----------------------------------------------------------------------------------
 
-    async def start(self, run: RunContext) -> Outcome:
-        missing = [k for k in run.definition["inputs"] if k not in run.inputs]
-        if missing:
-            raise bad(f"inputs.{missing[0]}", "is required by this workflow")
-        return await self._drive(run)
-
-    async def resume(self, run: RunContext, answer: str | None) -> Outcome:
-        # No AutoGen checkpoint is kept: after a crash the team starts again from its task.
-        return await self._drive(run)
-
-    async def _drive(self, run: RunContext) -> Outcome:
+    async def drive(self, run: RunContext) -> Outcome:
         from autogen_core import CancellationToken
 
         errors: list[BaseException] = []
@@ -286,18 +239,9 @@ class GatewayClientBase:
     def turn_open(self) -> bool: ...
 
 
-_client_type: Any = None
-
-
+@functools.cache
 def gateway_client_type() -> Any:
     """`GatewayClient`: AutoGen's ChatCompletionClient over our CompletionService (defined on first use)."""
-    global _client_type
-    if _client_type is None:
-        _client_type = _define_client()
-    return _client_type
-
-
-def _define_client() -> Any:
     from autogen_core import FunctionCall
     from autogen_core.models import ChatCompletionClient, CreateResult, ModelFamily, ModelInfo, RequestUsage
 

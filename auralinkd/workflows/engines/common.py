@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from auralinkd.errors import FailedPrecondition, InvalidArgument
-from auralinkd.workflows.engines import RunContext
+from auralinkd.workflows.engines import Outcome, RunContext
 
 ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -57,6 +57,87 @@ def tool_refs(node: dict[str, Any], path: str) -> list[str]:
         if not sep or not connection.strip() or not tool.strip():
             raise bad(f"{path}.tools[{j}]", f"expected CONNECTION/TOOL, got {ref!r}")
     return list(dict.fromkeys(r.strip() for r in refs))
+
+
+def inputs_of(definition: dict[str, Any], allowed: set[str], what: str) -> list[str]:
+    """The definition's input names, after refusing keys that are not `allowed`."""
+    unknown = set(definition) - allowed
+    if unknown:
+        raise bad(sorted(unknown)[0], f"is not a key of {what}")
+    inputs = definition.get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(i, str) and ID.match(i) for i in inputs):
+        raise bad("inputs", "must be a list of names (letters, digits, _)")
+    return inputs
+
+
+def remember_of(definition: dict[str, Any]) -> dict[str, Any] | None:
+    """`remember: {tags: [...]}`: store the run's final answer in the owner's memory."""
+    if "remember" not in definition:
+        return None
+    raw = definition["remember"]
+    tags = raw.get("tags", []) if isinstance(raw, dict) else None
+    if not isinstance(tags, list) or set(raw) - {"tags"} or not all(isinstance(t, str) and t for t in tags):
+        raise bad("remember", "must be {tags: [TAG, ...]}")
+    return {"tags": tags}
+
+
+def check_templates(templates: list[tuple[str, str]], inputs: list[str]) -> None:
+    """Each `{name}` in each (path, text) must be an input."""
+    for path, value in templates:
+        for name in _FIELD.findall(value):
+            if name not in inputs:
+                raise bad(path, f"names {{{name}}}, which is not among the inputs ({', '.join(inputs) or 'none'})")
+
+
+class FromTheStart:
+    """An engine with no checkpoint of its own: a run resumed after a crash starts again from the beginning."""
+
+    async def start(self, run: RunContext) -> Outcome:
+        missing = [k for k in run.definition["inputs"] if k not in run.inputs]
+        if missing:
+            raise bad(f"inputs.{missing[0]}", "is required by this workflow")
+        return await self.drive(run)
+
+    async def resume(self, run: RunContext, answer: str | None) -> Outcome:
+        return await self.drive(run)
+
+    async def drive(self, run: RunContext) -> Outcome:
+        raise NotImplementedError
+
+
+def agent_options(agent: dict[str, Any], path: str) -> dict[str, Any]:
+    """An agent's optional AuraLink agent id, max_tokens, temperature and memory ({query, limit}), checked."""
+    clean: dict[str, Any] = {}
+    if "agent" in agent:
+        clean["agent"] = agent_id(agent, path)
+    if "max_tokens" in agent:
+        clean["max_tokens"] = number(agent, "max_tokens", path, 1, 32768, integer=True)
+    if "temperature" in agent:
+        clean["temperature"] = number(agent, "temperature", path, 0, 2)
+    if "memory" in agent:
+        memory = agent["memory"]
+        if not isinstance(memory, dict) or set(memory) - {"query", "limit"}:
+            raise bad(f"{path}.memory", "must be {query: TEMPLATE, limit: N}")
+        limit = memory.get("limit", 5)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
+            raise bad(f"{path}.memory.limit", "must be an integer from 1 to 50")
+        clean["memory"] = {"query": text(memory, "query", f"{path}.memory", required=True), "limit": limit}
+    return clean
+
+
+def named_entry(entry: Any, path: str, allowed: set[str], earlier: Any, what: str, key: str = "id") -> str:
+    """A mapping with only `allowed` keys and a fresh name under `key`: the name, or INVALID_ARGUMENT."""
+    if not isinstance(entry, dict):
+        raise bad(path, "must be a mapping")
+    extra = set(entry) - allowed
+    if extra:
+        raise bad(f"{path}.{sorted(extra)[0]}", f"is not a key of {what}")
+    ident = entry.get(key)
+    if not isinstance(ident, str) or not ID.match(ident):
+        raise bad(f"{path}.{key}", "must be a name (letters, digits, _)")
+    if ident in earlier:
+        raise bad(f"{path}.{key}", f"{ident!r} is used by an earlier one")
+    return ident
 
 
 def jsonable(value: Any) -> Any:
