@@ -38,7 +38,7 @@ class Reservoir:
         if len(self.values) < self.size:
             self.values.append(value)
         else:
-            j = self._rng.randrange(self.seen)
+            j = int(self._rng.random() * self.seen)  # uniform in [0, seen), half the cost of randrange
             if j < self.size:
                 self.values[j] = value
 
