@@ -7,8 +7,9 @@ and turns every gRPC error into a CliError whose exit code comes from exit_codes
 
 from __future__ import annotations
 
+import collections
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,9 +19,22 @@ from auralink_cli.exit_codes import PROVIDER_FAILED, UNEXPECTED, UNREACHABLE, Cl
 from auralink_cli.profiles import Settings, unix_socket_path
 
 if TYPE_CHECKING:
-    from auralink.v1 import system_pb2_grpc
+    from auralink.v1 import (
+        access_pb2_grpc,
+        agents_pb2_grpc,
+        compression_pb2_grpc,
+        mcp_pb2_grpc,
+        memory_pb2_grpc,
+        mesh_pb2_grpc,
+        providers_pb2_grpc,
+        rooms_pb2_grpc,
+        speech_pb2_grpc,
+        storage_pb2_grpc,
+        system_pb2_grpc,
+        workflows_pb2_grpc,
+    )
 
-__all__ = ["Client", "CliError", "translate_error", "bad_request_violations"]
+__all__ = ["Client", "CliError", "connected", "streamed", "translate_error", "bad_request_violations"]
 
 R = TypeVar("R")
 TLS_PREFIXES = ("tls://", "https://")
@@ -116,26 +130,110 @@ def _trailing(err: grpc.RpcError, key: str) -> str | None:
     return None
 
 
+class _Details(
+    collections.namedtuple(
+        "_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")
+    ),
+    grpc.ClientCallDetails,
+):
+    """The call details an interceptor hands on (grpc.ClientCallDetails has no constructor)."""
+
+
+class _Stream:
+    """A server stream whose errors arrive as CliError; cancelled when iteration stops early."""
+
+    def __init__(self, call: Any, translate: Callable[[grpc.RpcError], CliError]) -> None:
+        self._call = call
+        self._translate = translate
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._call
+        except grpc.RpcError as err:
+            raise self._translate(err) from None
+        finally:
+            self._call.cancel()
+
+    def cancel(self) -> bool:
+        return bool(self._call.cancel())
+
+
+class _Conventions(
+    grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor, grpc.StreamUnaryClientInterceptor
+):
+    """What every call of the CLI gets: the token, an `x-request-id`, a deadline, and CliError for failures.
+
+    Unary calls get the --timeout deadline unless they pass their own `timeout=`. Server streams wait for
+    the connection within --timeout and then have the deadline they pass: one that should end (a reply, a
+    benchmark) passes `timeout=settings.timeout`, a watch passes nothing and stays open.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def _details(self, details: grpc.ClientCallDetails, *, unary: bool) -> tuple[_Details, str]:
+        request_id = uuid.uuid4().hex
+        metadata = [*(details.metadata or ()), ("x-request-id", request_id)]
+        token = self.client.settings.token
+        if token:
+            metadata.append(("authorization", token if token.startswith("Bearer ") else f"Bearer {token}"))
+        timeout = details.timeout if details.timeout is not None or not unary else self.client.timeout
+        new = _Details(
+            details.method, timeout, metadata, details.credentials, details.wait_for_ready, details.compression
+        )
+        return new, request_id
+
+    def _unary(self, continuation: Any, details: grpc.ClientCallDetails, request: Any) -> Any:
+        new, request_id = self._details(details, unary=True)
+        outcome = continuation(new, request)
+        try:
+            outcome.result()
+        except grpc.RpcError as err:
+            raise self.client.translate(err, request_id, new.timeout) from None
+        return outcome
+
+    intercept_unary_unary = _unary
+    intercept_stream_unary = _unary
+
+    def intercept_unary_stream(self, continuation: Any, details: grpc.ClientCallDetails, request: Any) -> Any:
+        new, request_id = self._details(details, unary=False)
+        self.client.wait_ready()
+        call = continuation(new, request)
+        return _Stream(call, lambda err: self.client.translate(err, request_id, new.timeout))
+
+
 class Client:
-    """A channel to auralinkd for one CLI invocation. Use as a context manager."""
+    """A channel to auralinkd for one CLI invocation, with one typed stub per service. Use as a context manager.
+
+        with Client(settings) as client:
+            role = client.roles.GetRole(access_pb2.GetRoleRequest(role="viewer"))
+            for event in client.system.WatchEvents(system_pb2.WatchEventsRequest()):
+                ...
+
+    The stubs are the generated ones on an intercepted channel (_Conventions): every call sends the token
+    and a request id, has a deadline, and raises CliError (with the documented exit code) when it fails.
+    Stub modules are imported on first use, so importing this module costs only grpc.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.address = settings.address
         self.timeout = settings.timeout
+        self._raw: grpc.Channel | None = None
         self._channel: grpc.Channel | None = None
 
     # --- channel ---------------------------------------------------------------------------
 
     def __enter__(self) -> Client:
         self.check_socket()
-        self._channel = self._open()
+        self._raw = self._open()
+        self._channel = grpc.intercept_channel(self._raw, _Conventions(self))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
+        if self._raw is not None:
+            self._raw.close()
+        self._raw = self._channel = None
 
     def check_socket(self) -> None:
         """Fail fast, with a hint, when the unix socket is not there (daemon not running)."""
@@ -163,9 +261,114 @@ class Client:
 
     @property
     def channel(self) -> grpc.Channel:
+        """The intercepted channel: a stub built on it follows the same conventions as the accessors."""
         if self._channel is None:
             raise RuntimeError("Client used outside `with`")
         return self._channel
+
+    # --- typed stubs, one per service ------------------------------------------------------
+
+    @property
+    def orgs(self) -> access_pb2_grpc.OrganizationServiceStub:
+        from auralink.v1 import access_pb2_grpc
+
+        return access_pb2_grpc.OrganizationServiceStub(self.channel)
+
+    @property
+    def users(self) -> access_pb2_grpc.UserServiceStub:
+        from auralink.v1 import access_pb2_grpc
+
+        return access_pb2_grpc.UserServiceStub(self.channel)
+
+    @property
+    def roles(self) -> access_pb2_grpc.RoleServiceStub:
+        from auralink.v1 import access_pb2_grpc
+
+        return access_pb2_grpc.RoleServiceStub(self.channel)
+
+    @property
+    def credentials(self) -> access_pb2_grpc.CredentialServiceStub:
+        from auralink.v1 import access_pb2_grpc
+
+        return access_pb2_grpc.CredentialServiceStub(self.channel)
+
+    @property
+    def audit(self) -> access_pb2_grpc.AuditServiceStub:
+        from auralink.v1 import access_pb2_grpc
+
+        return access_pb2_grpc.AuditServiceStub(self.channel)
+
+    @property
+    def agents(self) -> agents_pb2_grpc.AgentServiceStub:
+        from auralink.v1 import agents_pb2_grpc
+
+        return agents_pb2_grpc.AgentServiceStub(self.channel)
+
+    @property
+    def compression(self) -> compression_pb2_grpc.AICCompressionServiceStub:
+        from auralink.v1 import compression_pb2_grpc
+
+        return compression_pb2_grpc.AICCompressionServiceStub(self.channel)
+
+    @property
+    def mcp(self) -> mcp_pb2_grpc.MCPServiceStub:
+        from auralink.v1 import mcp_pb2_grpc
+
+        return mcp_pb2_grpc.MCPServiceStub(self.channel)
+
+    @property
+    def memory(self) -> memory_pb2_grpc.MemoryServiceStub:
+        from auralink.v1 import memory_pb2_grpc
+
+        return memory_pb2_grpc.MemoryServiceStub(self.channel)
+
+    @property
+    def mesh(self) -> mesh_pb2_grpc.MeshRoutingServiceStub:
+        from auralink.v1 import mesh_pb2_grpc
+
+        return mesh_pb2_grpc.MeshRoutingServiceStub(self.channel)
+
+    @property
+    def reputation(self) -> mesh_pb2_grpc.ReputationServiceStub:
+        from auralink.v1 import mesh_pb2_grpc
+
+        return mesh_pb2_grpc.ReputationServiceStub(self.channel)
+
+    @property
+    def providers(self) -> providers_pb2_grpc.AIProviderServiceStub:
+        from auralink.v1 import providers_pb2_grpc
+
+        return providers_pb2_grpc.AIProviderServiceStub(self.channel)
+
+    @property
+    def llm_selection(self) -> providers_pb2_grpc.LLMSelectionServiceStub:
+        from auralink.v1 import providers_pb2_grpc
+
+        return providers_pb2_grpc.LLMSelectionServiceStub(self.channel)
+
+    @property
+    def translation(self) -> providers_pb2_grpc.TranslationServiceStub:
+        from auralink.v1 import providers_pb2_grpc
+
+        return providers_pb2_grpc.TranslationServiceStub(self.channel)
+
+    @property
+    def rooms(self) -> rooms_pb2_grpc.RoomServiceStub:
+        from auralink.v1 import rooms_pb2_grpc
+
+        return rooms_pb2_grpc.RoomServiceStub(self.channel)
+
+    @property
+    def speech(self) -> speech_pb2_grpc.SpeechServiceStub:
+        from auralink.v1 import speech_pb2_grpc
+
+        return speech_pb2_grpc.SpeechServiceStub(self.channel)
+
+    @property
+    def storage(self) -> storage_pb2_grpc.StorageServiceStub:
+        from auralink.v1 import storage_pb2_grpc
+
+        return storage_pb2_grpc.StorageServiceStub(self.channel)
 
     @property
     def system(self) -> system_pb2_grpc.SystemServiceStub:
@@ -173,44 +376,19 @@ class Client:
 
         return system_pb2_grpc.SystemServiceStub(self.channel)
 
-    # --- calls -----------------------------------------------------------------------------
+    @property
+    def workflows(self) -> workflows_pb2_grpc.WorkflowServiceStub:
+        from auralink.v1 import workflows_pb2_grpc
 
-    def metadata(self) -> tuple[list[tuple[str, str]], str]:
-        request_id = uuid.uuid4().hex
-        md = [("x-request-id", request_id)]
-        token = self.settings.token
-        if token:
-            md.append(("authorization", token if token.startswith("Bearer ") else f"Bearer {token}"))
-        return md, request_id
+        return workflows_pb2_grpc.WorkflowServiceStub(self.channel)
 
-    def call(self, method: Callable[..., R], request: Any, *, timeout: float | None = None) -> R:
-        """A unary call with auth, a request id and a deadline; errors become CliError."""
-        md, request_id = self.metadata()
-        deadline = self.timeout if timeout is None else timeout
-        try:
-            return method(request, metadata=md, timeout=deadline)
-        except grpc.RpcError as err:
-            raise self._translate(err, request_id, deadline) from None
-
-    def stream(self, method: Callable[..., Any], request: Any, *, timeout: float | None = None) -> Iterator[Any]:
-        """A server stream: connecting has the --timeout deadline; the stream itself has `timeout`.
-
-        Streams that should end (a chat reply, a completion, a benchmark) pass the --timeout, so a
-        stalled daemon gives exit 10; `--watch` streams pass None and stay open.
-        """
-        md, request_id = self.metadata()
-        self.wait_ready()
-        call = method(request, metadata=md, timeout=timeout)
-        try:
-            yield from call
-        except grpc.RpcError as err:
-            raise self._translate(err, request_id, timeout) from None
-        finally:
-            call.cancel()
+    # --- helpers ---------------------------------------------------------------------------
 
     def wait_ready(self) -> None:
+        if self._raw is None:
+            raise RuntimeError("Client used outside `with`")
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=self.timeout)
+            grpc.channel_ready_future(self._raw).result(timeout=self.timeout)
         except grpc.FutureTimeoutError:
             raise CliError(
                 UNREACHABLE, f"daemon unreachable at {self.address}: not connected within {self.timeout:g}s"
@@ -220,11 +398,10 @@ class Client:
         """grpc.health.v1 Check: "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN" or "UNKNOWN"."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-        stub = health_pb2_grpc.HealthStub(self.channel)
-        resp = self.call(stub.Check, health_pb2.HealthCheckRequest(service=service))
+        resp = health_pb2_grpc.HealthStub(self.channel).Check(health_pb2.HealthCheckRequest(service=service))
         return health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)
 
-    def _translate(self, err: grpc.RpcError, request_id: str, timeout: float | None) -> CliError:
+    def translate(self, err: grpc.RpcError, request_id: str, timeout: float | None) -> CliError:
         return translate_error(
             err,
             address=self.address,
@@ -232,3 +409,15 @@ class Client:
             timeout=timeout,
             has_token=bool(self.settings.token),
         )
+
+
+def connected(settings: Settings, use: Callable[[Client], R]) -> R:
+    """`use(client)` on a fresh channel, closed afterwards: `connected(settings, lambda c: c.roles.GetRole(req))`."""
+    with Client(settings) as client:
+        return use(client)
+
+
+def streamed(settings: Settings, open_stream: Callable[[Client], Iterable[R]]) -> Iterator[R]:
+    """The messages of the stream `open_stream(client)` opens on a fresh channel, closed when it ends."""
+    with Client(settings) as client:
+        yield from open_stream(client)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auralink_cli.exit_codes import CliError
 from auralink_cli.profiles import Settings
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 
 class ToolFailed(Exception):
@@ -30,7 +33,7 @@ class _Channel:
         self._lock = threading.Lock()
         self._open = False
 
-    def client(self) -> Any:
+    def client(self) -> Client:
         with self._lock:
             if not self._open:
                 self._client.__enter__()  # checks the socket first: CliError, a tool error, when absent
@@ -65,12 +68,8 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
 
         return await anyio.to_thread.run_sync(run)
 
-    def unary(module: str, service: str, method: str, request: Any) -> Any:
-        import importlib
-
-        client = channel.client()
-        stub = getattr(importlib.import_module(f"auralink.v1.{module}_pb2_grpc"), f"{service}Stub")(client.channel)
-        return client.call(getattr(stub, method), request)
+    def unary(use: Callable[[Client], Any]) -> Any:
+        return use(channel.client())
 
     @server.tool()
     async def memory_recall(query: str, limit: int = 5, tags: list[str] | None = None) -> dict[str, Any]:
@@ -78,7 +77,7 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
         from auralink.v1 import memory_pb2
 
         request = memory_pb2.RecallMemoriesRequest(query=query, limit=limit, tags=tags or [])
-        response = await rpc(lambda: unary("memory", "MemoryService", "RecallMemories", request))
+        response = await rpc(lambda: unary(lambda c: c.memory.RecallMemories(request)))
         return {
             "memories": [
                 {
@@ -100,7 +99,7 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
         if importance is not None:
             memory.importance = importance
         response = await rpc(
-            lambda: unary("memory", "MemoryService", "StoreMemory", memory_pb2.StoreMemoryRequest(memory=memory))
+            lambda: unary(lambda c: c.memory.StoreMemory(memory_pb2.StoreMemoryRequest(memory=memory)))
         )
         outcome = memory_pb2.StoreOutcome.Name(response.result.outcome).removeprefix("STORE_OUTCOME_").lower()
         return {"outcome": outcome, "memory_id": response.result.memory_id, "reason": response.result.reason}
@@ -110,9 +109,7 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
         """The AI agents of your organization."""
         from auralink.v1 import agents_pb2
 
-        response = await rpc(
-            lambda: unary("agents", "AgentService", "ListAgents", agents_pb2.ListAgentsRequest(page_size=500))
-        )
+        response = await rpc(lambda: unary(lambda c: c.agents.ListAgents(agents_pb2.ListAgentsRequest(page_size=500))))
         return {
             "agents": [
                 {"id": a.id, "name": a.name, "model": a.model, "description": a.description, "tools": list(a.tools)}
@@ -124,7 +121,6 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
     async def agent_chat(agent: str, message: str, conversation_id: str = "") -> dict[str, Any]:
         """Send one message to an agent (id or name) and return its reply; pass conversation_id to continue."""
         from auralink.v1 import agents_pb2
-        from auralink_cli.commands.providers import stream
 
         request = agents_pb2.ChatRequest(agent=agent, message=message, conversation_id=conversation_id)
 
@@ -132,7 +128,7 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
             parts: list[str] = []
             conversation = ""
             tools: list[str] = []
-            for response in stream(settings, "AgentService", "Chat", request, module="agents"):
+            for response in channel.client().agents.Chat(request, timeout=settings.timeout):
                 conversation = response.conversation_id or conversation
                 parts.append(response.delta)
                 if response.HasField("tool_call"):
@@ -148,7 +144,7 @@ def build_server(settings: Settings, channel: _Channel | None = None) -> Any:
         from auralink_cli.shapes import message_to_dict
 
         request = mesh_pb2.FindOptimalRouteRequest(source=source, destination=destination)
-        response = await rpc(lambda: unary("mesh", "MeshRoutingService", "FindOptimalRoute", request))
+        response = await rpc(lambda: unary(lambda c: c.mesh.FindOptimalRoute(request)))
         return message_to_dict(response)
 
     return server

@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI's command modules (every group imports it as `common`): settings, calls, paging.
+"""Helpers of every command module: settings, calls on the typed client, parsing, confirmation, paging, output.
 
 Parsing (durations, times) and request building are plain functions so unit tests pin them without
 a daemon. grpc and the stubs are imported inside functions, so `auralink --help` stays fast.
@@ -7,7 +7,7 @@ a daemon. grpc and the stubs are imported inside functions, so `auralink --help`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,11 +16,11 @@ import typer
 from auralink_cli import output
 from auralink_cli.exit_codes import UNEXPECTED, USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
+from auralink_cli.render.tables import fields_table, joined, more_note, rows_table, when  # noqa: F401 (for commands)
 
 if TYPE_CHECKING:
     from google.protobuf.message import Message
     from google.protobuf.timestamp_pb2 import Timestamp
-    from rich.console import RenderableType
 
     from auralink_cli.client import Client
 
@@ -41,19 +41,40 @@ def settings_of(ctx: typer.Context) -> Settings:
     return resolve_settings(ctx.ensure_object(GlobalOptions))
 
 
-def stub(client: Client, service: str) -> Any:
-    """The access_pb2_grpc stub of `service` ("UserService", …) on the client's channel."""
-    from auralink.v1 import access_pb2_grpc
+def connected(settings: Settings, use: Callable[[Client], T]) -> T:
+    """`use(client)` on a fresh channel: `connected(settings, lambda c: c.users.GetUser(request))`.
 
-    return getattr(access_pb2_grpc, f"{service}Stub")(client.channel)
+    The typed client (auralink_cli.client) is imported here, when a command runs, not at start-up.
+    """
+    from auralink_cli.client import connected as run
+
+    return run(settings, use)
 
 
-def call(settings: Settings, service: str, method: str, request: Any) -> Any:
-    """One unary call on a fresh channel: `call(settings, "UserService", "GetUser", request)`."""
-    from auralink_cli.client import Client
+def streamed(settings: Settings, open_stream: Callable[[Client], Iterable[T]]) -> Iterator[T]:
+    """The messages of `open_stream(client)` on a fresh channel (pass `timeout=settings.timeout` to a stream
+    that should end, nothing to a watch)."""
+    from auralink_cli.client import streamed as run
 
-    with Client(settings) as client:
-        return client.call(getattr(stub(client, service), method), request)
+    yield from run(settings, open_stream)
+
+
+def user_id(client: Client, user: str) -> str:
+    """The id of a user named by id, email or username ("" stays ""): what RPCs that take only an id need."""
+    from auralink.v1 import access_pb2
+
+    if not user or looks_like_uuid(user):
+        return user
+    return str(client.users.GetUser(access_pb2.GetUserRequest(user=user)).id)
+
+
+def agent_id(client: Client, agent: str) -> str:
+    """The id of an agent named by id or name."""
+    from auralink.v1 import agents_pb2
+
+    if not agent or looks_like_uuid(agent):
+        return agent
+    return str(client.agents.GetAgent(agents_pb2.GetAgentRequest(agent=agent)).id)
 
 
 def to_dict(message: Message) -> dict[str, Any]:
@@ -146,7 +167,7 @@ def paginate(
             return items, token
 
 
-# --- output ----------------------------------------------------------------------------------
+# --- output (table helpers: auralink_cli/render/tables.py) ----------------------------------------
 
 
 def emit(settings: Settings, data: Any, table: Callable[[Any], Any] | None = None, wide: bool = False) -> None:
@@ -168,51 +189,8 @@ def deleted(settings: Settings, resource: str, ref: str, message: str, **extra: 
     done(settings, {"resource": resource, "id": ref, "deleted": True, **extra}, message)
 
 
-def when(value: str | None) -> str:
-    """A Timestamp string for people: "2024-05-01 12:00:00Z"; "-" when unset."""
-    if not value:
-        return "-"
-    text = value.replace("T", " ")
-    return re.sub(r"\.\d+Z$", "Z", text)
-
-
-def joined(values: Iterable[str], empty: str = "-") -> str:
-    items = [str(v) for v in values]
-    return ", ".join(items) if items else empty
-
-
-def rows_table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, Callable[[dict[str, Any]], Any]]], empty: str
-) -> RenderableType:
-    """A plain table (no box) with one row per item, or the `empty` note when there are none."""
-    from rich.markup import escape
-    from rich.text import Text
-
-    if not rows:
-        return Text(empty)
-    table = output.table(*(header for header, _ in columns))
-    for row in rows:
-        table.add_row(*(escape(str(cell(row))) for _, cell in columns))
-    return table
-
-
-def fields_table(pairs: Sequence[tuple[str, Any]]) -> RenderableType:
-    """Two columns, label and value, for one resource."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
-    for label, value in pairs:
-        grid.add_row(label, escape("-" if value in (None, "") else str(value)))
-    return grid
-
-
-def more_note(next_page_token: str) -> list[RenderableType]:
-    """The hint under a truncated table (JSON has next_page_token instead)."""
-    from rich.text import Text
-
-    if not next_page_token:
-        return []
-    return [Text(f"(more: --page-token {next_page_token})", style="dim")]
+def revoked(settings: Settings, resource: str, ref: str, message: str, **extra: Any) -> None:
+    """The one result shape of every revocation and removal from a call (the thing keeps existing, unusable):
+    `{"resource": "token", "id": "<as given>", "revoked": true, ...}`; `message` for tables. A deactivation
+    prints the resource itself (its `active` is false), as its RPC returns it."""
+    done(settings, {"resource": resource, "id": ref, "revoked": True, **extra}, message)

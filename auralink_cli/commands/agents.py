@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call, stream
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.agents import agent_table
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 agents_app = typer.Typer(name="agents", help="AI agents: configuration, chat, history and rooms.", no_args_is_help=True)
 AgentArg = Annotated[str, typer.Argument(help="An agent id or name.")]
@@ -23,29 +27,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(agents_app, name="agents")
 
 
-def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
-    return common.to_dict(call(common.settings_of(ctx), "AgentService", method, request, module="agents"))
-
-
-def agent_table(a: dict[str, Any]) -> Any:
-    p = a.get("personality") or {}
-    return common.fields_table(
-        [
-            ("ID", a["id"]),
-            ("Name", a["name"]),
-            ("Model", a["model"]),
-            ("Temperature", a["temperature"]),
-            ("Memory", "on" if a["memory_enabled"] else "off"),
-            ("Voice", "on" if a["voice_enabled"] else "off"),
-            ("System prompt", a["system_prompt"]),
-            ("Traits", common.joined(p.get("traits") or [])),
-            ("Style", p.get("style") or ""),
-            ("Max tokens", a["max_tokens"] or "-"),
-            ("Tools", common.joined(a.get("tools") or [])),
-            ("Version", a["version"]),
-            ("Created", common.when(a["create_time"])),
-        ]
-    )
+def _call(ctx: typer.Context, use: Callable[[Client], Any]) -> dict[str, Any]:
+    """`use(client)` on a fresh channel; its response as a dict."""
+    return common.to_dict(common.connected(common.settings_of(ctx), use))
 
 
 def build_agent(
@@ -110,7 +94,7 @@ def create(
     agent, _ = build_agent(
         name, model, temperature, system_prompt, memory, voice, trait or [], style, max_tokens, tools=tool or []
     )
-    data = _call(ctx, "CreateAgent", agents_pb2.CreateAgentRequest(agent=agent))
+    data = _call(ctx, lambda c: c.agents.CreateAgent(agents_pb2.CreateAgentRequest(agent=agent)))
     common.emit(common.settings_of(ctx), data, agent_table)
 
 
@@ -119,7 +103,7 @@ def list_agents(ctx: typer.Context) -> None:
     """The agents of your organization."""
     from auralink.v1 import agents_pb2
 
-    data = _call(ctx, "ListAgents", agents_pb2.ListAgentsRequest(page_size=500))
+    data = _call(ctx, lambda c: c.agents.ListAgents(agents_pb2.ListAgentsRequest(page_size=500)))
     columns = [
         ("ID", lambda a: a["id"]),
         ("NAME", lambda a: a["name"]),
@@ -140,7 +124,11 @@ def show(ctx: typer.Context, agent: AgentArg) -> None:
     """One agent's configuration."""
     from auralink.v1 import agents_pb2
 
-    common.emit(common.settings_of(ctx), _call(ctx, "GetAgent", agents_pb2.GetAgentRequest(agent=agent)), agent_table)
+    common.emit(
+        common.settings_of(ctx),
+        _call(ctx, lambda c: c.agents.GetAgent(agents_pb2.GetAgentRequest(agent=agent))),
+        agent_table,
+    )
 
 
 @agents_app.command("update")
@@ -181,11 +169,11 @@ def update(
     elif name is None:
         message.name = agent
     else:
-        message.id = _call(ctx, "GetAgent", agents_pb2.GetAgentRequest(agent=agent))["id"]
+        message.id = _call(ctx, lambda c: c.agents.GetAgent(agents_pb2.GetAgentRequest(agent=agent)))["id"]
     message.version = version
     request = agents_pb2.UpdateAgentRequest(agent=message)
     request.update_mask.paths.extend(paths)
-    common.emit(common.settings_of(ctx), _call(ctx, "UpdateAgent", request), agent_table)
+    common.emit(common.settings_of(ctx), _call(ctx, lambda c: c.agents.UpdateAgent(request)), agent_table)
 
 
 @agents_app.command("delete")
@@ -195,7 +183,7 @@ def delete(ctx: typer.Context, agent: AgentArg, yes: Annotated[bool, common.YesO
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete agent {agent!r}?")
-    _call(ctx, "DeleteAgent", agents_pb2.DeleteAgentRequest(agent=agent))
+    _call(ctx, lambda c: c.agents.DeleteAgent(agents_pb2.DeleteAgentRequest(agent=agent)))
     common.deleted(settings, "agent", agent, f"deleted agent {agent}")
 
 
@@ -213,15 +201,17 @@ def history(
     settings = common.settings_of(ctx)
     if conversation and delete_:
         common.require_confirmation(yes, f"Delete conversation {conversation}?")
-        _call(ctx, "DeleteConversation", agents_pb2.DeleteConversationRequest(id=conversation))
+        _call(ctx, lambda c: c.agents.DeleteConversation(agents_pb2.DeleteConversationRequest(id=conversation)))
         common.deleted(settings, "conversation", conversation, f"deleted conversation {conversation}")
         return
     if conversation:
-        data = _call(ctx, "GetConversation", agents_pb2.GetConversationRequest(id=conversation))
+        data = _call(ctx, lambda c: c.agents.GetConversation(agents_pb2.GetConversationRequest(id=conversation)))
         columns = [("ROLE", lambda m: m["role"]), ("MESSAGE", lambda m: m["content"])]
         common.emit(settings, data, lambda d: common.rows_table(d["messages"], columns, "(empty)"))
         return
-    data = _call(ctx, "ListConversations", agents_pb2.ListConversationsRequest(agent=agent, page_size=100))
+    data = _call(
+        ctx, lambda c: c.agents.ListConversations(agents_pb2.ListConversationsRequest(agent=agent, page_size=100))
+    )
     columns = [
         ("ID", lambda c: c["id"]),
         ("MESSAGES", lambda c: c["message_count"]),
@@ -247,7 +237,7 @@ def assign_room(
     from auralink.v1 import agents_pb2
 
     request = agents_pb2.AssignRoomRequest(agent=agent, room_id=room, role=role, auto_join=auto_join)
-    common.emit(common.settings_of(ctx), _call(ctx, "AssignRoom", request))
+    common.emit(common.settings_of(ctx), _call(ctx, lambda c: c.agents.AssignRoom(request)))
 
 
 @agents_app.command("unassign-room")
@@ -261,7 +251,7 @@ def unassign_room(
     from auralink.v1 import agents_pb2
 
     common.require_confirmation(yes, f"Take {agent} out of room {room}?")
-    _call(ctx, "UnassignRoom", agents_pb2.UnassignRoomRequest(agent=agent, room_id=room))
+    _call(ctx, lambda c: c.agents.UnassignRoom(agents_pb2.UnassignRoomRequest(agent=agent, room_id=room)))
     common.deleted(common.settings_of(ctx), "room_assignment", room, f"{agent} left room {room}", agent=agent)
 
 
@@ -270,7 +260,7 @@ def rooms(ctx: typer.Context, agent: Annotated[str, typer.Argument(help="An agen
     """Active room assignments."""
     from auralink.v1 import agents_pb2
 
-    data = _call(ctx, "ListRoomAssignments", agents_pb2.ListRoomAssignmentsRequest(agent=agent))
+    data = _call(ctx, lambda c: c.agents.ListRoomAssignments(agents_pb2.ListRoomAssignmentsRequest(agent=agent)))
     columns = [
         ("AGENT", lambda a: a["agent_name"]),
         ("ROOM", lambda a: a["room_id"]),
@@ -303,7 +293,7 @@ class ChatSession:
         console = output.console(self.settings.no_color)
         parts: list[str] = []
         self.tool_calls = []
-        for response in stream(self.settings, "AgentService", "Chat", request, module="agents"):
+        for response in common.streamed(self.settings, lambda c: c.agents.Chat(request, timeout=self.settings.timeout)):
             self.conversation = response.conversation_id
             if response.HasField("tool_call"):
                 call = response.tool_call
@@ -427,7 +417,7 @@ def voice_turn(
     pcm = bytearray()
     done: dict[str, Any] = {}
     conversation_id = conversation
-    for response in stream(settings, "AgentService", "VoiceChat", requests, module="agents"):
+    for response in common.streamed(settings, lambda c: c.agents.VoiceChat(requests, timeout=settings.timeout)):
         conversation_id = response.conversation_id or conversation_id
         event = response.WhichOneof("event")
         if event == "transcript" and response.transcript.final:

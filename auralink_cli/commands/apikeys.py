@@ -13,10 +13,9 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.commands.tokens import SHOWN_ONCE, ScopeOpt
+from auralink_cli.render.apikeys import created_table, keys_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
 
 apikeys_app = typer.Typer(
@@ -37,37 +36,6 @@ def create_request(
     return access_pb2.CreateApiKeyRequest(name=name, scopes=scopes or [], ttl_seconds=ttl_seconds)
 
 
-def key_pairs(key: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [
-        ("ID", key["id"]),
-        ("Name", key["name"]),
-        ("Prefix", key["prefix"]),
-        ("User", key["user_id"]),
-        ("Scopes", common.joined(key["scopes"], "(all of the holder's permissions)")),
-        ("Created", common.when(key["create_time"])),
-        ("Expires", common.when(key["expire_time"]) if key["expire_time"] else "never"),
-    ]
-
-
-def created_table(data: dict[str, Any]) -> RenderableType:
-    """The key's details; the key itself follows on a plain line (see `create`)."""
-    return common.fields_table(key_pairs(data["api_key"]))
-
-
-def keys_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda k: k["id"]),
-        ("PREFIX", lambda k: k["prefix"]),
-        ("NAME", lambda k: k["name"]),
-        ("SCOPES", lambda k: common.joined(k["scopes"], "(all)")),
-        ("CREATED", lambda k: common.when(k["create_time"])),
-        ("EXPIRES", lambda k: common.when(k["expire_time"]) if k["expire_time"] else "never"),
-        ("LAST USED", lambda k: common.when(k["last_use_time"])),
-        ("REVOKED", lambda k: common.when(k["revoke_time"])),
-    ]
-    return [common.rows_table(data["api_keys"], columns, "(no API keys)"), *common.more_note(data["next_page_token"])]
-
-
 @apikeys_app.command("create")
 def create(
     ctx: typer.Context,
@@ -79,7 +47,7 @@ def create(
 ) -> None:
     """Create an API key and print it once (-o json: api_key, secret)."""
     settings = common.settings_of(ctx)
-    resp = common.call(settings, "CredentialService", "CreateApiKey", create_request(name, scope, ttl))
+    resp = common.connected(settings, lambda c: c.credentials.CreateApiKey(create_request(name, scope, ttl)))
     data = common.to_dict(resp)
     common.emit(settings, data, created_table)
     if settings.output == "table":
@@ -100,11 +68,11 @@ def list_keys(
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        credentials = common.stub(client, "CredentialService")
+        credentials = client.credentials
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = access_pb2.ListApiKeysRequest(page_size=size, page_token=token, include_revoked=include_revoked)
-            resp = client.call(credentials.ListApiKeys, request)
+            resp = credentials.ListApiKeys(request)
             return list(resp.api_keys), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -123,5 +91,5 @@ def revoke(
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Revoke API key {api_key}?")
-    common.call(settings, "CredentialService", "RevokeApiKey", access_pb2.RevokeApiKeyRequest(api_key=api_key))
-    common.done(settings, {"api_key": api_key, "revoked": True}, f"API key {api_key} revoked")
+    common.connected(settings, lambda c: c.credentials.RevokeApiKey(access_pb2.RevokeApiKeyRequest(api_key=api_key)))
+    common.revoked(settings, "api_key", api_key, f"API key {api_key} revoked")

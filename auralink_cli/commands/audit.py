@@ -16,10 +16,9 @@ import typer
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import CliError
+from auralink_cli.render.audit import entries_table, entry_text, verify_text
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
     from auralink_cli.client import Client
     from auralink_cli.profiles import Settings
@@ -62,38 +61,6 @@ def list_request(
 # --- output ----------------------------------------------------------------------------------
 
 
-def entry_text(entry: dict[str, Any]) -> str:
-    """One line per entry for people: time, id, action, outcome, actor and resource."""
-    actor = f"{entry['actor_type']}:{entry['actor_user_id']}" if entry["actor_user_id"] else entry["actor_type"]
-    resource = "/".join(p for p in (entry["resource_type"], entry["resource_id"]) if p)
-    when = common.when(entry["create_time"])
-    return f"{when} #{entry['id']} {entry['action']} {entry['outcome']} {actor} {resource}".rstrip()
-
-
-def entries_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda e: e["id"]),
-        ("TIME", lambda e: common.when(e["create_time"])),
-        ("ACTOR", lambda e: e["actor_user_id"] or e["actor_type"]),
-        ("ACTION", lambda e: e["action"]),
-        ("RESOURCE", lambda e: "/".join(p for p in (e["resource_type"], e["resource_id"]) if p) or "-"),
-        ("OUTCOME", lambda e: e["outcome"]),
-    ]
-    return [common.rows_table(data["entries"], columns, "(no entries)"), *common.more_note(data["next_page_token"])]
-
-
-def verify_text(result: dict[str, Any]) -> str:
-    if result["ok"]:
-        text = f"audit chain ok: {result['rows_checked']} rows checked"
-        if result.get("checkpoint"):
-            text += f"\ncheckpoint: {result['checkpoint']}"
-        return text
-    return (
-        f"audit chain BROKEN at row {result['first_broken_id']}: {result['reason'] or 'hash mismatch'} "
-        f"({result['rows_checked']} rows checked)"
-    )
-
-
 def report_verification(settings: Settings, result: dict[str, Any]) -> None:
     """The result on stdout; a broken chain also gets the one `error:` line on stderr."""
     if settings.output == "table":
@@ -126,13 +93,13 @@ def list_entries(
     settings = common.settings_of(ctx)
     base = list_request(actor, action, resource_type, resource_id, outcome, since, until)
     with Client(settings) as client:
-        audit = common.stub(client, "AuditService")
+        audit = client.audit
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = type(base)()
             request.CopyFrom(base)
             request.page_size, request.page_token = size, token
-            resp = client.call(audit.ListAuditLogs, request)
+            resp = audit.ListAuditLogs(request)
             return list(resp.entries), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -169,7 +136,7 @@ def verify(
     settings = common.settings_of(ctx)
     if not watch:
         request = access_pb2.VerifyAuditChainRequest(checkpoint=checkpoint)
-        resp = common.call(settings, "AuditService", "VerifyAuditChain", request)
+        resp = common.connected(settings, lambda c: c.audit.VerifyAuditChain(request))
         result = common.to_dict(resp)
         report_verification(settings, result)
         raise typer.Exit(exit_codes.OK if result["ok"] else BROKEN)
@@ -201,8 +168,8 @@ def new_entries(client: Client, since_id: int = 0) -> Iterator[access_pb2.AuditE
     """WatchAudit without its heartbeats."""
     from auralink.v1 import access_pb2
 
-    audit = common.stub(client, "AuditService")
-    for entry in client.stream(audit.WatchAudit, access_pb2.WatchAuditRequest(since_id=since_id)):
+    audit = client.audit
+    for entry in audit.WatchAudit(access_pb2.WatchAuditRequest(since_id=since_id)):
         if not entry.heartbeat:
             yield entry
 
@@ -229,10 +196,10 @@ def watch_and_verify(settings: Settings, interval: float, clock: Callable[[], fl
                 items.put(exc)
 
         threading.Thread(target=relay, name="audit-watch", daemon=True).start()
-        audit = common.stub(client, "AuditService")
+        audit = client.audit
         last: dict[str, Any] | None = None
         while True:
-            result = common.to_dict(client.call(audit.VerifyAuditChain, access_pb2.VerifyAuditChainRequest()))
+            result = common.to_dict(audit.VerifyAuditChain(access_pb2.VerifyAuditChainRequest()))
             if result != last:
                 _emit_watch(settings, "verify", result, verify_text(result))
                 last = result

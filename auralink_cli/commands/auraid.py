@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from auralink_cli.commands import _access as common
+from auralink_cli.render.auraid import resolved_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    pass
 
 auraid_app = typer.Typer(name="auraid", help="AuraIDs (@name.aura): look them up.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(auraid_app, name="auraid")
-
-
-def resolved_table(data: dict[str, Any]) -> RenderableType:
-    return common.fields_table(
-        [
-            ("AuraID", data["aura_id"]),
-            ("User", data["user_id"]),
-            ("Organization", data["organization_id"]),
-            ("Display name", data["display_name"]),
-            ("Privacy", data["privacy_level"]),
-            ("Cross-app calls", "yes" if data["allow_cross_app_calls"] else "no"),
-            ("Federated", common.joined(data["federated_domains"])),
-            ("Verified", "yes" if data["verified"] else "no"),
-        ]
-    )
 
 
 @auraid_app.command("resolve")
@@ -40,5 +26,5 @@ def resolve(ctx: typer.Context, aura_id: Annotated[str, typer.Argument(help="An 
 
     settings = common.settings_of(ctx)
     request = access_pb2.ResolveAuraIdRequest(aura_id=aura_id)
-    found = common.call(settings, "UserService", "ResolveAuraId", request)
+    found = common.connected(settings, lambda c: c.users.ResolveAuraId(request))
     common.emit(settings, common.to_dict(found), resolved_table)

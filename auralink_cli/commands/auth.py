@@ -20,10 +20,9 @@ from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import NOT_FOUND, USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, save_config
+from auralink_cli.render.auth import login_table, whoami_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink_cli.profiles import Settings
 
 auth_app = typer.Typer(name="auth", help="Log in with a token or an API key; show who you are.", no_args_is_help=True)
@@ -65,33 +64,6 @@ def whoami_dict(resp: Any, token: str | None) -> dict[str, Any]:
     if data["expire_time"] is None and token:
         data["expire_time"] = jwt_expiry(token)
     return data
-
-
-def whoami_table(data: dict[str, Any]) -> RenderableType:
-    user, org = data["user"], data["organization"]
-    name = user["username"] + (f" <{user['email']}>" if user["email"] else "")
-    return common.fields_table(
-        [
-            ("User", f"{name} ({user['id']})" if user["id"] else "-"),
-            ("Base role", user["base_role"] if user["id"] else "-"),
-            ("Organization", f"{org['name']} ({org['id']})" if org["id"] else "-"),
-            ("Credential", f"{data['credential_type']} {data['credential_id']}".strip()),
-            ("Expires", common.when(data["expire_time"]) if data["expire_time"] else "-"),
-            ("Permissions", "\n".join(data["permissions"]) or "(none)"),
-        ]
-    )
-
-
-def login_table(data: dict[str, Any]) -> RenderableType:
-    return common.fields_table(
-        [
-            ("Logged in as", data["username"] or data["user_id"] or "-"),
-            ("Organization", data["organization_id"] or "-"),
-            ("Credential", f"{data['credential_type']} {data['credential_id']}".strip()),
-            ("Expires", common.when(data["expire_time"]) if data["expire_time"] else "-"),
-            ("Profile", f"{data['profile']} ({data['config_path']})"),
-        ]
-    )
 
 
 def store_token(settings: Settings, token: str) -> None:
@@ -138,10 +110,10 @@ def login(
     expire_time: str | None = None
     if key:
         request = access_pb2.ExchangeApiKeyRequest(ttl_seconds=common.parse_duration(ttl) if ttl else 0)
-        issued = common.call(replace(settings, token=key), "CredentialService", "ExchangeApiKey", request)
+        issued = common.connected(replace(settings, token=key), lambda c: c.credentials.ExchangeApiKey(request))
         token, expire_time = issued.token, common.to_dict(issued)["expire_time"]
     assert token is not None
-    me = common.call(replace(settings, token=token), "CredentialService", "WhoAmI", access_pb2.WhoAmIRequest())
+    me = common.connected(replace(settings, token=token), lambda c: c.credentials.WhoAmI(access_pb2.WhoAmIRequest()))
     who = whoami_dict(me, token)
     store_token(settings, token)
     data = {
@@ -179,5 +151,5 @@ def whoami(ctx: typer.Context) -> None:
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
-    resp = common.call(settings, "CredentialService", "WhoAmI", access_pb2.WhoAmIRequest())
+    resp = common.connected(settings, lambda c: c.credentials.WhoAmI(access_pb2.WhoAmIRequest()))
     common.emit(settings, whoami_dict(resp, settings.token), whoami_table)

@@ -18,11 +18,15 @@ from auralink_cli import exit_codes, output
 from auralink_cli.commands import storage
 from auralink_cli.exit_codes import CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
+from auralink_cli.render.compress import (
+    bench_table,
+    figures_table,
+    no_latency_note,
+    sessions_table,
+    summary,
+)
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
-    from auralink.v1 import compression_pb2_grpc
     from auralink_cli.client import Client
 
 
@@ -53,12 +57,6 @@ def _settings(ctx: typer.Context) -> Settings:
     return resolve_settings(ctx.find_root().ensure_object(GlobalOptions))
 
 
-def _stub(client: Client) -> compression_pb2_grpc.AICCompressionServiceStub:
-    from auralink.v1 import compression_pb2_grpc
-
-    return compression_pb2_grpc.AICCompressionServiceStub(client.channel)
-
-
 def _dict(message: Any) -> dict[str, Any]:
     from auralink_cli.shapes import message_to_dict
 
@@ -82,7 +80,7 @@ def config_get(ctx: typer.Context) -> None:
 
     settings = _settings(ctx)
     with Client(settings) as client:
-        resp = client.call(_stub(client).GetConfig, pb.GetConfigRequest())
+        resp = client.compression.GetConfig(pb.GetConfigRequest())
     output.emit(_dict(resp), settings.output, no_color=settings.no_color)
 
 
@@ -125,87 +123,14 @@ def config_set(
         raise CliError(exit_codes.USAGE, "nothing to change: give at least one option (see --help)")
     settings = _settings(ctx)
     with Client(settings) as client:
-        stub = _stub(client)
-        etag = client.call(stub.GetConfig, pb.GetConfigRequest()).etag
+        stub = client.compression
+        etag = stub.GetConfig(pb.GetConfigRequest()).etag
         request = pb.UpdateConfigRequest(config=config, update_mask=field_mask_pb2.FieldMask(paths=paths), etag=etag)
-        resp = client.call(stub.UpdateConfig, request)
+        resp = stub.UpdateConfig(request)
     output.emit(_dict(resp), settings.output, no_color=settings.no_color)
 
 
 # --- sessions and metrics ----------------------------------------------------------------------
-
-
-def _figures_table(data: dict[str, Any], key: str, title: str) -> RenderableType:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=f"{title} (latency in ms, fb: fallbacks)", box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
-        collapse_padding=True,
-    )  # fmt: skip
-    for col in ("", "frames", "ratio", "red. %", "saved B", "quality", "p50", "p99", "fb"):
-        table.add_column(col, justify="left" if col in ("", "quality") else "right", no_wrap=True)
-    if key == "global":
-        rows = [("all you may see", data["global"])]
-    elif key == "per_mode":
-        rows = [(f"{r['frame_type'].lower()} {r['mode'].lower()}", r["figures"]) for r in data["per_mode"]]
-    else:
-        rows = list(data[key].items())
-    for name, f in rows:
-        quality = " ".join(f"{m} {v:.2f}" for m, v in f["quality"].items())
-        table.add_row(
-            name, str(f["frames"]), f"{f['compression_ratio']:.1f}x", f"{f['reduction_pct']:.1f}",
-            str(f["bandwidth_saved_bytes"]), quality, _ms(f["latency_p50"]), _ms(f["latency_p99"]),
-            str(f["fallback_count"]),
-        )  # fmt: skip
-    return table
-
-
-def _ms(seconds: float | None) -> str:
-    """A latency in ms; "-" when the daemon has no latency data yet (the field is unset)."""
-    return "-" if seconds is None else f"{seconds * 1000:.2f}"
-
-
-def _no_latency_note(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.text import Text
-
-    if data["global"]["latency_p50"] is not None:
-        return []
-    return [Text("latency p50/p99: no data yet (no frames compressed since the daemon started)", style="dim")]
-
-
-def _format_text(fmt: dict[str, Any]) -> str:
-    if fmt.get("audio"):
-        a = fmt["audio"]
-        return f"{a['sample_rate']} Hz {a['channels']}ch {(a['frame_duration'] or 0) * 1000:.0f} ms"
-    if fmt.get("image"):
-        i = fmt["image"]
-        return f"{i['width']}x{i['height']} {i['pixel_format'].lower()} {i['frame_rate']} fps"
-    return "data"
-
-
-def _sessions_table(data: dict[str, Any]) -> list[RenderableType]:
-    from auralink_cli.commands import _access as common
-
-    columns: list[tuple[str, Any]] = [
-        ("SESSION", lambda s: s["session_id"]),
-        ("USER", lambda s: s["user_id"]),
-        ("TYPE", lambda s: s["frame_type"].lower()),
-        ("MODE", lambda s: s["mode"].lower()),
-        ("CODEC", lambda s: s["codec"] + (" +postfilter" if s["postfilter"] else "")),
-        ("MODEL", lambda s: s["model_type"]),
-        ("FORMAT", lambda s: _format_text(s["format"])),
-        ("CREATED", lambda s: common.when(s["create_time"])),
-        ("LAST ACTIVE", lambda s: common.when(s["last_activity_time"])),
-        ("FRAMES IN/OUT", lambda s: f"{s['frames_in']}/{s['frames_out']}"),
-        ("BYTES IN/OUT", lambda s: f"{s['bytes_in']}/{s['bytes_out']}"),
-        ("RATIO", lambda s: f"{s['compression_ratio']:.2f}x" if s["compression_ratio"] else "-"),
-        ("FALLBACKS", lambda s: s["fallback_count"]),
-    ]
-    return [
-        common.rows_table(data["sessions"], columns, "(no open compression sessions on this daemon)"),
-        *common.more_note(data["next_page_token"]),
-    ]
 
 
 @compress_app.command("sessions")
@@ -224,17 +149,15 @@ def sessions(
 
     settings = _settings(ctx)
     with Client(settings) as client:
-        stub = _stub(client)
+        stub = client.compression
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            resp = client.call(
-                stub.ListSessions, pb.ListSessionsRequest(page_size=size, page_token=token, user_id=user)
-            )
+            resp = stub.ListSessions(pb.ListSessionsRequest(page_size=size, page_token=token, user_id=user))
             return list(resp.sessions), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"sessions": [_dict(s) for s in items], "next_page_token": next_token}
-    output.emit(data, settings.output, no_color=settings.no_color, table=_sessions_table, wide=True)
+    output.emit(data, settings.output, no_color=settings.no_color, table=sessions_table, wide=True)
 
 
 @compress_app.command("metrics")
@@ -256,47 +179,31 @@ def metrics(
     def show(resp: Any) -> None:
         data = _dict(resp)
         tables = lambda _: [  # noqa: E731
-            *_no_latency_note(data),
-            _figures_table(data, "global", "Overall"),
-            _figures_table(data, "per_mode", "Per frame type and mode"),
-            _figures_table(data, "per_user", "Per user"),
-            _figures_table(data, "per_session", "Per session"),
+            *no_latency_note(data),
+            figures_table(data, "global", "Overall"),
+            figures_table(data, "per_mode", "Per frame type and mode"),
+            figures_table(data, "per_user", "Per user"),
+            figures_table(data, "per_session", "Per session"),
         ]
         if watch:
-            output.emit_line(data, _summary(data), settings.output, no_color=settings.no_color)
+            output.emit_line(data, summary(data), settings.output, no_color=settings.no_color)
         else:
             output.emit(data, settings.output, no_color=settings.no_color, table=tables, wide=True)
 
     try:
         with Client(settings) as client:
-            stub = _stub(client)
+            stub = client.compression
             if not watch:
-                show(client.call(stub.GetCompressionMetrics, pb.GetCompressionMetricsRequest(session_id=session or "")))
+                show(stub.GetCompressionMetrics(pb.GetCompressionMetricsRequest(session_id=session or "")))
                 return
             every = duration_pb2.Duration()
             every.FromNanoseconds(int(interval * 1e9))
             request = pb.WatchMetricsRequest(session_id=session or "", interval=every)
-            for event in client.stream(stub.WatchMetrics, request):
+            for event in stub.WatchMetrics(request):
                 if event.HasField("metrics"):
                     show(event.metrics)
     except KeyboardInterrupt:
         raise typer.Exit(exit_codes.OK) from None
-
-
-def _summary(data: dict[str, Any]) -> str:
-    g = data["global"]
-    quality = " ".join(f"{m}={v:.3f}" for m, v in g["quality"].items())
-    return (
-        f"{data['as_of']}  frames={g['frames']} reduction={g['reduction_pct']:.1f}% "
-        f"saved={g['bandwidth_saved_bytes']}B "
-        f"p50={_ms(g['latency_p50'])}ms p99={_ms(g['latency_p99'])}ms "
-        f"fallbacks={g['fallback_count']} {quality}"
-        + "".join(
-            f" | {r['frame_type'].lower()}/{r['mode'].lower()} {r['figures']['compression_ratio']:.1f}x "
-            f"p99={_ms(r['figures']['latency_p99'])}ms"
-            for r in data["per_mode"]
-        )
-    )
 
 
 # --- bench -------------------------------------------------------------------------------------
@@ -337,7 +244,7 @@ def bench(
             if progress_bar:
                 progress_bar.start()
             try:
-                for event in client.stream(_stub(client).RunBenchmark, request, timeout=_bench_deadline(settings)):
+                for event in client.compression.RunBenchmark(request, timeout=_bench_deadline(settings)):
                     kind = event.WhichOneof("event")
                     if kind == "progress" and progress_bar is not None:
                         progress_bar.update(task, completed=event.progress.fraction, description=event.progress.step)
@@ -356,7 +263,7 @@ def bench(
         stored = storage.put_bytes(settings, key, data, "application/json")
         report["stored"] = {"key": stored["key"], "size_bytes": stored["size_bytes"], "sha256": stored["sha256"]}
         output.info(f"report stored as storage:{key}")
-    output.emit(report, settings.output, no_color=settings.no_color, table=_bench_table)
+    output.emit(report, settings.output, no_color=settings.no_color, table=bench_table)
 
 
 def _bench_deadline(settings: Settings) -> float | None:
@@ -371,23 +278,6 @@ def _progress(no_color: bool) -> Any:
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
         console=output.console(no_color, stderr=True), transient=True,
     )  # fmt: skip
-
-
-def _bench_table(data: dict[str, Any]) -> RenderableType:
-    table = output.table(
-        "TYPE", "MODE", "CODEC", "KBIT/S", "REDUCTION %", "QUALITY", "P50 MS", "P99 MS", "FALLBACKS", "BASELINE", "VS",
-        title=f"Compression benchmark ({(data['done'].get('wall_time') or 0):.0f} s)",
-    )  # fmt: skip
-    for r in data["rows"]:
-        quality = " ".join(f"{k}={v:.3g}" for k, v in r["quality"].items())
-        base = r["baseline"]
-        vs = f"×{r['bitrate_vs_baseline']:.2f}" if r["bitrate_vs_baseline"] else ""
-        table.add_row(
-            r["frame_type"], r["mode"], r["codec"], f"{r['kbps']:.1f}", f"{r['reduction_pct']:.1f}", quality,
-            f"{(r['latency_p50'] or 0) * 1000:.2f}", f"{(r['latency_p99'] or 0) * 1000:.2f}", str(r["fallbacks"]),
-            base["name"], vs,
-        )  # fmt: skip
-    return table
 
 
 # --- file --------------------------------------------------------------------------------------
@@ -422,27 +312,23 @@ def _start(client: Client, frame_type: str, fmt: Any, mode: ModeName) -> Any:
         frame_type=pb.FrameType.Value(f"FRAME_TYPE_{frame_type.upper()}"), format=fmt,
         config=pb.CompressionConfig(mode=_mode_number(mode)),
     )  # fmt: skip
-    return client.call(_stub(client).StartSession, request)
+    return client.compression.StartSession(request)
 
 
 def _round_trip(client: Client, session_id: str, frames: list[bytes]) -> tuple[list[bytes], int, list[Any]]:
     from auralink.v1 import compression_pb2 as pb
 
-    stub = _stub(client)
+    stub = client.compression
     decoded, sent, replies = [], 0, []
     try:
         for seq, frame in enumerate(frames):
-            c = client.call(
-                stub.CompressFrame, pb.CompressFrameRequest(session_id=session_id, sequence=seq, payload=frame)
-            )
+            c = stub.CompressFrame(pb.CompressFrameRequest(session_id=session_id, sequence=seq, payload=frame))
             sent += len(c.data)
             replies.append(c)
-            d = client.call(
-                stub.DecompressFrame, pb.DecompressFrameRequest(session_id=session_id, sequence=seq, data=c.data)
-            )
+            d = stub.DecompressFrame(pb.DecompressFrameRequest(session_id=session_id, sequence=seq, data=c.data))
             decoded.append(d.payload)
     finally:
-        client.call(stub.EndSession, pb.EndSessionRequest(session_id=session_id))
+        stub.EndSession(pb.EndSessionRequest(session_id=session_id))
     return decoded, sent, replies
 
 

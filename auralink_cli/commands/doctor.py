@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -24,10 +24,9 @@ from auralink_cli.profiles import (
     resolve_settings,
     unix_socket_path,
 )
+from auralink_cli.render.doctor import doctor_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import system_pb2
     from auralink_cli.client import Client
 
@@ -147,7 +146,7 @@ def _reachable_checks(client: Client) -> list[Check]:
             *_skipped(CHECK_NAMES[4:], "daemon unreachable"),
         ]
     try:
-        resp = client.call(client.system.GetStatus, system_pb2.GetStatusRequest())
+        resp = client.system.GetStatus(system_pb2.GetStatusRequest())
     except CliError as exc:
         return [
             *checks,
@@ -199,7 +198,7 @@ def _clock_check(client: Client) -> Check:
 
     try:
         before = time.time()
-        resp = client.call(client.system.Ping, system_pb2.PingRequest())
+        resp = client.system.Ping(system_pb2.PingRequest())
         after = time.time()
     except CliError as exc:
         return Check("clock", False, f"Ping failed: {exc.message}")
@@ -218,20 +217,3 @@ def _clock_check(client: Client) -> Check:
 
 def _skipped(names: tuple[str, ...], why: str) -> list[Check]:
     return [Check(name, False, f"skipped: {why}") for name in names]
-
-
-def doctor_table(data: dict[str, Any]) -> RenderableType:
-    from rich.markup import escape
-    from rich.table import Table
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column()
-    grid.add_column(style="bold")
-    grid.add_column()
-    for check in data["checks"]:
-        mark = "[green]ok[/]" if check["ok"] else "[red]FAIL[/]"
-        detail = escape(check["detail"])
-        if check["hint"]:
-            detail += f"\n[dim]hint: {escape(check['hint'])}[/]"
-        grid.add_row(mark, check["name"], detail)
-    return grid

@@ -9,7 +9,6 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call, stream
 
 llm_app = typer.Typer(name="llm", help="Completions and model selection.", no_args_is_help=True)
 
@@ -54,7 +53,7 @@ def complete(
     settings = common.settings_of(ctx)
     request = complete_request(prompt_text(prompt), model or [], max_tokens, temperature, system, task)
     if not stream_:
-        data = common.to_dict(call(settings, "AIProviderService", "Complete", request))
+        data = common.to_dict(common.connected(settings, lambda c: c.providers.Complete(request)))
         if settings.output == "table":
             output.plain(data["text"])
             output.info(
@@ -65,7 +64,7 @@ def complete(
             common.emit(settings, data)
         return
     console = output.console(settings.no_color)
-    for chunk in stream(settings, "AIProviderService", "StreamComplete", request):
+    for chunk in common.streamed(settings, lambda c: c.providers.StreamComplete(request, timeout=settings.timeout)):
         data = common.to_dict(chunk)
         if settings.output != "table":
             output.emit_line(data, "", settings.output)
@@ -92,7 +91,7 @@ def select(
     request = providers_pb2.SelectOptimalModelRequest(prompt=prompt_text(prompt), task_type=task)
     if latency_ms:
         request.latency_target.CopyFrom(Duration(seconds=latency_ms // 1000, nanos=(latency_ms % 1000) * 1_000_000))
-    data = common.to_dict(call(settings, "LLMSelectionService", "SelectOptimalModel", request))
+    data = common.to_dict(common.connected(settings, lambda c: c.llm_selection.SelectOptimalModel(request)))
 
     def table(d: dict[str, Any]) -> list[Any]:
         from rich.text import Text

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.mcp import connection_table, content_text, state_name, tools_table
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 mcp_app = typer.Typer(name="mcp", help="MCP: tool servers, their tools and tool calls.", no_args_is_help=True)
 connections_app = typer.Typer(name="connections", help="Connections to MCP servers.", no_args_is_help=True)
@@ -33,8 +37,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(mcp_app, name="mcp")
 
 
-def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
-    return common.to_dict(call(common.settings_of(ctx), "MCPService", method, request, module="mcp"))
+def _call(ctx: typer.Context, use: Callable[[Client], Any]) -> dict[str, Any]:
+    """`use(client)` on a fresh channel; its response as a dict."""
+    return common.to_dict(common.connected(common.settings_of(ctx), use))
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -50,30 +55,6 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
             value = os.environ[value[1:]]
         result[key] = value
     return result
-
-
-def state_name(c: dict[str, Any]) -> str:
-    state = str(c.get("state") or "").lower()
-    return f"{state}: {c['state_reason']}" if c.get("state_reason") else state
-
-
-def connection_table(c: dict[str, Any]) -> Any:
-    stdio = c["transport"] == "STDIO"
-    return common.fields_table(
-        [
-            ("ID", c["id"]),
-            ("Name", c["name"]),
-            ("Description", c["description"]),
-            ("Transport", "stdio" if stdio else "streamable HTTP"),
-            ("Command" if stdio else "URL", " ".join([c["command"], *c["args"]]) if stdio else c["url"]),
-            ("Env" if stdio else "Headers", common.joined(c["env_names"] if stdio else c["header_names"])),
-            ("Timeout", f"{c['timeout']:g}s" if c.get("timeout") else "default"),
-            ("State", state_name(c)),
-            ("Server", " ".join(v for v in (c["server_name"], c["server_version"]) if v)),
-            ("Tools", c["tool_count"] or "-"),
-            ("Created", common.when(c["create_time"])),
-        ]
-    )
 
 
 def build_connection(**fields: Any) -> tuple[Any, list[str]]:
@@ -123,7 +104,7 @@ def add(
         url=url, headers=pairs(header, "--header") or None, timeout=timeout_s, description=description,
     )  # fmt: skip
     message.transport = mcp_pb2.MCP_TRANSPORT_STDIO if command is not None else mcp_pb2.MCP_TRANSPORT_STREAMABLE_HTTP
-    data = _call(ctx, "CreateConnection", mcp_pb2.CreateConnectionRequest(connection=message))
+    data = _call(ctx, lambda c: c.mcp.CreateConnection(mcp_pb2.CreateConnectionRequest(connection=message)))
     common.emit(common.settings_of(ctx), data, connection_table)
 
 
@@ -132,7 +113,7 @@ def list_connections(ctx: typer.Context) -> None:
     """The MCP connections of your organization, with their state in this daemon."""
     from auralink.v1 import mcp_pb2
 
-    data = _call(ctx, "ListConnections", mcp_pb2.ListConnectionsRequest(page_size=500))
+    data = _call(ctx, lambda c: c.mcp.ListConnections(mcp_pb2.ListConnectionsRequest(page_size=500)))
     columns = [
         ("NAME", lambda c: c["name"]),
         ("TRANSPORT", lambda c: "stdio" if c["transport"] == "STDIO" else "http"),
@@ -156,7 +137,7 @@ def show(ctx: typer.Context, connection: ConnectionArg) -> None:
     """One connection (secret values are never shown, only their names)."""
     from auralink.v1 import mcp_pb2
 
-    data = _call(ctx, "GetConnection", mcp_pb2.GetConnectionRequest(connection=connection))
+    data = _call(ctx, lambda c: c.mcp.GetConnection(mcp_pb2.GetConnectionRequest(connection=connection)))
     common.emit(common.settings_of(ctx), data, connection_table)
 
 
@@ -186,11 +167,13 @@ def update(
     if common.looks_like_uuid(connection):
         message.id = connection
     else:
-        message.id = _call(ctx, "GetConnection", mcp_pb2.GetConnectionRequest(connection=connection))["id"]
+        message.id = _call(ctx, lambda c: c.mcp.GetConnection(mcp_pb2.GetConnectionRequest(connection=connection)))[
+            "id"
+        ]
     message.etag = etag
     request = mcp_pb2.UpdateConnectionRequest(connection=message)
     request.update_mask.paths.extend(paths)
-    common.emit(common.settings_of(ctx), _call(ctx, "UpdateConnection", request), connection_table)
+    common.emit(common.settings_of(ctx), _call(ctx, lambda c: c.mcp.UpdateConnection(request)), connection_table)
 
 
 @connections_app.command("rm")
@@ -200,7 +183,7 @@ def remove(ctx: typer.Context, connection: ConnectionArg, yes: Annotated[bool, c
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete MCP connection {connection!r}?")
-    _call(ctx, "DeleteConnection", mcp_pb2.DeleteConnectionRequest(connection=connection))
+    _call(ctx, lambda c: c.mcp.DeleteConnection(mcp_pb2.DeleteConnectionRequest(connection=connection)))
     common.done(settings, {"deleted": connection}, f"deleted MCP connection {connection}")
 
 
@@ -209,7 +192,7 @@ def test(ctx: typer.Context, connection: ConnectionArg) -> None:
     """Start (or ping) the connection's session now; shows the server, latency and tools."""
     from auralink.v1 import mcp_pb2
 
-    data = _call(ctx, "TestConnection", mcp_pb2.TestConnectionRequest(connection=connection))
+    data = _call(ctx, lambda c: c.mcp.TestConnection(mcp_pb2.TestConnectionRequest(connection=connection)))
 
     def table(d: dict[str, Any]) -> Any:
         from rich.console import Group
@@ -222,21 +205,6 @@ def test(ctx: typer.Context, connection: ConnectionArg) -> None:
     common.emit(common.settings_of(ctx), data, table)
 
 
-def tools_table(tools: list[dict[str, Any]]) -> Any:
-    columns = [
-        ("CONNECTION", lambda t: t["connection_name"]),
-        ("TOOL", lambda t: t["name"]),
-        ("ARGUMENTS", lambda t: ", ".join(_argument_names(t["input_schema"])) or "-"),
-        ("DESCRIPTION", lambda t: (t["description"] or "").strip().splitlines()[0] if t["description"] else ""),
-    ]
-    return common.rows_table(tools, columns, "(no tools)")
-
-
-def _argument_names(schema: dict[str, Any]) -> list[str]:
-    required = set(schema.get("required") or ())
-    return [n if n in required else f"[{n}]" for n in (schema.get("properties") or {})]
-
-
 @mcp_app.command("tools")
 def tools(
     ctx: typer.Context,
@@ -245,7 +213,7 @@ def tools(
     """The tools of one connection, or of every connection ([name]: optional argument)."""
     from auralink.v1 import mcp_pb2
 
-    data = _call(ctx, "ListTools", mcp_pb2.ListToolsRequest(connection=connection))
+    data = _call(ctx, lambda c: c.mcp.ListTools(mcp_pb2.ListToolsRequest(connection=connection)))
 
     def table(d: dict[str, Any]) -> Any:
         from rich.console import Group
@@ -281,20 +249,6 @@ def parse_arguments(args: list[str] | None, json_text: str | None) -> dict[str, 
     return result
 
 
-def content_text(item: dict[str, Any]) -> str:
-    if item.get("text") is not None:
-        return str(item["text"])
-    for kind in ("image", "audio"):
-        if item.get(kind) and item[kind].get("mime_type"):
-            size = len(item[kind]["data"]) * 3 // 4
-            return f"[{kind} {item[kind]['mime_type']}, about {size} bytes]"
-    resource = item.get("resource") or {}
-    if resource.get("uri"):
-        return resource.get("text") or f"[resource {resource['uri']}]"
-    link = item.get("resource_link") or {}
-    return f"[link {link.get('uri', '')}]"
-
-
 @mcp_app.command("call")
 def call_tool(
     ctx: typer.Context,
@@ -310,7 +264,9 @@ def call_tool(
 
     arguments = struct_pb2.Struct()
     arguments.update(parse_arguments(arg, json_text))
-    data = _call(ctx, "CallTool", mcp_pb2.CallToolRequest(connection=connection, tool=tool, arguments=arguments))
+    data = _call(
+        ctx, lambda c: c.mcp.CallTool(mcp_pb2.CallToolRequest(connection=connection, tool=tool, arguments=arguments))
+    )
     settings = common.settings_of(ctx)
     if settings.output != "table":
         common.emit(settings, data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +20,18 @@ from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.commands import storage
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.memory import (
+    evolve_table,
+    import_table,
+    memories_table,
+    memory_table,
+    recall_table,
+    related_table,
+    stats_table,
+    store_table,
+)
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import memory_pb2
     from auralink_cli.client import Client
     from auralink_cli.profiles import Settings
@@ -58,17 +66,8 @@ def register(app: typer.Typer) -> None:
 # --- request building ------------------------------------------------------------------------
 
 
-def _stub(client: Client) -> Any:
-    from auralink.v1 import memory_pb2_grpc
-
-    return memory_pb2_grpc.MemoryServiceStub(client.channel)
-
-
-def _call(settings: Settings, method: str, request: Any, timeout: float | None = None) -> Any:
-    from auralink_cli.client import Client
-
-    with Client(settings) as client:
-        return client.call(getattr(_stub(client), method), request, timeout=timeout)
+def _call(settings: Settings, use: Callable[[Client], Any]) -> Any:
+    return common.connected(settings, use)
 
 
 def _embed_timeout(settings: Settings) -> float:
@@ -187,128 +186,6 @@ def export_record(memory: dict[str, Any]) -> dict[str, Any]:
 # --- tables ----------------------------------------------------------------------------------
 
 
-def _short(text: str, width: int = 70) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def memory_table(x: dict[str, Any]) -> RenderableType:
-    s = x.get("scope") or {}
-    return common.fields_table(
-        [
-            ("ID", x["id"]),
-            ("Content", x["content"]),
-            ("State", x["state"] + (f" ({x['archive_reason']})" if x.get("archive_reason") else "")),
-            ("Tags", common.joined(x["tags"])),
-            ("Metadata", json.dumps(x["metadata"]) if x["metadata"] else "-"),
-            ("Importance", f"{x['importance']:.2f}"),
-            ("Modality", x["modality"]),
-            ("Source", x["source"] or "-"),
-            ("Scope", ", ".join(f"{k}={v}" for k, v in s.items() if v and k != "user_id") or "user"),
-            ("Accesses", f"{x['access_count']} (last {common.when(x.get('last_access_time'))})"),
-            ("Duplicates seen", x["dedupe_count"]),
-            ("Models", common.joined(x["embedding_models"])),
-            ("Created", common.when(x.get("create_time"))),
-        ]
-    )
-
-
-def memories_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda r: r["id"]),
-        ("CREATED", lambda r: common.when(r.get("create_time"))),
-        ("IMP", lambda r: f"{r['importance']:.2f}"),
-        ("TAGS", lambda r: common.joined(r["tags"])),
-        ("CONTENT", lambda r: _short(r["content"])),
-    ]
-    return [common.rows_table(data["memories"], columns, "(no memories)"), *common.more_note(data["next_page_token"])]
-
-
-def recall_table(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.text import Text
-
-    columns = [
-        ("#", lambda r: r["rank"]),
-        ("SCORE", lambda r: f"{r['score']['score']:.3f}"),
-        ("REL", lambda r: f"{r['score']['relevance']:.2f}"),
-        ("SEM", lambda r: f"{r['score']['semantic']:.2f}"),
-        ("KW", lambda r: f"{r['score']['keyword']:.2f}"),
-        ("IDENT", lambda r: f"{r['score']['identifier']:.2f}"),
-        ("REC", lambda r: f"{r['score']['recency']:.2f}"),
-        ("IMP", lambda r: f"{r['score']['importance']:.2f}"),
-        ("ID", lambda r: r["memory"]["id"]),
-        ("CONTENT", lambda r: _short(r["memory"]["content"], 60)),
-    ]
-    rows = [{"rank": i, **r} for i, r in enumerate(data["results"], 1)]
-    took = data.get("took") or "0s"
-    return [common.rows_table(rows, columns, "(nothing recalled)"), Text(f"strategy {data['strategy']}, took {took}")]
-
-
-def store_table(data: dict[str, Any]) -> RenderableType:
-    r = data["result"]
-    pairs = [("Outcome", r["outcome"]), ("Memory", r["memory_id"] or "-")]
-    if r["reason"]:
-        pairs.append(("Reason", r["reason"]))
-    return common.fields_table(pairs)
-
-
-def related_table(data: dict[str, Any]) -> RenderableType:
-    columns = [
-        ("DIRECTION", lambda r: r["direction"]),
-        ("KIND", lambda r: r["relationship"]["kind"]),
-        ("WEIGHT", lambda r: f"{r['relationship']['weight']:.2f}"),
-        ("MEMORY", lambda r: r["memory"]["id"]),
-        ("STATE", lambda r: r["memory"]["state"]),
-        ("CONTENT", lambda r: _short(r["memory"]["content"], 60)),
-    ]
-    return common.rows_table(data["related"], columns, "(no related memories)")
-
-
-def evolve_table(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.text import Text
-
-    run = data["run"]
-    head = "DRY RUN: nothing changed. " if run["dry_run"] else ""
-    summary = Text(
-        f"{head}examined {run['examined']}, clusters {run['clusters']} ({run['consolidated']} memories), "
-        f"forgotten {run['forgotten']}, purged {run['purged']}"
-    )
-    columns = [
-        ("ACTION", lambda a: a["kind"]),
-        ("MEMORIES", lambda a: "\n".join(a["memory_ids"])),
-        ("RESULT", lambda a: a["result_id"] or "-"),
-        ("DETAIL", lambda a: a["detail"]),
-    ]
-    return [summary, common.rows_table(data["actions"], columns, "(nothing to do)")]
-
-
-def stats_table(data: dict[str, Any]) -> RenderableType:
-    def entries(key: str) -> str:
-        return ", ".join(f"{e['key']} {e['count']}" for e in data[key]) or "-"
-
-    models = ", ".join(
-        f"{m['model']} ({m['dims']}d, {m['vectors']} vectors{', hnsw' if m['hnsw_index'] else ''})"
-        for m in data["models"]
-    )
-    last = data.get("last_evolve_run")
-    return common.fields_table(
-        [
-            ("Memories", data["total"]),
-            ("By state", entries("by_state")),
-            ("By scope", entries("by_scope")),
-            ("By modality", entries("by_modality")),
-            ("Duplicate ratio", f"{data['duplicate_ratio']:.1%}"),
-            ("Staleness", entries("staleness")),
-            ("Storage", f"{data['storage_bytes']} bytes"),
-            ("Models", models or "-"),
-            ("Recall latency", f"p50 {data['recall_p50_ms']:.1f} ms, p95 {data['recall_p95_ms']:.1f} ms "
-                               f"over {data['recall_window']} recalls"),
-            ("Vector search", "pgvector (HNSW)" if data["pgvector"] else "exact, in numpy (no pgvector)"),
-            ("Last evolve", f"{common.when(last['start_time'])} ({last['trigger']})" if last else "never"),
-        ]
-    )  # fmt: skip
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -342,7 +219,12 @@ def store(
     options = pb.StoreOptions(embedding_model=model)
     if dedupe_threshold is not None:
         options.dedupe_threshold = dedupe_threshold
-    resp = _call(settings, "StoreMemory", pb.StoreMemoryRequest(memory=item, options=options), _embed_timeout(settings))
+    resp = _call(
+        settings,
+        lambda c: c.memory.StoreMemory(
+            pb.StoreMemoryRequest(memory=item, options=options), timeout=_embed_timeout(settings)
+        ),
+    )
     common.emit(settings, common.to_dict(resp), store_table)
 
 
@@ -388,7 +270,7 @@ def recall(
         request.start_time.CopyFrom(common.timestamp(common.parse_time(since, "--since")))
     if until:
         request.end_time.CopyFrom(common.timestamp(common.parse_time(until, "--until")))
-    resp = _call(settings, "RecallMemories", request, _embed_timeout(settings))
+    resp = _call(settings, lambda c: c.memory.RecallMemories(request, timeout=_embed_timeout(settings)))
     common.emit(settings, common.to_dict(resp), recall_table, wide=True)
 
 
@@ -412,10 +294,10 @@ def _fetch_all(settings: Settings, limit: int, token: str, tags: list[str], stat
     from auralink_cli.client import Client
 
     with Client(settings) as client:
-        stub = _stub(client)
+        stub = client.memory
 
         def fetch(size: int, page_token: str) -> tuple[list[Any], str]:
-            resp = client.call(stub.ListMemories, _list_request(size, page_token, tags, states, user))
+            resp = stub.ListMemories(_list_request(size, page_token, tags, states, user))
             return list(resp.memories), resp.next_page_token
 
         return common.paginate(fetch, limit, token)
@@ -443,7 +325,7 @@ def show(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="A me
     from auralink.v1 import memory_pb2 as pb
 
     settings = common.settings_of(ctx)
-    found = _call(settings, "GetMemory", pb.GetMemoryRequest(id=memory_id))
+    found = _call(settings, lambda c: c.memory.GetMemory(pb.GetMemoryRequest(id=memory_id)))
     common.emit(settings, common.to_dict(found), memory_table)
 
 
@@ -459,7 +341,7 @@ def delete(
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete memory {memory_id}{' permanently' if hard else ''}?")
-    resp = _call(settings, "DeleteMemory", pb.DeleteMemoryRequest(id=memory_id, hard=hard))
+    resp = _call(settings, lambda c: c.memory.DeleteMemory(pb.DeleteMemoryRequest(id=memory_id, hard=hard)))
     permanently = " permanently" if resp.hard else ""
     common.deleted(settings, "memory", resp.id or memory_id, f"memory {memory_id} deleted{permanently}", hard=resp.hard)
 
@@ -484,7 +366,7 @@ def link(
 
     settings = common.settings_of(ctx)
     request = pb.LinkMemoriesRequest(source_id=source, target_id=target, kind=_kind_value(kind), weight=weight)
-    common.emit(settings, common.to_dict(_call(settings, "LinkMemories", request)))
+    common.emit(settings, common.to_dict(_call(settings, lambda c: c.memory.LinkMemories(request))))
 
 
 @memory_app.command("unlink")
@@ -501,7 +383,12 @@ def unlink(
     settings = common.settings_of(ctx)
     kind_value = _kind_value(kind)
     common.require_confirmation(yes, f"Remove the {kind} link from {source} to {target}?")
-    _call(settings, "UnlinkMemories", pb.UnlinkMemoriesRequest(source_id=source, target_id=target, kind=kind_value))
+    _call(
+        settings,
+        lambda c: c.memory.UnlinkMemories(
+            pb.UnlinkMemoriesRequest(source_id=source, target_id=target, kind=kind_value)
+        ),
+    )
     common.deleted(settings, "memory_link", source, "unlinked", target_id=target, kind=kind)
 
 
@@ -516,7 +403,12 @@ def related(
 
     settings = common.settings_of(ctx)
     request = pb.ListRelatedMemoriesRequest(id=memory_id, kind=_kind_value(kind) if kind else 0)
-    common.emit(settings, common.to_dict(_call(settings, "ListRelatedMemories", request)), related_table, wide=True)
+    common.emit(
+        settings,
+        common.to_dict(_call(settings, lambda c: c.memory.ListRelatedMemories(request))),
+        related_table,
+        wide=True,
+    )
 
 
 @memory_app.command("evolve")
@@ -545,7 +437,7 @@ def evolve(
         request.forget_floor = floor
     if half_life:
         request.half_life.CopyFrom(Duration(seconds=common.parse_duration(half_life, "--half-life")))
-    resp = _call(settings, "EvolveMemories", request, _embed_timeout(settings))
+    resp = _call(settings, lambda c: c.memory.EvolveMemories(request, timeout=_embed_timeout(settings)))
     common.emit(settings, common.to_dict(resp), evolve_table, wide=True)
 
 
@@ -555,7 +447,9 @@ def stats(ctx: typer.Context, user: Annotated[str | None, UserOption] = None) ->
     from auralink.v1 import memory_pb2 as pb
 
     settings = common.settings_of(ctx)
-    resp = _call(settings, "GetMemoryStats", pb.GetMemoryStatsRequest(scope=scope(user, None, None, None)))
+    resp = _call(
+        settings, lambda c: c.memory.GetMemoryStats(pb.GetMemoryStatsRequest(scope=scope(user, None, None, None)))
+    )
     common.emit(settings, common.to_dict(resp), stats_table)
 
 
@@ -589,7 +483,7 @@ def import_memories(
     show_bar = settings.output == "table" and sys.stderr.isatty()
     bar = _progress(settings.no_color) if show_bar and good else None
     with Client(settings) as client:
-        stub = _stub(client)
+        stub = client.memory
         task = bar.add_task("importing", total=len(good)) if bar else None
         if bar:
             bar.start()
@@ -598,7 +492,7 @@ def import_memories(
                 request = pb.BatchStoreMemoriesRequest(
                     memories=[item for _, item in part], options=pb.StoreOptions(embedding_model=model)
                 )
-                resp = client.call(stub.BatchStoreMemories, request, timeout=_embed_timeout(settings))
+                resp = stub.BatchStoreMemories(request, timeout=_embed_timeout(settings))
                 for (line, _), result in zip(part, resp.results, strict=True):
                     outcome = pb.StoreOutcome.Name(result.outcome).removeprefix("STORE_OUTCOME_").lower()
                     counts[outcome] = counts.get(outcome, 0) + 1
@@ -611,20 +505,9 @@ def import_memories(
                 bar.stop()
     problems.sort(key=lambda p: p["line"])
     data = {"file": str(file), "lines": len(good) + len(bad), **counts, "problems": problems}
-    common.emit(settings, data, _import_table)
+    common.emit(settings, data, import_table)
     if problems:
         raise CliError(USAGE, f"{len(problems)} line(s) not imported (see above); the others were")
-
-
-def _import_table(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.text import Text
-
-    summary = Text(
-        f"{data['file']}: {data['lines']} lines, stored {data['stored']}, deduped {data['deduped']}, "
-        f"rejected {data['rejected']}, malformed {data['malformed']}"
-    )
-    columns = [("LINE", lambda p: p["line"]), ("OUTCOME", lambda p: p["outcome"]), ("REASON", lambda p: p["reason"])]
-    return [summary, *([common.rows_table(data["problems"], columns, "")] if data["problems"] else [])]
 
 
 def _progress(no_color: bool) -> Any:

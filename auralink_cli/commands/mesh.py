@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +12,10 @@ from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
+from auralink_cli.render.mesh import nodes_table, route_table
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 mesh_app = typer.Typer(name="mesh", help="Mesh nodes, heartbeats, routes and network status.", no_args_is_help=True)
 nodes_app = typer.Typer(name="nodes", help="Register, list, show and deregister mesh nodes.", no_args_is_help=True)
@@ -25,13 +30,8 @@ def _settings(ctx: typer.Context) -> Settings:
     return resolve_settings(ctx.ensure_object(GlobalOptions))
 
 
-def _call(settings: Settings, method: str, request: Any) -> Any:
-    from auralink.v1 import mesh_pb2_grpc
-    from auralink_cli.client import Client
-
-    with Client(settings) as client:
-        stub = mesh_pb2_grpc.MeshRoutingServiceStub(client.channel)
-        return client.call(getattr(stub, method), request)
+def _call(settings: Settings, use: Callable[[Client], Any]) -> Any:
+    return common.connected(settings, use)
 
 
 def _dict(message: Any) -> dict[str, Any]:
@@ -61,24 +61,8 @@ def list_nodes(
     request = mesh_pb2.ListNodesRequest(
         state=states[state], region=region, quarantined_only=quarantined, page_size=page_size, page_token=page_token
     )
-    data = _dict(_call(settings, "ListNodes", request))
-    output.emit(data, settings.output, table=_nodes_table, no_color=settings.no_color, wide=True)
-
-
-def _nodes_table(data: dict[str, Any]) -> Any:
-    table = output.table("NAME", "ID", "STATE", "REGION", "LOAD", "LINKS", "TRUST", "QUARANTINED")
-    for n in data["nodes"]:
-        table.add_row(
-            n["name"],
-            n["id"],
-            n["state"],
-            n["region"] or "-",
-            f"{n['current_load']}/{n['capacity']}",
-            str(n["link_count"]),
-            f"{n['trust']:.2f} {n['trust_band']}",
-            "yes" if n["quarantined"] else "",
-        )
-    return [table, *common.more_note(data["next_page_token"])]
+    data = _dict(_call(settings, lambda c: c.mesh.ListNodes(request)))
+    output.emit(data, settings.output, table=nodes_table, no_color=settings.no_color, wide=True)
 
 
 @nodes_app.command("show")
@@ -88,7 +72,7 @@ def show(ctx: typer.Context, node: Annotated[str, typer.Argument(help="Node id o
 
     settings = _settings(ctx)
     output.emit(
-        _dict(_call(settings, "GetNode", mesh_pb2.GetNodeRequest(node=node))),
+        _dict(_call(settings, lambda c: c.mesh.GetNode(mesh_pb2.GetNodeRequest(node=node)))),
         settings.output,
         no_color=settings.no_color,
     )
@@ -124,7 +108,9 @@ def register_node(
     )
     if interval:
         request.heartbeat_interval.FromNanoseconds(int(interval * 1e9))
-    output.emit(_dict(_call(settings, "RegisterNode", request)), settings.output, no_color=settings.no_color)
+    output.emit(
+        _dict(_call(settings, lambda c: c.mesh.RegisterNode(request))), settings.output, no_color=settings.no_color
+    )
 
 
 @nodes_app.command("deregister")
@@ -138,7 +124,7 @@ def deregister(
 
     settings = _settings(ctx)
     common.require_confirmation(yes, f"Deregister node {node}, its links and its stored routes?")
-    resp = _call(settings, "DeregisterNode", mesh_pb2.DeregisterNodeRequest(node=node))
+    resp = _call(settings, lambda c: c.mesh.DeregisterNode(mesh_pb2.DeregisterNodeRequest(node=node)))
     common.deleted(settings, "node", resp.id or node, f"node {node} deregistered", name=node)
 
 
@@ -171,7 +157,9 @@ def heartbeat(
 
     settings = _settings(ctx)
     request = mesh_pb2.HeartbeatRequest(node=node, load=load, links=[parse_link(x) for x in link or []])
-    output.emit(_dict(_call(settings, "Heartbeat", request)), settings.output, no_color=settings.no_color)
+    output.emit(
+        _dict(_call(settings, lambda c: c.mesh.Heartbeat(request))), settings.output, no_color=settings.no_color
+    )
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -222,27 +210,11 @@ def route(
         defaults = {"latency": 1.0, "bandwidth": 0.2, "reliability": 0.5, "cost": 0.0}
         request.weights.CopyFrom(mesh_pb2.RouteWeights(**{**defaults, **parse_weights(weights)}))
     output.emit(
-        _dict(_call(settings, "FindOptimalRoute", request)),
+        _dict(_call(settings, lambda c: c.mesh.FindOptimalRoute(request))),
         settings.output,
-        table=_route_table,
+        table=route_table,
         no_color=settings.no_color,
     )
-
-
-def _route_table(data: dict[str, Any]) -> Any:
-    lines: list[Any] = []
-    for i, path in enumerate(data["paths"]):
-        label = "primary" if i == 0 else f"alternative {i}"
-        lines.append(
-            f"{label}: {' -> '.join(path['names'])}  ({len(path['hops'])} hops, "
-            f"{path['latency_ms']:.1f} ms, bottleneck {path['bottleneck_bandwidth_kbps']:.0f} kbit/s, "
-            f"cost {path['cost']:.2f})"
-        )
-    if data["reason"]:
-        lines.append(data["reason"])
-    if data["route_id"]:
-        lines.append(f"stored route {data['route_id']}")
-    return lines or ["no path"]
 
 
 @mesh_app.command()
@@ -252,20 +224,20 @@ def status(
     interval: Annotated[float, typer.Option(min=1, max=60)] = 5.0,
 ) -> None:
     """Nodes by state, links, RTTs, partitions, central relays, route stretch, prediction error."""
-    from auralink.v1 import mesh_pb2, mesh_pb2_grpc
+    from auralink.v1 import mesh_pb2
     from auralink_cli.client import Client
 
     settings = _settings(ctx)
     if not watch:
-        data = _dict(_call(settings, "GetNetworkStatus", mesh_pb2.GetNetworkStatusRequest()))
+        data = _dict(_call(settings, lambda c: c.mesh.GetNetworkStatus(mesh_pb2.GetNetworkStatusRequest())))
         output.emit(data, settings.output, no_color=settings.no_color)
         return
     request = mesh_pb2.WatchNetworkStatusRequest()
     request.interval.FromNanoseconds(int(interval * 1e9))
     try:
         with Client(settings) as client:
-            stub = mesh_pb2_grpc.MeshRoutingServiceStub(client.channel)
-            for message in client.stream(stub.WatchNetworkStatus, request):
+            stub = client.mesh
+            for message in stub.WatchNetworkStatus(request):
                 data = _dict(message)
                 text = (
                     f"{time.strftime('%H:%M:%S')} nodes {data['nodes_by_state']} links {data['link_count']} "

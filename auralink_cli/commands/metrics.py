@@ -15,9 +15,10 @@ import typer
 from auralink_cli import exit_codes, output
 from auralink_cli.exit_codes import CliError
 from auralink_cli.profiles import GlobalOptions, resolve_settings
+from auralink_cli.render.metrics import metrics_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    pass
 
 RPC_FAMILY = "auralink_rpc_requests"
 LATENCY_FAMILY = "auralink_rpc_duration_seconds"
@@ -125,28 +126,3 @@ def _quantile(points: list[tuple[float, float]], q: float) -> float | None:
             return round((lower + (upper - lower) * share) * 1000, 3)
         lower, below = upper, count
     return None
-
-
-def metrics_table(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.table import Table
-
-    rpcs = Table(title="RPCs", title_justify="left")
-    for column in ("method", "calls", "errors", "p50 ms", "p99 ms"):
-        rpcs.add_column(column, justify="left" if column == "method" else "right")
-    for row in data["rpcs"]:
-        rpcs.add_row(
-            row["method"].lstrip("/").removeprefix("auralink.v1."), str(row["calls"]), str(row["errors"]),
-            _ms(row["p50_ms"]), _ms(row["p99_ms"]),
-        )  # fmt: skip
-    gauges = Table(title="Daemon", title_justify="left")
-    gauges.add_column("metric")
-    gauges.add_column("labels")
-    gauges.add_column("value", justify="right")
-    for sample in data["samples"]:
-        labels = ",".join(f"{k}={v}" for k, v in sorted(sample["labels"].items()))
-        gauges.add_row(sample["name"], labels, f"{sample['value']:g}")
-    return [rpcs, gauges]
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"

@@ -11,10 +11,9 @@ import typer
 
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.orgs import bootstrap_table, org_table, orgs_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
 
 orgs_app = typer.Typer(name="orgs", help="Organizations (tenants).", no_args_is_help=True)
@@ -51,32 +50,6 @@ def update_request(
     return request
 
 
-def org_table(org: dict[str, Any]) -> RenderableType:
-    return common.fields_table(
-        [
-            ("ID", org["id"]),
-            ("Name", org["name"]),
-            ("Slug", org["slug"]),
-            ("Active", "yes" if org["active"] else "no"),
-            ("Created", common.when(org["create_time"])),
-            ("Updated", common.when(org["update_time"])),
-            ("Etag", org["etag"]),
-        ]
-    )
-
-
-def orgs_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda o: o["id"]),
-        ("SLUG", lambda o: o["slug"]),
-        ("NAME", lambda o: o["name"]),
-        ("ACTIVE", lambda o: "yes" if o["active"] else "no"),
-        ("CREATED", lambda o: common.when(o["create_time"])),
-    ]
-    rows = data["organizations"]
-    return [common.rows_table(rows, columns, "(no organizations)"), *common.more_note(data["next_page_token"])]
-
-
 @orgs_app.command("create")
 def create(
     ctx: typer.Context,
@@ -96,7 +69,7 @@ def create(
     settings = common.settings_of(ctx)
     request = access_pb2.CreateOrganizationRequest(name=name, slug=slug)
     if admin_email is None:
-        org = common.call(settings, "OrganizationService", "CreateOrganization", request)
+        org = common.connected(settings, lambda c: c.orgs.CreateOrganization(request))
         common.emit(settings, common.to_dict(org), org_table)
         return
     data = bootstrap(settings, request, admin_email, admin_username or admin_email.split("@", 1)[0])
@@ -129,25 +102,20 @@ def bootstrap(
     from auralink_cli.client import Client
 
     with Client(settings) as client:
-        org = client.call(common.stub(client, "OrganizationService").CreateOrganization, request)
+        org = client.orgs.CreateOrganization(request)
         user = access_pb2.User(email=email, username=username, base_role=access_pb2.BASE_ROLE_ADMIN)
-        admin = client.call(
-            common.stub(client, "UserService").CreateUser,
-            access_pb2.CreateUserRequest(user=user, organization=org.id),
-        )
-        credentials = common.stub(client, "CredentialService")
-        issued = client.call(
-            credentials.IssueToken,
+        admin = client.users.CreateUser(access_pb2.CreateUserRequest(user=user, organization=org.id))
+        credentials = client.credentials
+        issued = credentials.IssueToken(
             access_pb2.IssueTokenRequest(
                 user=admin.id, scopes=["*"], ttl_seconds=BOOTSTRAP_TTL_S, description="first admin: API key bootstrap"
-            ),
+            )
         )
         with Client(dataclasses.replace(settings, token=issued.token)) as as_admin:
-            admin_credentials = common.stub(as_admin, "CredentialService")
-            created = as_admin.call(admin_credentials.CreateApiKey, access_pb2.CreateApiKeyRequest(name="first-admin"))
-            as_admin.call(
-                admin_credentials.RevokeToken,
-                access_pb2.RevokeTokenRequest(token_id=issued.token_id, reason="bootstrap done"),
+            admin_credentials = as_admin.credentials
+            created = admin_credentials.CreateApiKey(access_pb2.CreateApiKeyRequest(name="first-admin"))
+            admin_credentials.RevokeToken(
+                access_pb2.RevokeTokenRequest(token_id=issued.token_id, reason="bootstrap done")
             )
     return {
         "organization": common.to_dict(org),
@@ -155,17 +123,6 @@ def bootstrap(
         "api_key": common.to_dict(created.api_key),
         "secret": created.secret,
     }
-
-
-def bootstrap_table(data: dict[str, Any]) -> RenderableType:
-    org, admin, key = data["organization"], data["admin"], data["api_key"]
-    return common.fields_table(
-        [
-            ("Organization", f"{org['slug']} ({org['id']})"),
-            ("Admin", f"{admin['username']} <{admin['email']}> ({admin['id']})"),
-            ("API key", f"{key['prefix']} (name {key['name']})"),
-        ]
-    )
 
 
 @orgs_app.command("list")
@@ -181,13 +138,13 @@ def list_orgs(
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        orgs = common.stub(client, "OrganizationService")
+        orgs = client.orgs
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = access_pb2.ListOrganizationsRequest(
                 page_size=size, page_token=token, include_inactive=include_inactive
             )
-            resp = client.call(orgs.ListOrganizations, request)
+            resp = orgs.ListOrganizations(request)
             return list(resp.organizations), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -202,7 +159,7 @@ def show(ctx: typer.Context, org: OrgArg) -> None:
 
     settings = common.settings_of(ctx)
     request = access_pb2.GetOrganizationRequest(organization=org)
-    found = common.call(settings, "OrganizationService", "GetOrganization", request)
+    found = common.connected(settings, lambda c: c.orgs.GetOrganization(request))
     common.emit(settings, common.to_dict(found), org_table)
 
 
@@ -222,11 +179,11 @@ def update(
     settings = common.settings_of(ctx)
     update_request(org, etag="", name=name)  # usage errors before any call
     with Client(settings) as client:
-        orgs = common.stub(client, "OrganizationService")
+        orgs = client.orgs
         current = None
         if etag is None:
-            current = client.call(orgs.GetOrganization, access_pb2.GetOrganizationRequest(organization=org))
-        updated = client.call(orgs.UpdateOrganization, update_request(org, current=current, etag=etag, name=name))
+            current = orgs.GetOrganization(access_pb2.GetOrganizationRequest(organization=org))
+        updated = orgs.UpdateOrganization(update_request(org, current=current, etag=etag, name=name))
     common.emit(settings, common.to_dict(updated), org_table)
 
 
@@ -243,5 +200,5 @@ def deactivate(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Deactivate organization {org}? Its users will no longer authenticate")
     request = access_pb2.DeactivateOrganizationRequest(organization=org, etag=etag)
-    found = common.call(settings, "OrganizationService", "DeactivateOrganization", request)
+    found = common.connected(settings, lambda c: c.orgs.DeactivateOrganization(request))
     common.emit(settings, common.to_dict(found), org_table)

@@ -7,14 +7,14 @@ their fingerprint is ever shown.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.profiles import Settings
+from auralink_cli.render.providers import provider_table, providers_table
 
 providers_app = typer.Typer(name="providers", help="LLM providers and their API keys (BYOK).", no_args_is_help=True)
 TYPES = ("openai", "anthropic", "gemini", "azure", "bedrock", "ollama", "openai_compatible", "local")
@@ -24,71 +24,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(providers_app, name="providers")
 
 
-def call(settings: Settings, service: str, method: str, request: Any, module: str = "providers") -> Any:
-    """One unary call on `<module>_pb2_grpc.<service>Stub` (shared by the llm, agents, translate, usage commands)."""
-    import importlib
-
-    from auralink_cli.client import Client
-
-    grpc_module = importlib.import_module(f"auralink.v1.{module}_pb2_grpc")
-    with Client(settings) as client:
-        stub = getattr(grpc_module, f"{service}Stub")(client.channel)
-        return client.call(getattr(stub, method), request)
-
-
-def stream(
-    settings: Settings, service: str, method: str, request: Any, module: str = "providers", *, ends: bool = True
-) -> Any:
-    """The messages of a server stream, as they come: within --timeout when it `ends` (a reply), else open."""
-    import importlib
-
-    from auralink_cli.client import Client
-
-    grpc_module = importlib.import_module(f"auralink.v1.{module}_pb2_grpc")
-    with Client(settings) as client:
-        stub = getattr(grpc_module, f"{service}Stub")(client.channel)
-        yield from client.stream(getattr(stub, method), request, timeout=settings.timeout if ends else None)
-
-
 def type_enum(name: str) -> int:
     from auralink.v1 import providers_pb2
 
     if name not in TYPES:
         raise CliError(USAGE, f"--type: expected one of {', '.join(TYPES)}, got {name!r}")
     return int(providers_pb2.ProviderType.Value(f"PROVIDER_TYPE_{name.upper()}"))
-
-
-def type_name(value: str) -> str:
-    return value.removeprefix("PROVIDER_TYPE_").lower() if value else ""
-
-
-def provider_table(p: dict[str, Any]) -> Any:
-    return common.fields_table(
-        [
-            ("ID", p["id"] or "(built-in)"),
-            ("Name", p["name"]),
-            ("Type", type_name(p["type"])),
-            ("Base URL", p["base_url"]),
-            ("Default model", p["default_model"]),
-            ("Models", common.joined(p["models"])),
-            ("Priority", p["priority"]),
-            ("Enabled", "yes" if p["enabled"] else "no"),
-            ("Key", "yes" if p["has_key"] or type_name(p["type"]) in ("local", "ollama") else "no"),
-            ("Etag", p["etag"]),
-        ]
-    )
-
-
-def providers_table(data: dict[str, Any]) -> Any:
-    columns = [
-        ("NAME", lambda p: p["name"]),
-        ("TYPE", lambda p: type_name(p["type"])),
-        ("MODELS", lambda p: common.joined(p["models"])),
-        ("PRIORITY", lambda p: p["priority"]),
-        ("ENABLED", lambda p: "yes" if p["enabled"] else "no"),
-        ("KEY", lambda p: "yes" if p["has_key"] or type_name(p["type"]) in ("local", "ollama") else "no"),
-    ]
-    return [common.rows_table(data["providers"], columns, "(no providers)"), *common.more_note(data["next_page_token"])]
 
 
 @providers_app.command("add")
@@ -118,7 +59,9 @@ def add(
         enabled=True,
         timeout=Duration(seconds=int(timeout), nanos=int((timeout % 1) * 1e9)),
     )
-    resp = call(settings, "AIProviderService", "CreateProvider", providers_pb2.CreateProviderRequest(provider=provider))
+    resp = common.connected(
+        settings, lambda c: c.providers.CreateProvider(providers_pb2.CreateProviderRequest(provider=provider))
+    )
     common.emit(settings, common.to_dict(resp), provider_table)
 
 
@@ -128,7 +71,9 @@ def list_providers(ctx: typer.Context) -> None:
     from auralink.v1 import providers_pb2
 
     settings = common.settings_of(ctx)
-    resp = call(settings, "AIProviderService", "ListProviders", providers_pb2.ListProvidersRequest(page_size=500))
+    resp = common.connected(
+        settings, lambda c: c.providers.ListProviders(providers_pb2.ListProvidersRequest(page_size=500))
+    )
     common.emit(settings, common.to_dict(resp), providers_table, wide=True)
 
 
@@ -143,7 +88,7 @@ def remove(
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete provider {name!r} and its keys?")
-    call(settings, "AIProviderService", "DeleteProvider", providers_pb2.DeleteProviderRequest(provider=name))
+    common.connected(settings, lambda c: c.providers.DeleteProvider(providers_pb2.DeleteProviderRequest(provider=name)))
     common.deleted(settings, "provider", name, f"deleted provider {name}")
 
 
@@ -173,7 +118,7 @@ def set_key(
     request = providers_pb2.SetProviderKeyRequest(
         provider=provider, api_key=read_key(key_stdin), scope=scope, label=label
     )
-    resp = call(settings, "AIProviderService", "SetProviderKey", request)
+    resp = common.connected(settings, lambda c: c.providers.SetProviderKey(request))
     data = common.to_dict(resp)
     common.emit(
         settings,
@@ -198,8 +143,8 @@ def keys(
     from auralink.v1 import providers_pb2
 
     settings = common.settings_of(ctx)
-    resp = call(
-        settings, "AIProviderService", "ListProviderKeys", providers_pb2.ListProviderKeysRequest(provider=provider)
+    resp = common.connected(
+        settings, lambda c: c.providers.ListProviderKeys(providers_pb2.ListProviderKeysRequest(provider=provider))
     )
     columns = [
         ("ID", lambda k: k["id"]),
@@ -227,7 +172,7 @@ def validate(
     request = providers_pb2.ValidateProviderKeyRequest(
         provider=provider, model=model, api_key=read_key(True) if key_stdin else ""
     )
-    data = common.to_dict(call(settings, "AIProviderService", "ValidateProviderKey", request))
+    data = common.to_dict(common.connected(settings, lambda c: c.providers.ValidateProviderKey(request)))
     common.emit(settings, data)
     if not data["valid"]:
         raise typer.Exit(6)
@@ -240,5 +185,7 @@ def rotate_kek(ctx: typer.Context, yes: Annotated[bool, common.YesOption] = Fals
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, "Re-wrap every stored provider key with a new KEK?")
-    resp = call(settings, "AIProviderService", "RotateKeyEncryptionKey", providers_pb2.RotateKeyEncryptionKeyRequest())
+    resp = common.connected(
+        settings, lambda c: c.providers.RotateKeyEncryptionKey(providers_pb2.RotateKeyEncryptionKeyRequest())
+    )
     common.emit(settings, common.to_dict(resp))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +12,10 @@ from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
+from auralink_cli.render.reputation import explain_table, reputations_table
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 reputation_app = typer.Typer(
     name="reputation", help="Node trust: evidence, EigenTrust, quarantine.", no_args_is_help=True
@@ -27,14 +32,9 @@ def _settings(ctx: typer.Context) -> Settings:
     return resolve_settings(ctx.ensure_object(GlobalOptions))
 
 
-def _call(settings: Settings, method: str, request: Any) -> dict[str, Any]:
-    from auralink.v1 import mesh_pb2_grpc
-    from auralink_cli.client import Client
-    from auralink_cli.shapes import message_to_dict
-
-    with Client(settings) as client:
-        stub = mesh_pb2_grpc.ReputationServiceStub(client.channel)
-        return message_to_dict(client.call(getattr(stub, method), request))
+def _call(settings: Settings, use: Callable[[Client], Any]) -> dict[str, Any]:
+    """`use(client)` on a fresh channel; its response as a dict."""
+    return common.to_dict(common.connected(settings, use))
 
 
 @reputation_app.command("list")
@@ -54,28 +54,12 @@ def list_reputations(
     settings = _settings(ctx)
     request = mesh_pb2.ListReputationsRequest(band=BANDS[band], page_size=page_size, page_token=page_token)
     output.emit(
-        _call(settings, "ListReputations", request),
+        _call(settings, lambda c: c.reputation.ListReputations(request)),
         settings.output,
-        table=_table,
+        table=reputations_table,
         no_color=settings.no_color,
         wide=True,
     )
-
-
-def _table(data: dict[str, Any]) -> Any:
-    table = output.table("NAME", "NODE", "TRUST", "BAND", "RELAYS OK/FAILED", "ANCHOR", "QUARANTINED", "REASON")
-    for r in data["reputations"]:
-        table.add_row(
-            r["name"],
-            r["node"],
-            f"{r['trust']:.3f}",
-            r["band"],
-            f"{r.get('successful_relays', 0)}/{r.get('failed_relays', 0)}",
-            "yes" if r["anchor"] else "",
-            "yes" if r["quarantined"] else "",
-            r.get("quarantine_reason") or "",
-        )
-    return [table, *common.more_note(data.get("next_page_token", ""))]
 
 
 @reputation_app.command()
@@ -85,7 +69,7 @@ def show(ctx: typer.Context, node: Annotated[str, typer.Argument()]) -> None:
 
     settings = _settings(ctx)
     output.emit(
-        _call(settings, "GetReputation", mesh_pb2.GetReputationRequest(node=node)),
+        _call(settings, lambda c: c.reputation.GetReputation(mesh_pb2.GetReputationRequest(node=node))),
         settings.output,
         no_color=settings.no_color,
     )
@@ -117,7 +101,9 @@ def report(
     request = mesh_pb2.ReportEvidenceRequest(
         node=node, kind=KINDS[kind], value=value, reporter=reporter, evidence=details
     )
-    output.emit(_call(settings, "ReportEvidence", request), settings.output, no_color=settings.no_color)
+    output.emit(
+        _call(settings, lambda c: c.reputation.ReportEvidence(request)), settings.output, no_color=settings.no_color
+    )
 
 
 @reputation_app.command()
@@ -130,22 +116,10 @@ def explain(
     from auralink.v1 import mesh_pb2
 
     settings = _settings(ctx)
-    data = _call(settings, "ExplainReputation", mesh_pb2.ExplainReputationRequest(node=node, limit=limit))
-    output.emit(data, settings.output, table=_explain_table, no_color=settings.no_color)
-
-
-def _explain_table(data: dict[str, Any]) -> Any:
-    table = output.table("WHEN", "KIND", "REPORTER", "REPORTER TRUST", "WEIGHT", "IMPACT")
-    for c in data["contributions"]:
-        table.add_row(
-            c["time"] or "",
-            c["kind"],
-            c["reporter_name"] or c["reporter"],
-            f"{c['reporter_trust']:.3f}",
-            f"{c['decayed_weight']:+.3f}",
-            f"{c['impact']:+.3f}",
-        )
-    return [*data["summary"], table]
+    data = _call(
+        settings, lambda c: c.reputation.ExplainReputation(mesh_pb2.ExplainReputationRequest(node=node, limit=limit))
+    )
+    output.emit(data, settings.output, table=explain_table, no_color=settings.no_color)
 
 
 @reputation_app.command()
@@ -161,10 +135,10 @@ def quarantine(
 
     settings = _settings(ctx)
     if release:
-        data = _call(settings, "ReleaseNode", mesh_pb2.ReleaseNodeRequest(node=node))
+        data = _call(settings, lambda c: c.reputation.ReleaseNode(mesh_pb2.ReleaseNodeRequest(node=node)))
     else:
         request = mesh_pb2.QuarantineNodeRequest(node=node, reason=reason)
         if duration:
             request.duration.FromNanoseconds(int(duration * 1e9))
-        data = _call(settings, "QuarantineNode", request)
+        data = _call(settings, lambda c: c.reputation.QuarantineNode(request))
     output.emit(data, settings.output, no_color=settings.no_color)

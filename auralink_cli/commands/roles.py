@@ -12,10 +12,9 @@ import typer
 
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.roles import assignment_table, effective_table, permissions_table, role_table, roles_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
 
 roles_app = typer.Typer(name="roles", help="RBAC roles, permissions and role assignments.", no_args_is_help=True)
@@ -73,67 +72,6 @@ def update_request(
 # --- tables ----------------------------------------------------------------------------------
 
 
-def role_table(role: dict[str, Any]) -> RenderableType:
-    return common.fields_table(
-        [
-            ("ID", role["id"]),
-            ("Name", role["name"]),
-            ("Description", role["description"]),
-            ("System", "yes" if role["system"] else "no"),
-            ("Organization", role["organization_id"] or "(system)"),
-            ("Permissions", "\n".join(role["permissions"]) or "-"),
-            ("Created", common.when(role["create_time"])),
-            ("Updated", common.when(role["update_time"])),
-            ("Etag", role["etag"]),
-        ]
-    )
-
-
-def roles_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda r: r["id"]),
-        ("NAME", lambda r: r["name"]),
-        ("SYSTEM", lambda r: "yes" if r["system"] else "no"),
-        ("PERMISSIONS", lambda r: len(r["permissions"])),
-        ("DESCRIPTION", lambda r: r["description"]),
-    ]
-    return [common.rows_table(data["roles"], columns, "(no roles)"), *common.more_note(data["next_page_token"])]
-
-
-def permissions_table(data: dict[str, Any]) -> RenderableType:
-    columns = [("PERMISSION", lambda p: p["name"]), ("DESCRIPTION", lambda p: p["description"])]
-    return common.rows_table(data["permissions"], columns, "(no permissions)")
-
-
-def assignment_table(data: dict[str, Any]) -> RenderableType:
-    a = data["assignment"]
-    return common.fields_table(
-        [
-            ("Assignment", a["id"]),
-            ("User", a["user_id"]),
-            ("Role", f"{a['role_name']} ({a['role_id']})"),
-            ("Granted by", a["granted_by"]),
-            ("Created", common.when(a["create_time"])),
-        ]
-    )
-
-
-def effective_table(data: dict[str, Any]) -> list[RenderableType]:
-    from rich.text import Text
-
-    columns = [
-        ("ROLE", lambda a: a["role_name"]),
-        ("ROLE ID", lambda a: a["role_id"]),
-        ("GRANTED BY", lambda a: "(base role)" if a["implicit"] else a["granted_by"] or "-"),
-        ("SINCE", lambda a: common.when(a["create_time"])),
-    ]
-    return [
-        common.fields_table([("User", data["user_id"])]),
-        common.rows_table(data["assignments"], columns, "(no roles)"),
-        Text("Permissions: " + common.joined(data["permissions"], "(none)")),
-    ]
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -146,7 +84,7 @@ def permissions(
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
-    resp = common.call(settings, "RoleService", "ListPermissions", access_pb2.ListPermissionsRequest())
+    resp = common.connected(settings, lambda c: c.roles.ListPermissions(access_pb2.ListPermissionsRequest()))
     data = common.to_dict(resp)
     if resource is not None:
         data["permissions"] = [p for p in data["permissions"] if p["resource"] == resource]
@@ -164,7 +102,7 @@ def create(
 ) -> None:
     """Create a custom role of your organization (only with permissions you hold)."""
     settings = common.settings_of(ctx)
-    role = common.call(settings, "RoleService", "CreateRole", create_request(name, description, permission))
+    role = common.connected(settings, lambda c: c.roles.CreateRole(create_request(name, description, permission)))
     common.emit(settings, common.to_dict(role), role_table)
 
 
@@ -180,10 +118,10 @@ def list_roles(
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        roles = common.stub(client, "RoleService")
+        roles = client.roles
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            resp = client.call(roles.ListRoles, access_pb2.ListRolesRequest(page_size=size, page_token=token))
+            resp = roles.ListRoles(access_pb2.ListRolesRequest(page_size=size, page_token=token))
             return list(resp.roles), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -197,7 +135,7 @@ def show(ctx: typer.Context, role: RoleArg) -> None:
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
-    found = common.call(settings, "RoleService", "GetRole", access_pb2.GetRoleRequest(role=role))
+    found = common.connected(settings, lambda c: c.roles.GetRole(access_pb2.GetRoleRequest(role=role)))
     common.emit(settings, common.to_dict(found), role_table)
 
 
@@ -223,9 +161,9 @@ def update(
     fields: dict[str, Any] = {"name": name, "description": description, "permissions": permission}
     update_request(access_pb2.Role(), **fields)  # usage errors before any call
     with Client(settings) as client:
-        roles = common.stub(client, "RoleService")
-        current = client.call(roles.GetRole, access_pb2.GetRoleRequest(role=role))  # the id, and the etag
-        updated = client.call(roles.UpdateRole, update_request(current, etag=etag, **fields))
+        roles = client.roles
+        current = roles.GetRole(access_pb2.GetRoleRequest(role=role))  # the id, and the etag
+        updated = roles.UpdateRole(update_request(current, etag=etag, **fields))
     common.emit(settings, common.to_dict(updated), role_table)
 
 
@@ -236,7 +174,7 @@ def delete(ctx: typer.Context, role: RoleArg, yes: Annotated[bool, common.YesOpt
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete role {role}? Its assignments go with it")
-    common.call(settings, "RoleService", "DeleteRole", access_pb2.DeleteRoleRequest(role=role))
+    common.connected(settings, lambda c: c.roles.DeleteRole(access_pb2.DeleteRoleRequest(role=role)))
     common.deleted(settings, "role", role, f"role {role} deleted")
 
 
@@ -247,7 +185,7 @@ def grant(ctx: typer.Context, role: RoleArg, permissions: PermsArg) -> None:
 
     settings = common.settings_of(ctx)
     request = access_pb2.GrantPermissionsRequest(role=role, permissions=permissions)
-    updated = common.call(settings, "RoleService", "GrantPermissions", request)
+    updated = common.connected(settings, lambda c: c.roles.GrantPermissions(request))
     common.emit(settings, common.to_dict(updated), role_table)
 
 
@@ -261,7 +199,7 @@ def revoke(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Revoke {', '.join(permissions)} from role {role}?")
     request = access_pb2.RevokePermissionsRequest(role=role, permissions=permissions)
-    updated = common.call(settings, "RoleService", "RevokePermissions", request)
+    updated = common.connected(settings, lambda c: c.roles.RevokePermissions(request))
     common.emit(settings, common.to_dict(updated), role_table)
 
 
@@ -271,7 +209,7 @@ def assign(ctx: typer.Context, role: RoleArg, user: UserArg) -> None:
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
-    resp = common.call(settings, "RoleService", "AssignRole", access_pb2.AssignRoleRequest(role=role, user=user))
+    resp = common.connected(settings, lambda c: c.roles.AssignRole(access_pb2.AssignRoleRequest(role=role, user=user)))
     common.emit(settings, common.to_dict(resp), assignment_table)
 
 
@@ -282,7 +220,7 @@ def unassign(ctx: typer.Context, role: RoleArg, user: UserArg, yes: Annotated[bo
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Unassign role {role} from user {user}?")
-    common.call(settings, "RoleService", "UnassignRole", access_pb2.UnassignRoleRequest(role=role, user=user))
+    common.connected(settings, lambda c: c.roles.UnassignRole(access_pb2.UnassignRoleRequest(role=role, user=user)))
     common.deleted(settings, "role_assignment", role, f"role {role} unassigned from {user}", user=user)
 
 
@@ -296,5 +234,5 @@ def effective(
 
     settings = common.settings_of(ctx)
     request = access_pb2.GetEffectivePermissionsRequest(user=user)
-    resp = common.call(settings, "RoleService", "GetEffectivePermissions", request)
+    resp = common.connected(settings, lambda c: c.roles.GetEffectivePermissions(request))
     common.emit(settings, common.to_dict(resp), effective_table, wide=True)

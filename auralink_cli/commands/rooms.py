@@ -6,14 +6,18 @@ assignments, then each change as it happens, until Ctrl-C.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call, stream
 from auralink_cli.exit_codes import CliError
+from auralink_cli.render.rooms import participant_columns, room_table, short
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 rooms_app = typer.Typer(name="rooms", help="Rooms (where calls happen) and their participants.", no_args_is_help=True)
 RoomArg = Annotated[str, typer.Argument(help="A room id.")]
@@ -25,32 +29,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(rooms_app, name="rooms")
 
 
-def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
-    return common.to_dict(call(common.settings_of(ctx), "RoomService", method, request, module="rooms"))
-
-
-def _short(value: Any) -> str:
-    """An enum's short name ("MEETING") for people: "meeting"."""
-    return value.lower() if isinstance(value, str) else str(value)
-
-
-def room_table(r: dict[str, Any]) -> Any:
-    return common.fields_table(
-        [
-            ("ID", r["id"]),
-            ("Name", r["name"]),
-            ("Type", _short(r["type"])),
-            ("State", _short(r["state"])),
-            ("Description", r["description"]),
-            ("Private", "yes" if r["private"] else "no"),
-            ("Participants", f"{r['participant_count']}/{r['max_participants']}"),
-            ("Call", r["call_id"]),
-            ("AIC", "on" if r["aic_enabled"] else "off"),
-            ("Recording", "on" if r["recording_enabled"] else "off"),
-            ("Created", common.when(r["create_time"])),
-            ("Closed", common.when(r["close_time"])),
-        ]
-    )
+def _call(ctx: typer.Context, use: Callable[[Client], Any]) -> dict[str, Any]:
+    """`use(client)` on a fresh channel; its response as a dict."""
+    return common.to_dict(common.connected(common.settings_of(ctx), use))
 
 
 @rooms_app.command("create")
@@ -72,7 +53,7 @@ def create(
         name=name, type=rooms_pb2.RoomType.Value(f"ROOM_TYPE_{str(kind).upper()}"), description=description,
         max_participants=max_participants, private=private, aic_enabled=aic, recording_enabled=recording,
     )  # fmt: skip
-    data = _call(ctx, "CreateRoom", rooms_pb2.CreateRoomRequest(room=room))
+    data = _call(ctx, lambda c: c.rooms.CreateRoom(rooms_pb2.CreateRoomRequest(room=room)))
     common.emit(common.settings_of(ctx), data, room_table)
 
 
@@ -84,16 +65,16 @@ def list_rooms(
     page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """The rooms of your organization, newest first (active ones unless --all)."""
-    from auralink.v1 import rooms_pb2, rooms_pb2_grpc
+    from auralink.v1 import rooms_pb2
     from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        stub = rooms_pb2_grpc.RoomServiceStub(client.channel)
+        stub = client.rooms
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = rooms_pb2.ListRoomsRequest(page_size=size, page_token=token, include_closed=all_)
-            resp = client.call(stub.ListRooms, request)
+            resp = stub.ListRooms(request)
             return list(resp.rooms), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -101,8 +82,8 @@ def list_rooms(
     columns = [
         ("ID", lambda r: r["id"]),
         ("NAME", lambda r: r["name"]),
-        ("TYPE", lambda r: _short(r["type"])),
-        ("STATE", lambda r: _short(r["state"])),
+        ("TYPE", lambda r: short(r["type"])),
+        ("STATE", lambda r: short(r["state"])),
         ("PARTICIPANTS", lambda r: f"{r['participant_count']}/{r['max_participants']}"),
         ("CREATED", lambda r: common.when(r["create_time"])),
     ]
@@ -119,7 +100,11 @@ def show(ctx: typer.Context, room: RoomArg) -> None:
     """One room: its settings, state and how many are in its call."""
     from auralink.v1 import rooms_pb2
 
-    common.emit(common.settings_of(ctx), _call(ctx, "GetRoom", rooms_pb2.GetRoomRequest(room_id=room)), room_table)
+    common.emit(
+        common.settings_of(ctx),
+        _call(ctx, lambda c: c.rooms.GetRoom(rooms_pb2.GetRoomRequest(room_id=room))),
+        room_table,
+    )
 
 
 @rooms_app.command("close")
@@ -128,20 +113,8 @@ def close(ctx: typer.Context, room: RoomArg, yes: Annotated[bool, common.YesOpti
     from auralink.v1 import rooms_pb2
 
     common.require_confirmation(yes, f"Close room {room}?")
-    data = _call(ctx, "CloseRoom", rooms_pb2.CloseRoomRequest(room_id=room))
+    data = _call(ctx, lambda c: c.rooms.CloseRoom(rooms_pb2.CloseRoomRequest(room_id=room)))
     common.emit(common.settings_of(ctx), data, room_table)
-
-
-def participant_columns() -> list[tuple[str, Any]]:
-    return [
-        ("ID", lambda p: p["id"]),
-        ("KIND", lambda p: _short(p["kind"])),
-        ("NAME", lambda p: p["display_name"]),
-        ("USER/AGENT", lambda p: p["user_id"] or p["agent_id"] or "-"),
-        ("ROLE", lambda p: p["role"]),
-        ("JOINED", lambda p: common.when(p["join_time"])),
-        ("LEFT", lambda p: common.when(p["leave_time"])),
-    ]
 
 
 @rooms_app.command("join")
@@ -164,19 +137,23 @@ def join(
         room_id=room, kind=rooms_pb2.ParticipantKind.Value(f"PARTICIPANT_KIND_{kind.upper()}"), user_id=user,
         agent=agent, display_name=guest or name, role=common.choice(role, ROLES, "--role") or "",
     )  # fmt: skip
-    common.emit(common.settings_of(ctx), _call(ctx, "JoinRoom", request))
+    common.emit(common.settings_of(ctx), _call(ctx, lambda c: c.rooms.JoinRoom(request)))
 
 
 @rooms_app.command("leave")
 def leave(
-    ctx: typer.Context, room: RoomArg, participant: Annotated[str, typer.Argument(help="The participant id.")]
+    ctx: typer.Context,
+    room: RoomArg,
+    participant: Annotated[str, typer.Argument(help="The participant id.")],
+    yes: Annotated[bool, common.YesOption] = False,
 ) -> None:
-    """Leave a room's call (the last one out ends the call)."""
+    """Take a participant out of a room's call (the last one out ends the call)."""
     from auralink.v1 import rooms_pb2
 
-    _call(ctx, "LeaveRoom", rooms_pb2.LeaveRoomRequest(room_id=room, participant_id=participant))
-    data = {"left": participant, "room_id": room}
-    common.done(common.settings_of(ctx), data, f"{participant} left room {room}")
+    common.require_confirmation(yes, f"Take {participant} out of room {room}?")
+    _call(ctx, lambda c: c.rooms.LeaveRoom(rooms_pb2.LeaveRoomRequest(room_id=room, participant_id=participant)))
+    message = f"{participant} left room {room}"
+    common.revoked(common.settings_of(ctx), "participant", participant, message, room_id=room)
 
 
 @rooms_app.command("participants")
@@ -189,7 +166,7 @@ def participants(
     from auralink.v1 import rooms_pb2
 
     request = rooms_pb2.ListRoomParticipantsRequest(room_id=room, include_left=all_)
-    data = _call(ctx, "ListRoomParticipants", request)
+    data = _call(ctx, lambda c: c.rooms.ListRoomParticipants(request))
     columns = participant_columns()
     common.emit(
         common.settings_of(ctx),
@@ -212,7 +189,7 @@ def watch(
     settings = common.settings_of(ctx)
     request = agents_pb2.WatchRoomAssignmentsRequest(room_id=room)
     try:
-        for event in stream(settings, "AgentService", "WatchRoomAssignments", request, module="agents", ends=False):
+        for event in common.streamed(settings, lambda c: c.agents.WatchRoomAssignments(request)):
             if event.kind == agents_pb2.ROOM_ASSIGNMENT_EVENT_KIND_HEARTBEAT:
                 continue
             data = common.to_dict(event)

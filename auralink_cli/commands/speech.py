@@ -16,7 +16,6 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.commands import storage
-from auralink_cli.commands.providers import call
 from auralink_cli.exit_codes import USAGE, CliError
 
 speech_app = typer.Typer(name="speech", help="Speech: say text, transcribe audio, list voices.", no_args_is_help=True)
@@ -54,7 +53,7 @@ def say(
     store = storage.storage_key(to) if to else store
     fmt = pb.SPEECH_AUDIO_FORMAT_OGG_OPUS if out.suffix.lower() in OGG_SUFFIXES else pb.SPEECH_AUDIO_FORMAT_WAV
     request = pb.SynthesizeRequest(text=text, voice=voice, speed=speed, format=fmt, store_key=store)
-    result = call(settings, "SpeechService", "Synthesize", request, module="speech")
+    result = common.connected(settings, lambda c: c.speech.Synthesize(request))
     temporary = out.with_name(f".{out.name}.part")
     try:
         temporary.write_bytes(result.audio)
@@ -88,8 +87,8 @@ def transcribe(
         data = file.read_bytes()
     except OSError as exc:
         raise CliError(USAGE, f"cannot read {file}: {exc.strerror or exc}") from None
-    result = call(
-        settings, "SpeechService", "Transcribe", pb.TranscribeRequest(audio=data, language=language), module="speech"
+    result = common.connected(
+        settings, lambda c: c.speech.Transcribe(pb.TranscribeRequest(audio=data, language=language))
     )
     data = common.to_dict(result)
     if key:
@@ -111,7 +110,7 @@ def voices(
 
     settings = common.settings_of(ctx)
     data = common.to_dict(
-        call(settings, "SpeechService", "ListVoices", pb.ListVoicesRequest(language=language), module="speech")
+        common.connected(settings, lambda c: c.speech.ListVoices(pb.ListVoicesRequest(language=language)))
     )
     columns = [
         ("ID", lambda v: v["id"]),

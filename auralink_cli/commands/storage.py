@@ -12,16 +12,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-
-if TYPE_CHECKING:
-    from auralink_cli.client import Client
+from auralink_cli.render.storage import object_table
 
 storage_app = typer.Typer(name="storage", help="Objects: put, get, list, delete, signed URLs.", no_args_is_help=True)
 
@@ -32,12 +30,6 @@ TRANSFER_TIMEOUT_S = 3600.0
 
 def register(app: typer.Typer) -> None:
     app.add_typer(storage_app, name="storage")
-
-
-def _stub(client: Client) -> Any:
-    from auralink.v1 import storage_pb2_grpc
-
-    return storage_pb2_grpc.StorageServiceStub(client.channel)
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -93,10 +85,8 @@ def put_bytes(settings: Any, key: str, data: bytes, content_type: str) -> dict[s
 
     sha256 = hashlib.sha256(data).hexdigest()
     with Client(settings) as client:
-        stored = client.call(
-            _stub(client).PutObject, put_requests(data, key, content_type, sha256, len(data)),
-            timeout=max(settings.timeout, TRANSFER_TIMEOUT_S),
-        )  # fmt: skip
+        requests = put_requests(data, key, content_type, sha256, len(data))
+        stored = client.storage.PutObject(requests, timeout=max(settings.timeout, TRANSFER_TIMEOUT_S))
     return dict(common.to_dict(stored))
 
 
@@ -109,10 +99,6 @@ def _bar(settings: Any, size: int) -> Any:
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
         console=output.console(settings.no_color, stderr=True), transient=True,
     )  # fmt: skip
-
-
-def _object_table(data: dict[str, Any]) -> Any:
-    return output.key_values(data)
 
 
 @storage_app.command("put")
@@ -134,14 +120,12 @@ def put(
         if bar:
             bar.start()
         try:
-            stored = client.call(
-                _stub(client).PutObject, put_requests(file, key, content_type, sha256, size, bar),
-                timeout=max(settings.timeout, TRANSFER_TIMEOUT_S),
-            )  # fmt: skip
+            requests = put_requests(file, key, content_type, sha256, size, bar)
+            stored = client.storage.PutObject(requests, timeout=max(settings.timeout, TRANSFER_TIMEOUT_S))
         finally:
             if bar:
                 bar.stop()
-    common.emit(settings, common.to_dict(stored), _object_table)
+    common.emit(settings, common.to_dict(stored), object_table)
 
 
 @storage_app.command("get")
@@ -157,7 +141,7 @@ def get(
     settings = common.settings_of(ctx)
     target = out or key.rsplit("/", 1)[-1]
     with Client(settings) as client:
-        parts = client.stream(_stub(client).GetObject, pb.GetObjectRequest(key=key, chunk_size=CHUNK * 4))
+        parts = client.storage.GetObject(pb.GetObjectRequest(key=key, chunk_size=CHUNK * 4))
         head = next(parts).object
         if target == "-":
             for part in parts:
@@ -189,7 +173,7 @@ def get(
             raise CliError(USAGE, f"{key}: the bytes received do not match the object's SHA-256; nothing written")
         os.replace(temporary, path)
     data = {"key": head.key, "file": str(path), "size_bytes": head.size_bytes, "sha256": head.sha256}
-    common.emit(settings, data, _object_table)
+    common.emit(settings, data, object_table)
 
 
 @storage_app.command("ls")
@@ -206,7 +190,7 @@ def ls(
     settings = common.settings_of(ctx)
     with Client(settings) as client:
         request = pb.ListObjectsRequest(prefix=prefix, page_size=page_size, page_token=page_token)
-        data = common.to_dict(client.call(_stub(client).ListObjects, request))
+        data = common.to_dict(client.storage.ListObjects(request))
     columns = [
         ("KEY", lambda o: o["key"]),
         ("SIZE", lambda o: o.get("size_bytes", 0)),
@@ -227,7 +211,7 @@ def rm(
 
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete object {key!r}?")
-    common_call(settings, "DeleteObject", pb.DeleteObjectRequest(key=key))
+    common.connected(settings, lambda c: c.storage.DeleteObject(pb.DeleteObjectRequest(key=key)))
     common.done(settings, {"key": key, "deleted": True}, f"deleted {key}")
 
 
@@ -250,7 +234,7 @@ def sign(
         key=key, method=method, content_type=content_type,
         expires_in=Duration(seconds=common.parse_duration(expires, "--expires")),
     )  # fmt: skip
-    data = common.to_dict(common_call(settings, "SignUrl", request))
+    data = common.to_dict(common.connected(settings, lambda c: c.storage.SignUrl(request)))
     if settings.output == "table":
         output.plain(data["url"])
     else:
@@ -263,12 +247,5 @@ def usage(ctx: typer.Context) -> None:
     from auralink.v1 import storage_pb2 as pb
 
     settings = common.settings_of(ctx)
-    data = common.to_dict(common_call(settings, "GetStorageUsage", pb.GetStorageUsageRequest()))
-    common.emit(settings, data, _object_table)
-
-
-def common_call(settings: Any, method: str, request: Any) -> Any:
-    from auralink_cli.client import Client
-
-    with Client(settings) as client:
-        return client.call(getattr(_stub(client), method), request)
+    data = common.to_dict(common.connected(settings, lambda c: c.storage.GetStorageUsage(pb.GetStorageUsageRequest())))
+    common.emit(settings, data, object_table)

@@ -11,10 +11,9 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
+from auralink_cli.render.tokens import issued_table, tokens_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
 
 tokens_app = typer.Typer(name="tokens", help="Bearer tokens (JWTs): issue, list, revoke.", no_args_is_help=True)
@@ -43,30 +42,6 @@ def issue_request(
     )
 
 
-def issued_table(data: dict[str, Any]) -> RenderableType:
-    """The details; the token itself follows on a plain line (see `issue`)."""
-    return common.fields_table(
-        [
-            ("Token ID", data["token_id"]),
-            ("Expires", common.when(data["expire_time"])),
-            ("Scopes", common.joined(data["scopes"], "(all of the holder's permissions)")),
-        ]
-    )
-
-
-def tokens_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("TOKEN ID", lambda t: t["token_id"]),
-        ("USER", lambda t: t["user_id"]),
-        ("SCOPES", lambda t: common.joined(t["scopes"], "(all)")),
-        ("DESCRIPTION", lambda t: t["description"]),
-        ("CREATED", lambda t: common.when(t["create_time"])),
-        ("EXPIRES", lambda t: common.when(t["expire_time"])),
-        ("REVOKED", lambda t: common.when(t["revoke_time"])),
-    ]
-    return [common.rows_table(data["tokens"], columns, "(no tokens)"), *common.more_note(data["next_page_token"])]
-
-
 @tokens_app.command("issue")
 def issue(
     ctx: typer.Context,
@@ -74,13 +49,18 @@ def issue(
         str | None, typer.Option("--ttl", help="Lifetime: seconds or 30m, 1h, 7d (default 1h, at most 30d).")
     ] = None,
     scope: ScopeOpt = None,
-    user: Annotated[str, typer.Option("--user", help="Issue for this user of your org (org admins).")] = "",
+    user: Annotated[
+        str, typer.Option("--user", help="Issue for this user of your org (id, email or username; org admins).")
+    ] = "",
     description: Annotated[str, typer.Option("--description", help="What the token is for.")] = "",
 ) -> None:
     """Issue a token and print it once (-o json: token, token_id, expire_time, scopes)."""
+    from auralink_cli.client import Client
+
     settings = common.settings_of(ctx)
-    request = issue_request(ttl, scope, user, description)
-    resp = common.call(settings, "CredentialService", "IssueToken", request)
+    with Client(settings) as client:
+        request = issue_request(ttl, scope, common.user_id(client, user), description)
+        resp = client.credentials.IssueToken(request)
     data = common.to_dict(resp)
     common.emit(settings, data, issued_table)
     if settings.output == "table":
@@ -91,7 +71,9 @@ def issue(
 @tokens_app.command("list")
 def list_tokens(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", help="Another user's tokens (org admins); default: yours.")] = "",
+    user: Annotated[
+        str, typer.Option("--user", help="Another user's tokens (id, email or username; org admins); default: yours.")
+    ] = "",
     include_revoked: Annotated[bool, typer.Option("--include-revoked", help="Show revoked tokens too.")] = False,
     limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
     page_token: Annotated[str, common.PageTokenOption] = "",
@@ -102,13 +84,14 @@ def list_tokens(
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        credentials = common.stub(client, "CredentialService")
+        credentials = client.credentials
+        user = common.user_id(client, user)
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = access_pb2.ListTokensRequest(
                 page_size=size, page_token=token, user=user, include_revoked=include_revoked
             )
-            resp = client.call(credentials.ListTokens, request)
+            resp = credentials.ListTokens(request)
             return list(resp.tokens), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -129,5 +112,5 @@ def revoke(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Revoke token {token_id}?")
     request = access_pb2.RevokeTokenRequest(token_id=token_id, reason=reason)
-    common.call(settings, "CredentialService", "RevokeToken", request)
-    common.done(settings, {"token_id": token_id, "revoked": True}, f"token {token_id} revoked")
+    common.connected(settings, lambda c: c.credentials.RevokeToken(request))
+    common.revoked(settings, "token", token_id, f"token {token_id} revoked")

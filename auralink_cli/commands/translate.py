@@ -9,7 +9,6 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call
 from auralink_cli.exit_codes import USAGE, CliError
 
 
@@ -45,7 +44,7 @@ def translate(
     settings = common.settings_of(ctx)
     if languages:
         data = common.to_dict(
-            call(settings, "TranslationService", "ListLanguages", providers_pb2.ListLanguagesRequest())
+            common.connected(settings, lambda c: c.translation.ListLanguages(providers_pb2.ListLanguagesRequest()))
         )
         columns = [
             ("CODE", lambda lang: lang["code"]),
@@ -65,7 +64,7 @@ def translate(
         glossary=parse_glossary(glossary or []),
         model=model,
     )
-    data = common.to_dict(call(settings, "TranslationService", "BatchTranslate", request))
+    data = common.to_dict(common.connected(settings, lambda c: c.translation.BatchTranslate(request)))
     if settings.output == "table":
         for item in data["translations"]:
             output.plain(item["text"])

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call
+from auralink_cli.render.usage import usage_table
 
 usage_app = typer.Typer(name="usage", help="LLM cost and tokens, and budgets.", invoke_without_command=True)
 SCOPES = ("user", "org", "agent")
@@ -17,33 +17,6 @@ PERIODS = ("day", "week", "month", "total")
 
 def register(app: typer.Typer) -> None:
     app.add_typer(usage_app, name="usage")
-
-
-def _speech_used(r: dict[str, Any]) -> str:
-    if r.get("audio_seconds"):
-        return f"{float(r['audio_seconds']):.1f} s"
-    return f"{int(r['characters'])} chars" if r.get("characters") else "-"
-
-
-def usage_table(data: dict[str, Any]) -> list[Any]:
-    from rich.text import Text
-
-    columns = [
-        ("AGENT", lambda r: r["agent_id"] or "-"),
-        ("USER", lambda r: r["user_id"] or "-"),
-        ("PROVIDER", lambda r: r["provider"]),
-        ("MODEL", lambda r: r["model"]),
-        ("OPERATION", lambda r: r.get("operation") or "-"),
-        ("CALLS", lambda r: r["calls"]),
-        ("TOKENS", lambda r: int(r["prompt_tokens"]) + int(r["completion_tokens"])),
-        ("SPEECH", _speech_used),
-        ("COST $", lambda r: f"{r['cost_usd']:.6f}"),
-        ("FAILOVERS", lambda r: r["failovers"]),
-    ]
-    return [
-        common.rows_table(data["rows"], columns, "(no usage)"),
-        Text(f"total: ${data['total_cost_usd']:.6f}, {data['total_tokens']} tokens"),
-    ]
 
 
 @usage_app.callback()
@@ -64,7 +37,10 @@ def usage(
     if until:
         request.end_time.CopyFrom(common.timestamp(common.parse_time(until, "--until")))
     common.emit(
-        settings, common.to_dict(call(settings, "AIProviderService", "GetUsage", request)), usage_table, wide=True
+        settings,
+        common.to_dict(common.connected(settings, lambda c: c.providers.GetUsage(request))),
+        usage_table,
+        wide=True,
     )
 
 
@@ -73,11 +49,14 @@ def budget(
     ctx: typer.Context,
     scope: Annotated[str, typer.Argument(help="user, org or agent.")],
     limit_usd: Annotated[float, typer.Argument(help="The limit in USD per period.")],
-    subject: Annotated[str, typer.Option("--subject", help="The user or agent id (not for org).")] = "",
+    subject: Annotated[
+        str, typer.Option("--subject", help="The user (id, email or username) or agent (id or name); not for org.")
+    ] = "",
     period: Annotated[str, typer.Option("--period", help="day, week, month or total.")] = "month",
 ) -> None:
     """Set a spending limit; calls over it get RESOURCE_EXHAUSTED before any provider is called."""
     from auralink.v1 import providers_pb2
+    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
     scope_name = common.choice(scope, SCOPES, "SCOPE")
@@ -88,10 +67,12 @@ def budget(
         subject_id=subject,
         limit_usd=limit_usd,
     )
-    common.emit(
-        settings,
-        common.to_dict(call(settings, "AIProviderService", "SetBudget", providers_pb2.SetBudgetRequest(budget=b))),
-    )
+    with Client(settings) as client:
+        if scope_name == "user":
+            b.subject_id = common.user_id(client, subject)
+        elif scope_name == "agent":
+            b.subject_id = common.agent_id(client, subject)
+        common.emit(settings, common.to_dict(client.providers.SetBudget(providers_pb2.SetBudgetRequest(budget=b))))
 
 
 @usage_app.command("budgets")
@@ -100,7 +81,9 @@ def budgets(ctx: typer.Context) -> None:
     from auralink.v1 import providers_pb2
 
     settings = common.settings_of(ctx)
-    data = common.to_dict(call(settings, "AIProviderService", "ListBudgets", providers_pb2.ListBudgetsRequest()))
+    data = common.to_dict(
+        common.connected(settings, lambda c: c.providers.ListBudgets(providers_pb2.ListBudgetsRequest()))
+    )
     columns = [
         ("ID", lambda b: b["id"]),
         ("SCOPE", lambda b: b["scope"]),

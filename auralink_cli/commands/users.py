@@ -12,10 +12,9 @@ import typer
 
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.users import user_table, users_table
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from auralink.v1 import access_pb2
 
 BASE_ROLES = ("user", "admin", "moderator", "agent")
@@ -155,46 +154,6 @@ def update_request(
 # --- tables ----------------------------------------------------------------------------------
 
 
-def aura_text(user: dict[str, Any]) -> str:
-    return user["aura_id"]["aura_id"] or "-"
-
-
-def user_table(user: dict[str, Any]) -> RenderableType:
-    aura = user["aura_id"]
-    pairs: list[tuple[str, Any]] = [
-        ("ID", user["id"]),
-        ("Username", user["username"]),
-        ("Email", user["email"]),
-        ("Display name", user["display_name"]),
-        ("Base role", user["base_role"]),
-        ("Organization", user["organization_id"]),
-        ("Active", "yes" if user["active"] else "no"),
-        ("AuraID", aura["aura_id"]),
-    ]
-    if aura["aura_id"]:
-        pairs += [
-            ("  privacy", aura["privacy_level"]),
-            ("  cross-app calls", "yes" if aura["allow_cross_app_calls"] else "no"),
-            ("  federated", common.joined(aura["federated_domains"])),
-            ("  verified", "yes" if aura["verified"] else "no"),
-        ]
-    pairs += [("Created", common.when(user["create_time"])), ("Updated", common.when(user["update_time"]))]
-    pairs.append(("Etag", user["etag"]))
-    return common.fields_table(pairs)
-
-
-def users_table(data: dict[str, Any]) -> list[RenderableType]:
-    columns = [
-        ("ID", lambda u: u["id"]),
-        ("USERNAME", lambda u: u["username"]),
-        ("EMAIL", lambda u: u["email"]),
-        ("ROLE", lambda u: u["base_role"]),
-        ("AURA ID", aura_text),
-        ("ACTIVE", lambda u: "yes" if u["active"] else "no"),
-    ]
-    return [common.rows_table(data["users"], columns, "(no users)"), *common.more_note(data["next_page_token"])]
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -214,7 +173,7 @@ def create(
     """Create a user (in your organization unless --org)."""
     settings = common.settings_of(ctx)
     request = create_request(email, username, display_name, role, aura_id, privacy, cross_app, federated, org)
-    user = common.call(settings, "UserService", "CreateUser", request)
+    user = common.connected(settings, lambda c: c.users.CreateUser(request))
     common.emit(settings, common.to_dict(user), user_table)
 
 
@@ -234,13 +193,13 @@ def list_users(
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        users = common.stub(client, "UserService")
+        users = client.users
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = access_pb2.ListUsersRequest(
                 page_size=size, page_token=token, include_inactive=include_inactive, filter=filter_text
             )
-            resp = client.call(users.ListUsers, request)
+            resp = users.ListUsers(request)
             return list(resp.users), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -254,7 +213,7 @@ def show(ctx: typer.Context, user: UserArg) -> None:
     from auralink.v1 import access_pb2
 
     settings = common.settings_of(ctx)
-    found = common.call(settings, "UserService", "GetUser", access_pb2.GetUserRequest(user=user))
+    found = common.connected(settings, lambda c: c.users.GetUser(access_pb2.GetUserRequest(user=user)))
     common.emit(settings, common.to_dict(found), user_table)
 
 
@@ -285,12 +244,12 @@ def update(
     update_request(user, etag="", **flags)  # usage errors before any call
     aura_flags = (privacy, cross_app, federated) != (None, None, None)
     with Client(settings) as client:
-        users = common.stub(client, "UserService")
+        users = client.users
         current = None
         # Read first for the current etag, for the id behind an email/username, or to merge AuraID flags.
         if etag is None or not common.looks_like_uuid(user) or aura_flags:
-            current = client.call(users.GetUser, access_pb2.GetUserRequest(user=user))
-        updated = client.call(users.UpdateUser, update_request(user, current=current, etag=etag, **flags))
+            current = users.GetUser(access_pb2.GetUserRequest(user=user))
+        updated = users.UpdateUser(update_request(user, current=current, etag=etag, **flags))
     common.emit(settings, common.to_dict(updated), user_table)
 
 
@@ -307,5 +266,5 @@ def deactivate(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Deactivate user {user}?")
     request = access_pb2.DeactivateUserRequest(user=user, etag=etag)
-    found = common.call(settings, "UserService", "DeactivateUser", request)
+    found = common.connected(settings, lambda c: c.users.DeactivateUser(request))
     common.emit(settings, common.to_dict(found), user_table)

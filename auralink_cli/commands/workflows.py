@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
-from auralink_cli.commands.providers import call, stream
 from auralink_cli.exit_codes import CliError
+from auralink_cli.render.workflows import event_text, run_table, state_word, workflow_table
+
+if TYPE_CHECKING:
+    from auralink_cli.client import Client
 
 workflows_app = typer.Typer(name="workflows", help="Workflow definitions (LangGraph, ...).", no_args_is_help=True)
 runs_app = typer.Typer(name="runs", help="Runs of workflows: start, watch, cancel, resume.", no_args_is_help=True)
@@ -32,45 +36,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(runs_app, name="runs")
 
 
-def _call(ctx: typer.Context, method: str, request: Any) -> dict[str, Any]:
-    return common.to_dict(call(common.settings_of(ctx), "WorkflowService", method, request, module="workflows"))
-
-
-def _state(value: Any) -> str:
-    return str(value).removeprefix("RUN_STATE_").lower() if value else "-"
-
-
-def workflow_table(w: dict[str, Any]) -> Any:
-    definition = json.loads(w["definition"] or "{}")
-    return common.fields_table(
-        [
-            ("ID", w["id"]),
-            ("Name", w["name"]),
-            ("Engine", w["engine"]),
-            ("Version", w["version"]),
-            ("Description", w["description"]),
-            ("Nodes", ", ".join(f"{n['id']} ({n['type']})" for n in definition.get("nodes", []))),
-            ("Inputs", common.joined(definition.get("inputs", []))),
-            ("Created", common.when(w["create_time"])),
-        ]
-    )
-
-
-def run_table(r: dict[str, Any]) -> Any:
-    return common.fields_table(
-        [
-            ("ID", r["id"]),
-            ("Workflow", f"{r['workflow_name']} v{r['workflow_version']} ({r['engine']})"),
-            ("State", _state(r["state"])),
-            ("Step", r["current_step"] or "-"),
-            ("Waiting for", r["waiting_prompt"] or "-"),
-            ("Inputs", ", ".join(f"{k}={v}" for k, v in sorted(r["inputs"].items())) or "-"),
-            ("Output", r["output"] or "-"),
-            ("Error", r["error"] or "-"),
-            ("Created", common.when(r["create_time"])),
-            ("Ended", common.when(r["end_time"])),
-        ]
-    )
+def _call(ctx: typer.Context, use: Callable[[Client], Any]) -> dict[str, Any]:
+    """`use(client)` on a fresh channel; its response as a dict."""
+    return common.to_dict(common.connected(common.settings_of(ctx), use))
 
 
 # -- workflows ------------------------------------------------------------------------------------
@@ -95,7 +63,7 @@ def create(
     if not name:
         raise CliError(exit_codes.USAGE, "--name is needed (the definition has no `name`)")
     request = workflows_pb2.CreateWorkflowRequest(name=name, engine=engine, definition=_without_name(source))
-    common.emit(common.settings_of(ctx), _call(ctx, "CreateWorkflow", request), workflow_table)
+    common.emit(common.settings_of(ctx), _call(ctx, lambda c: c.workflows.CreateWorkflow(request)), workflow_table)
 
 
 def _declared_name(source: str) -> str:
@@ -129,15 +97,15 @@ def list_workflows(
     page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """The organization's workflows (latest version of each), by name."""
-    from auralink.v1 import workflows_pb2, workflows_pb2_grpc
+    from auralink.v1 import workflows_pb2
     from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        stub = workflows_pb2_grpc.WorkflowServiceStub(client.channel)
+        stub = client.workflows
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            resp = client.call(stub.ListWorkflows, workflows_pb2.ListWorkflowsRequest(page_size=size, page_token=token))
+            resp = stub.ListWorkflows(workflows_pb2.ListWorkflowsRequest(page_size=size, page_token=token))
             return list(resp.workflows), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -169,7 +137,9 @@ def show(
     """One workflow version: its engine, nodes and inputs."""
     from auralink.v1 import workflows_pb2
 
-    data = _call(ctx, "GetWorkflow", workflows_pb2.GetWorkflowRequest(workflow=workflow, version=version))
+    data = _call(
+        ctx, lambda c: c.workflows.GetWorkflow(workflows_pb2.GetWorkflowRequest(workflow=workflow, version=version))
+    )
     common.emit(common.settings_of(ctx), data, workflow_table)
 
 
@@ -179,7 +149,7 @@ def remove(ctx: typer.Context, workflow: WorkflowArg, yes: Annotated[bool, commo
     from auralink.v1 import workflows_pb2
 
     common.require_confirmation(yes, f"Delete workflow {workflow}, every version and its runs?")
-    data = _call(ctx, "DeleteWorkflow", workflows_pb2.DeleteWorkflowRequest(workflow=workflow))
+    data = _call(ctx, lambda c: c.workflows.DeleteWorkflow(workflows_pb2.DeleteWorkflowRequest(workflow=workflow)))
     common.done(common.settings_of(ctx), {"deleted": workflow, **data}, f"deleted {workflow}")
 
 
@@ -208,7 +178,7 @@ def start(
     from auralink.v1 import workflows_pb2
 
     request = workflows_pb2.StartRunRequest(workflow=workflow, version=version, inputs=_inputs(input_))
-    data = _call(ctx, "StartRun", request)
+    data = _call(ctx, lambda c: c.workflows.StartRun(request))
     if not watch_:
         common.emit(common.settings_of(ctx), data, run_table)
         return
@@ -232,7 +202,7 @@ def _follow(ctx: typer.Context, run: str) -> None:
     last: dict[str, Any] = {}
     streaming = False
     try:
-        for event in stream(settings, "WorkflowService", "WatchRun", request, module="workflows", ends=False):
+        for event in common.streamed(settings, lambda c: c.workflows.WatchRun(request)):
             data = common.to_dict(event)
             data["data"] = json.loads(data["data"] or "{}")
             if data["kind"] == "llm_token" and settings.output == "table":
@@ -243,7 +213,7 @@ def _follow(ctx: typer.Context, run: str) -> None:
             if streaming:
                 sys.stdout.write("\n")
                 streaming = False
-            output.emit_line(data, _event_text(data), settings.output, no_color=settings.no_color)
+            output.emit_line(data, event_text(data), settings.output, no_color=settings.no_color)
             last = data
     except KeyboardInterrupt:
         raise typer.Exit(exit_codes.OK) from None
@@ -255,29 +225,6 @@ def _follow(ctx: typer.Context, run: str) -> None:
     raise typer.Exit(RUN_FAILED)
 
 
-def _event_text(e: dict[str, Any]) -> str:
-    d, step, kind = e["data"], e["step"], e["kind"]
-    where = f"[{step}] " if step else ""
-    if kind == "step_finished":
-        out = d.get("output")
-        text = out if isinstance(out, str) else json.dumps(out)
-        llm = f" [{d['model']}: {d.get('prompt_tokens')}+{d.get('completion_tokens')} tokens]" if "model" in d else ""
-        return f"{where}finished{llm}: {text[:200]}"
-    if kind == "interrupted":
-        return f"{where}waiting for input: {d.get('prompt', '')}  (auralink runs resume {e['run_id']} --input ...)"
-    if kind == "run_completed":
-        return f"completed: {json.dumps(d.get('output'))}"
-    if kind == "run_failed":
-        return f"failed: {d.get('error')}"
-    if kind == "memory_read":
-        return f"{where}memory recall {d.get('query')!r}: {len(d.get('ids', []))} found"
-    if kind == "memory_write":
-        return f"{where}memory stored {d.get('id')}"
-    if kind == "state":
-        return f"{where}state {json.dumps(d.get('values'))[:200]}"
-    return f"{where}{kind.replace('_', ' ')}"
-
-
 @runs_app.command("list")
 def list_runs(
     ctx: typer.Context,
@@ -286,16 +233,16 @@ def list_runs(
     page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """Your runs (an org admin: the org's), newest first."""
-    from auralink.v1 import workflows_pb2, workflows_pb2_grpc
+    from auralink.v1 import workflows_pb2
     from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
     with Client(settings) as client:
-        stub = workflows_pb2_grpc.WorkflowServiceStub(client.channel)
+        stub = client.workflows
 
         def fetch(size: int, token: str) -> tuple[list[Any], str]:
             request = workflows_pb2.ListRunsRequest(page_size=size, page_token=token, workflow=workflow)
-            resp = client.call(stub.ListRuns, request)
+            resp = stub.ListRuns(request)
             return list(resp.runs), resp.next_page_token
 
         items, next_token = common.paginate(fetch, limit, page_token)
@@ -303,7 +250,7 @@ def list_runs(
     columns = [
         ("ID", lambda r: r["id"]),
         ("WORKFLOW", lambda r: f"{r['workflow_name']} v{r['workflow_version']}"),
-        ("STATE", lambda r: _state(r["state"])),
+        ("STATE", lambda r: state_word(r["state"])),
         ("STEP", lambda r: r["current_step"] or "-"),
         ("CREATED", lambda r: common.when(r["create_time"])),
     ]
@@ -320,7 +267,11 @@ def show_run(ctx: typer.Context, run: RunArg) -> None:
     """One run: its state, step, output or error."""
     from auralink.v1 import workflows_pb2
 
-    common.emit(common.settings_of(ctx), _call(ctx, "GetRun", workflows_pb2.GetRunRequest(run_id=run)), run_table)
+    common.emit(
+        common.settings_of(ctx),
+        _call(ctx, lambda c: c.workflows.GetRun(workflows_pb2.GetRunRequest(run_id=run))),
+        run_table,
+    )
 
 
 @runs_app.command("cancel")
@@ -328,7 +279,7 @@ def cancel(ctx: typer.Context, run: RunArg) -> None:
     """Cancel a run (it stops at once; an ended run is left as it is)."""
     from auralink.v1 import workflows_pb2
 
-    data = _call(ctx, "CancelRun", workflows_pb2.CancelRunRequest(run_id=run))
+    data = _call(ctx, lambda c: c.workflows.CancelRun(workflows_pb2.CancelRunRequest(run_id=run)))
     common.emit(common.settings_of(ctx), data, run_table)
 
 
@@ -342,7 +293,7 @@ def resume(
     """Answer a run that waits for input; it continues from its checkpoint."""
     from auralink.v1 import workflows_pb2
 
-    data = _call(ctx, "ResumeRun", workflows_pb2.ResumeRunRequest(run_id=run, input=input_))
+    data = _call(ctx, lambda c: c.workflows.ResumeRun(workflows_pb2.ResumeRunRequest(run_id=run, input=input_)))
     if not watch_:
         common.emit(common.settings_of(ctx), data, run_table)
         return

@@ -96,7 +96,7 @@ def test_a_room_created_by_cli_takes_an_agent_whose_assignment_reaches_the_watch
     shown = ok_json(daemon.cli("-o", "json", "rooms", "show", room["id"]))
     assert shown["participant_count"] == 3 and shown["call_id"] == me["call_id"]
 
-    assert daemon.cli("rooms", "leave", room["id"], agent["id"]).returncode == 0
+    assert daemon.cli("rooms", "leave", room["id"], agent["id"], "--yes").returncode == 0
     present = ok_json(daemon.cli("-o", "json", "rooms", "participants", room["id"]))["participants"]
     assert sorted(p["kind"] for p in present) == ["GUEST", "USER"]
 
@@ -132,7 +132,7 @@ def test_another_orgs_room_reads_as_missing_and_members_act_only_for_themselves(
     assert joined["user_id"] == member["id"]
     assert daemon.cli("rooms", "join", room["id"], "--guest", "Mallory", env=bob).returncode == 4
     admin_in = ok_json(daemon.cli("-o", "json", "rooms", "join", room["id"]))
-    assert daemon.cli("rooms", "leave", room["id"], admin_in["id"], env=bob).returncode == 4
+    assert daemon.cli("rooms", "leave", room["id"], admin_in["id"], "--yes", env=bob).returncode == 4
     assert daemon.cli("rooms", "close", room["id"], "--yes", env=bob).returncode == 4
     own = ok_json(daemon.cli("-o", "json", "rooms", "create", "bobs room", env=bob))
     assert ok_json(daemon.cli("-o", "json", "rooms", "close", own["id"], "--yes", env=bob))["state"] == "CLOSED"

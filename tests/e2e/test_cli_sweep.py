@@ -159,7 +159,7 @@ SWEEP: list[Entry] = [
     Entry("rooms show", ["{room}"], [MISSING], code=codes.NOT_FOUND),
     Entry("rooms join", ["{room}", "--guest", "Visitor"], ["{room}", "--role", "bogus"], save={"guest": "id"}),
     Entry("rooms participants", ["{room}"], [MISSING], code=codes.NOT_FOUND),
-    Entry("rooms leave", ["{room}", "{guest}"], ["{room}", MISSING], code=codes.NOT_FOUND),
+    Entry("rooms leave", ["{room}", "{guest}", "--yes"], ["{room}", MISSING, "--yes"], code=codes.NOT_FOUND),
     Entry("rooms watch", ["{room}"], ["--bogus"], stream=True),
     # --- MCP (the real mcp-server-time over stdio) ------------------------------------------------------------
     Entry(
@@ -374,7 +374,7 @@ def test_every_leaf_command_has_a_sweep_entry() -> None:
 
 
 def test_every_destructive_command_takes_yes() -> None:
-    """Commands that delete, revoke, deactivate, unassign or deregister ask first (or take --yes)."""
+    """Commands that delete, revoke, deactivate, unassign, deregister or remove someone ask first (or take --yes)."""
     verbs = (
         "delete",
         "remove",
@@ -386,6 +386,7 @@ def test_every_destructive_command_takes_yes() -> None:
         "unassign-room",
         "rotate-kek",
         "close",
+        "leave",
     )
     for path, command in leaf_commands().items():
         if path.split()[-1] in verbs:

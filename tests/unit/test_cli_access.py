@@ -468,7 +468,7 @@ def test_destructive_commands_without_a_terminal_need_yes(fake: Fake, capsys: An
 
     code, out, err = cli(capsys, "tokens", "revoke", "jti-1", "--reason", "leaked", "--yes", "-o", "json")
     assert code == 0, err
-    assert json.loads(out) == {"token_id": "jti-1", "revoked": True}
+    assert json.loads(out) == {"resource": "token", "id": "jti-1", "revoked": True}
     assert fake.services.calls[-1][1].reason == "leaked"
 
 
