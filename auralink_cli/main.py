@@ -1,10 +1,11 @@
-"""The `auralink` app: global options, the registry of command modules, argv normalisation, main().
+"""The `auralink` app: global options, the registry of commands, argv normalisation, main().
 
 Adding an area (access, memory, agents, …): write auralink_cli/commands/<area>.py with a
-`register(app)` function, add its name to COMMAND_MODULES, and give each new leaf command an
-entry in tests/e2e/test_cli_sweep.py (the sweep fails on a command without one). Nothing here
-imports grpc, and main() builds only the top-level command it runs (LazyGroup), so
-`auralink --help` stays fast; command modules import grpc inside their functions.
+`register(app)` function, add its top-level commands to COMMANDS (name, module, one-line help; a unit
+test checks the table against what the modules register), and give each new leaf command an entry in
+tests/e2e/test_cli_sweep.py (the sweep fails on a command without one). main() imports only the module
+of the command it runs and builds only that command (LazyGroup): `auralink --help` imports no command
+module, no grpc and no stubs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
 import typer
@@ -23,37 +25,48 @@ from auralink_cli import output
 from auralink_cli.exit_codes import UNEXPECTED, CliError
 from auralink_cli.profiles import GlobalOptions
 
-# The registry: one module per area under auralink_cli/commands/, in --help order.
-COMMAND_MODULES: tuple[str, ...] = (
-    "system",
-    "doctor",
-    "config",
-    "completion",
-    "orgs",
-    "users",
-    "auraid",
-    "roles",
-    "tokens",
-    "apikeys",
-    "audit",
-    "auth",
-    "compress",
-    "mesh",
-    "reputation",
-    "memory",
-    "tui",
-    "providers",
-    "llm",
-    "agents",
-    "translate",
-    "usage",
-    "metrics",
-    "rooms",
-    "mcp",
-    "storage",
-    "speech",
-    "workflows",
-)
+# The registry: top-level command -> (its module under auralink_cli/commands/, its one-line help), in --help
+# order. `auralink --help` prints it without importing any module; tests/unit/test_cli_argv.py checks it.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("system", "Daemon state, version, uptime, database, Redis and services."),
+    "version": (
+        "system",
+        "Client and server versions. Exit 3 (after printing the client's) when the daemon is unreachable.",
+    ),
+    "events": ("system", "Stream the daemon's events, one line each (JSON lines with -o json). Ctrl-C exits 0."),
+    "doctor": ("doctor", "Check config, address, token, daemon, auth, database, migrations, Redis and clock skew."),
+    "config": ("config", "Profiles (address, token, output, timeout, ca_file) in the config file."),
+    "completion": ("completion", "Print the shell completion script for bash, zsh or fish."),
+    "orgs": ("orgs", "Organizations (tenants)."),
+    "users": ("users", "Users of an organization, with their base role and AuraID."),
+    "auraid": ("auraid", "AuraIDs (@name.aura): look them up."),
+    "roles": ("roles", "RBAC roles, permissions and role assignments."),
+    "tokens": ("tokens", "Bearer tokens (JWTs): issue, list, revoke."),
+    "apikeys": ("apikeys", "API keys for scripts and CI: create, list, revoke."),
+    "audit": ("audit", "The audit log: list, verify the hash chain, watch."),
+    "auth": ("auth", "Log in with a token or an API key; show who you are."),
+    "compress": ("compress", "AIC compression: config, sessions, metrics, benchmark, files."),
+    "mesh": ("mesh", "Mesh nodes, heartbeats, routes and network status."),
+    "reputation": ("reputation", "Node trust: evidence, EigenTrust, quarantine."),
+    "memory": ("memory", "Long-term memories: store, recall, evolve, import/export."),
+    "tui": ("tui", "Live dashboard: overview, agents, memory, mesh, access and compression (keys 1-6, ? for help)."),
+    "providers": ("providers", "LLM providers and their API keys (BYOK)."),
+    "llm": ("llm", "Completions and model selection."),
+    "agents": ("agents", "AI agents: configuration, chat, history and rooms."),
+    "translate": ("translate", "Translate text through the provider stack (38 languages)."),
+    "usage": ("usage", "LLM cost and tokens, and budgets."),
+    "metrics": (
+        "metrics",
+        "RPCs by method (calls, errors, latency) and the daemon's gauges, from its Prometheus /metrics.",
+    ),
+    "rooms": ("rooms", "Rooms (where calls happen) and their participants."),
+    "mcp": ("mcp", "MCP: tool servers, their tools and tool calls."),
+    "storage": ("storage", "Objects: put, get, list, delete, signed URLs."),
+    "speech": ("speech", "Speech: say text, transcribe audio, list voices."),
+    "workflows": ("workflows", "Workflow definitions (LangGraph, ...)."),
+    "runs": ("workflows", "Runs of workflows: start, watch, cancel, resume."),
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 # Global options that take a value, and those that do not. main() moves them in front of the
 # subcommand so that `auralink status -o json` works like `auralink -o json status`, unless the
@@ -86,10 +99,8 @@ APP_SETTINGS: dict[str, Any] = dict(
         "7 degraded, 8 not ready, 9 resource exhausted, 10 deadline exceeded, 11 provider failure."
     ),
 )
-app = typer.Typer(**APP_SETTINGS)
 
 
-@app.callback()
 def global_options(
     ctx: typer.Context,
     address: Annotated[
@@ -141,42 +152,60 @@ def global_options(
     )
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"auralink_cli.commands.{_name}").register(app)
+@cache
+def module_app(module: str) -> typer.Typer:
+    """A Typer holding what one command module registers (the module is imported here, on first use)."""
+    holder = typer.Typer()
+    importlib.import_module(f"auralink_cli.commands.{module}").register(holder)
+    return holder
+
+
+def full_app() -> typer.Typer:
+    """The whole tree as one Typer app (every module imported): for tools and tests that walk it."""
+    whole = typer.Typer(**APP_SETTINGS)
+    whole.callback()(global_options)
+    for module in COMMAND_MODULES:
+        holder = module_app(module)
+        whole.registered_commands.extend(holder.registered_commands)
+        whole.registered_groups.extend(holder.registered_groups)
+    return whole
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from auralink_cli.main import app` builds the whole tree only when asked
+        return full_app()
+    raise AttributeError(name)
 
 
 class LazyGroup(TyperGroup):
-    """The root group of main(): it builds a top-level command from `app` only when it is used.
+    """The root group of main(): it imports a command's module and builds the command only when it is used.
 
-    Building the whole tree inspects every command's signature (~120 ms for ~100 commands); `--help`
-    lists names and one-line helps straight from what the modules registered.
+    Importing every module and building the whole tree inspects every command's signature (~120 ms for
+    ~100 commands); `--help` lists names and one-line helps straight from COMMANDS.
     """
 
-    source: typer.Typer | None = None
-
-    def _infos(self) -> dict[str, Any]:
+    def _info(self, name: str) -> Any:
+        """What the module of `name` registered under that name (importing the module)."""
         from typer.main import get_command_name, solve_typer_info_defaults
 
-        infos: dict[str, Any] = {}
-        if self.source is None:
-            return infos
-        for info in self.source.registered_commands:
+        holder = module_app(COMMANDS[name][0])
+        for info in holder.registered_commands:
             assert info.callback is not None
-            infos[info.name or get_command_name(info.callback.__name__)] = info
-        for group_info in self.source.registered_groups:
-            solved = solve_typer_info_defaults(group_info)
-            if solved.name:
-                infos[solved.name] = group_info
-        return infos
+            if (info.name or get_command_name(info.callback.__name__)) == name:
+                return info
+        for group_info in holder.registered_groups:
+            if solve_typer_info_defaults(group_info).name == name:
+                return group_info
+        return None
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
-        return [*self.commands, *(name for name in self._infos() if name not in self.commands)]
+        return [*self.commands, *(name for name in COMMANDS if name not in self.commands)]
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         found = self.commands.get(cmd_name)
         if found is not None:
             return found
-        info = self._infos().get(cmd_name)
+        info = self._info(cmd_name) if cmd_name in COMMANDS else None
         if info is None:
             return None
         from typer.main import CommandInfo, get_command_from_info, get_group_from_info
@@ -191,25 +220,12 @@ class LazyGroup(TyperGroup):
         return built
 
     def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
-        import inspect
-
         from typer._click.utils import make_default_short_help
-        from typer.main import CommandInfo, solve_typer_info_defaults
 
-        infos = self._infos()
-        rows: list[tuple[str, str]] = []
-        for name, info in infos.items():
-            if isinstance(info, CommandInfo):
-                text, hidden = info.help or inspect.getdoc(info.callback) or "", info.hidden
-            else:
-                solved = solve_typer_info_defaults(info)
-                text, hidden = solved.help or "", solved.hidden
-            if not hidden:
-                rows.append((name, text))
-        if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, make_default_short_help(text, limit)) for name, text in rows])
+        rows = [(name, text) for name, (_, text) in COMMANDS.items()]
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(text, limit)) for name, text in rows])
 
 
 def root_command() -> LazyGroup:
@@ -218,7 +234,6 @@ def root_command() -> LazyGroup:
     shell.callback()(global_options)
     group = typer.main.get_command(shell)
     assert isinstance(group, LazyGroup)
-    group.source = app
     return group
 
 

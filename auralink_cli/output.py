@@ -36,8 +36,22 @@ def console(no_color: bool = False, stderr: bool = False, width: int | None = No
     return Console(stderr=stderr, highlight=False, width=width)
 
 
+_json_lines = False  # set while a list is watched: each refresh is one JSON document on one line
+
+
+def set_json_lines(value: bool) -> None:
+    global _json_lines
+    _json_lines = value
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json.dumps(data, indent=None if _json_lines else 2, ensure_ascii=False)
+
+
+def clear_terminal() -> None:
+    """Move to the top of a cleared terminal (a watched table redraws in place); nothing when piped."""
+    if sys.stdout.isatty():
+        sys.stdout.write("\x1b[H\x1b[2J")
 
 
 def to_yaml(data: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -34,6 +34,13 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 LimitOption = typer.Option(min=0, help="Show at most N items (0: all of them).")
 PageTokenOption = typer.Option("--page-token", help="Continue from a previous listing's next_page_token.")
+WatchOption = typer.Option(
+    "--watch",
+    "-w",
+    help="Refresh every --interval seconds until Ctrl-C: in place on a terminal; with -o json one JSON document "
+    "(one line) per refresh.",
+)
+IntervalOption = typer.Option("--interval", min=0.2, help="Seconds between refreshes with --watch.")
 YesOption = typer.Option("--yes", "-y", help="Do not ask for confirmation (needed when stdin is not a terminal).")
 
 
@@ -145,6 +152,45 @@ def require_confirmation(yes: bool, question: str) -> None:
         raise CliError(USAGE, f"{question.rstrip('?')}: confirmation needed but stdin is not a terminal; pass --yes")
     if not output.confirm(question):
         raise CliError(UNEXPECTED, "aborted: nothing was changed")
+
+
+# --- watching ---------------------------------------------------------------------------------
+
+
+def watchable(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a list command `-w/--watch` and `--interval`: with --watch it runs again every interval (the
+    terminal cleared first, so the table redraws in place; JSON one document per line) until Ctrl-C, exit 0.
+
+    Put it under the `@app.command(...)` decorator; the command itself stays a plain one-shot listing.
+    """
+    import functools
+    import inspect
+
+    @functools.wraps(command)
+    def run(*args: Any, watch: bool = False, interval: float = 2.0, **kwargs: Any) -> None:
+        if not watch:
+            command(*args, **kwargs)
+            return
+        import time
+
+        output.set_json_lines(True)
+        try:
+            while True:
+                output.clear_terminal()
+                command(*args, **kwargs)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            raise typer.Exit(0) from None
+
+    signature = inspect.signature(command, eval_str=True)  # Typer reads the annotations from the signature
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    extra = [
+        inspect.Parameter("watch", keyword, default=False, annotation=Annotated[bool, WatchOption]),
+        inspect.Parameter("interval", keyword, default=2.0, annotation=Annotated[float, IntervalOption]),
+    ]
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}  # type: ignore[attr-defined]
+    return run
 
 
 # --- paging ----------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def create(
 
 
 @agents_app.command("list")
+@common.watchable
 def list_agents(ctx: typer.Context) -> None:
     """The agents of your organization."""
     from auralink.v1 import agents_pb2

@@ -56,6 +56,7 @@ def create(
 
 
 @apikeys_app.command("list")
+@common.watchable
 def list_keys(
     ctx: typer.Context,
     include_revoked: Annotated[bool, typer.Option("--include-revoked", help="Show revoked keys too.")] = False,

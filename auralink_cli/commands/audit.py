@@ -75,6 +75,7 @@ def report_verification(settings: Settings, result: dict[str, Any]) -> None:
 
 
 @audit_app.command("list")
+@common.watchable
 def list_entries(
     ctx: typer.Context,
     actor: Annotated[str, typer.Option("--actor", help="Actor user id.")] = "",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from auralink_cli import exit_codes, output
+from auralink_cli.commands import _access as common
 from auralink_cli.commands import storage
 from auralink_cli.exit_codes import CliError
 from auralink_cli.profiles import GlobalOptions, Settings, resolve_settings
@@ -134,6 +135,7 @@ def config_set(
 
 
 @compress_app.command("sessions")
+@common.watchable
 def sessions(
     ctx: typer.Context,
     user: Annotated[str, typer.Option("--user", help="Only this user's sessions (admins).")] = "",

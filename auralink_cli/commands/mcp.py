@@ -109,6 +109,7 @@ def add(
 
 
 @connections_app.command("list")
+@common.watchable
 def list_connections(ctx: typer.Context) -> None:
     """The MCP connections of your organization, with their state in this daemon."""
     from auralink.v1 import mcp_pb2

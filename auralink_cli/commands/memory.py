@@ -304,6 +304,7 @@ def _fetch_all(settings: Settings, limit: int, token: str, tags: list[str], stat
 
 
 @memory_app.command("list")
+@common.watchable
 def list_memories(
     ctx: typer.Context,
     limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,

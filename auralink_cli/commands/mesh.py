@@ -41,6 +41,7 @@ def _dict(message: Any) -> dict[str, Any]:
 
 
 @nodes_app.command("list")
+@common.watchable
 def list_nodes(
     ctx: typer.Context,
     state: Annotated[str, typer.Option(help="alive, suspect or offline.")] = "",

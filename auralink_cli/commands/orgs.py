@@ -126,6 +126,7 @@ def bootstrap(
 
 
 @orgs_app.command("list")
+@common.watchable
 def list_orgs(
     ctx: typer.Context,
     include_inactive: Annotated[bool, typer.Option("--include-inactive", help="Show deactivated ones too.")] = False,

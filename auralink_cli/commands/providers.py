@@ -66,6 +66,7 @@ def add(
 
 
 @providers_app.command("list")
+@common.watchable
 def list_providers(ctx: typer.Context) -> None:
     """The providers of your organization, and the built-in local model."""
     from auralink.v1 import providers_pb2

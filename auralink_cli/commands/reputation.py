@@ -38,6 +38,7 @@ def _call(settings: Settings, use: Callable[[Client], Any]) -> dict[str, Any]:
 
 
 @reputation_app.command("list")
+@common.watchable
 def list_reputations(
     ctx: typer.Context,
     band: Annotated[str, typer.Option(help="untrusted, low, medium or high.")] = "",

@@ -107,6 +107,7 @@ def create(
 
 
 @roles_app.command("list")
+@common.watchable
 def list_roles(
     ctx: typer.Context,
     limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,

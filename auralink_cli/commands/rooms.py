@@ -58,6 +58,7 @@ def create(
 
 
 @rooms_app.command("list")
+@common.watchable
 def list_rooms(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Closed rooms too.")] = False,
@@ -157,6 +158,7 @@ def leave(
 
 
 @rooms_app.command("participants")
+@common.watchable
 def participants(
     ctx: typer.Context,
     room: RoomArg,

@@ -177,6 +177,7 @@ def get(
 
 
 @storage_app.command("ls")
+@common.watchable
 def ls(
     ctx: typer.Context,
     prefix: Annotated[str, typer.Argument(help="Only keys that start with it.")] = "",

@@ -69,6 +69,7 @@ def issue(
 
 
 @tokens_app.command("list")
+@common.watchable
 def list_tokens(
     ctx: typer.Context,
     user: Annotated[

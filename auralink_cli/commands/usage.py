@@ -76,6 +76,7 @@ def budget(
 
 
 @usage_app.command("budgets")
+@common.watchable
 def budgets(ctx: typer.Context) -> None:
     """The budgets of your organization and what has been spent in each period."""
     from auralink.v1 import providers_pb2

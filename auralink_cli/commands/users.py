@@ -178,6 +178,7 @@ def create(
 
 
 @users_app.command("list")
+@common.watchable
 def list_users(
     ctx: typer.Context,
     filter_text: Annotated[

@@ -91,6 +91,7 @@ def _without_name(source: str) -> str:
 
 
 @workflows_app.command("list")
+@common.watchable
 def list_workflows(
     ctx: typer.Context,
     limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
@@ -226,6 +227,7 @@ def _follow(ctx: typer.Context, run: str) -> None:
 
 
 @runs_app.command("list")
+@common.watchable
 def list_runs(
     ctx: typer.Context,
     workflow: Annotated[str, typer.Option("--workflow", help="Only this workflow's runs.")] = "",

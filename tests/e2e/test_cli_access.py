@@ -348,3 +348,38 @@ def test_orgs_create_update_and_deactivate_with_the_etag_read_first(daemon: Daem
     assert gone["active"] is False
     listed = ok_json(daemon.cli("orgs", "list", "-o", "json"))
     assert "acme" not in [o["slug"] for o in listed["organizations"]]
+
+
+# --- names for ids, watching a list ----------------------------------------------------------
+
+
+def test_tokens_and_budgets_take_a_user_by_email_or_username(daemon: Daemon) -> None:
+    user = ok_json(daemon.cli("users", "create", "--email", "nia@example.com", "--username", "nia", "-o", "json"))
+    for ref in ("nia@example.com", "nia"):
+        issued = ok_json(daemon.cli("tokens", "issue", "--user", ref, "--scope", "system:read", "-o", "json"))
+        listed = ok_json(daemon.cli("tokens", "list", "--user", ref, "-o", "json"))
+        assert issued["token_id"] in [t["token_id"] for t in listed["tokens"]]
+        assert {t["user_id"] for t in listed["tokens"]} == {user["id"]}
+    budget = ok_json(daemon.cli("usage", "budget", "user", "5", "--subject", "nia", "-o", "json"))
+    assert budget["subject_id"] == user["id"]
+    unknown = daemon.cli("tokens", "issue", "--user", "nobody@example.com", "--scope", "system:read")
+    assert unknown.returncode == 5, unknown.stderr
+
+
+def test_a_watched_list_prints_one_json_document_per_refresh_until_interrupted(daemon: Daemon) -> None:
+    proc = subprocess.Popen(
+        [str(BIN / "auralink"), "users", "list", "-w", "--interval", "0.2", "-o", "json"],
+        env=daemon.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        first, second = json.loads(proc.stdout.readline()), json.loads(proc.stdout.readline())
+    finally:
+        proc.send_signal(2)  # Ctrl-C
+        _, err = proc.communicate(timeout=20)
+    assert set(first) == set(second) == {"users", "next_page_token"}
+    assert first["users"] and [u["id"] for u in first["users"]] == [u["id"] for u in second["users"]]
+    assert proc.returncode == 0, err

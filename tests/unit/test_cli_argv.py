@@ -181,3 +181,46 @@ def test_completion_answers_when_the_shell_asks(tmp_path: Path) -> None:
     proc = run_cli(env={**env, "AURALINK_CONFIG": str(tmp_path / "c")})
     assert proc.returncode == 0
     assert "status" in proc.stdout
+
+
+def test_the_command_table_matches_what_the_modules_register() -> None:
+    """main.COMMANDS (what `--help` prints without importing the modules) names every top-level command of every
+    module, with the first paragraph of its help, in the module that registers it."""
+    import importlib
+    import inspect
+
+    import typer
+    from typer.main import get_command_name, solve_typer_info_defaults
+
+    from auralink_cli.main import COMMAND_MODULES, COMMANDS
+
+    registered: dict[str, tuple[str, str]] = {}
+    for module in COMMAND_MODULES:
+        holder = typer.Typer()
+        importlib.import_module(f"auralink_cli.commands.{module}").register(holder)
+        for info in holder.registered_commands:
+            assert info.callback is not None
+            text = info.help or inspect.getdoc(info.callback) or ""
+            registered[info.name or get_command_name(info.callback.__name__)] = (module, text)
+        for group in holder.registered_groups:
+            solved = solve_typer_info_defaults(group)
+            registered[str(solved.name)] = (module, solved.help or "")
+    first = {name: (module, text.split("\n\n")[0].replace("\n", " ")) for name, (module, text) in registered.items()}
+    assert COMMANDS == first
+
+
+def test_help_imports_no_command_module_and_no_grpc() -> None:
+    code = (
+        "import sys\n"
+        "from auralink_cli.main import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in sys.modules if m.startswith(('auralink_cli.commands.', 'grpc', 'auralink.v1'))]\n"
+        "print(loaded, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Commands" in proc.stdout and "workflows" in proc.stdout
+    assert proc.stderr.strip() == "[]"
