@@ -172,11 +172,8 @@ class _Conventions(
         self.client = client
 
     def _details(self, details: grpc.ClientCallDetails, *, unary: bool) -> tuple[_Details, str]:
-        request_id = uuid.uuid4().hex
-        metadata = [*(details.metadata or ()), ("x-request-id", request_id)]
-        token = self.client.settings.token
-        if token:
-            metadata.append(("authorization", token if token.startswith("Bearer ") else f"Bearer {token}"))
+        ours, request_id = self.client.metadata()
+        metadata = [*(details.metadata or ()), *ours]
         timeout = details.timeout if details.timeout is not None or not unary else self.client.timeout
         new = _Details(
             details.method, timeout, metadata, details.credentials, details.wait_for_ready, details.compression
@@ -383,6 +380,15 @@ class Client:
         return workflows_pb2_grpc.WorkflowServiceStub(self.channel)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def metadata(self) -> tuple[list[tuple[str, str]], str]:
+        """What every call sends: a fresh `x-request-id` and the bearer token (and the request id itself)."""
+        request_id = uuid.uuid4().hex
+        md = [("x-request-id", request_id)]
+        token = self.settings.token
+        if token:
+            md.append(("authorization", token if token.startswith("Bearer ") else f"Bearer {token}"))
+        return md, request_id
 
     def wait_ready(self) -> None:
         if self._raw is None:
