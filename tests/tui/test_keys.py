@@ -102,7 +102,7 @@ async def test_escape_clears_the_filter_and_stale_screens_are_marked() -> None:
 
 
 def test_no_tui_code_names_an_rpc_by_string_and_one_module_opens_the_channel() -> None:
-    """Calls go through the typed stubs of tui/sources/stubs.py, on the one channel of tui/sources/link.py."""
+    """Calls go through auralink_cli.client's typed accessors, on the one channel of tui/sources/link.py."""
     import importlib
     import pkgutil
 

@@ -22,7 +22,6 @@ from auralink.v1 import system_pb2
 from auralink_cli.client import Client, grpc_target, translate_error
 from auralink_cli.profiles import Settings
 from tui import messages as m
-from tui.sources.stubs import ServiceStubs
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,11 @@ def unavailable_line(code: str) -> str:
     return f"service not available on this daemon ({code})"
 
 
-class AsyncClient(ServiceStubs, Client):
-    """auralink_cli's Client (settings, token, request ids) on a grpc.aio channel, with typed stubs."""
+class AsyncClient(Client):
+    """auralink_cli's Client (settings, token, request ids, one typed stub per service) on a grpc.aio channel.
+
+    The accessors (`client.roles`, `client.workflows`, …) build the generated stubs on this channel; the
+    areas pass the metadata themselves (the CLI's interceptors are for its sync channel)."""
 
     def open(self) -> None:
         target, tls = grpc_target(self.settings.address)
@@ -62,11 +64,9 @@ class AsyncClient(ServiceStubs, Client):
             root = Path(ca).expanduser().read_bytes() if ca else None
             credentials = grpc.ssl_channel_credentials(root)
             self._channel = grpc.aio.secure_channel(target, credentials, CHANNEL_OPTIONS)  # type: ignore[assignment]
-        self.reset_stubs()
 
     async def aclose(self) -> None:
         channel, self._channel = self._channel, None
-        self.reset_stubs()
         if channel is not None:
             await channel.close()  # type: ignore[func-returns-value]
 
