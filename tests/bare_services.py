@@ -87,8 +87,9 @@ class NoVectorPostgres:
         root, self._root = self._root, None
         if root is None:
             return
+        pg_ctl = root / "pgserver" / "pginstall" / "bin" / "pg_ctl"
         subprocess.run(
-            [str(root / "pgserver" / "pginstall" / "bin" / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"],
+            [str(pg_ctl), "-D", str(root / "data"), "-m", "immediate", "stop"],
             capture_output=True, user=self._user, timeout=60,
         )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)

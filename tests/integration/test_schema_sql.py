@@ -37,8 +37,9 @@ EXPECTED_FILES = [
 ]
 SYSTEM_PG = PG15_ADMIN_DSN  # the system PostgreSQL 15, or the bare machine's stand-in (tests/bare_services.py)
 
-# Tables deliberately without RLS (documented at the top of 007_enterprise.sql).
-RLS_EXCEPTIONS = {"rbac_permissions"}
+# Tables deliberately without RLS: deployment-wide reference data (the permission catalogue, 017's
+# calibration tables), read-only for the app role.
+RLS_EXCEPTIONS = {"rbac_permissions", "aic_calibration"}
 # Owned by the migration runner, not by these files.
 RUNNER_TABLES = {"schema_migrations"}
 
@@ -61,6 +62,8 @@ EXPECTED_TABLES = {
     "aic_compression_metrics",
     "aic_bandwidth_savings",
     "aic_fallback_logs",
+    # 017
+    "aic_calibration",
     # 004
     "ai_agents",
     "agent_conversations",
