@@ -137,20 +137,22 @@ class EndSessionResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CompressFrameRequest(_message.Message):
-    __slots__ = ("session_id", "sequence", "payload", "capture_time", "max_age", "handle")
+    __slots__ = ("session_id", "sequence", "payload", "capture_time", "max_age", "handle", "rtp")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_FIELD_NUMBER: _ClassVar[int]
     HANDLE_FIELD_NUMBER: _ClassVar[int]
+    RTP_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     payload: bytes
     capture_time: _timestamp_pb2.Timestamp
     max_age: _duration_pb2.Duration
     handle: int
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., handle: _Optional[int] = ...) -> None: ...
+    rtp: RtpInfo
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., payload: _Optional[bytes] = ..., capture_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., max_age: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., handle: _Optional[int] = ..., rtp: _Optional[_Union[RtpInfo, _Mapping]] = ...) -> None: ...
 
 class FrameError(_message.Message):
     __slots__ = ("code", "message", "field")
@@ -173,7 +175,7 @@ class FrameQuality(_message.Message):
     def __init__(self, metric: _Optional[str] = ..., score: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
 
 class CompressFrameResponse(_message.Message):
-    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error", "draining", "handle")
+    __slots__ = ("session_id", "sequence", "data", "codec", "input_bytes", "output_bytes", "reduction_pct", "compression_ratio", "quality", "latency", "fallback", "fallback_reason", "keyframe", "skipped", "bitrate_bps", "target_ratio_met", "error", "draining", "handle", "rtp")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +195,7 @@ class CompressFrameResponse(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     HANDLE_FIELD_NUMBER: _ClassVar[int]
+    RTP_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     sequence: int
     data: bytes
@@ -212,7 +215,8 @@ class CompressFrameResponse(_message.Message):
     error: FrameError
     draining: bool
     handle: int
-    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., handle: _Optional[int] = ...) -> None: ...
+    rtp: RtpInfo
+    def __init__(self, session_id: _Optional[str] = ..., sequence: _Optional[int] = ..., data: _Optional[bytes] = ..., codec: _Optional[str] = ..., input_bytes: _Optional[int] = ..., output_bytes: _Optional[int] = ..., reduction_pct: _Optional[float] = ..., compression_ratio: _Optional[float] = ..., quality: _Optional[_Union[FrameQuality, _Mapping]] = ..., latency: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., fallback: bool = ..., fallback_reason: _Optional[str] = ..., keyframe: bool = ..., skipped: bool = ..., bitrate_bps: _Optional[int] = ..., target_ratio_met: bool = ..., error: _Optional[_Union[FrameError, _Mapping]] = ..., draining: bool = ..., handle: _Optional[int] = ..., rtp: _Optional[_Union[RtpInfo, _Mapping]] = ...) -> None: ...
 
 class CompressBatchRequest(_message.Message):
     __slots__ = ("frames", "capture_time", "max_age", "compact")

@@ -346,9 +346,7 @@ def _frame_in(request: Any, data: bytes, captured: float | None = None, max_age:
         if own[0] is not None:
             captured, max_age = own
     lost = isinstance(request, pb.DecompressFrameRequest) and request.lost
-    rtp = None
-    if isinstance(request, pb.DecompressFrameRequest) and request.HasField("rtp"):
-        rtp = RtpMeta(request.rtp.sequence, request.rtp.timestamp, request.rtp.ssrc)
+    rtp = RtpMeta(request.rtp.sequence, request.rtp.timestamp, request.rtp.ssrc) if request.HasField("rtp") else None
     return FrameIn(request.session_id, request.sequence, data, captured, max_age, lost, rtp)
 
 
@@ -513,6 +511,8 @@ def _compressed(r: CompressResult) -> pb.CompressFrameResponse:
         )
     if r.target_ratio_met is not None:
         response.target_ratio_met = r.target_ratio_met
+    if r.rtp is not None:
+        response.rtp.CopyFrom(_rtp_info(r.rtp))
     return response
 
 
@@ -522,8 +522,12 @@ def _decompressed(r: DecompressResult) -> pb.DecompressFrameResponse:
         skipped=r.skipped, latency=_duration_ms(r.latency_ms), concealment=r.concealment,
     )  # fmt: skip
     if r.rtp is not None:
-        response.rtp.CopyFrom(pb.RtpInfo(sequence=r.rtp.sequence, timestamp=r.rtp.timestamp, ssrc=r.rtp.ssrc))
+        response.rtp.CopyFrom(_rtp_info(r.rtp))
     return response
+
+
+def _rtp_info(rtp: RtpMeta) -> pb.RtpInfo:
+    return pb.RtpInfo(sequence=rtp.sequence, timestamp=rtp.timestamp, ssrc=rtp.ssrc)
 
 
 def _frame_error(exc: AuralinkError) -> pb.FrameError:

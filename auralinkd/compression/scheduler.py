@@ -53,7 +53,9 @@ class FrameIn:
     captured_at: float | None = None
     max_age_ms: float | None = None
     lost: bool = False  # decompress: conceal a lost frame (`data` empty, or the frame after it)
-    rtp: RtpMeta | None = None  # decompress: `data` is a bare Opus packet with its RTP metadata (Opus in)
+    # decompress: `data` is a bare Opus packet with its RTP metadata (Opus in); compress: the metadata of
+    # the packet this frame becomes, checked for order and echoed
+    rtp: RtpMeta | None = None
 
 
 class FrameScheduler:
@@ -92,7 +94,7 @@ class FrameScheduler:
 
     def _compress_one(self, frame: FrameIn, user: str, field: str = "payload") -> CompressResult:
         self._check(frame, user, field)
-        return self.service.compress(frame.session_id, frame.sequence, frame.data, user)
+        return self.service.compress(frame.session_id, frame.sequence, frame.data, user, rtp=frame.rtp)
 
     def _decompress_one(self, frame: FrameIn, user: str, field: str = "data") -> DecompressResult:
         self._check(frame, user, field)

@@ -87,6 +87,7 @@ class CompressResult:
     skipped: bool
     bitrate_bps: int
     target_ratio_met: bool | None  # None when the config sets no target
+    rtp: RtpMeta | None = None  # the request's RTP metadata, echoed
 
 
 @dataclass(frozen=True)
@@ -261,11 +262,20 @@ class CompressionService:
             f"frame {sequence} is {age_ms:.0f} ms old, over the bound of {bound_ms:g} ms: dropped, not coded"
         )
 
-    def compress(self, session_id: str, sequence: int, payload: bytes, user_id: str | None = None) -> CompressResult:
+    def compress(
+        self, session_id: str, sequence: int, payload: bytes, user_id: str | None = None, *, rtp: RtpMeta | None = None
+    ) -> CompressResult:
+        """Encode one frame; with `rtp` (the RTP metadata of the packet this frame becomes), in RTP order
+        per SSRC, as on decode (rtp.py), and echoed."""
         _check_sequence(sequence)
         session = self.sessions.get(session_id, user_id)
+        if rtp is not None:
+            rtp.validate()
+            session.rtp_encode_order.check(rtp)
         t0 = self.timer()
         frame = session.pipeline.compress(sequence, payload)
+        if rtp is not None:
+            session.rtp_encode_order.accept(rtp)
         latency = (self.timer() - t0) * 1000
         if frame.load is not LoadSignal.NONE:
             self._note_load(session, frame.load)
@@ -310,6 +320,7 @@ class CompressionService:
             bool(frame.flags & Flag.SKIPPED),
             frame.bitrate_bps,
             (ratio >= target) if target else None,
+            rtp,
         )
 
     def _degraded(self) -> bool:

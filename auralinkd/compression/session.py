@@ -46,6 +46,7 @@ class Session:
     bytes_out: int = 0
     fallback_count: int = 0
     rtp_order: RtpOrder = field(default_factory=RtpOrder)  # Opus in: accepted RTP sequences per SSRC
+    rtp_encode_order: RtpOrder = field(default_factory=RtpOrder)  # the same for frames to encode
     stale_dropped: int = 0  # frames refused as older than their client-set bound
     created_wall: float = field(default_factory=time.time)  # for people; created_at orders and times
 

@@ -87,3 +87,17 @@ def test_a_data_sessions_frame_does_not_decode_in_an_audio_session(service) -> N
         service.decompress(data, 0, audio_frame)
     assert service.decompress(data, 0, data_frame).payload == pcm
     assert service.decompress(audio, 0, audio_frame).payload == pcm
+
+
+def test_frames_to_encode_carry_rtp_metadata_in_order(service, speech16k) -> None:  # type: ignore[no-untyped-def]
+    """Re-encoding an SFU's stream: the RTP metadata maps through, and its order is kept per SSRC."""
+    sid = service.start_session("u1", FrameType.AUDIO, FMT, CompressionConfig(mode=Mode.ADAPTIVE)).session_id
+    pcm = speech16k[: FMT.samples_per_frame].tobytes()
+    for k in range(3):
+        rtp = RtpMeta(65534 + k & 0xFFFF, 320 * k, 77)
+        assert service.compress(sid, k, pcm, rtp=rtp).rtp == rtp
+    with pytest.raises(OutOfRange, match="duplicate"):
+        service.compress(sid, 3, pcm, rtp=RtpMeta(0, 0, 77))
+    with pytest.raises(OutOfRange, match="behind"):
+        service.compress(sid, 3, pcm, rtp=RtpMeta(65535, 0, 77))
+    assert service.compress(sid, 3, pcm).rtp is None  # without metadata: no order kept
