@@ -504,7 +504,7 @@ async def latencies(
     lat_queries = [f"{t}" if i < len(qtexts) else f"{t} please" for i, t in enumerate(lat_queries)]
     sizes = [(n_small, "real MiniLM vectors")]
     if not quick:
-        sizes.append((100_000, "10k real + 90k synthetic (real vectors plus noise)"))
+        sizes.append((100_000, f"{n_small:,} real + {100_000 - n_small:,} synthetic (real vectors plus noise)"))
     for size, kind in sizes:
         if size > n_small:
             started = time.perf_counter()
