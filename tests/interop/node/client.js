@@ -72,7 +72,21 @@ async function statusOf(promise) {
   try { await promise; return 'OK'; } catch (err) { return grpc.status[err.code]; }
 }
 
-function startAudio(stub, md, extra = {}) {
+// A replica over capacity sheds new sessions (RESOURCE_EXHAUSTED, "retry in 2 s") before it degrades the
+// ones running: the media server waits and retries (or, with another replica, goes there).
+async function startAudio(stub, md, extra = {}) {
+  const until = Date.now() + 10000;
+  for (;;) {
+    try {
+      return await startAudioOnce(stub, md, extra);
+    } catch (err) {
+      if (err.code !== grpc.status.RESOURCE_EXHAUSTED || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function startAudioOnce(stub, md, extra = {}) {
   return unary(stub, 'StartSession', {
     frame_type: 'FRAME_TYPE_AUDIO',
     format: { audio: { sample_rate: RATE, channels: 1, frame_duration: { seconds: 0, nanos: FRAME_MS * 1e6 } } },
