@@ -1,4 +1,6 @@
-"""The commands against an in-process fake SystemService on a unix socket (the real daemon is in e2e)."""
+"""What a healthy daemon cannot be made to answer, against an in-process SystemService on a unix socket: the
+DEGRADED/NOT_SERVING/STOPPING states, an INTERNAL error, a multi-field BadRequest, a skewed server clock, an
+event stream that ends. Everything else runs against a real daemon: tests/e2e/test_cli.py, test_cli_system.py."""
 
 from __future__ import annotations
 
@@ -125,21 +127,6 @@ def run(daemon: FakeDaemon, *args: str, env: dict[str, str] | None = None) -> su
     )
 
 
-def test_status_json_uses_the_local_admin_token_and_sends_a_request_id(fake_daemon: FakeDaemon) -> None:
-    proc = run(fake_daemon, "status", "-o", "json")
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
-    assert data["state"] == "SERVING" and data["version"] == "9.9.9" and data["uptime"] == 61.0
-    md = fake_daemon.system.seen_metadata[-1]
-    assert len(md["x-request-id"]) == 32 and md["authorization"] == f"Bearer {TOKEN}"
-
-
-def test_output_option_before_and_after_the_subcommand_gives_the_same_json(fake_daemon: FakeDaemon) -> None:
-    before = json.loads(run(fake_daemon, "-o", "json", "status").stdout)
-    after = json.loads(run(fake_daemon, "status", "--output=json").stdout)
-    assert before.keys() == after.keys() and before["state"] == after["state"]
-
-
 @pytest.mark.parametrize(
     ("state", "code"),
     [
@@ -154,21 +141,6 @@ def test_status_exit_code_follows_the_state(fake_daemon: FakeDaemon, state: int,
     proc = run(fake_daemon, "status")
     assert proc.returncode == code
     assert common_pb2.ServingState.Name(state).removeprefix("SERVING_STATE_") in proc.stdout
-
-
-def test_status_table_is_readable_and_plain_when_piped(fake_daemon: FakeDaemon) -> None:
-    proc = run(fake_daemon, "status")
-    assert proc.returncode == 0
-    assert "\x1b[" not in proc.stdout
-    assert "SERVING" in proc.stdout and "9.9.9" in proc.stdout and "1m 01s" in proc.stdout
-    assert "embedded, PostgreSQL 16.2" in proc.stdout and "memory: SERVING" in proc.stdout
-
-
-def test_wrong_token_exits_4_with_one_line(fake_daemon: FakeDaemon) -> None:
-    proc = run(fake_daemon, "status", "--token", "wrong")
-    assert proc.returncode == 4
-    assert proc.stdout == ""
-    assert proc.stderr == "error: invalid or expired token\n"
 
 
 def test_bad_request_violations_are_listed_on_the_error_line(fake_daemon: FakeDaemon) -> None:
@@ -193,44 +165,10 @@ def test_internal_errors_exit_1_and_carry_the_request_id(fake_daemon: FakeDaemon
     assert proc.stderr.count("\n") == 1 and "(request id srv-req-1)" in proc.stderr
 
 
-def test_version_shows_client_and_server(fake_daemon: FakeDaemon) -> None:
-    from auralink_cli import __version__
-
-    proc = run(fake_daemon, "version", "-o", "json")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"client": __version__, "server": "9.9.9"}
-
-
-def test_doctor_passes_every_check_against_a_healthy_daemon(fake_daemon: FakeDaemon) -> None:
-    proc = run(fake_daemon, "doctor", "-o", "json")
-    assert proc.returncode == 0, proc.stdout
-    data = json.loads(proc.stdout)
-    assert data["ok"] is True
-    assert [c["name"] for c in data["checks"]] == [
-        "config",
-        "address",
-        "token",
-        "daemon",
-        "auth",
-        "database",
-        "migrations",
-        "redis",
-        "clock",
-    ]
-    assert all(set(c) == {"name", "ok", "detail", "hint"} for c in data["checks"])
-    assert TOKEN not in proc.stdout
-
-
-def test_doctor_flags_clock_skew_and_a_wrong_token(fake_daemon: FakeDaemon) -> None:
+def test_doctor_flags_clock_skew(fake_daemon: FakeDaemon) -> None:
     fake_daemon.system.server_time_offset = 60.0
     checks = {c["name"]: c for c in json.loads(run(fake_daemon, "doctor", "-o", "json").stdout)["checks"]}
     assert not checks["clock"]["ok"] and checks["clock"]["hint"]
-
-    proc = run(fake_daemon, "doctor", "-o", "json", "--token", "wrong")
-    assert proc.returncode == 1
-    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
-    assert checks["daemon"]["ok"] and not checks["auth"]["ok"]
-    assert checks["database"]["detail"].startswith("skipped")
 
 
 def test_doctor_without_a_daemon_fails_with_hints(tmp_path: Path) -> None:
