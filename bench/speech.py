@@ -82,6 +82,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
     errors: dict[str, list[int]] = {}
     tts_s = tts_audio = stt_s = stt_audio = 0.0
     segments: list[bytes] = []
+    texts: list[str] = []
     for voice in [BASELINE_VOICE, *voices]:
         edits = total = 0
         for text in sentences:
@@ -94,18 +95,20 @@ async def _measure(quick: bool) -> dict[str, Any]:
             edits, total = edits + e, total + n
             if voice == BASELINE_VOICE:
                 segments.append(pcm)
+                texts.append(text)
         errors[voice] = [edits, total]
-    latency = await _caption_latency(whisper, segments)
+    latency = await _caption_latency(whisper, segments, texts)
     whisper.close()
     return {
         "errors": errors, "tts_s": tts_s, "tts_audio": tts_audio, "stt_s": stt_s, "stt_audio": stt_audio, **latency,
     }  # fmt: skip
 
 
-async def _caption_latency(whisper: Any, segments: list[bytes]) -> dict[str, Any]:
-    """Sentences with pauses between them, paced at 20 ms a frame through the caption pipeline."""
+async def _caption_latency(whisper: Any, segments: list[bytes], texts: list[str]) -> dict[str, Any]:
+    """Sentences with pauses between them, paced at 20 ms a frame through the caption pipeline: with the
+    daemon's transcriber (short windows), then with the full 30 s window at beam 5 (the design before it)."""
     from auralinkd.speech.audio import pcm16_to_float
-    from auralinkd.speech.streaming import FRAME_BYTES, CaptionStream, Segmenter
+    from auralinkd.speech.streaming import FRAME_BYTES, CaptionStream, Segmenter, window_transcriber
 
     silence = b"\0" * FRAME_BYTES
     frames: list[bytes] = [silence] * 10
@@ -121,19 +124,24 @@ async def _caption_latency(whisper: Any, segments: list[bytes]) -> dict[str, Any
                 await asyncio.sleep(delay)
             yield n, frame, ""
 
-    async def transcribe(samples: Any, final: bool) -> tuple[str, float]:
+    async def full_window(samples: Any, final: bool) -> tuple[str, float]:
         found = await whisper.transcribe(samples, beam_size=5 if final else 1)
         return found.text, found.confidence
 
-    latencies = [
-        c.latency_s async for c in CaptionStream(paced(), Segmenter(1000), transcribe).run() if c.final and not c.error
-    ]
+    out: dict[str, Any] = {}
+    for name, transcribe in (("window", window_transcriber(whisper, "en")), ("full", full_window)):
+        finals = [c async for c in CaptionStream(paced(), Segmenter(1000), transcribe).run() if c.final and not c.error]
+        out[name] = [c.latency_s for c in finals]
+        edits = sum(wer(t, c.text)[0] for t, c in zip(texts, finals, strict=False))
+        missed = sum(len(words(t)) for t in texts[len(finals) :])  # a sentence with no final: every word wrong
+        out[f"{name}_wer"] = (edits + missed) / sum(len(words(t)) for t in texts)
     offline = []
     for pcm in segments:
         start = time.perf_counter()
         await whisper.transcribe(pcm16_to_float(pcm))
         offline.append(time.perf_counter() - start)
-    return {"latencies": latencies, "offline": offline}
+    return {"latencies": out["window"], "full_latencies": out["full"], "offline": offline,
+            "caption_wer": out["window_wer"], "full_caption_wer": out["full_wer"]}  # fmt: skip
 
 
 def _p95(values: list[float]) -> float:
@@ -163,6 +171,11 @@ def main(argv: list[str]) -> int:
                     "unit": "ms from the end of speech to the final caption (baseline: offline decode p95)",
                     "samples": len(m["latencies"]), "median_ms": statistics.median(m["latencies"]) * 1000,
                     "target": f"<= {TARGET_LATENCY_MS:.0f} ms", "pass": p95 <= TARGET_LATENCY_MS})  # fmt: skip
+    figures.append({"name": "caption_final_latency_p95_ms_full_window", "value": _p95(m["full_latencies"]) * 1000,
+                    "baseline": _p95(m["offline"]) * 1000,
+                    "unit": "the same, full 30 s window at beam 5 (the design before short windows)"})  # fmt: skip
+    figures.append({"name": "caption_wer", "value": m["caption_wer"], "baseline": m["full_caption_wer"],
+                    "unit": "WER of final captions, short windows (baseline: full 30 s window, beam 5)"})  # fmt: skip
     meta = {
         "sentences": 3 if args.quick else len(SENTENCES),
         "voices": [BASELINE_VOICE, *VOICES[: 2 if args.quick else None]],

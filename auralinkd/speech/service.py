@@ -17,7 +17,7 @@ from auralinkd.memory.models import MemoryInput, Scope
 from auralinkd.memory.service import MemoryService
 from auralinkd.speech import audio
 from auralinkd.speech.providers import ProviderSpeech
-from auralinkd.speech.streaming import Caption, CaptionStream, Segmenter
+from auralinkd.speech.streaming import Caption, CaptionStream, Segmenter, window_transcriber
 from auralinkd.speech.stt import MODEL as STT_MODEL
 from auralinkd.speech.stt import Transcript, Whisper, check_language
 from auralinkd.speech.tts import MODEL as TTS_MODEL
@@ -177,10 +177,6 @@ class SpeechService:
         transcript (voice agents stop talking then).
         """
 
-        async def transcribe(samples: Any, final: bool) -> tuple[str, float]:
-            found = await self.whisper.transcribe(samples, config.language, beam_size=5 if final else 1)
-            return found.text, found.confidence
-
         remember = None
         if config.store_as_memory:
             memory = self._memory
@@ -194,6 +190,7 @@ class SpeechService:
                 result = await memory.store(caller, item)
                 return str(result.memory_id or "")
 
+        transcribe = window_transcriber(self.whisper, config.language)
         stream = CaptionStream(frames, Segmenter(config.partial_interval_ms), transcribe, remember, on_speech)
         return self._metered_captions(caller, stream.run(), agent_id)
 

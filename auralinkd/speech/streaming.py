@@ -95,7 +95,7 @@ class Segmenter:
             self.current = None
             return [Decision("final", segment, bytes(segment.pcm))]
         self._since_partial += 1
-        if self._since_partial >= self._partial_frames:
+        if self._since_partial >= self._partial_frames and self._silent == 0:  # not in a pause: a final may come
             self._since_partial = 0
             return [Decision("partial", segment, bytes(segment.pcm))]
         return []
@@ -128,6 +128,18 @@ class Caption:
 
 Transcriber = Callable[[Any, bool], Awaitable[tuple[str, float]]]  # (samples, final) -> (text, confidence)
 Remember = Callable[[str, float, float], Awaitable[str]]  # (text, start_s, end_s) -> memory id
+
+
+def window_transcriber(whisper: Any, language: str) -> Transcriber:
+    """What live captions transcribe with: Whisper.transcribe_window, greedy for partials, beam 5 for finals
+    (with the short window the encoder no longer dominates, and beam 5 costs little: bench/speech.py)."""
+
+    async def transcribe(samples: Any, final: bool) -> tuple[str, float]:
+        return await whisper.transcribe_window(samples, language, beam_size=5 if final else 1)
+
+    return transcribe
+
+
 SPEECH_FRAMES = 8  # 160 ms of voiced frames in a segment: someone is speaking (not a click or a cough)
 
 

@@ -71,3 +71,17 @@ def test_the_segmenter_cuts_speech_at_pauses_with_partials_in_between() -> None:
     # a final ends where the speech did: the hangover of silence is not part of it
     assert abs(first.last_voiced_at - (first.end_frame - 1) * 0.02) < 1e-9
     assert HANGOVER_FRAMES * 0.02 < second.start_s - first.end_s
+
+
+def test_a_caption_window_keeps_only_the_text_whisper_places_within_the_speech() -> None:
+    from types import SimpleNamespace
+
+    from auralinkd.speech.stt import _within
+
+    tokenizer = SimpleNamespace(timestamp_begin=1000, eot=999)
+    at = lambda seconds: 1000 + round(seconds / 0.02)  # noqa: E731
+    # "we will meet" 0.0-1.9, then the sentence again in the silence after 2.0 s of speech
+    tokens = [at(0.0), 1, 2, 3, at(1.9), at(2.0), 1, 2, at(2.8), 999, 7]
+    assert _within(tokens, tokenizer, 2.0) == [1, 2, 3]
+    assert _within(tokens, tokenizer, 3.0) == [1, 2, 3, 1, 2]
+    assert _within([at(0.0), 4, 5], tokenizer, 1.0) == [4, 5]  # a segment the cap cut short still counts
