@@ -10,6 +10,8 @@ AutoGen:
 
 CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory).
 
+Every engine on the offline local model (SmolLM2): structure only.
+
 Cancellation and budget exhaustion mid-run run on every engine in test_workflows.py.
 """
 
@@ -178,3 +180,33 @@ def test_crewai_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
         assert fake.models_called() == ["researcher", "writer"]
         ok(daemon.cli("usage", timeout_s=60))
         assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]
+
+
+LOCAL_SMOKE = {
+    "langgraph": "engine: langgraph\nnodes: [{id: answer, type: agent, prompt: 'Name a sea animal.', max_tokens: 8}]\n",
+    "autogen": "engine: autogen\ntask: 'Name a sea animal.'\nagents: [{name: answer, max_tokens: 8}]\n"
+    "termination: {max_messages: 2}\n",
+    "crewai": "engine: crewai\nagents: [{id: a, role: Helper, goal: answer, max_tokens: 8}]\n"
+    "tasks: [{id: answer, description: 'Name a sea animal.', expected_output: a word, agent: a}]\n",
+}
+
+
+def test_each_engine_on_the_offline_local_model(daemon: Daemon) -> None:
+    """Offline smoke: with no provider configured the gateway picks the local SmolLM2, for every engine. Only
+    the structure is asserted (a completed run, the step, a usage row with the run id), not the wording."""
+    meta = bearer(daemon.token)
+    with daemon.channel() as channel:
+        stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+        runs = {}
+        for engine, source in LOCAL_SMOKE.items():
+            request = workflows_pb2.CreateWorkflowRequest(name=f"smoke-{engine}", definition=source)
+            stub.CreateWorkflow(request, metadata=meta, timeout=10)
+            run = stub.StartRun(workflows_pb2.StartRunRequest(workflow=f"smoke-{engine}"), metadata=meta, timeout=10)
+            events = list(stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=240))
+            assert events[-1].kind == "run_completed", (engine, [(e.kind, e.data[:300]) for e in events][-3:])
+            finished = [json.loads(e.data) for e in events if (e.kind, e.step) == ("step_finished", "answer")]
+            assert len(finished) == 1 and finished[0]["model"].startswith("local/"), (engine, finished)
+            assert finished[0]["completion_tokens"] > 0
+            runs[engine] = run.id
+    ok(daemon.cli("usage", timeout_s=60))
+    assert sorted(asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"]))) == sorted(runs.values())
