@@ -185,7 +185,7 @@ def remove(ctx: typer.Context, connection: ConnectionArg, yes: Annotated[bool, c
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete MCP connection {connection!r}?")
     _call(ctx, lambda c: c.mcp.DeleteConnection(mcp_pb2.DeleteConnectionRequest(connection=connection)))
-    common.done(settings, {"deleted": connection}, f"deleted MCP connection {connection}")
+    common.deleted(settings, "mcp_connection", connection, f"deleted MCP connection {connection}")
 
 
 @connections_app.command("test")

@@ -213,7 +213,7 @@ def rm(
     settings = common.settings_of(ctx)
     common.require_confirmation(yes, f"Delete object {key!r}?")
     common.connected(settings, lambda c: c.storage.DeleteObject(pb.DeleteObjectRequest(key=key)))
-    common.done(settings, {"key": key, "deleted": True}, f"deleted {key}")
+    common.deleted(settings, "object", key, f"deleted {key}")
 
 
 @storage_app.command("sign")

@@ -151,7 +151,7 @@ def remove(ctx: typer.Context, workflow: WorkflowArg, yes: Annotated[bool, commo
 
     common.require_confirmation(yes, f"Delete workflow {workflow}, every version and its runs?")
     data = _call(ctx, lambda c: c.workflows.DeleteWorkflow(workflows_pb2.DeleteWorkflowRequest(workflow=workflow)))
-    common.done(common.settings_of(ctx), {"deleted": workflow, **data}, f"deleted {workflow}")
+    common.deleted(common.settings_of(ctx), "workflow", workflow, f"deleted {workflow}", **data)
 
 
 # -- runs -----------------------------------------------------------------------------------------

@@ -486,6 +486,22 @@ def _check_invalid(entry: Entry, args: list[str], proc: subprocess.CompletedProc
     assert set(error) == {"code", "exit_code", "message", "request_id", "field_violations"}, where
 
 
+DELETE_VERBS = {"delete", "remove", "rm", "deregister", "unassign", "unassign-room", "unlink"}
+REVOKE_COMMANDS = {"tokens revoke", "apikeys revoke", "rooms leave"}  # `roles revoke` returns the role
+
+
+def _check_shape(path: str, data: Any) -> None:
+    """The one JSON shape of deletes ({resource, id, deleted: true, ...}), revocations ({resource, id,
+    revoked: true, ...}) and deactivations (the resource, its `active` false)."""
+    verb = path.split()[-1]
+    if verb in DELETE_VERBS:
+        assert data.get("deleted") is True and data.get("resource") and data.get("id"), f"{path}: {data}"
+    elif path in REVOKE_COMMANDS:
+        assert data.get("revoked") is True and data.get("resource") and data.get("id"), f"{path}: {data}"
+    elif verb == "deactivate":
+        assert data.get("active") is False, f"{path}: {data}"
+
+
 def _png(path: Path) -> None:
     """A 16x16 grey PNG, written by hand (no imaging library needed)."""
 
@@ -572,5 +588,6 @@ def _valid_run(entry: Entry, values: dict[str, str], env: dict[str, str]) -> Non
         assert proc.stdout.strip(), "printed nothing"
         return
     data = json.loads(proc.stdout)
+    _check_shape(entry.path, data)
     for name, dotted in entry.save.items():
         values[name] = _dig(data, dotted)
