@@ -140,19 +140,26 @@ class _Details(
 
 
 class _Stream:
-    """A server stream whose errors arrive as CliError; cancelled when iteration stops early."""
+    """A server stream (an iterator, like the call it wraps) whose errors arrive as CliError; cancelled when
+    iteration stops early or the stream is dropped."""
 
     def __init__(self, call: Any, translate: Callable[[grpc.RpcError], CliError]) -> None:
         self._call = call
-        self._translate = translate
+        self._messages = self._follow(translate)
 
-    def __iter__(self) -> Iterator[Any]:
+    def _follow(self, translate: Callable[[grpc.RpcError], CliError]) -> Iterator[Any]:
         try:
             yield from self._call
         except grpc.RpcError as err:
-            raise self._translate(err) from None
+            raise translate(err) from None
         finally:
             self._call.cancel()
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._messages)
 
     def cancel(self) -> bool:
         return bool(self._call.cancel())
