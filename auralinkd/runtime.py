@@ -318,6 +318,7 @@ class Runtime:
                 self.compression,
                 self.compression_configs,
                 stopping=stopping,
+                streams=streams,
                 benchmark=BenchmarkRunner(
                     self.settings.data_dir / "compression",
                     lambda: self.compression.calibration.data,

@@ -41,11 +41,10 @@ from auralinkd.compression.service import CompressionService, CompressResult, De
 from auralinkd.compression.session import Session, SessionCursor, SessionInfo
 from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.errors import AuralinkError, FailedPrecondition, InvalidArgument, Unavailable
+from auralinkd.streams import Streams
 
-HEARTBEAT_S = 15.0
 MIN_WATCH_INTERVAL_S = 1.0
 MAX_WATCH_INTERVAL_S = 3600.0
-STOP_POLL_S = 0.5  # how quickly a watch notices shutdown
 
 FRAME_TYPES = {
     pb.FRAME_TYPE_AUDIO: FrameType.AUDIO,
@@ -76,14 +75,17 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
         stopping: Callable[[], bool],
         benchmark: BenchmarkRunner | None = None,
         scheduler: FrameScheduler | None = None,
+        streams: Streams | None = None,
     ) -> None:
         """`benchmark`: RunBenchmark's runner (None: RunBenchmark is FAILED_PRECONDITION); `scheduler`:
-        where frames are coded (default: FrameScheduler's "auto" policy)."""
+        where frames are coded (default: FrameScheduler's "auto" policy); `streams`: the daemon's watch-stream
+        pacing (default: API.md's heartbeat, ended when `stopping`)."""
         self._service = service
         self._configs = configs
         self._stopping = stopping
         self._benchmark = benchmark
         self._frames = scheduler or FrameScheduler(service)
+        self._streams = streams or Streams(stopping)
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -231,21 +233,17 @@ class AICCompressionServicer(compression_pb2_grpc.AICCompressionServiceServicer)
                     "interval",
                     f"must be between {MIN_WATCH_INTERVAL_S:g} and {MAX_WATCH_INTERVAL_S:g} s, got {interval:g}",
                 )
-        yield pb.WatchMetricsResponse(metrics=self._metrics(request.session_id, ""))
-        next_metrics = last_sent = time.monotonic()
-        next_metrics += interval
-        while True:
-            now = time.monotonic()
-            if self._stopping():
-                raise Unavailable("the daemon is shutting down; reconnect")
-            if now >= next_metrics:
+
+        async def reports() -> AsyncIterator[pb.WatchMetricsResponse]:
+            while True:
                 yield pb.WatchMetricsResponse(metrics=self._metrics(request.session_id, ""))
-                next_metrics, last_sent = now + interval, now
-            elif now - last_sent >= HEARTBEAT_S:
-                yield pb.WatchMetricsResponse(heartbeat=_timestamp(datetime.now(UTC)))
-                last_sent = now
-            wake = min(next_metrics, last_sent + HEARTBEAT_S)
-            await asyncio.sleep(max(0.0, min(STOP_POLL_S, wake - time.monotonic())))
+                await asyncio.sleep(interval)
+
+        def heartbeat() -> pb.WatchMetricsResponse:
+            return pb.WatchMetricsResponse(heartbeat=_timestamp(datetime.now(UTC)))
+
+        async for message in self._streams.keep_alive(reports(), heartbeat):
+            yield message
 
     def _metrics(self, session_id: str, user_id: str) -> pb.GetCompressionMetricsResponse:
         principal = current_caller().principal

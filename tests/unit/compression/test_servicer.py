@@ -26,6 +26,7 @@ from auralinkd.compression.formats import MAX_PAYLOAD_BYTES, FrameType
 from auralinkd.compression.modes import Mode
 from auralinkd.compression.userconfig import UserConfigs
 from auralinkd.errors import Aborted, InvalidArgument, NotFound, ResourceExhausted, Unavailable
+from auralinkd.streams import Streams
 
 USER, ORG = uuid.uuid4(), uuid.uuid4()
 AUDIO16 = pb.StreamFormat(
@@ -177,6 +178,21 @@ async def test_watch_metrics_sends_a_snapshot_first_then_ends_unavailable_on_shu
     assert first.HasField("metrics")
     second = await asyncio.wait_for(anext(stream), 5)
     assert second.HasField("metrics")
+    stopping.value = True
+    with pytest.raises(Unavailable):
+        await asyncio.wait_for(anext(stream), 5)
+
+
+async def test_a_quiet_metrics_watch_sends_heartbeats_at_the_daemons_keep_alive_interval(stopping):
+    call_context.set_caller(Caller(Principal(USER, ORG, frozenset({"compression:*"}), "test"), "req-1"))
+    svc = AICCompressionServicer(
+        CompressionService(CalibrationTable.load()), UserConfigs(CompressionConfig()),
+        stopping=stopping, streams=Streams(stopping, heartbeat_s=0.2),
+    )  # fmt: skip
+    stream = svc.WatchMetrics(pb.WatchMetricsRequest(interval=duration_pb2.Duration(seconds=3600)), None)
+    assert (await anext(stream)).HasField("metrics")
+    beats = [await asyncio.wait_for(anext(stream), 5) for _ in range(3)]
+    assert all(b.HasField("heartbeat") for b in beats)  # an hour's interval: only heartbeats come meanwhile
     stopping.value = True
     with pytest.raises(Unavailable):
         await asyncio.wait_for(anext(stream), 5)
