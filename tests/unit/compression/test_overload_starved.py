@@ -1,9 +1,11 @@
 """A CPU-starved compression server steps down within Opus and sheds new sessions; it never sends raw.
 
 The server (the bare servicer over gRPC, without the daemon's guard: bench/compress_capacity.py's
---serve, in its own process) and four busy-loop processes are pinned to one CPU with taskset, so the
-server gets about a fifth of it and its encodes are preempted for whole scheduler slices. The
-session's latency budget is the smallest a config takes (1 ms), so a preempted encode breaks it.
+--serve, in its own process) is starved as a container's CPU limit starves it: a cgroup CPU quota of
+1 ms per 10 ms period, so whenever it has used its share it is throttled until the period ends, in
+the middle of an encode as often as not. Where cgroups cannot be written, it and four busy-loop
+processes are pinned to one CPU with taskset instead (a weaker, less regular starvation). The
+session's latency budget is the smallest a config takes (1 ms), so a throttled encode breaks it.
 Frames go until the session has stepped down (or a cap): the test asserts what happened (a step, no
 raw or zstd frame, a refused new session), not how long anything took.
 """
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import av
 import grpc
@@ -30,6 +34,29 @@ pytestmark = pytest.mark.skipif(shutil.which("taskset") is None, reason="needs t
 
 CPU = str(max(os.sched_getaffinity(0)))
 BUSY_LOOPS = 4
+QUOTA_US, PERIOD_US = 1000, 10_000  # 10 % of one CPU, throttled in 9 ms stretches
+
+
+def _cpu_quota_group() -> Path | None:
+    """A new cgroup (v2 cpu.max, or v1 cfs quota) limited to QUOTA_US per PERIOD_US; None where that fails."""
+    for root, v2 in ((Path("/sys/fs/cgroup"), True), (Path("/sys/fs/cgroup/cpu"), False)):
+        if not (root / ("cgroup.controllers" if v2 else "cpu.cfs_quota_us")).exists():
+            continue
+        group = root / f"auralink-starve-{uuid.uuid4().hex[:8]}"
+        try:
+            group.mkdir()
+            if v2:
+                (group / "cpu.max").write_text(f"{QUOTA_US} {PERIOD_US}")
+            else:
+                (group / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+                (group / "cpu.cfs_quota_us").write_text(str(QUOTA_US))
+            return group
+        except OSError:
+            if group.exists():
+                group.rmdir()
+    return None
+
+
 MAX_FRAMES = 3000
 AUDIO16 = pb.StreamFormat(
     audio=pb.AudioFormat(sample_rate=16000, channels=1, frame_duration=duration_pb2.Duration(nanos=20_000_000))
@@ -45,17 +72,24 @@ def starved_server():  # type: ignore[no-untyped-def]
     path = os.path.join(tempfile.mkdtemp(prefix="alstarve", dir="/tmp"), "s.sock")
     server = _start([sys.executable, "-m", "bench.compress_capacity", "--serve", "auto", path])
     busy: list[subprocess.Popen[bytes]] = []
+    group = None
     try:
         deadline = time.monotonic() + 60
         while not os.path.exists(path):
             assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
-        busy = [_start([sys.executable, "-c", "while True: pass"]) for _ in range(BUSY_LOOPS)]
+        group = _cpu_quota_group()
+        if group is not None:
+            (group / "cgroup.procs").write_text(str(server.pid))
+        else:
+            busy = [_start([sys.executable, "-c", "while True: pass"]) for _ in range(BUSY_LOOPS)]
         yield f"unix://{path}"
     finally:
         for p in [*busy, server]:
             p.kill()
             p.wait()
+        if group is not None:
+            group.rmdir()
 
 
 def _opus_decodes(data: bytes) -> bool:
