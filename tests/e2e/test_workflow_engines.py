@@ -10,6 +10,8 @@ AutoGen:
 
 CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory).
 
+Prefect: the shipped example through the CLI (a flow run on Prefect's temporary local server, offline).
+
 Every engine on the offline local model (SmolLM2): structure only.
 
 Cancellation and budget exhaustion mid-run run on every engine in test_workflows.py.
@@ -188,6 +190,7 @@ LOCAL_SMOKE = {
     "termination: {max_messages: 2}\n",
     "crewai": "engine: crewai\nagents: [{id: a, role: Helper, goal: answer, max_tokens: 8}]\n"
     "tasks: [{id: answer, description: 'Name a sea animal.', expected_output: a word, agent: a}]\n",
+    "prefect": "engine: prefect\nsteps: [{id: answer, prompt: 'Name a sea animal.', max_tokens: 8}]\n",
 }
 
 
@@ -210,3 +213,42 @@ def test_each_engine_on_the_offline_local_model(daemon: Daemon) -> None:
             runs[engine] = run.id
     ok(daemon.cli("usage", timeout_s=60))
     assert sorted(asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"]))) == sorted(runs.values())
+
+
+PREFECT_EXAMPLE = REPO / "examples" / "workflows" / "prefect-brief.yaml"
+
+
+def test_prefect_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
+    """The shipped Prefect example: each step a Prefect task of one flow run (its id in the output), on Prefect's
+    temporary local server with its database in the daemon's data dir; usage rows carry the run id."""
+    with FakeOpenAI() as fake:
+        fake.behave("drafter", reply="Otters hold hands. They float. They nap.")
+        fake.behave("tightener", reply="Otters hold hands and nap.")
+        add_fake_provider(daemon, fake, ["drafter", "tightener"])
+        value = yaml.safe_load(PREFECT_EXAMPLE.read_text())
+        value["steps"][0]["model"], value["steps"][1]["model"] = "fake/drafter", "fake/tightener"
+        source = tmp_path / "prefect-brief.yaml"
+        source.write_text(yaml.safe_dump(value))
+        assert as_json(daemon, "workflows", "create", "-f", str(source))["engine"] == "prefect"
+        started = daemon.cli(
+            "-o", "json", "runs", "start", "prefect-brief", "--input", "topic=sea otters", "--watch", timeout_s=240
+        )
+        assert started.returncode == 0, (started.stdout[-2000:], daemon.logs()[-3000:])
+        events = json_lines(started.stdout)
+        run_id = events[0]["run_id"]
+        steps = [(e["kind"], e["step"]) for e in events if e["kind"] in ("step_started", "step_finished")]
+        assert steps == [
+            ("step_started", "draft"), ("step_finished", "draft"),
+            ("step_started", "tighten"), ("step_finished", "tighten"),
+        ], steps  # fmt: skip
+        output = json.loads(as_json(daemon, "runs", "show", run_id)["output"])
+        assert output["steps"] == {
+            "draft": "Otters hold hands. They float. They nap.",
+            "tighten": "Otters hold hands and nap.",
+        }
+        UUID(output["flow_run_id"])
+        tighten = json.dumps(next(r.body for r in fake.received if r.model == "tightener")["messages"])
+        assert "They float." in tighten
+        assert (daemon.data_dir / "prefect" / "prefect.db").exists()  # Prefect's own record of the flow run
+        ok(daemon.cli("usage", timeout_s=60))
+        assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]

@@ -233,6 +233,11 @@ tasks:
   - {id: first, description: one, expected_output: a word, agent: a}
   - {id: second, description: two, expected_output: a word, agent: b}
 """,
+    "prefect": """engine: prefect
+steps:
+  - {id: first, prompt: one, model: fake/gpt-4o-mini}
+  - {id: second, prompt: "two {first}", model: fake/gpt-4o, retries: 2}
+""",
 }
 
 

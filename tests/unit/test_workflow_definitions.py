@@ -92,3 +92,26 @@ def test_crewai_bad_definitions_name_the_path(changes: dict, path: str) -> None:
     with pytest.raises(InvalidArgument) as caught:
         engine("crewai").validate(value)
     assert caught.value.violations[0].field == path, caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("steps", "path"),
+    [
+        ([{"id": "a", "prompt": "x {later}"}, {"id": "later", "prompt": "y"}], "steps[0].prompt"),
+        ([{"id": "a", "prompt": "x", "retries": 11}], "steps[0].retries"),
+        ([{"id": "a", "prompt": "x"}, {"id": "a", "prompt": "y"}], "steps[1].id"),
+        ([{"id": "a"}], "steps[0].prompt"),
+    ],
+)
+def test_prefect_bad_definitions_name_the_path(steps: list, path: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        engine("prefect").validate({"steps": steps})
+    assert caught.value.violations[0].field == path, caught.value.message
+
+
+def test_prefect_steps_read_earlier_outputs_and_defaults_apply() -> None:
+    clean = engine("prefect").validate(
+        {"inputs": ["t"], "retries": 2, "steps": [{"id": "a", "prompt": "{t}"}, {"id": "b", "prompt": "{a}"}]}
+    )
+    assert [(s["id"], s["retries"], s["timeout_s"]) for s in clean["steps"]] == [("a", 2, 300), ("b", 2, 300)]
+    assert not any(m.startswith("prefect") for m in sys.modules)

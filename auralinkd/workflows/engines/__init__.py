@@ -18,8 +18,8 @@ from auralinkd.access.principal import Caller
 from auralinkd.errors import InvalidArgument
 
 ENGINES = ("langgraph", "crewai", "autogen", "prefect")
-# Engines with a module here; the others are refused on create with what is missing.
-AVAILABLE = ("langgraph", "autogen", "crewai")
+# Engines with a module here (all of them); another would be refused on create with what is missing.
+AVAILABLE = ENGINES
 
 # emit(kind, step, data): a persisted event (the run's next seq) published on the bus.
 Emit = Callable[[str, str, dict[str, Any]], Awaitable[None]]
