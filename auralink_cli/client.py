@@ -166,7 +166,10 @@ class _Stream:
 
 
 class _Conventions(
-    grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor, grpc.StreamUnaryClientInterceptor
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
 ):
     """What every call of the CLI gets: the token, an `x-request-id`, a deadline, and CliError for failures.
 
@@ -204,6 +207,8 @@ class _Conventions(
         self.client.wait_ready()
         call = continuation(new, request)
         return _Stream(call, lambda err: self.client.translate(err, request_id, new.timeout))
+
+    intercept_stream_stream = intercept_unary_stream  # bidi (VoiceChat): the request is an iterator
 
 
 class Client:

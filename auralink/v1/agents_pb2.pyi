@@ -146,18 +146,20 @@ class DeleteAgentResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ChatRequest(_message.Message):
-    __slots__ = ("agent", "message", "conversation_id", "max_tokens", "include_prompt")
+    __slots__ = ("agent", "message", "conversation_id", "max_tokens", "include_prompt", "speak")
     AGENT_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    SPEAK_FIELD_NUMBER: _ClassVar[int]
     agent: str
     message: str
     conversation_id: str
     max_tokens: int
     include_prompt: bool
-    def __init__(self, agent: _Optional[str] = ..., message: _Optional[str] = ..., conversation_id: _Optional[str] = ..., max_tokens: _Optional[int] = ..., include_prompt: bool = ...) -> None: ...
+    speak: bool
+    def __init__(self, agent: _Optional[str] = ..., message: _Optional[str] = ..., conversation_id: _Optional[str] = ..., max_tokens: _Optional[int] = ..., include_prompt: bool = ..., speak: bool = ...) -> None: ...
 
 class MemoryOutcome(_message.Message):
     __slots__ = ("fact", "kind", "memory_id", "detail")
@@ -194,7 +196,7 @@ class ChatUsage(_message.Message):
     def __init__(self, prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., model: _Optional[str] = ..., failovers: _Optional[int] = ...) -> None: ...
 
 class ChatResponse(_message.Message):
-    __slots__ = ("conversation_id", "delta", "recalled_memories", "prompt", "done", "usage", "memory_outcomes", "finish_reason", "tool_call")
+    __slots__ = ("conversation_id", "delta", "recalled_memories", "prompt", "done", "usage", "memory_outcomes", "finish_reason", "tool_call", "audio")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     DELTA_FIELD_NUMBER: _ClassVar[int]
     RECALLED_MEMORIES_FIELD_NUMBER: _ClassVar[int]
@@ -204,6 +206,7 @@ class ChatResponse(_message.Message):
     MEMORY_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALL_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     delta: str
     recalled_memories: _containers.RepeatedScalarFieldContainer[str]
@@ -213,7 +216,8 @@ class ChatResponse(_message.Message):
     memory_outcomes: _containers.RepeatedCompositeFieldContainer[MemoryOutcome]
     finish_reason: str
     tool_call: ChatToolCall
-    def __init__(self, conversation_id: _Optional[str] = ..., delta: _Optional[str] = ..., recalled_memories: _Optional[_Iterable[str]] = ..., prompt: _Optional[_Iterable[_Union[PromptMessage, _Mapping]]] = ..., done: bool = ..., usage: _Optional[_Union[ChatUsage, _Mapping]] = ..., memory_outcomes: _Optional[_Iterable[_Union[MemoryOutcome, _Mapping]]] = ..., finish_reason: _Optional[str] = ..., tool_call: _Optional[_Union[ChatToolCall, _Mapping]] = ...) -> None: ...
+    audio: bytes
+    def __init__(self, conversation_id: _Optional[str] = ..., delta: _Optional[str] = ..., recalled_memories: _Optional[_Iterable[str]] = ..., prompt: _Optional[_Iterable[_Union[PromptMessage, _Mapping]]] = ..., done: bool = ..., usage: _Optional[_Union[ChatUsage, _Mapping]] = ..., memory_outcomes: _Optional[_Iterable[_Union[MemoryOutcome, _Mapping]]] = ..., finish_reason: _Optional[str] = ..., tool_call: _Optional[_Union[ChatToolCall, _Mapping]] = ..., audio: _Optional[bytes] = ...) -> None: ...
 
 class ChatToolCall(_message.Message):
     __slots__ = ("step", "connection", "tool", "arguments_json", "result", "is_error", "duration")

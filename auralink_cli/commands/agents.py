@@ -276,7 +276,8 @@ def rooms(ctx: typer.Context, agent: Annotated[str, typer.Argument(help="An agen
 class ChatSession:
     """One conversation: sends messages, prints tokens as they stream, remembers what memory did."""
 
-    def __init__(self, ctx: typer.Context, agent: str, max_tokens: int) -> None:
+    def __init__(self, ctx: typer.Context, agent: str, max_tokens: int, speak_to: Path | None = None) -> None:
+        self.speak_to = speak_to  # also write each reply, spoken, as a WAV here
         self.settings = common.settings_of(ctx)
         self.agent = agent
         self.max_tokens = max_tokens
@@ -289,8 +290,9 @@ class ChatSession:
         from auralink.v1 import agents_pb2
 
         request = agents_pb2.ChatRequest(
-            agent=self.agent, message=message, conversation_id=self.conversation, max_tokens=self.max_tokens
-        )
+            agent=self.agent, message=message, conversation_id=self.conversation, max_tokens=self.max_tokens,
+            speak=self.speak_to is not None,
+        )  # fmt: skip
         console = output.console(self.settings.no_color)
         parts: list[str] = []
         self.tool_calls = []
@@ -309,6 +311,8 @@ class ChatSession:
                 if echo:
                     console.print(response.delta, end="", markup=False, highlight=False, soft_wrap=True)
             if response.done:
+                if self.speak_to is not None:
+                    write_file(self.speak_to, response.audio)
                 self.outcomes = [common.to_dict(o) for o in response.memory_outcomes]
         if echo:
             console.print("", markup=False)
@@ -334,6 +338,9 @@ def chat(
     ] = None,
     tts_voice: Annotated[str, typer.Option("--tts-voice", help="--voice: the voice the agent speaks with.")] = "",
     conversation: Annotated[str, typer.Option("--conversation", help="--voice: continue this conversation.")] = "",
+    speak_to: Annotated[
+        Path | None, typer.Option("--speak-to", help="Also speak the reply into this WAV (an agent with voice on).")
+    ] = None,
 ) -> None:
     """Chat with an agent: a REPL with /exit, /memory and /reset; one-shot with -m or piped stdin.
 
@@ -342,7 +349,7 @@ def chat(
     if voice:
         voice_turn(ctx, agent, audio_in, audio_out, tts_voice, max_tokens, conversation)
         return
-    session = ChatSession(ctx, agent, max_tokens)
+    session = ChatSession(ctx, agent, max_tokens, speak_to)
     if message is not None or not output.interactive():
         text = message if message is not None else sys.stdin.read()
         if not text.strip():
@@ -395,6 +402,7 @@ def voice_turn(
 ) -> None:  # fmt: skip
     """One VoiceChat turn from a file (or stdin) to a WAV: the daemon transcribes, the agent answers, it speaks."""
     import dataclasses
+    import io
     import wave
 
     from auralink.v1 import agents_pb2
@@ -433,17 +441,13 @@ def voice_turn(
             errors.append(response.error)
     if errors and not done:
         raise CliError(USAGE, "; ".join(errors))
-    temporary = audio_out.with_name(f".{audio_out.name}.part")
-    try:
-        with wave.open(str(temporary), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate or 22050)
-            w.writeframes(bytes(pcm))
-        os.replace(temporary, audio_out)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise CliError(USAGE, f"cannot write {audio_out}: {exc.strerror or exc}") from None
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate or 22050)
+        w.writeframes(bytes(pcm))
+    write_file(audio_out, buffer.getvalue())
     seconds = len(pcm) / 2 / rate if rate else 0.0
     data_out = {
         "conversation_id": conversation_id, "heard": heard, "reply": reply, "file": str(audio_out),
@@ -456,3 +460,14 @@ def voice_turn(
         output.info(f"reply audio: {audio_out} ({seconds:.1f} s)")
     else:
         common.emit(settings, data_out)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Whole or not at all (a temporary file, then a rename)."""
+    temporary = path.with_name(f".{path.name}.part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CliError(USAGE, f"cannot write {path}: {exc.strerror or exc}") from None

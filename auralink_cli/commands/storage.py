@@ -141,7 +141,7 @@ def get(
     settings = common.settings_of(ctx)
     target = out or key.rsplit("/", 1)[-1]
     with Client(settings) as client:
-        parts = client.storage.GetObject(pb.GetObjectRequest(key=key, chunk_size=CHUNK * 4))
+        parts = iter(client.storage.GetObject(pb.GetObjectRequest(key=key, chunk_size=CHUNK * 4)))
         head = next(parts).object
         if target == "-":
             for part in parts:

@@ -118,6 +118,14 @@ class VoiceChat:
         wanted = config.voice or (agent.tts_voice_id if agent.tts_provider in LOCAL_TTS else "")
         return agent, await self._speech.check_voice(wanted)
 
+    async def spoken(self, caller: Caller, agent: Agent, voice: str, text: str) -> bytes:
+        """A typed chat's reply spoken (Chat with speak): a WAV; empty when the reply is."""
+        if not text.strip():
+            return b""
+        pcm, rate = await self._speech.speak(text, voice)
+        await self._speech.record_usage(caller, "tts", TTS_MODEL, {"characters": len(text)}, agent.id)
+        return audio.wav_bytes(pcm, rate)
+
     def run(
         self,
         caller: Caller,

@@ -15,7 +15,7 @@ from auralinkd.api.convert import timestamp
 from auralinkd.api.mcp import duration
 from auralinkd.api.permissions import requires
 from auralinkd.api.speech import decoded_frames, seconds
-from auralinkd.errors import FailedPrecondition, InvalidArgument
+from auralinkd.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from auralinkd.streams import Streams
 
 _OUTCOMES = {
@@ -233,6 +233,14 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
     async def Chat(self, request: pb.ChatRequest, context: Any) -> AsyncIterator[pb.ChatResponse]:
         if request.max_tokens < 0:
             raise InvalidArgument.for_field("max_tokens", f"must be >= 0, got {request.max_tokens}")
+        speaker = None
+        if request.speak:
+            caller = current_caller()
+            if not caller.principal.can("chat:voice"):
+                raise PermissionDenied("speak needs permission 'chat:voice'")
+            if self._voice is None:
+                raise FailedPrecondition("this daemon has no speech service to speak replies")
+            speaker = await self._voice.open(caller, VoiceConfig(agent=request.agent))
         events = self._agents.chat(
             current_caller(),
             request.agent,
@@ -242,7 +250,11 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
             context.time_remaining(),
         )
         async for event in events:
-            yield chat_to_proto(event, request.include_prompt)
+            response = chat_to_proto(event, request.include_prompt)
+            if event.done and speaker is not None and event.completion is not None:
+                assert self._voice is not None
+                response.audio = await self._voice.spoken(current_caller(), *speaker, event.completion.text)
+            yield response
 
     @requires("chat:voice")
     async def VoiceChat(

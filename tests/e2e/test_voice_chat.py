@@ -156,6 +156,17 @@ def test_a_voice_agent_answers_a_wav_with_speech_of_its_reply(voice: tuple[Daemo
     assert done[0].first_audio_latency.ToTimedelta().total_seconds() > 0
     assert words(transcribe(daemon, wav_bytes(pcm, rate))) == words(ANSWER)
 
+    # a typed Chat with speak: the last message carries the reply as a WAV
+    with daemon.channel() as channel:
+        typed = list(
+            agents_pb2_grpc.AgentServiceStub(channel).Chat(
+                agents_pb2.ChatRequest(agent="talker", message="Where are we going?", speak=True),
+                metadata=bearer(daemon.token), timeout=120,
+            )
+        )  # fmt: skip
+    assert typed[-1].done and typed[-1].audio[:4] == b"RIFF" and not any(r.audio for r in typed[:-1])
+    assert words(transcribe(daemon, typed[-1].audio)) == words(ANSWER)
+
     # usage, by the agent: the LLM call (priced), the seconds heard and the characters spoken (offline, free)
     with daemon.channel() as channel:
         usage = providers_pb2_grpc.AIProviderServiceStub(channel).GetUsage(
@@ -280,6 +291,14 @@ def test_voice_chat_refusals(voice: tuple[Daemon, FakeOpenAI]) -> None:
             voice_chat(daemon, iter(requests))
         assert caught.value.code() is code, (says, caught.value.details())
         assert says in caught.value.details()
+    with daemon.channel() as channel, pytest.raises(grpc.RpcError) as caught:
+        list(
+            agents_pb2_grpc.AgentServiceStub(channel).Chat(
+                agents_pb2.ChatRequest(agent="mute", message="hi", speak=True), metadata=bearer(daemon.token),
+                timeout=60,
+            )
+        )  # fmt: skip
+    assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION and "voice off" in caught.value.details()
     with pytest.raises(grpc.RpcError) as caught:
         voice_chat(
             daemon, iter([config(agent="talker"), agents_pb2.VoiceChatRequest(audio=wav)]), _moderator_token(daemon)
@@ -312,5 +331,9 @@ def test_cli_voice_turn_reads_a_wav_and_writes_the_spoken_reply(
     assert json.loads(again.stdout)["conversation_id"] == result["conversation_id"]
     muted = daemon.cli("agents", "chat", "mute", "--voice", "--in", str(question), "--out", str(tmp_path / "x.wav"))
     assert muted.returncode != 0 and "voice off" in muted.stderr and not (tmp_path / "x.wav").exists()
+    spoken = tmp_path / "typed.wav"
+    typed = daemon.cli("agents", "chat", "talker", "-m", "Where to?", "--speak-to", str(spoken), timeout_s=120)
+    assert typed.returncode == 0 and words(typed.stdout) == words(ANSWER), typed.stderr
+    assert words(transcribe(daemon, spoken.read_bytes())) == words(ANSWER)
     missing = daemon.cli("agents", "chat", "talker", "--voice", "--in", str(question))
     assert missing.returncode == 2 and "--out" in missing.stderr
