@@ -11,10 +11,11 @@ process, fixed reply), interleaved run by run so machine load hits both alike. L
 AutoGen: a round-robin team of STEPS assistant agents (ours: through StartRun/WatchRun, each model call a
 GatewayClient over CompletionService; direct: the same team in this process with a ChatCompletionClient calling
 `litellm.acompletion`). CrewAI: a sequential crew of STEPS tasks (ours: through the daemon, GatewayLLM; direct:
-the same crew with CrewAI's own `LLM` on the same server).
+the same crew with CrewAI's own `LLM` on the same server). Prefect: a flow of STEPS tasks (ours: the daemon's
+flow on its temporary Prefect server; direct: the same flow calling litellm, on this process's own one).
 Reported per engine: median per-step time of each, their difference (target: at most 10% of the direct step
 or 5 ms, whichever is larger), the cold first run (the framework's import and set-up) against a warm run, and
-the daemon's RSS after each engine's first run (cumulative: LangGraph, then AutoGen, then CrewAI loaded).
+the daemon's RSS after each engine's first run (cumulative, in the order LangGraph, AutoGen, CrewAI, Prefect).
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ STEPS = 5
 
 
 def definition(engine: str) -> str:
+    if engine == "prefect":
+        steps = "\n".join(
+            f"  - {{id: s{i}, prompt: 'step {i}: {{s{i - 1}}}', model: bench/{MODEL}, max_tokens: 8}}"
+            if i
+            else f"  - {{id: s0, prompt: 'step 0', model: bench/{MODEL}, max_tokens: 8}}"
+            for i in range(STEPS)
+        )
+        return f"engine: prefect\nsteps:\n{steps}\n"
     if engine == "autogen":
         agents = "\n".join(f"  - {{name: a{i}, model: bench/{MODEL}, max_tokens: 8}}" for i in range(STEPS))
         return f"engine: autogen\ntask: 'step 0'\nagents:\n{agents}\ntermination: {{max_messages: {STEPS + 1}}}\n"
@@ -201,7 +210,41 @@ class DirectCrewAI:
         return time.perf_counter() - started
 
 
-DIRECT = {"langgraph": DirectLangGraph, "autogen": DirectAutoGen, "crewai": DirectCrewAI}
+class DirectPrefect:
+    """Prefect driven directly: the same flow of STEPS tasks calling litellm, on a temporary local server."""
+
+    def __init__(self, base_url: str) -> None:
+        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="albw-prefect", dir="/tmp"))
+        os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        import litellm
+        from prefect import flow, task
+
+        @task
+        async def step(prompt: str) -> str:
+            reply = await litellm.acompletion(
+                model=f"openai/{MODEL}", api_base=base_url, api_key=KEY, max_tokens=8,
+                messages=[{"role": "user", "content": prompt}],
+            )  # fmt: skip
+            return str(reply.choices[0].message.content)
+
+        @flow(name="bench-direct")
+        async def steps() -> str:
+            last = ""
+            for i in range(STEPS):
+                last = await step(f"step {i}: {last}" if i else "step 0")
+            return last
+
+        self.flow = steps
+
+    async def run(self) -> float:
+        started = time.perf_counter()
+        await self.flow()
+        return time.perf_counter() - started
+
+
+DIRECT = {"langgraph": DirectLangGraph, "autogen": DirectAutoGen, "crewai": DirectCrewAI, "prefect": DirectPrefect}
 
 
 def _figures(
