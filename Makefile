@@ -22,9 +22,16 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/auralinkd serve
 
+# The media server's interop client (tests/interop/node); without npm its tests say loudly that they were skipped.
+NODE_DEPS := tests/interop/node/node_modules/.package-lock.json
+$(NODE_DEPS): tests/interop/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/interop/node --no-audit --no-fund --ignore-scripts; \
+	else echo "npm is not installed: the Node.js interop tests will be skipped"; fi
+
 ## test: the whole suite (the system PostgreSQL 15 on :5432 and redis-server when present, else stand-ins from
 ##       wheels: tests/bare_services.py; AURALINK_TEST_IGNORE_SYSTEM_SERVICES=1 always uses the stand-ins)
-test: setup protos-check
+test: setup protos-check $(NODE_DEPS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## protos: regenerate the committed stubs in auralink/v1 from protos/
