@@ -13,7 +13,7 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.render.agents import agent_table
+from auralink_cli.render.agents import agent_table, agents_table, assignments_table, conversations_table, messages_table
 
 if TYPE_CHECKING:
     from auralink_cli.client import Client
@@ -105,19 +105,7 @@ def list_agents(ctx: typer.Context) -> None:
     from auralink.v1 import agents_pb2
 
     data = _call(ctx, lambda c: c.agents.ListAgents(agents_pb2.ListAgentsRequest(page_size=500)))
-    columns = [
-        ("ID", lambda a: a["id"]),
-        ("NAME", lambda a: a["name"]),
-        ("MODEL", lambda a: a["model"]),
-        ("MEMORY", lambda a: "on" if a["memory_enabled"] else "off"),
-        ("VERSION", lambda a: a["version"]),
-    ]
-    common.emit(
-        common.settings_of(ctx),
-        data,
-        lambda d: [common.rows_table(d["agents"], columns, "(no agents)"), *common.more_note(d["next_page_token"])],
-        wide=True,
-    )
+    common.emit(common.settings_of(ctx), data, agents_table, wide=True)
 
 
 @agents_app.command("show")
@@ -207,21 +195,12 @@ def history(
         return
     if conversation:
         data = _call(ctx, lambda c: c.agents.GetConversation(agents_pb2.GetConversationRequest(id=conversation)))
-        columns = [("ROLE", lambda m: m["role"]), ("MESSAGE", lambda m: m["content"])]
-        common.emit(settings, data, lambda d: common.rows_table(d["messages"], columns, "(empty)"))
+        common.emit(settings, data, messages_table)
         return
     data = _call(
         ctx, lambda c: c.agents.ListConversations(agents_pb2.ListConversationsRequest(agent=agent, page_size=100))
     )
-    columns = [
-        ("ID", lambda c: c["id"]),
-        ("MESSAGES", lambda c: c["message_count"]),
-        ("TITLE", lambda c: c["title"]),
-        ("LAST", lambda c: common.when(c.get("last_message_time"))),
-    ]
-    common.emit(
-        settings, data, lambda d: common.rows_table(d["conversations"], columns, "(no conversations)"), wide=True
-    )
+    common.emit(settings, data, conversations_table, wide=True)
 
 
 @agents_app.command("assign-room")
@@ -262,15 +241,7 @@ def rooms(ctx: typer.Context, agent: Annotated[str, typer.Argument(help="An agen
     from auralink.v1 import agents_pb2
 
     data = _call(ctx, lambda c: c.agents.ListRoomAssignments(agents_pb2.ListRoomAssignmentsRequest(agent=agent)))
-    columns = [
-        ("AGENT", lambda a: a["agent_name"]),
-        ("ROOM", lambda a: a["room_id"]),
-        ("ROLE", lambda a: a["role"]),
-        ("AUTO JOIN", lambda a: "yes" if a["auto_join"] else "no"),
-    ]
-    common.emit(
-        common.settings_of(ctx), data, lambda d: common.rows_table(d["assignments"], columns, "(none)"), wide=True
-    )
+    common.emit(common.settings_of(ctx), data, assignments_table, wide=True)
 
 
 class ChatSession:

@@ -9,6 +9,7 @@ import typer
 
 from auralink_cli import output
 from auralink_cli.commands import _access as common
+from auralink_cli.render.llm import selection_table
 
 llm_app = typer.Typer(name="llm", help="Completions and model selection.", no_args_is_help=True)
 
@@ -93,20 +94,4 @@ def select(
         request.latency_target.CopyFrom(Duration(seconds=latency_ms // 1000, nanos=(latency_ms % 1000) * 1_000_000))
     data = common.to_dict(common.connected(settings, lambda c: c.llm_selection.SelectOptimalModel(request)))
 
-    def table(d: dict[str, Any]) -> list[Any]:
-        from rich.text import Text
-
-        columns = [
-            ("MODEL", lambda c: c["model"]),
-            ("TIER", lambda c: c["tier"]),
-            ("$/1K TOKENS", lambda c: f"{c['cost_per_1k_tokens_usd']:.5f}"),
-            ("LATENCY", lambda c: c.get("observed_latency") or "-"),
-            ("NOTE", lambda c: c["note"]),
-        ]
-        return [
-            Text(f"chosen: {d['model']} (score {d['score']:.2f}, tier {d['tier']})"),
-            Text("\n".join(f"  {r}" for r in d["reasons"])),
-            common.rows_table(d["candidates"], columns, "(no candidates)"),
-        ]
-
-    common.emit(settings, data, table)
+    common.emit(settings, data, selection_table)

@@ -14,7 +14,7 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.render.providers import provider_table, providers_table
+from auralink_cli.render.providers import keys_table, provider_table, providers_table
 
 providers_app = typer.Typer(name="providers", help="LLM providers and their API keys (BYOK).", no_args_is_help=True)
 TYPES = ("openai", "anthropic", "gemini", "azure", "bedrock", "ollama", "openai_compatible", "local")
@@ -147,14 +147,7 @@ def keys(
     resp = common.connected(
         settings, lambda c: c.providers.ListProviderKeys(providers_pb2.ListProviderKeysRequest(provider=provider))
     )
-    columns = [
-        ("ID", lambda k: k["id"]),
-        ("PROVIDER", lambda k: k["provider"]),
-        ("SCOPE", lambda k: k["scope"]),
-        ("LABEL", lambda k: k["label"]),
-        ("FINGERPRINT", lambda k: k["fingerprint"]),
-    ]
-    common.emit(settings, common.to_dict(resp), lambda d: common.rows_table(d["keys"], columns, "(no keys)"), wide=True)
+    common.emit(settings, common.to_dict(resp), keys_table, wide=True)
 
 
 @providers_app.command("validate")

@@ -14,7 +14,7 @@ import typer
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import CliError
-from auralink_cli.render.rooms import participant_columns, room_table, short
+from auralink_cli.render.rooms import participant_columns, room_table, rooms_table
 
 if TYPE_CHECKING:
     from auralink_cli.client import Client
@@ -80,20 +80,7 @@ def list_rooms(
 
         items, next_token = common.paginate(fetch, limit, page_token)
     data = {"rooms": [common.to_dict(r) for r in items], "next_page_token": next_token}
-    columns = [
-        ("ID", lambda r: r["id"]),
-        ("NAME", lambda r: r["name"]),
-        ("TYPE", lambda r: short(r["type"])),
-        ("STATE", lambda r: short(r["state"])),
-        ("PARTICIPANTS", lambda r: f"{r['participant_count']}/{r['max_participants']}"),
-        ("CREATED", lambda r: common.when(r["create_time"])),
-    ]
-    common.emit(
-        settings,
-        data,
-        lambda d: [common.rows_table(d["rooms"], columns, "(no rooms)"), *common.more_note(d["next_page_token"])],
-        wide=True,
-    )
+    common.emit(settings, data, rooms_table, wide=True)
 
 
 @rooms_app.command("show")

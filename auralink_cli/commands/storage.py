@@ -19,7 +19,7 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.render.storage import object_table
+from auralink_cli.render.storage import object_table, objects_table
 
 storage_app = typer.Typer(name="storage", help="Objects: put, get, list, delete, signed URLs.", no_args_is_help=True)
 
@@ -192,13 +192,7 @@ def ls(
     with Client(settings) as client:
         request = pb.ListObjectsRequest(prefix=prefix, page_size=page_size, page_token=page_token)
         data = common.to_dict(client.storage.ListObjects(request))
-    columns = [
-        ("KEY", lambda o: o["key"]),
-        ("SIZE", lambda o: o.get("size_bytes", 0)),
-        ("TYPE", lambda o: o["content_type"]),
-        ("UPDATED", lambda o: common.when(o.get("update_time"))),
-    ]
-    common.emit(settings, data, lambda d: common.rows_table(d["objects"], columns, "no objects"), wide=True)
+    common.emit(settings, data, objects_table, wide=True)
 
 
 @storage_app.command("rm")

@@ -10,6 +10,7 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.translate import languages_table
 
 
 def register(app: typer.Typer) -> None:
@@ -46,12 +47,7 @@ def translate(
         data = common.to_dict(
             common.connected(settings, lambda c: c.translation.ListLanguages(providers_pb2.ListLanguagesRequest()))
         )
-        columns = [
-            ("CODE", lambda lang: lang["code"]),
-            ("NAME", lambda lang: lang["name"]),
-            ("NATIVE", lambda lang: lang["native_name"]),
-        ]
-        common.emit(settings, data, lambda d: common.rows_table(d["languages"], columns, "-"), wide=True)
+        common.emit(settings, data, languages_table, wide=True)
         return
     if not to:
         raise CliError(USAGE, "--to is required (a language code; see --languages)")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from auralink_cli.commands import _access as common
-from auralink_cli.render.usage import usage_table
+from auralink_cli.render.usage import budgets_table, usage_table
 
 usage_app = typer.Typer(name="usage", help="LLM cost and tokens, and budgets.", invoke_without_command=True)
 SCOPES = ("user", "org", "agent")
@@ -85,12 +85,4 @@ def budgets(ctx: typer.Context) -> None:
     data = common.to_dict(
         common.connected(settings, lambda c: c.providers.ListBudgets(providers_pb2.ListBudgetsRequest()))
     )
-    columns = [
-        ("ID", lambda b: b["id"]),
-        ("SCOPE", lambda b: b["scope"]),
-        ("SUBJECT", lambda b: b["subject_id"] or "-"),
-        ("PERIOD", lambda b: b["period"]),
-        ("LIMIT $", lambda b: b["limit_usd"]),
-        ("SPENT $", lambda b: f"{b['spent_usd']:.6f}"),
-    ]
-    common.emit(settings, data, lambda d: common.rows_table(d["budgets"], columns, "(no budgets)"), wide=True)
+    common.emit(settings, data, budgets_table, wide=True)

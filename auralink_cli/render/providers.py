@@ -38,3 +38,14 @@ def providers_table(data: dict[str, Any]) -> Any:
         ("KEY", lambda p: "yes" if p["has_key"] or type_name(p["type"]) in ("local", "ollama") else "no"),
     ]
     return [common.rows_table(data["providers"], columns, "(no providers)"), *common.more_note(data["next_page_token"])]
+
+
+def keys_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("ID", lambda k: k["id"]),
+        ("PROVIDER", lambda k: k["provider"]),
+        ("SCOPE", lambda k: k["scope"]),
+        ("LABEL", lambda k: k["label"]),
+        ("FINGERPRINT", lambda k: k["fingerprint"]),
+    ]
+    return common.rows_table(d["keys"], columns, "(no keys)")

@@ -44,3 +44,15 @@ def participant_columns() -> list[tuple[str, Any]]:
         ("JOINED", lambda p: common.when(p["join_time"])),
         ("LEFT", lambda p: common.when(p["leave_time"])),
     ]
+
+
+def rooms_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("ID", lambda r: r["id"]),
+        ("NAME", lambda r: r["name"]),
+        ("TYPE", lambda r: short(r["type"])),
+        ("STATE", lambda r: short(r["state"])),
+        ("PARTICIPANTS", lambda r: f"{r['participant_count']}/{r['max_participants']}"),
+        ("CREATED", lambda r: common.when(r["create_time"])),
+    ]
+    return [common.rows_table(d["rooms"], columns, "(no rooms)"), *common.more_note(d["next_page_token"])]

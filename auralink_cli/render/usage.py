@@ -32,3 +32,15 @@ def usage_table(data: dict[str, Any]) -> list[Any]:
         common.rows_table(data["rows"], columns, "(no usage)"),
         Text(f"total: ${data['total_cost_usd']:.6f}, {data['total_tokens']} tokens"),
     ]
+
+
+def budgets_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("ID", lambda b: b["id"]),
+        ("SCOPE", lambda b: b["scope"]),
+        ("SUBJECT", lambda b: b["subject_id"] or "-"),
+        ("PERIOD", lambda b: b["period"]),
+        ("LIMIT $", lambda b: b["limit_usd"]),
+        ("SPENT $", lambda b: f"{b['spent_usd']:.6f}"),
+    ]
+    return common.rows_table(d["budgets"], columns, "(no budgets)")
