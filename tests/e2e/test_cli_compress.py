@@ -14,7 +14,7 @@ from tests.support import Daemon, bearer
 SESSION_KEYS = {
     "session_id", "user_id", "frame_type", "mode", "codec", "model_type", "format", "create_time",
     "last_activity_time", "frames_in", "frames_out", "bytes_in", "bytes_out", "compression_ratio",
-    "fallback_count", "postfilter",
+    "fallback_count", "postfilter", "stale_dropped", "degrade_step",
 }  # fmt: skip
 AUDIO16 = pb.StreamFormat(
     audio=pb.AudioFormat(sample_rate=16000, channels=1, frame_duration=duration_pb2.Duration(nanos=20_000_000))
@@ -52,6 +52,7 @@ def test_compress_sessions_lists_via_list_sessions_with_paging_and_metrics_break
         )  # fmt: skip
         assert first["format"]["audio"] == {"sample_rate": 16000, "channels": 1, "frame_duration": 0.02}
         assert first["frames_in"] == 1 and first["bytes_in"] == 640 and first["compression_ratio"] > 1
+        assert first["stale_dropped"] == 0 and first["degrade_step"] == 0  # one frame on an idle daemon
         assert first["create_time"].endswith("Z") and first["postfilter"] is False
 
         page = _json(daemon, "sessions", "--limit", "1")
