@@ -336,7 +336,7 @@ class Runtime:
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),
             SpeechServicer: SpeechServicer(speech),
-            WorkflowServicer: WorkflowServicer(self.workflows),
+            WorkflowServicer: WorkflowServicer(self.workflows, streams),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(

@@ -204,6 +204,8 @@ def _follow(ctx: typer.Context, run: str) -> None:
     streaming = False
     try:
         for event in common.streamed(settings, lambda c: c.workflows.WatchRun(request)):
+            if event.heartbeat:
+                continue
             data = common.to_dict(event)
             data["data"] = json.loads(data["data"] or "{}")
             if data["kind"] == "llm_token" and settings.output == "table":

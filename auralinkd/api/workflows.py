@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from auralink.v1 import workflows_pb2 as pb
@@ -11,6 +12,7 @@ from auralink.v1 import workflows_pb2_grpc as pb_grpc
 from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
 from auralinkd.api.permissions import requires
+from auralinkd.streams import Streams
 from auralinkd.workflows.service import Run, Workflow, WorkflowService
 
 _STATES = {
@@ -39,8 +41,9 @@ def run_to_proto(r: Run) -> pb.Run:
 
 
 class WorkflowServicer(pb_grpc.WorkflowServiceServicer):
-    def __init__(self, workflows: WorkflowService) -> None:
+    def __init__(self, workflows: WorkflowService, streams: Streams) -> None:
         self._workflows = workflows
+        self._streams = streams
 
     @requires("workflows:create")
     async def CreateWorkflow(self, request: pb.CreateWorkflowRequest, context: Any) -> pb.Workflow:
@@ -92,11 +95,18 @@ class WorkflowServicer(pb_grpc.WorkflowServiceServicer):
 
     @requires("workflows:watch")
     async def WatchRun(self, request: pb.WatchRunRequest, context: Any) -> AsyncIterator[pb.RunEvent]:
-        async for e in self._workflows.watch(current_caller(), request.run_id, request.after_seq):
-            yield pb.RunEvent(
-                run_id=str(e.run_id), seq=e.seq, kind=e.kind, step=e.step, data=json.dumps(e.data, sort_keys=True),
-                time=timestamp(e.time),
-            )  # fmt: skip
+        async def events() -> AsyncIterator[pb.RunEvent]:
+            async for e in self._workflows.watch(current_caller(), request.run_id, request.after_seq):
+                yield pb.RunEvent(
+                    run_id=str(e.run_id), seq=e.seq, kind=e.kind, step=e.step,
+                    data=json.dumps(e.data, sort_keys=True), time=timestamp(e.time),
+                )  # fmt: skip
+
+        def heartbeat() -> pb.RunEvent:
+            return pb.RunEvent(run_id=request.run_id, heartbeat=True, time=timestamp(datetime.now(UTC)))
+
+        async for message in self._streams.keep_alive(events(), heartbeat):
+            yield message
 
     @requires("workflows:run")
     async def ResumeRun(self, request: pb.ResumeRunRequest, context: Any) -> pb.Run:

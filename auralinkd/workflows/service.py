@@ -334,7 +334,8 @@ class WorkflowService:
         return _run(row)
 
     async def watch(self, caller: Caller, run_id: str, after_seq: int) -> AsyncIterator[RunEvent]:
-        """Stored events after `after_seq`, then live ones (tokens included), until the run ends or waits."""
+        """Stored events after `after_seq`, then live ones (tokens included), until the run ends or waits;
+        EOFError once the event bus has closed (the daemon is stopping)."""
         async with self._database.tenant(caller.tenant) as conn:
             row = await self._find_run(conn, run_id)
         ident = row["id"]
@@ -356,10 +357,7 @@ class WorkflowService:
                     return
                 # Live events until one is missing (then the table says what happened), or 2 s of quiet.
                 while True:
-                    try:
-                        event = await subscription.next(2.0)
-                    except EOFError:
-                        return
+                    event = await subscription.next(2.0)
                     if event is None:
                         break
                     seq = int(event.data.get("seq", 0))

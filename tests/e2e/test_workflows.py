@@ -317,14 +317,16 @@ def test_daemon_start_imports_no_workflow_framework(daemon: Daemon) -> None:
 
 def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str) -> None:
     """kill -9 while the second step waits on its model: the next daemon adopts the run (its lease lapsed)
-    and LangGraph continues from the checkpoint after the first step, which is not called again."""
+    and LangGraph continues from the checkpoint after the first step, which is not called again. While the
+    step waits, WatchRun sends keep-alive heartbeats at the daemon's interval."""
     import shutil
     import signal
 
     from tests.support import daemon_env, short_tempdir
 
     root = short_tempdir()
-    daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="3"))
+    env = daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="3", watch_heartbeat_s="0.5")
+    daemon = Daemon(root / "d", env)
     try:
         daemon.start()
         with FakeOpenAI() as fake:
@@ -338,9 +340,16 @@ def test_a_run_resumes_from_its_last_checkpoint_after_kill_9(pg16_fresh_dsn: str
                     workflows_pb2.CreateWorkflowRequest(name="two", definition=TWO_STEPS), metadata=meta, timeout=10
                 )
                 run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="two"), metadata=meta, timeout=10)
+                second_started, beats = False, 0
                 for event in stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=60):
-                    if (event.kind, event.step) == ("step_started", "second"):
-                        break
+                    second_started |= (event.kind, event.step) == ("step_started", "second")
+                    # While the second step waits a minute on its model, the quiet watch keeps alive.
+                    if second_started and event.heartbeat:
+                        assert event.run_id == run.id and event.seq == 0 and not event.kind
+                        beats += 1
+                        if beats == 2:
+                            break
+                assert beats == 2
             deadline = time.monotonic() + 30
             while "gpt-4o" not in fake.models_called() and time.monotonic() < deadline:
                 time.sleep(0.05)  # the second step's call has reached the provider: kill it mid-call

@@ -88,6 +88,8 @@ class WorkflowsSource(Area):
                 request = pb.WatchRunRequest(run_id=run_id, after_seq=after)
                 async for event in self.client.workflows.WatchRun(request, metadata=self.md()):
                     attempt = 0
+                    if event.heartbeat:
+                        continue
                     after = max(after, event.seq)
                     self.post(m.RunEventReceived(event))
                     if event.kind in CHANGES:
