@@ -26,7 +26,10 @@ from auralinkd.api.errors import status_code_for, trailing_details
 from auralinkd.audit.service import AuditLog
 from auralinkd.db.database import is_connection_loss
 from auralinkd.errors import (
+    Aborted,
+    AlreadyExists,
     AuralinkError,
+    FailedPrecondition,
     FieldViolation,
     InvalidArgument,
     PermissionDenied,
@@ -44,6 +47,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 MAX_MESSAGE_CHARS = 400
 MAX_DESCRIPTION_CHARS = 200
 MALFORMED_LOG_INTERVAL_S = 10.0
+# The verbs of permissions whose RPCs change state; a refusal of such a call (after the caller was admitted)
+# is audited like a success, with outcome "failure" ("denied" for PermissionDenied).
+MUTATING_VERBS = frozenset({"create", "update", "delete", "write", "assign", "revoke", "close", "manage", "evolve"})
+_NOT_MUTATING = frozenset({"completions:create"})  # an answer is made, nothing is stored
+_AUDITED_REFUSALS = (FailedPrecondition, AlreadyExists, Aborted, PermissionDenied)
 
 
 class _Malformed:
@@ -77,6 +85,16 @@ class _Rule:
     method: str
     permission: str
     needs_ready: bool
+
+    @property
+    def action(self) -> str:
+        """The audit action of this RPC ("UserService/CreateUser"), as servicers record it."""
+        return self.method.lstrip("/").removeprefix("auralink.v1.")
+
+    @property
+    def mutates(self) -> bool:
+        verb = self.permission.partition(":")[2]
+        return verb in MUTATING_VERBS and self.permission not in _NOT_MUTATING
 
 
 class CallGuard:
@@ -156,7 +174,7 @@ class CallGuard:
             needed = rule.permission or "a declared permission"
             message = f"{rule.method.rsplit('/', 1)[-1]} needs permission '{needed}'"
             if rule.needs_ready:
-                await self._audit.record_denied(caller, rule.method.lstrip("/").removeprefix("auralink.v1."), message)
+                await self._audit.record_denied(caller, rule.action, message)
             raise PermissionDenied(message)
         call_context.set_caller(caller)
 
@@ -190,6 +208,19 @@ class CallGuard:
         self._malformed_logged_at = now
         more = f" ({suppressed} more since the last such line)" if suppressed else ""
         log.warning("malformed request frame for %s from %s: %s%s", method, peer, error, more)
+
+    async def refused(self, exc: BaseException, rule: _Rule) -> None:
+        """Audit a mutating call of an admitted caller that the domain refused (a duplicate, a stale etag,
+        a protected resource, a finer-grained permission): one row per refusal, in its own transaction."""
+        if not rule.mutates or not isinstance(exc, _AUDITED_REFUSALS):
+            return
+        caller = call_context.caller_or_none()
+        if caller is None:  # refused by admit itself (already audited there), or anonymous
+            return
+        outcome = "denied" if isinstance(exc, PermissionDenied) else "failure"
+        await self._audit.record_refused(
+            caller, rule.action, outcome, _cut(exc.message, MAX_MESSAGE_CHARS), status_code_for(exc).name
+        )
 
     async def fail(self, context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
         """Abort the call with the status for `exc`; unknown errors become INTERNAL with the request id."""
@@ -250,6 +281,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
                 raise
             except Exception as exc:  # noqa: BLE001 - the error boundary of every RPC
                 code = _code(exc, context)
+                await guard.refused(exc, rule)
                 await guard.fail(context, exc, rule.method)
             finally:
                 if probe is not None:
@@ -270,6 +302,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
                 raise
             except Exception as exc:  # noqa: BLE001
                 code = _code(exc, context)
+                await guard.refused(exc, rule)
                 await guard.fail(context, exc, rule.method)
             finally:
                 if probe is not None:
@@ -298,6 +331,7 @@ def _wrap(handler: grpc.RpcMethodHandler, guard: CallGuard, rule: _Rule, probe: 
             raise
         except Exception as exc:  # noqa: BLE001
             code = _code(exc, context)
+            await guard.refused(exc, rule)
             await guard.fail(context, exc, rule.method)
         finally:
             if probe is not None:

@@ -220,17 +220,24 @@ class AuditLog:
 
     async def record_denied(self, caller: Caller, action: str, reason: str) -> None:
         """A refused attempt, in a transaction of its own (the call itself changed nothing); rate limited."""
+        await self.record_refused(caller, action, "denied", reason)
+
+    async def record_refused(self, caller: Caller, action: str, outcome: str, reason: str, code: str = "") -> None:
+        """A refused call ("denied", or "failure" with the status `code`), in a transaction of its own (the
+        call itself changed nothing); rate limited like every refusal."""
         folded = self._denied_throttle.admit(str(caller.principal.user_id), action, reason)
         if folded is None:
             return
         metadata: dict[str, Any] = {"reason": reason}
+        if code:
+            metadata["code"] = code
         if folded:
             metadata["repeats_suppressed"] = folded
         try:
             async with self._database.tenant(caller.tenant) as conn:
-                await self.record(conn, caller, action, outcome="denied", metadata=metadata)
+                await self.record(conn, caller, action, outcome=outcome, metadata=metadata)
         except Exception:  # noqa: BLE001 - never turn a refusal into an INTERNAL error
-            log.warning("could not audit a denied %s by %s", action, caller.principal.user_id, exc_info=True)
+            log.warning("could not audit a refused %s by %s", action, caller.principal.user_id, exc_info=True)
 
     def _reader(self, caller: Caller) -> Tenant:
         # The read policy is admin-only; holding audit:read (checked by the guard) is that grant.
