@@ -189,6 +189,14 @@ class DeactivateUserRequest(_message.Message):
     etag: str
     def __init__(self, user: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
+class ReactivateUserRequest(_message.Message):
+    __slots__ = ("user", "etag")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    etag: str
+    def __init__(self, user: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
 class ResolveAuraIdRequest(_message.Message):
     __slots__ = ("aura_id",)
     AURA_ID_FIELD_NUMBER: _ClassVar[int]

@@ -324,6 +324,11 @@ class UserServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_access__pb2.DeactivateUserRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_access__pb2.User.FromString,
                 _registered_method=True)
+        self.ReactivateUser = channel.unary_unary(
+                '/auralink.v1.UserService/ReactivateUser',
+                request_serializer=auralink_dot_v1_dot_access__pb2.ReactivateUserRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_access__pb2.User.FromString,
+                _registered_method=True)
         self.ResolveAuraId = channel.unary_unary(
                 '/auralink.v1.UserService/ResolveAuraId',
                 request_serializer=auralink_dot_v1_dot_access__pb2.ResolveAuraIdRequest.SerializeToString,
@@ -373,6 +378,14 @@ class UserServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReactivateUser(self, request, context):
+        """Permission: users:update, and org admin. Undoes DeactivateUser: the user's unrevoked, unexpired tokens
+        and API keys work again and their AuraID resolves again. Already active: FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ResolveAuraId(self, request, context):
         """Permission: auraid:resolve. Respects privacy: private ids resolve only inside their org.
         """
@@ -406,6 +419,11 @@ def add_UserServiceServicer_to_server(servicer, server):
             'DeactivateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.DeactivateUser,
                     request_deserializer=auralink_dot_v1_dot_access__pb2.DeactivateUserRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_access__pb2.User.SerializeToString,
+            ),
+            'ReactivateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReactivateUser,
+                    request_deserializer=auralink_dot_v1_dot_access__pb2.ReactivateUserRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_access__pb2.User.SerializeToString,
             ),
             'ResolveAuraId': grpc.unary_unary_rpc_method_handler(
@@ -552,6 +570,33 @@ class UserService(object):
             target,
             '/auralink.v1.UserService/DeactivateUser',
             auralink_dot_v1_dot_access__pb2.DeactivateUserRequest.SerializeToString,
+            auralink_dot_v1_dot_access__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReactivateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.UserService/ReactivateUser',
+            auralink_dot_v1_dot_access__pb2.ReactivateUserRequest.SerializeToString,
             auralink_dot_v1_dot_access__pb2.User.FromString,
             options,
             channel_credentials,

@@ -301,6 +301,12 @@ class DeleteMemoryRequest(_message.Message):
     hard: bool
     def __init__(self, id: _Optional[str] = ..., hard: bool = ...) -> None: ...
 
+class RestoreMemoryRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
 class DeleteMemoryResponse(_message.Message):
     __slots__ = ("id", "hard")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -64,6 +64,11 @@ class MemoryServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_memory__pb2.DeleteMemoryRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_memory__pb2.DeleteMemoryResponse.FromString,
                 _registered_method=True)
+        self.RestoreMemory = channel.unary_unary(
+                '/auralink.v1.MemoryService/RestoreMemory',
+                request_serializer=auralink_dot_v1_dot_memory__pb2.RestoreMemoryRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_memory__pb2.Memory.FromString,
+                _registered_method=True)
         self.LinkMemories = channel.unary_unary(
                 '/auralink.v1.MemoryService/LinkMemories',
                 request_serializer=auralink_dot_v1_dot_memory__pb2.LinkMemoriesRequest.SerializeToString,
@@ -139,6 +144,14 @@ class MemoryServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RestoreMemory(self, request, context):
+        """Permission: memories:delete. Undoes a soft DeleteMemory: the memory is back in recall and lists.
+        Unknown, hard-deleted or another tenant's id: NOT_FOUND; a memory that is not deleted: FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def LinkMemories(self, request, context):
         """Permission: memories:write.
         """
@@ -207,6 +220,11 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.DeleteMemory,
                     request_deserializer=auralink_dot_v1_dot_memory__pb2.DeleteMemoryRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_memory__pb2.DeleteMemoryResponse.SerializeToString,
+            ),
+            'RestoreMemory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreMemory,
+                    request_deserializer=auralink_dot_v1_dot_memory__pb2.RestoreMemoryRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_memory__pb2.Memory.SerializeToString,
             ),
             'LinkMemories': grpc.unary_unary_rpc_method_handler(
                     servicer.LinkMemories,
@@ -396,6 +414,33 @@ class MemoryService(object):
             '/auralink.v1.MemoryService/DeleteMemory',
             auralink_dot_v1_dot_memory__pb2.DeleteMemoryRequest.SerializeToString,
             auralink_dot_v1_dot_memory__pb2.DeleteMemoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreMemory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.MemoryService/RestoreMemory',
+            auralink_dot_v1_dot_memory__pb2.RestoreMemoryRequest.SerializeToString,
+            auralink_dot_v1_dot_memory__pb2.Memory.FromString,
             options,
             channel_credentials,
             insecure,

@@ -347,6 +347,16 @@ def delete(
     common.deleted(settings, "memory", resp.id or memory_id, f"memory {memory_id} deleted{permanently}", hard=resp.hard)
 
 
+@memory_app.command("restore")
+def restore(ctx: typer.Context, memory_id: Annotated[str, typer.Argument(help="A soft-deleted memory's id.")]) -> None:
+    """Restore a soft-deleted memory (a hard-deleted one is gone for good)."""
+    from auralink.v1 import memory_pb2 as pb
+
+    settings = common.settings_of(ctx)
+    found = _call(settings, lambda c: c.memory.RestoreMemory(pb.RestoreMemoryRequest(id=memory_id)))
+    common.emit(settings, common.to_dict(found), memory_table)
+
+
 def _kind_value(kind: str) -> int:
     from auralink.v1 import memory_pb2 as pb
 

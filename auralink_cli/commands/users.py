@@ -269,3 +269,19 @@ def deactivate(
     request = access_pb2.DeactivateUserRequest(user=user, etag=etag)
     found = common.connected(settings, lambda c: c.users.DeactivateUser(request))
     common.emit(settings, common.to_dict(found), user_table)
+
+
+@users_app.command("reactivate")
+def reactivate(
+    ctx: typer.Context,
+    user: UserArg,
+    etag: Annotated[str, typer.Option("--etag", help="Reactivate only if the user still has this etag.")] = "",
+) -> None:
+    """Reactivate a deactivated user: their unrevoked, unexpired tokens and API keys work again, and their
+    AuraID resolves again."""
+    from auralink.v1 import access_pb2
+
+    settings = common.settings_of(ctx)
+    request = access_pb2.ReactivateUserRequest(user=user, etag=etag)
+    found = common.connected(settings, lambda c: c.users.ReactivateUser(request))
+    common.emit(settings, common.to_dict(found), user_table)

@@ -142,6 +142,12 @@ class UserServicer(access_pb2_grpc.UserServiceServicer):
     ) -> access_pb2.User:
         return user_to_proto(await self._directory.deactivate_user(current_caller(), request.user, request.etag))
 
+    @requires("users:update")
+    async def ReactivateUser(
+        self, request: access_pb2.ReactivateUserRequest, context: grpc.aio.ServicerContext
+    ) -> access_pb2.User:
+        return user_to_proto(await self._directory.reactivate_user(current_caller(), request.user, request.etag))
+
     @requires("auraid:resolve")
     async def ResolveAuraId(
         self, request: access_pb2.ResolveAuraIdRequest, context: grpc.aio.ServicerContext

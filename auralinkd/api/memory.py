@@ -168,6 +168,13 @@ class MemoryServicer(memory_pb2_grpc.MemoryServiceServicer):
         await self._memories.delete(current_caller(), memory_id, hard=request.hard, timeout_s=context.time_remaining())
         return pb.DeleteMemoryResponse(id=str(memory_id), hard=request.hard)
 
+    @requires("memories:delete")
+    async def RestoreMemory(self, request: pb.RestoreMemoryRequest, context: grpc.aio.ServicerContext) -> pb.Memory:
+        restored = await self._memories.restore(
+            current_caller(), _uuid(request.id, "id"), timeout_s=context.time_remaining()
+        )
+        return memory_to_proto(restored)
+
     @requires("memories:write")
     async def LinkMemories(
         self, request: pb.LinkMemoriesRequest, context: grpc.aio.ServicerContext

@@ -100,6 +100,7 @@ FIELDS: dict[str, Bound] = {
     "auralink.v1.MemoryScope.session_id": _U,
     "auralink.v1.GetMemoryRequest.id": _U,
     "auralink.v1.DeleteMemoryRequest.id": _U,
+    "auralink.v1.RestoreMemoryRequest.id": _U,
     "auralink.v1.LinkMemoriesRequest.source_id": _U,
     "auralink.v1.LinkMemoriesRequest.target_id": _U,
     "auralink.v1.UnlinkMemoriesRequest.source_id": _U,

@@ -267,24 +267,35 @@ class DirectoryService:
         return updated
 
     async def deactivate_user(self, caller: Caller, ref: str, etag: str = "") -> User:
-        action = "UserService/DeactivateUser"
+        """Soft: the user's credentials stop working and their AuraID stops resolving."""
+        return await self._set_active(caller, ref, etag, active=False)
+
+    async def reactivate_user(self, caller: Caller, ref: str, etag: str = "") -> User:
+        """Undo deactivate_user: the user's unrevoked, unexpired credentials work again."""
+        return await self._set_active(caller, ref, etag, active=True)
+
+    async def _set_active(self, caller: Caller, ref: str, etag: str, *, active: bool) -> User:
+        verb = "reactivate" if active else "deactivate"
+        action = f"UserService/{verb.capitalize()}User"
         ref = check.reference("user", ref)
         async with self._mutation(caller, action):
             if not caller.principal.is_org_admin:
-                raise PermissionDenied("deactivating users needs org:admin")
+                raise PermissionDenied(f"{verb[:-1]}ing users needs org:admin")
             async with self._connect(caller) as conn:
                 user = await _find_user(conn, caller, ref)
-                if user.id == caller.principal.user_id:
+                if not active and user.id == caller.principal.user_id:
                     raise FailedPrecondition("you cannot deactivate yourself: it would lock you out")
                 await store.lock_user(conn, user.id)
                 user = await _find_user(conn, caller, str(user.id))
-                if not user.active:
-                    raise FailedPrecondition(f"user {user.username!r} is already deactivated")
+                if user.active == active:
+                    raise FailedPrecondition(
+                        f"user {user.username!r} is already {'active' if active else 'deactivated'}"
+                    )
                 _check_etag(etag, user.etag)
-                await store.update_user(conn, user.id, user.email, user.display_name, user.base_role, False)
+                await store.update_user(conn, user.id, user.email, user.display_name, user.base_role, active)
                 await self._audit.record(conn, caller, action, "user", str(user.id))
                 updated = await _find_user(conn, caller, str(user.id))
-        await self._resolver.invalidate(org_id=user.organization_id, user_id=user.id)  # its credentials stop working
+        await self._resolver.invalidate(org_id=user.organization_id, user_id=user.id)  # credentials follow
         return updated
 
     async def resolve_aura_id(self, caller: Caller, aura_id: str) -> ResolvedAuraId:

@@ -22,7 +22,7 @@ from auralinkd.access.principal import Caller, Principal
 from auralinkd.audit.service import AuditLog
 from auralinkd.bus import EventBus
 from auralinkd.db.database import Database
-from auralinkd.errors import AlreadyExists, InvalidArgument, NotFound
+from auralinkd.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from auralinkd.memory import evolve as evolving
 from auralinkd.memory import recall as recalling
 from auralinkd.memory import store, validation
@@ -242,6 +242,20 @@ class MemoryService(MemoryIngest):
             await self._audit.record(
                 conn, caller, "MemoryService/DeleteMemory", "memory", str(memory_id), metadata={"hard": hard}
             )
+
+    async def restore(self, caller: Caller, memory_id: UUID, *, timeout_s: float | None = None) -> Memory:
+        """Undo a soft delete. A hard-deleted row is gone for good (NotFound, like an unknown id)."""
+        async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
+            found = await store.get_memory(conn, memory_id)
+            if found is None:
+                raise NotFound(f"memory {memory_id} not found")
+            if found.state is not State.DELETED:
+                raise FailedPrecondition(f"memory {memory_id} is not deleted")
+            await store.restore(conn, memory_id)
+            await self._audit.record(conn, caller, "MemoryService/RestoreMemory", "memory", str(memory_id))
+            restored = await store.get_memory(conn, memory_id)
+        assert restored is not None
+        return restored
 
     # -- relationships --------------------------------------------------------------------------
 

@@ -511,6 +511,13 @@ async def soft_delete(conn: asyncpg.Connection, memory_id: UUID) -> bool:
     return status.endswith(" 1")
 
 
+async def restore(conn: asyncpg.Connection, memory_id: UUID) -> bool:
+    status = await conn.execute(
+        "UPDATE memories SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL", memory_id
+    )
+    return status.endswith(" 1")
+
+
 async def hard_delete(conn: asyncpg.Connection, ids: Sequence[UUID]) -> int:
     status = await conn.execute("DELETE FROM memories WHERE id = ANY($1::uuid[])", list(ids))
     return int(status.split()[-1])

@@ -98,6 +98,7 @@ SWEEP: list[Entry] = [
     ),
     Entry("apikeys revoke", ["{key_id}", "--yes"], ["{key_id}"]),
     Entry("users deactivate", ["{user}", "--yes"], ["{user}"]),
+    Entry("users reactivate", ["{user}"], [MISSING], code=codes.NOT_FOUND),
     Entry("audit list", ["--since", "1h", "--limit", "5"], ["--since", "yesterday"]),
     Entry("audit verify", [], ["--interval", "0"]),
     Entry("audit watch", ["--since-id", "1"], ["--since-id", "-1"], stream=True),
@@ -153,6 +154,7 @@ SWEEP: list[Entry] = [
     Entry("memory export", ["--file", "{tmp}/export.jsonl"], ["--state", "bogus"]),
     Entry("memory import", ["{tmp}/export.jsonl"], ["{tmp}/missing.jsonl"]),
     Entry("memory delete", ["{m1}", "--yes"], ["{m1}"]),
+    Entry("memory restore", ["{m1}"], [MISSING], code=codes.NOT_FOUND),
     # --- rooms (closed after the agents' room commands below) --------------------------------------------------
     Entry("rooms create", ["sweep-room", "--max-participants", "5"], ["r", "--type", "bogus"], save={"room": "id"}),
     Entry("rooms list", [], ["--limit", "-1"]),

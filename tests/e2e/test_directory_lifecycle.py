@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from auralink.v1 import access_pb2, access_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, memory_pb2, memory_pb2_grpc
 from tests.support import Daemon, bearer
 
 
@@ -56,3 +56,106 @@ def test_refused_mutations_leave_one_failure_row_each(daemon: Daemon) -> None:
     assert len(failures.entries) == 3  # one row per refusal, none for the successful calls
     assert all(e.request_id for e in failures.entries)
     assert verified.ok
+
+
+def _user_token(channel: grpc.Channel, admin: str, user_id: str, scopes: list[str]) -> str:
+    issued = access_pb2_grpc.CredentialServiceStub(channel).IssueToken(
+        access_pb2.IssueTokenRequest(user=user_id, scopes=scopes), metadata=bearer(admin), timeout=5
+    )
+    return issued.token
+
+
+def test_a_deactivated_users_auraid_stops_resolving_until_reactivated(daemon: Daemon) -> None:
+    token = daemon.token
+    with daemon.channel() as channel:
+        users = access_pb2_grpc.UserServiceStub(channel)
+        audit = access_pb2_grpc.AuditServiceStub(channel)
+        user = users.CreateUser(
+            access_pb2.CreateUserRequest(
+                user=access_pb2.User(
+                    email="ada@example.com",
+                    username="ada",
+                    aura_id=access_pb2.AuraId(aura_id="@ada.aura", privacy_level=access_pb2.PRIVACY_LEVEL_PUBLIC),
+                )
+            ),
+            metadata=bearer(token),
+        )
+        resolve = access_pb2.ResolveAuraIdRequest(aura_id="@ada.aura")
+        assert users.ResolveAuraId(resolve, metadata=bearer(token)).user_id == user.id
+        member = _user_token(channel, token, user.id, ["self:read"])
+        deactivated = users.DeactivateUser(access_pb2.DeactivateUserRequest(user=user.id), metadata=bearer(token))
+        assert not deactivated.active
+        assert _refused(users.ResolveAuraId, resolve, token) == grpc.StatusCode.NOT_FOUND
+
+        stale = access_pb2.ReactivateUserRequest(user=user.id, etag=user.etag)
+        assert _refused(users.ReactivateUser, stale, token) == grpc.StatusCode.ABORTED
+        missing = access_pb2.ReactivateUserRequest(user="00000000-0000-4000-8000-000000000000")
+        assert _refused(users.ReactivateUser, missing, token) == grpc.StatusCode.NOT_FOUND
+        request = access_pb2.ReactivateUserRequest(user="ada", etag=deactivated.etag)
+        reactivated = users.ReactivateUser(request, metadata=bearer(token))
+        assert reactivated.active and reactivated.id == user.id and reactivated.etag != deactivated.etag
+        assert users.ResolveAuraId(resolve, metadata=bearer(token)).user_id == user.id
+        again = access_pb2.ReactivateUserRequest(user=user.id)
+        assert _refused(users.ReactivateUser, again, token) == grpc.StatusCode.FAILED_PRECONDITION
+        # A token issued before the deactivation authenticates again (it lacks users:update: denied, audited).
+        assert _refused(users.ReactivateUser, again, member) == grpc.StatusCode.PERMISSION_DENIED
+        rows = audit.ListAuditLogs(
+            access_pb2.ListAuditLogsRequest(action="UserService/ReactivateUser"), metadata=bearer(token)
+        ).entries
+    assert sorted(e.outcome for e in rows) == ["denied", "failure", "failure", "success"]  # NOT_FOUND: no row
+
+
+def test_a_soft_deleted_memory_is_restored_and_other_ids_are_not_found(daemon: Daemon) -> None:
+    token = daemon.token
+    with daemon.channel() as channel:
+        memories = memory_pb2_grpc.MemoryServiceStub(channel)
+        orgs = access_pb2_grpc.OrganizationServiceStub(channel)
+        users = access_pb2_grpc.UserServiceStub(channel)
+        audit = access_pb2_grpc.AuditServiceStub(channel)
+        store = memory_pb2.StoreMemoryRequest(memory=memory_pb2.MemoryInput(content="The fern needs water weekly"))
+        kept = memories.StoreMemory(store, metadata=bearer(token), timeout=120).result.memory_id
+        gone = memories.StoreMemory(
+            memory_pb2.StoreMemoryRequest(memory=memory_pb2.MemoryInput(content="Parking is on level 3")),
+            metadata=bearer(token),
+            timeout=60,
+        ).result.memory_id
+        # Another tenant's soft-deleted memory.
+        orgs.CreateOrganization(
+            access_pb2.CreateOrganizationRequest(name="Other", slug="other"), metadata=bearer(token)
+        )
+        stranger = users.CreateUser(
+            access_pb2.CreateUserRequest(
+                user=access_pb2.User(email="eve@other.example", username="eve"), organization="other"
+            ),
+            metadata=bearer(token),
+        )
+        eve = _user_token(channel, token, stranger.id, ["memories:read", "memories:write", "memories:delete"])
+        theirs = memories.StoreMemory(store, metadata=bearer(eve), timeout=60).result.memory_id
+        memories.DeleteMemory(memory_pb2.DeleteMemoryRequest(id=theirs), metadata=bearer(eve))
+
+        memories.DeleteMemory(memory_pb2.DeleteMemoryRequest(id=kept), metadata=bearer(token))
+        memories.DeleteMemory(memory_pb2.DeleteMemoryRequest(id=gone, hard=True), metadata=bearer(token))
+        get = memory_pb2.GetMemoryRequest(id=kept)
+        assert _refused(memories.GetMemory, get, token) == grpc.StatusCode.NOT_FOUND
+        restored = memories.RestoreMemory(memory_pb2.RestoreMemoryRequest(id=kept), metadata=bearer(token))
+        assert restored.id == kept and restored.state == memory_pb2.MEMORY_STATE_ACTIVE
+        assert memories.GetMemory(get, metadata=bearer(token)).content == "The fern needs water weekly"
+        listed = memories.ListMemories(memory_pb2.ListMemoriesRequest(), metadata=bearer(token))
+        assert kept in {m.id for m in listed.memories}
+
+        restore = memories.RestoreMemory
+        again = memory_pb2.RestoreMemoryRequest(id=kept)
+        assert _refused(restore, again, token) == grpc.StatusCode.FAILED_PRECONDITION
+        for other in (theirs, gone, "00000000-0000-4000-8000-000000000000"):
+            assert _refused(restore, memory_pb2.RestoreMemoryRequest(id=other), token) == grpc.StatusCode.NOT_FOUND
+        bad = memory_pb2.RestoreMemoryRequest(id="not-a-uuid")
+        assert _refused(restore, bad, token) == grpc.StatusCode.INVALID_ARGUMENT
+        reader = _user_token(channel, token, stranger.id, ["memories:read"])
+        assert (
+            _refused(restore, memory_pb2.RestoreMemoryRequest(id=theirs), reader) == grpc.StatusCode.PERMISSION_DENIED
+        )
+        assert memories.RestoreMemory(memory_pb2.RestoreMemoryRequest(id=theirs), metadata=bearer(eve)).id == theirs
+        rows = audit.ListAuditLogs(
+            access_pb2.ListAuditLogsRequest(action="MemoryService/RestoreMemory"), metadata=bearer(token)
+        ).entries
+    assert sorted((e.outcome, e.resource_id) for e in rows) == [("failure", ""), ("success", kept)]
