@@ -23,7 +23,7 @@ from auralinkd.access.principal import Caller
 from auralinkd.api import context as call_context
 from auralinkd.api import validation
 from auralinkd.api.errors import status_code_for, trailing_details
-from auralinkd.audit.service import AuditLog
+from auralinkd.audit.service import AuditLog, refusal_recorded
 from auralinkd.db.database import is_connection_loss
 from auralinkd.errors import (
     Aborted,
@@ -212,10 +212,10 @@ class CallGuard:
     async def refused(self, exc: BaseException, rule: _Rule) -> None:
         """Audit a mutating call of an admitted caller that the domain refused (a duplicate, a stale etag,
         a protected resource, a finer-grained permission): one row per refusal, in its own transaction."""
-        if not rule.mutates or not isinstance(exc, _AUDITED_REFUSALS):
+        if not rule.mutates or not isinstance(exc, _AUDITED_REFUSALS) or refusal_recorded():
             return
         caller = call_context.caller_or_none()
-        if caller is None:  # refused by admit itself (already audited there), or anonymous
+        if caller is None:  # refused by admit itself, or anonymous
             return
         outcome = "denied" if isinstance(exc, PermissionDenied) else "failure"
         await self._audit.record_refused(

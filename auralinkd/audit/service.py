@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,14 @@ log = logging.getLogger(__name__)
 OUTCOMES = ("success", "failure", "denied")
 _VERIFY_BATCH = 1000
 _MAX_TEXT = 500
+# Set once a refusal of the current call is recorded (each RPC runs in a task of its own), so the call guard,
+# which audits every refused mutation, does not write a second row for one a service already recorded.
+_refusal_recorded: ContextVar[bool] = ContextVar("auralink_refusal_recorded", default=False)
+
+
+def refusal_recorded() -> bool:
+    """Has a refusal of the current call been recorded (or folded by the throttle) already?"""
+    return _refusal_recorded.get()
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,7 @@ class AuditLog:
     async def record_refused(self, caller: Caller, action: str, outcome: str, reason: str, code: str = "") -> None:
         """A refused call ("denied", or "failure" with the status `code`), in a transaction of its own (the
         call itself changed nothing); rate limited like every refusal."""
+        _refusal_recorded.set(True)
         folded = self._denied_throttle.admit(str(caller.principal.user_id), action, reason)
         if folded is None:
             return

@@ -82,7 +82,10 @@ def test_a_deactivated_users_auraid_stops_resolving_until_reactivated(daemon: Da
         )
         resolve = access_pb2.ResolveAuraIdRequest(aura_id="@ada.aura")
         assert users.ResolveAuraId(resolve, metadata=bearer(token)).user_id == user.id
-        member = _user_token(channel, token, user.id, ["self:read"])
+        member = _user_token(channel, token, user.id, ["self:read", "users:update"])
+        # Refused by the service (not the guard): still exactly one row.
+        other = access_pb2.UpdateUserRequest(user=access_pb2.User(username="admin", display_name="Mallory"))
+        assert _refused(users.UpdateUser, other, member) == grpc.StatusCode.PERMISSION_DENIED
         deactivated = users.DeactivateUser(access_pb2.DeactivateUserRequest(user=user.id), metadata=bearer(token))
         assert not deactivated.active
         assert _refused(users.ResolveAuraId, resolve, token) == grpc.StatusCode.NOT_FOUND
@@ -97,12 +100,16 @@ def test_a_deactivated_users_auraid_stops_resolving_until_reactivated(daemon: Da
         assert users.ResolveAuraId(resolve, metadata=bearer(token)).user_id == user.id
         again = access_pb2.ReactivateUserRequest(user=user.id)
         assert _refused(users.ReactivateUser, again, token) == grpc.StatusCode.FAILED_PRECONDITION
-        # A token issued before the deactivation authenticates again (it lacks users:update: denied, audited).
+        # A token issued before the deactivation authenticates again (not an org admin: denied, audited).
         assert _refused(users.ReactivateUser, again, member) == grpc.StatusCode.PERMISSION_DENIED
         rows = audit.ListAuditLogs(
             access_pb2.ListAuditLogsRequest(action="UserService/ReactivateUser"), metadata=bearer(token)
         ).entries
+        updates = audit.ListAuditLogs(
+            access_pb2.ListAuditLogsRequest(action="UserService/UpdateUser", outcome="denied"), metadata=bearer(token)
+        ).entries
     assert sorted(e.outcome for e in rows) == ["denied", "failure", "failure", "success"]  # NOT_FOUND: no row
+    assert len(updates) == 1 and updates[0].actor_user_id == user.id
 
 
 def test_a_soft_deleted_memory_is_restored_and_other_ids_are_not_found(daemon: Daemon) -> None:
