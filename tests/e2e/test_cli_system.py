@@ -1,5 +1,6 @@
-"""`auralink status`, `doctor` and error reporting against a real auralinkd (they ran against a fake
-SystemService before): the local admin token and a request id on every call, readable tables, refusals."""
+"""`auralink status`, `doctor` and error reporting against a real auralinkd: the local admin token and a
+request id on every call, readable tables, refusals. Each serving state, INTERNAL, several bad fields and clock skew:
+test_cli_states.py."""
 
 from __future__ import annotations
 
