@@ -87,6 +87,7 @@ from auralinkd.config import Settings
 from auralinkd.db import migrate
 from auralinkd.db.database import Database
 from auralinkd.db.embedded import EmbeddedPostgres
+from auralinkd.directory.events import DirectoryEvents
 from auralinkd.directory.service import DirectoryService
 from auralinkd.http.listener import HttpListener
 from auralinkd.mcp.policy import HttpPolicy, StdioPolicy, split_list
@@ -230,7 +231,7 @@ class Runtime:
         self.audit = AuditLog(self.database)
         self.resolver = PermissionResolver(self.database, self.bus, self.redis)
         self.denylist = Denylist(self.database, self.bus, self.redis)
-        self.directory = DirectoryService(self.database, self.audit, self.resolver)
+        self.directory = DirectoryService(self.database, self.audit, self.resolver, DirectoryEvents(self.bus))
         self.memory = MemoryService(
             self.database, self.audit, _embedders(settings), AccessRecorder(self.database),
             dedupe_threshold=settings.memory_dedupe_threshold, bus=self.bus,
@@ -311,7 +312,9 @@ class Runtime:
             SystemServicer: SystemServicer(self.system, self.bus, streams),
             CredentialServicer: CredentialServicer(credentials, self.directory),
             AuditServicer: AuditServicer(self.audit, streams),
-            RoleServicer: RoleServicer(RoleService(self.database, self.audit, self.resolver, self.catalogue)),
+            RoleServicer: RoleServicer(
+                RoleService(self.database, self.audit, self.resolver, self.catalogue, DirectoryEvents(self.bus))
+            ),
             OrganizationServicer: OrganizationServicer(self.directory),
             UserServicer: UserServicer(self.directory),
             AICCompressionServicer: AICCompressionServicer(

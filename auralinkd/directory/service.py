@@ -18,6 +18,7 @@ from auralinkd.audit.service import AuditLog
 from auralinkd.db.database import Database
 from auralinkd.directory import store
 from auralinkd.directory import validation as check
+from auralinkd.directory.events import DirectoryEvents, OrganizationChanged, UserChanged, actor
 from auralinkd.directory.models import (
     AuraIdSettings,
     NewOrganization,
@@ -54,10 +55,24 @@ _DUPLICATES = {
 
 
 class DirectoryService:
-    def __init__(self, database: Database, audit: AuditLog, resolver: PermissionResolver) -> None:
+    def __init__(
+        self, database: Database, audit: AuditLog, resolver: PermissionResolver, events: DirectoryEvents | None = None
+    ) -> None:
         self._database = database
         self._audit = audit
         self._resolver = resolver
+        self._events = events or DirectoryEvents(None)
+
+    async def _org_event(self, topic: str, caller: Caller, org: Organization, fields: Sequence[str] = ()) -> None:
+        payload = OrganizationChanged(str(org.id), org.slug, org.name, org.active, actor(caller), list(fields))
+        await self._events.publish(topic, payload, org.id)
+
+    async def _user_event(self, topic: str, caller: Caller, user: User, fields: Sequence[str] = ()) -> None:
+        payload = UserChanged(
+            str(user.id), str(user.organization_id), user.username, user.base_role, user.active, actor(caller),
+            list(fields),
+        )  # fmt: skip
+        await self._events.publish(topic, payload, user.organization_id)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -103,6 +118,7 @@ class DirectoryService:
             async with self._connect(caller, system=True) as conn:
                 org = await store.insert_org(conn, name, slug)
                 await self._audit.record(conn, caller, action, "organization", str(org.id), metadata={"slug": slug})
+        await self._org_event("org.created", caller, org)
         return org
 
     async def get_org(self, caller: Caller, ref: str) -> Organization:
@@ -144,6 +160,7 @@ class DirectoryService:
                 updated = await store.update_org(conn, org.id, name, org.active)
                 assert updated is not None
                 await self._audit.record(conn, caller, action, "organization", str(org.id), metadata={"fields": paths})
+        await self._org_event("org.updated", caller, updated, paths)
         return updated
 
     async def deactivate_org(self, caller: Caller, ref: str, etag: str = "") -> Organization:
@@ -165,6 +182,7 @@ class DirectoryService:
                 assert updated is not None
                 await self._audit.record(conn, caller, action, "organization", str(org.id))
         await self._resolver.invalidate(org_id=org.id)  # its members' credentials stop working
+        await self._org_event("org.deactivated", caller, updated)
         return updated
 
     # -- users ---------------------------------------------------------------------------------------
@@ -201,6 +219,7 @@ class DirectoryService:
                 )  # fmt: skip
                 user = await store.find_user(conn, org_id, user_id=user_id)
         assert user is not None
+        await self._user_event("user.created", caller, user)
         return user
 
     async def get_user(self, caller: Caller, ref: str) -> User:
@@ -264,6 +283,7 @@ class DirectoryService:
             updated = await _find_user(conn, caller, str(user.id))
         if role != user.base_role:
             await self._resolver.invalidate(org_id=user.organization_id, user_id=user.id)
+        await self._user_event("user.updated", caller, updated, paths)
         return updated
 
     async def deactivate_user(self, caller: Caller, ref: str, etag: str = "") -> User:
@@ -296,6 +316,7 @@ class DirectoryService:
                 await self._audit.record(conn, caller, action, "user", str(user.id))
                 updated = await _find_user(conn, caller, str(user.id))
         await self._resolver.invalidate(org_id=user.organization_id, user_id=user.id)  # credentials follow
+        await self._user_event(f"user.{verb}d", caller, updated)
         return updated
 
     async def resolve_aura_id(self, caller: Caller, aura_id: str) -> ResolvedAuraId:

@@ -21,6 +21,7 @@ import asyncpg
 from auralinkd.access.principal import Caller
 from auralinkd.audit.service import AuditLog
 from auralinkd.db.database import Database
+from auralinkd.directory.events import DirectoryEvents, RoleChanged, actor
 from auralinkd.errors import (
     Aborted,
     AlreadyExists,
@@ -97,11 +98,27 @@ class EffectivePermissions:
 
 
 class RoleService:
-    def __init__(self, database: Database, audit: AuditLog, resolver: PermissionResolver, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        resolver: PermissionResolver,
+        catalogue: Catalogue,
+        events: DirectoryEvents | None = None,
+    ) -> None:
         self._database = database
         self._audit = audit
         self._resolver = resolver
         self._catalogue = catalogue
+        self._events = events or DirectoryEvents(None)
+
+    async def _event(
+        self, topic: str, caller: Caller, role: Role, fields: list[str] | None = None, user_id: object = ""
+    ) -> None:
+        payload = RoleChanged(
+            str(role.id), role.name, list(role.permissions), actor(caller), str(user_id or ""), fields or []
+        )
+        await self._events.publish(topic, payload, caller.principal.org_id)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -169,6 +186,7 @@ class RoleService:
             await self._audit.record(
                 conn, caller, action, "role", str(role.id), metadata={"name": name, "permissions": permissions}
             )
+        await self._event("role.created", caller, role)
         return role
 
     async def update_role(self, caller: Caller, ref: str, changes: RoleDraft, paths: list[str], etag: str) -> Role:
@@ -206,6 +224,7 @@ class RoleService:
             await self._audit.record(conn, caller, action, "role", str(role.id), metadata=metadata)
         if role.permissions != current.permissions:
             await self._resolver.invalidate(org_id=caller.principal.org_id)
+        await self._event("role.updated", caller, role, sorted(fields))
         return role
 
     async def delete_role(self, caller: Caller, ref: str) -> None:
@@ -224,6 +243,7 @@ class RoleService:
                 metadata={"name": current.name, "assignments_removed": removed},
             )
         await self._resolver.invalidate(org_id=caller.principal.org_id)
+        await self._event("role.deleted", caller, current)
 
     async def grant_permissions(self, caller: Caller, ref: str, permissions: list[str]) -> Role:
         action = f"{_SERVICE}/GrantPermissions"
@@ -250,6 +270,7 @@ class RoleService:
             )
         if role.permissions != current.permissions:
             await self._resolver.invalidate(org_id=caller.principal.org_id)
+        await self._event("role.granted", caller, role, sorted(set(merged) - set(current.permissions)))
         return role
 
     async def revoke_permissions(self, caller: Caller, ref: str, permissions: list[str]) -> Role:
@@ -269,6 +290,7 @@ class RoleService:
             )
         if role.permissions != current.permissions:
             await self._resolver.invalidate(org_id=caller.principal.org_id)
+        await self._event("role.revoked", caller, role, sorted(held - set(remaining)))
         return role
 
     # -- assignments ----------------------------------------------------------------------------
@@ -289,6 +311,7 @@ class RoleService:
                 conn, caller, action, "role", str(role.id), metadata={"user_id": str(target["id"]), "role": role.name}
             )
         await self._resolver.invalidate(user_id=assignment.user_id)
+        await self._event("role.assigned", caller, role, user_id=assignment.user_id)
         return assignment
 
     async def unassign_role(self, caller: Caller, ref: str, user: str) -> None:
@@ -306,6 +329,7 @@ class RoleService:
                 conn, caller, action, "role", str(role.id), metadata={"user_id": str(target["id"]), "role": role.name}
             )
         await self._resolver.invalidate(user_id=target["id"])
+        await self._event("role.unassigned", caller, role, user_id=target["id"])
 
     # -- helpers --------------------------------------------------------------------------------
 

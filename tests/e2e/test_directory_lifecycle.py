@@ -3,10 +3,13 @@ end to end against a daemon (one daemon per test, several checks each, to keep t
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
+from google.protobuf import json_format
 
-from auralink.v1 import access_pb2, access_pb2_grpc, memory_pb2, memory_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, memory_pb2, memory_pb2_grpc, system_pb2, system_pb2_grpc
 from tests.support import Daemon, bearer
 
 
@@ -166,3 +169,66 @@ def test_a_soft_deleted_memory_is_restored_and_other_ids_are_not_found(daemon: D
             access_pb2.ListAuditLogsRequest(action="MemoryService/RestoreMemory"), metadata=bearer(token)
         ).entries
     assert sorted((e.outcome, e.resource_id) for e in rows) == [("failure", ""), ("success", kept)]
+
+
+def _replayed(channel: grpc.Channel, token: str, **extra: object) -> list[tuple[str, str, dict]]:
+    """(topic, organization_id, payload) of every directory event the watcher may see, oldest first."""
+    request = system_pb2.WatchEventsRequest(topics=["org.", "user.", "role."], replay=1000, **extra)
+    stream = system_pb2_grpc.SystemServiceStub(channel).WatchEvents(request, metadata=bearer(token), timeout=3)
+    seen = []
+    try:
+        for event in stream:
+            if not event.heartbeat:
+                seen.append((event.topic, event.organization_id, json_format.MessageToDict(event.data)))
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    return seen
+
+
+def test_org_user_and_role_changes_are_events_with_typed_payloads_for_their_org_only(daemon: Daemon) -> None:
+    token = daemon.token
+    with daemon.channel() as channel:
+        orgs = access_pb2_grpc.OrganizationServiceStub(channel)
+        users = access_pb2_grpc.UserServiceStub(channel)
+        roles = access_pb2_grpc.RoleServiceStub(channel)
+        acme = orgs.CreateOrganization(
+            access_pb2.CreateOrganizationRequest(name="Acme", slug="acme"), metadata=bearer(token)
+        )
+        eve = users.CreateUser(
+            access_pb2.CreateUserRequest(
+                user=access_pb2.User(email="eve@acme.example", username="eve"), organization="acme"
+            ),
+            metadata=bearer(token),
+        )
+        bob = users.CreateUser(
+            access_pb2.CreateUserRequest(user=access_pb2.User(email="bob@example.com", username="bob")),
+            metadata=bearer(token),
+        )
+        users.DeactivateUser(access_pb2.DeactivateUserRequest(user=bob.id), metadata=bearer(token))
+        users.ReactivateUser(access_pb2.ReactivateUserRequest(user=bob.id), metadata=bearer(token))
+        role = roles.CreateRole(
+            access_pb2.CreateRoleRequest(role=access_pb2.Role(name="auditors", permissions=["audit:read"])),
+            metadata=bearer(token),
+        )
+        roles.AssignRole(access_pb2.AssignRoleRequest(role=role.id, user=bob.id), metadata=bearer(token))
+        own = _replayed(channel, token)
+        everything = _replayed(channel, token, all_organizations=True)
+        acme_member = _user_token(channel, token, eve.id, ["events:watch"])
+        theirs = _replayed(channel, acme_member)
+        me = access_pb2_grpc.CredentialServiceStub(channel).WhoAmI(access_pb2.WhoAmIRequest(), metadata=bearer(token))
+    home = bob.organization_id
+    assert [(t, o) for t, o, _ in own] == [
+        ("user.created", home), ("user.deactivated", home), ("user.reactivated", home),
+        ("role.created", home), ("role.assigned", home),
+    ]  # fmt: skip
+    assert [(t, o) for t, o, _ in theirs] == [("org.created", acme.id), ("user.created", acme.id)]
+    assert {t for t, _, _ in everything} >= {"org.created", "user.created", "role.assigned"}
+    created = theirs[1][2]
+    assert created == {
+        "id": eve.id, "organization_id": acme.id, "username": "eve", "base_role": "user", "active": True,
+        "actor_user_id": me.user.id, "fields": [],
+    }  # fmt: skip
+    assert "email" not in json.dumps(everything)
+    assert own[2][2]["active"] is True and own[1][2]["active"] is False
+    assigned = own[4][2]
+    assert (assigned["name"], assigned["permissions"], assigned["user_id"]) == ("auditors", ["audit:read"], bob.id)
