@@ -1,37 +1,25 @@
-"""The access commands: parsing, request building, pinned JSON shapes, and confirmation (no daemon).
+"""The access commands' pure functions: parsing, request building and pinned JSON shapes (no daemon).
 
-Pure functions are tested directly; whole commands run through main() against in-process fake
-services on a unix socket (the real daemon is in tests/e2e/test_cli_access.py).
+Whole commands run against a real daemon: tests/e2e/test_cli_access.py and test_cli_access_calls.py.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 import json
-import os
-import shutil
-import stat
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from concurrent import futures
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from auralink.v1 import access_pb2, access_pb2_grpc
-from auralink_cli import output
+from auralink.v1 import access_pb2
 from auralink_cli.commands import _access as common
 from auralink_cli.commands import apikeys, audit, auth, orgs, roles, tokens, users
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.main import main
 from auralink_cli.shapes import message_to_dict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -301,249 +289,6 @@ def test_whoami_expiry_falls_back_to_the_jwt_exp_claim() -> None:
     assert data["expire_time"] == "2030-03-17T17:46:40Z"
     assert auth.whoami_dict(resp, API_KEY)["expire_time"] is None
     assert auth.jwt_expiry("not.a.jwt") is None
-
-
-# --- whole commands against fake services ----------------------------------------------------
-
-
-@dataclass
-class Fakes(
-    access_pb2_grpc.UserServiceServicer,
-    access_pb2_grpc.CredentialServiceServicer,
-    access_pb2_grpc.AuditServiceServicer,
-    access_pb2_grpc.RoleServiceServicer,
-):
-    """Answers a few RPCs of each service and records (method, request, authorization)."""
-
-    calls: list[tuple[str, Any, str]] = field(default_factory=list)
-    verify_result: access_pb2.VerifyAuditChainResponse = field(
-        default_factory=lambda: access_pb2.VerifyAuditChainResponse(ok=True, rows_checked=3)
-    )
-
-    def _record(self, method: str, request: Any, context: grpc.ServicerContext) -> None:
-        self.calls.append((method, request, dict(context.invocation_metadata()).get("authorization", "")))
-
-    def methods(self) -> list[str]:
-        return [m for m, _, _ in self.calls]
-
-    def GetUser(self, request: Any, context: grpc.ServicerContext) -> access_pb2.User:
-        self._record("GetUser", request, context)
-        return a_user()
-
-    def UpdateUser(self, request: Any, context: grpc.ServicerContext) -> access_pb2.User:
-        self._record("UpdateUser", request, context)
-        return a_user(display_name=request.user.display_name or "Ada", etag="etag-2")
-
-    def IssueToken(self, request: Any, context: grpc.ServicerContext) -> access_pb2.IssueTokenResponse:
-        self._record("IssueToken", request, context)
-        return access_pb2.IssueTokenResponse(
-            token=JWT, token_id="jti-1", expire_time=ts(1_900_000_000), scopes=list(request.scopes)
-        )
-
-    def RevokeToken(self, request: Any, context: grpc.ServicerContext) -> access_pb2.RevokeTokenResponse:
-        self._record("RevokeToken", request, context)
-        return access_pb2.RevokeTokenResponse()
-
-    def ExchangeApiKey(self, request: Any, context: grpc.ServicerContext) -> access_pb2.IssueTokenResponse:
-        self._record("ExchangeApiKey", request, context)
-        if dict(context.invocation_metadata()).get("authorization") != f"Bearer {API_KEY}":
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid API key")
-        return access_pb2.IssueTokenResponse(token=JWT, token_id="jti-x", expire_time=ts(1_900_000_000))
-
-    def WhoAmI(self, request: Any, context: grpc.ServicerContext) -> access_pb2.WhoAmIResponse:
-        self._record("WhoAmI", request, context)
-        return access_pb2.WhoAmIResponse(
-            user=a_user(), permissions=["self:read"], credential_type="token", credential_id="jti-x"
-        )
-
-    def VerifyAuditChain(self, request: Any, context: grpc.ServicerContext) -> access_pb2.VerifyAuditChainResponse:
-        self._record("VerifyAuditChain", request, context)
-        return self.verify_result
-
-    def ListRoles(self, request: Any, context: grpc.ServicerContext) -> access_pb2.ListRolesResponse:
-        self._record("ListRoles", request, context)
-        start = int(request.page_token or 0)
-        names = [f"role{i}" for i in range(start, min(start + request.page_size, 5))]
-        end = start + len(names)
-        return access_pb2.ListRolesResponse(
-            roles=[access_pb2.Role(id=n, name=n) for n in names], next_page_token=str(end) if end < 5 else ""
-        )
-
-
-@dataclass
-class Fake:
-    services: Fakes
-    config: Path
-
-
-@pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
-    sock_dir = Path(tempfile.mkdtemp(prefix="alacc", dir="/tmp"))  # unix socket paths max 107 bytes
-    services = Fakes()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    for add in ("UserService", "CredentialService", "AuditService", "RoleService"):
-        getattr(access_pb2_grpc, f"add_{add}Servicer_to_server")(services, server)
-    address = f"unix://{sock_dir}/fake.sock"
-    server.add_insecure_port(address)
-    server.start()
-    for name in [k for k in os.environ if k.startswith("AURALINK_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AURALINK_ADDRESS", address)
-    monkeypatch.setenv("AURALINK_TOKEN", "admin-token")
-    monkeypatch.setenv("AURALINK_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal, as in CI
-    try:
-        yield Fake(services, tmp_path / "config.toml")
-    finally:
-        server.stop(None)
-        shutil.rmtree(sock_dir, ignore_errors=True)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run main() in-process: (exit code, stdout, stderr)."""
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_users_update_reads_the_user_then_sends_only_the_given_field(fake: Fake, capsys: Any) -> None:
-    code, out, err = cli(capsys, "users", "update", "ada", "--display-name", "Ada L.", "-o", "json")
-    assert code == 0, err
-    assert fake.services.methods() == ["GetUser", "UpdateUser"]
-    sent = fake.services.calls[-1][1]
-    assert list(sent.update_mask.paths) == ["display_name"] and sent.user.etag == "etag-1"
-    assert json.loads(out)["etag"] == "etag-2"
-
-
-def test_users_update_with_etag_and_id_skips_the_read(fake: Fake, capsys: Any) -> None:
-    code, _, err = cli(capsys, "users", "update", USER_ID, "--role", "user", "--etag", "etag-0")
-    assert code == 0, err
-    assert fake.services.methods() == ["UpdateUser"]
-    sent = fake.services.calls[-1][1]
-    assert list(sent.update_mask.paths) == ["base_role"] and sent.user.etag == "etag-0"
-
-
-def test_users_update_without_fields_fails_before_any_call(fake: Fake, capsys: Any) -> None:
-    code, out, err = cli(capsys, "users", "update", "ada")
-    assert code == 2 and out == "" and err.startswith("error: nothing to update")
-    assert fake.services.calls == []
-
-
-def test_tokens_issue_json_and_table(fake: Fake, capsys: Any) -> None:
-    code, out, err = cli(capsys, "tokens", "issue", "--ttl", "1h", "--scope", "system:read", "-o", "json")
-    assert code == 0, err
-    assert json.loads(out) == {
-        "token": JWT,
-        "token_id": "jti-1",
-        "expire_time": "2030-03-17T17:46:40Z",
-        "scopes": ["system:read"],
-    }
-    assert fake.services.calls[-1][1].ttl_seconds == 3600 and err == ""
-
-    code, out, err = cli(capsys, "tokens", "issue")
-    assert code == 0
-    assert out.splitlines()[-1] == JWT  # whole, on its own line
-    assert err.startswith("warning: ") and "shown only this once" in err and JWT not in err
-
-
-def test_destructive_commands_without_a_terminal_need_yes(fake: Fake, capsys: Any) -> None:
-    for args in (
-        ["tokens", "revoke", "jti-1"],
-        ["apikeys", "revoke", "alk_abcd1234"],
-        ["roles", "delete", "auditors"],
-        ["roles", "revoke", "auditors", "audit:read"],
-        ["roles", "unassign", "auditors", "ada"],
-        ["users", "deactivate", "ada"],
-        ["orgs", "deactivate", "acme"],
-    ):
-        code, out, err = cli(capsys, *args)
-        assert code == 2, args
-        assert out == "" and len(err.splitlines()) == 1 and "--yes" in err
-    assert fake.services.calls == []
-
-    code, out, err = cli(capsys, "tokens", "revoke", "jti-1", "--reason", "leaked", "--yes", "-o", "json")
-    assert code == 0, err
-    assert json.loads(out) == {"resource": "token", "id": "jti-1", "revoked": True}
-    assert fake.services.calls[-1][1].reason == "leaked"
-
-
-def test_on_a_terminal_the_answer_decides(fake: Fake, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(output, "interactive", lambda: True)
-    monkeypatch.setattr(output, "confirm", lambda question: False)
-    code, _, err = cli(capsys, "tokens", "revoke", "jti-1")
-    assert code == 1 and "aborted" in err and fake.services.calls == []
-    monkeypatch.setattr(output, "confirm", lambda question: True)
-    code, _, err = cli(capsys, "tokens", "revoke", "jti-1")
-    assert code == 0 and fake.services.methods() == ["RevokeToken"]
-    assert "revoked" in err
-
-
-def test_audit_verify_exits_0_when_intact_and_1_naming_the_broken_row(fake: Fake, capsys: Any) -> None:
-    code, out, _ = cli(capsys, "audit", "verify")
-    assert code == 0 and "ok" in out
-    fake.services.verify_result = access_pb2.VerifyAuditChainResponse(
-        ok=False, rows_checked=9, first_broken_id=5, reason="hash mismatch"
-    )
-    code, out, err = cli(capsys, "audit", "verify", "-o", "json")
-    assert code == 1
-    assert json.loads(out) == {
-        "ok": False, "rows_checked": 9, "first_broken_id": 5, "reason": "hash mismatch", "checkpoint": "",
-    }  # fmt: skip
-    assert err.count("\n") == 1 and "row 5" in err and "hash mismatch" in err
-
-
-def test_login_with_an_api_key_stores_the_exchanged_jwt_in_a_0600_profile(fake: Fake, capsys: Any) -> None:
-    code, out, err = cli(capsys, "auth", "login", "--api-key", API_KEY, "--profile", "ci", "-o", "json")
-    assert code == 0, err
-    assert fake.services.methods() == ["ExchangeApiKey", "WhoAmI"]
-    assert fake.services.calls[1][2] == f"Bearer {JWT}"  # WhoAmI checks the JWT, not the key
-    assert API_KEY not in out + err and JWT not in out + err
-    data = json.loads(out)
-    assert data == {
-        "profile": "ci",
-        "config_path": str(fake.config),
-        "user_id": USER_ID,
-        "username": "ada",
-        "organization_id": "",
-        "credential_type": "token",
-        "credential_id": "jti-x",
-        "expire_time": "2030-03-17T17:46:40Z",
-    }
-    assert stat.S_IMODE(fake.config.stat().st_mode) == 0o600
-    text = fake.config.read_text()
-    assert JWT in text and API_KEY not in text and "current" not in text  # never switched to silently
-    assert "auralink config use ci" in err
-
-
-def test_login_reads_a_token_from_stdin_and_refuses_without_one(
-    fake: Fake, capsys: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    code, _, err = cli(capsys, "auth", "login")
-    assert code == 2 and "--token" in err and not fake.config.exists()
-    monkeypatch.setattr(sys, "stdin", io.StringIO(JWT + "\n"))
-    code, _, err = cli(capsys, "auth", "login", "--token", "-")
-    assert code == 0, err
-    assert fake.services.calls[-1][2] == f"Bearer {JWT}" and JWT in fake.config.read_text()
-
-
-def test_login_with_a_refused_api_key_stores_nothing(fake: Fake, capsys: Any) -> None:
-    code, out, err = cli(capsys, "auth", "login", "--api-key", "alk_wrong123_nope")
-    assert code == 4 and out == "" and "alk_wrong123_nope" not in err
-    assert not fake.config.exists()
-
-
-def test_lists_page_through_up_to_the_limit(fake: Fake, capsys: Any) -> None:
-    code, out, _ = cli(capsys, "roles", "list", "--limit", "3", "-o", "json")
-    data = json.loads(out)
-    assert code == 0 and [r["name"] for r in data["roles"]] == ["role0", "role1", "role2"]
-    assert data["next_page_token"] == "3"
-    code, out, _ = cli(capsys, "roles", "list", "--limit", "0", "-o", "json")
-    assert [r["name"] for r in json.loads(out)["roles"]] == [f"role{i}" for i in range(5)]
 
 
 def test_access_help_imports_no_grpc() -> None:
