@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from auralink_cli.render.system import STATE_STYLES
 from tui.state import DashboardState
 
 CONNECTION_STYLES = {
@@ -13,7 +14,6 @@ CONNECTION_STYLES = {
     "reconnecting": ("◌", "yellow"),
     "unauthenticated": ("✗", "red"),
 }
-STATE_STYLES = {"SERVING": "green", "DEGRADED": "yellow", "STARTING": "cyan", "STOPPING": "cyan"}
 
 
 def status_line(state: DashboardState, read_only: bool) -> Text:

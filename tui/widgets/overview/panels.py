@@ -9,20 +9,8 @@ from google.protobuf.json_format import MessageToDict
 from rich.table import Table
 from rich.text import Text
 
-STATE_STYLES = {"SERVING": "green", "DEGRADED": "yellow", "STARTING": "cyan", "STOPPING": "cyan"}
-
-
-def format_duration(seconds: float) -> str:
-    """`2h 15m 00s`, as `auralink status` prints it (not imported from there: typer is slow to load)."""
-    total = int(seconds)
-    days, rem = divmod(total, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
-    if days:
-        return f"{days}d {hours}h {minutes:02d}m"
-    if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{seconds:.1f}s"
+# The CLI's renderers import neither typer nor grpc, so `auralink status` and the dashboard share them.
+from auralink_cli.render.system import STATE_STYLES, format_duration
 
 
 def state_name(value: int) -> str:
