@@ -39,9 +39,11 @@ from tests.support import PG15_ADMIN_DSN, unique_name, with_database
 ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = "auralink_app"
 
-# Tables in schema public WITHOUT row-level security, by design (documented in 007_enterprise.sql).
+# Tables in schema public WITHOUT row-level security, by design (documented in 007_enterprise.sql and
+# 017_aic_calibration.sql).
 NO_RLS = {
     "rbac_permissions": "global permission catalogue; auralink_app may only SELECT it",
+    "aic_calibration": "the deployment's compression calibration tables; auralink_app may only SELECT it",
     "schema_migrations": "the migration runner's bookkeeping; auralink_app has no grant",
 }
 
