@@ -324,10 +324,7 @@ class WorkflowService:
             if row["status"] != "waiting_input":
                 raise FailedPrecondition(f"run {row['id']} is {row['status']}, not waiting for input")
             await store.update_run(conn, row["id"], status="running", waiting_prompt=None)
-            await conn.execute(
-                "UPDATE workflow_runs SET replica_id = $2, lease_until = now() + make_interval(secs => $3)"
-                " WHERE id = $1", row["id"], self._replica_id, self._lease_s,
-            )  # fmt: skip
+            await store.take_lease(conn, row["id"], self._replica_id, self._lease_s)
             row = await store.get_run(conn, row["id"])
         assert row is not None
         self._launch(row, answer, fresh=False)

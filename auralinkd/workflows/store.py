@@ -184,6 +184,16 @@ async def events_after(conn: asyncpg.Connection, run_id: UUID, after_seq: int) -
 # -- leases (daemon role) -------------------------------------------------------------------------
 
 
+async def take_lease(conn: asyncpg.Connection, run_id: UUID, replica_id: str, lease_s: float) -> None:
+    """This replica drives the run from now on (a resumed run continues where the resume was answered)."""
+    await conn.execute(
+        "UPDATE workflow_runs SET replica_id = $2, lease_until = now() + make_interval(secs => $3) WHERE id = $1",
+        run_id,
+        replica_id,
+        lease_s,
+    )
+
+
 async def renew_leases(conn: asyncpg.Connection, replica_id: str, run_ids: list[UUID], lease_s: float) -> None:
     await conn.execute(
         """UPDATE workflow_runs SET lease_until = now() + make_interval(secs => $3)
