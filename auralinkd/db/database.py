@@ -31,6 +31,13 @@ SELECT set_config('role', $1, true),
        set_config('app.org_admin', $4, true),
        set_config('statement_timeout', $5, true)
 """
+# No tenant: the scope settings are emptied too, so that whatever a connection once held cannot apply.
+_ANONYMOUS = """
+SELECT set_config('role', $1, true),
+       set_config('app.current_user_id', '', true),
+       set_config('app.current_org_id', '', true),
+       set_config('app.org_admin', '', true)
+"""
 # Optional settings of the same round trip (see `tenant`).
 _NO_FLUSH_WAIT = ",\n       set_config('synchronous_commit', 'off', true)"
 _EF_SEARCH = ",\n       set_config('hnsw.ef_search', $6, true)"
@@ -106,6 +113,7 @@ class Database:
                 "statement_timeout": str(self._statement_timeout_ms),
             },
             init=_register_codecs,
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
@@ -224,7 +232,7 @@ class Database:
     def anonymous(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction as `auralink_app` with no tenant: RLS shows nothing; only the pre-login look-up
         functions (SECURITY DEFINER, such as auth_find_api_key) return data."""
-        return self._transaction("SELECT set_config('role', $1, true)", APP_ROLE)
+        return self._transaction(_ANONYMOUS, APP_ROLE)
 
     def system(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """A transaction as the daemon's own role, for bootstrap work that precedes any tenant."""
@@ -293,6 +301,16 @@ def is_connection_loss(exc: BaseException | None) -> bool:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing beyond what asyncpg always does (roll back an open transaction,
+    drop listeners). Its default (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) costs a round trip per
+    transaction and has nothing to undo: pool connections are only used through `_transaction`, whose
+    settings are all transaction-local (set_config(..., true), SET LOCAL), advisory locks transaction-scoped
+    (pg_advisory_xact_lock), cursors without HOLD; no LISTEN, no temporary tables. `tenant` and `anonymous`
+    set every scope setting in their own first statement, so not even a session-level leftover could widen
+    what RLS shows."""
 
 
 async def _register_codecs(conn: asyncpg.Connection) -> None:

@@ -102,6 +102,35 @@ async def test_tenant_settings_do_not_leak_to_the_next_transaction(database: Dat
             assert await conn.fetchval("SELECT current_user") != "auralink_app"
 
 
+async def test_a_session_level_scope_cannot_leak_to_the_next_caller_of_a_pooled_connection(fresh_dsn: str) -> None:
+    # The pool does not reset connections on release (a round trip per transaction for nothing to undo);
+    # even a scope set for the whole session by mistake must not show its rows to the next caller.
+    db = Database(embedded=False, min_size=1, max_size=1, statement_timeout_s=10)  # one connection: reused
+    await db.connect(fresh_dsn, attempts=3, migrations=migrate.discover())
+    try:
+        async with db.system() as conn:
+            org, (alice, bob) = await _org_with_users(conn, "org-a", "alice", "bob")
+            await _memory(conn, org, alice, "alice's secret")
+        async with db.tenant(Tenant(alice, org, org_admin=True)) as conn:
+            pid = await conn.fetchval("SELECT pg_backend_pid()")
+            await conn.execute(
+                "SELECT set_config('app.current_user_id', $1, false), set_config('app.current_org_id', $2, false),"
+                " set_config('app.org_admin', 'on', false)",
+                str(alice),
+                str(org),
+            )
+        async with db.anonymous() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == pid
+            assert await conn.fetchval("SELECT count(*) FROM memories") == 0
+            assert await conn.fetchval("SELECT app_current_user_id()") is None
+        async with db.tenant(Tenant(bob, org)) as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == pid
+            assert await conn.fetchval("SELECT count(*) FROM memories") == 0
+            assert await conn.fetchval("SELECT app_is_org_admin()") is False
+    finally:
+        await db.close()
+
+
 async def test_the_deadline_bounds_statements(database: Database) -> None:
     async with database.system() as conn:
         org, (alice,) = await _org_with_users(conn, "org-a", "alice")
