@@ -254,11 +254,13 @@ class Client:
             )
 
     def _open(self) -> grpc.Channel:
+        from auralink_cli.retries import service_config
         from auralink_cli.version import client_version
 
         target, tls = grpc_target(self.address)
         options = [
             ("grpc.primary_user_agent", f"auralink-cli/{client_version()}"),
+            ("grpc.service_config", service_config()),  # reads retried on UNAVAILABLE, mutations never
             # Streams have no deadline; keepalive pings find a dead daemon behind them.
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_timeout_ms", 10_000),

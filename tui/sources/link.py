@@ -21,6 +21,7 @@ import grpc.aio
 from auralink.v1 import system_pb2
 from auralink_cli.client import Client, grpc_target, translate_error
 from auralink_cli.profiles import Settings
+from auralink_cli.retries import service_config
 from tui import messages as m
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.initial_reconnect_backoff_ms", 200),
     ("grpc.min_reconnect_backoff_ms", 200),
     ("grpc.max_reconnect_backoff_ms", 2_000),
+    ("grpc.service_config", service_config()),  # the CLI's: reads retried on UNAVAILABLE, mutations never
 ]
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 4.0
