@@ -9,13 +9,15 @@ exact search over the filtered rows, which is cheap precisely because the filter
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
 import numpy as np
 
 from auralinkd.memory import store
+from auralinkd.memory.models import Memory
 from auralinkd.memory.store import HNSW_MODELS, Where
 
 EF_SEARCH_MIN = 40
@@ -109,6 +111,7 @@ def keyword_query(text: str) -> str:
 class SemanticHits:
     hits: list[tuple[UUID, float]]  # (memory id, cosine similarity), best first
     strategy: str
+    memories: dict[UUID, Memory] = field(default_factory=dict)  # rows already read with the hits (`fetch`)
 
 
 async def semantic(
@@ -121,8 +124,11 @@ async def semantic(
     limit: int,
     pgvector: bool,
     ef_preset: int | None = None,
+    fetch: Sequence[UUID] | None = None,
 ) -> SemanticHits:
-    """`ef_preset`: the hnsw.ef_search the transaction already has (set with its scope, one round trip less)."""
+    """`ef_preset`: the hnsw.ef_search the transaction already has (set with its scope, one round trip less).
+    `fetch`: read the memories found, and these, with the index search (one round trip less for a recall);
+    in `memories` of the result, which holds what the search read (the caller reads any others itself)."""
     if not pgvector:
         ids, vectors = await store.scope_vectors(conn, model, where)
         if not ids:
@@ -136,20 +142,26 @@ async def semantic(
     candidates = ef_search_for(limit)
     if ef_preset != candidates:
         await store.set_ef_search(conn, candidates)
-    hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, candidates, limit)
+    memories: dict[UUID, Memory] = {}
+    if fetch is None:
+        hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, candidates, limit)
+    else:
+        hits, memories = await store.semantic_hnsw_memories(
+            conn, model, dims, query, user_id, where, candidates, limit, fetch
+        )
     if len(hits) >= limit:
-        return SemanticHits(hits, "hnsw")
+        return SemanticHits(hits, "hnsw", memories)
     # Short: either fewer rows match, or the filters discarded most of what the index returned.
     matching = await store.count_matching(conn, model, where, EXACT_CAP)
     if matching <= len(hits):
-        return SemanticHits(hits, "hnsw")
+        return SemanticHits(hits, "hnsw", memories)
     if matching < EXACT_CAP:  # selective: exact search over the few matching rows is cheap
-        return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact")
+        return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact", memories)
     await store.set_ef_search(conn, EF_SEARCH_MAX)  # broad filter: over-fetch as far as the index goes
     hits = await store.semantic_hnsw(conn, model, dims, query, user_id, where, EF_SEARCH_MAX, limit)
     if len(hits) >= limit:
-        return SemanticHits(hits, "hnsw")
-    return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact")
+        return SemanticHits(hits, "hnsw", memories)
+    return SemanticHits(await store.semantic_exact(conn, model, query, where, limit), "hnsw+exact", memories)
 
 
 @dataclass(frozen=True)

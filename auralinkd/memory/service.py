@@ -118,10 +118,12 @@ class MemoryService(MemoryIngest):
                 if embedding is not None:
                     semantic = await recalling.semantic(
                         conn, model=embedder.name, dims=embedder.dims, query=await embedding, where=where,
-                        limit=candidates, pgvector=self.pgvector, ef_preset=ef,
+                        limit=candidates, pgvector=self.pgvector, ef_preset=ef, fetch=[i for i, _ in keyword.hits],
                     )  # fmt: skip
                 ids = list(dict.fromkeys([i for i, _ in semantic.hits] + [i for i, _ in keyword.hits]))
-                memories = await store.get_memories(conn, ids)
+                memories = {i: semantic.memories[i] for i in ids if i in semantic.memories}
+                if len(memories) < len(ids):  # no semantic search, or one that fell back to another strategy
+                    memories |= await store.get_memories(conn, [i for i in ids if i not in memories])
         finally:
             if embedding is not None and not embedding.done():
                 embedding.cancel()

@@ -283,6 +283,36 @@ async def semantic_hnsw(
     return [(r["memory_id"], float(r["similarity"])) for r in rows]
 
 
+def _semantic_hnsw_memories_sql(model: str, dims: int, where: Where) -> str:
+    n = len(where.params)
+    return f"""
+        WITH hits AS MATERIALIZED ({_semantic_hnsw_sql(model, dims, where)})
+        SELECT {_MEMORY_COLUMNS}, hits.similarity
+        FROM memories m LEFT JOIN hits ON hits.memory_id = m.id
+        WHERE m.id = ANY(ARRAY(SELECT memory_id FROM hits) || ${n + 5}::uuid[])
+        ORDER BY hits.similarity DESC NULLS LAST
+    """
+
+
+async def semantic_hnsw_memories(
+    conn: asyncpg.Connection,
+    model: str,
+    dims: int,
+    query: np.ndarray,
+    user_id: UUID,
+    where: Where,
+    candidates: int,
+    limit: int,
+    also: Sequence[UUID],
+) -> tuple[list[tuple[UUID, float]], dict[UUID, Memory]]:
+    """semantic_hnsw, and the memories it found plus those of `also` (a recall's keyword hits), in one
+    round trip: the recall's last statement before it ranks."""
+    sql = _semantic_hnsw_memories_sql(model, dims, where)
+    rows = await conn.fetch(sql, *where.params, query.astype(np.float32), user_id, candidates, limit, list(also))
+    hits = [(r["id"], float(r["similarity"])) for r in rows if r["similarity"] is not None]
+    return hits, {r["id"]: to_memory(r) for r in rows}
+
+
 def _nearest_hnsw_sql(model: str, dims: int, where: Where) -> str:
     n = len(where.params)
     return f"""
@@ -350,9 +380,10 @@ async def explain_semantic_hnsw(
     candidates: int,
     limit: int,
 ) -> list[str]:
-    """EXPLAIN ANALYZE of semantic_hnsw's query (benchmarks check that the HNSW index serves it)."""
-    sql = "EXPLAIN (ANALYZE, COSTS OFF) " + _semantic_hnsw_sql(model, dims, where)
-    rows = await conn.fetch(sql, *where.params, query.astype(np.float32), user_id, candidates, limit)
+    """EXPLAIN ANALYZE of a recall's semantic query, semantic_hnsw_memories (benchmarks check that the HNSW
+    index serves it)."""
+    sql = "EXPLAIN (ANALYZE, COSTS OFF) " + _semantic_hnsw_memories_sql(model, dims, where)
+    rows = await conn.fetch(sql, *where.params, query.astype(np.float32), user_id, candidates, limit, [])
     return [r[0] for r in rows]
 
 
@@ -410,6 +441,15 @@ _MEMORY_ROWS_ESTIMATE = """
                 ELSE reltuples END
     FROM pg_class WHERE oid = 'public.memories'::regclass
 """
+# Per term: how many of the user's memories hold it, counted up to the cap (a term in `cap` or more is too
+# common to rank by): greatest($3, floor($4 * estimated rows)).
+_DOCUMENT_FREQUENCIES = f"""
+    WITH total AS (SELECT greatest(({_MEMORY_ROWS_ESTIMATE}), 1.0)::float8 AS n),
+         cap AS (SELECT n AS total, greatest($3::integer, floor($4::float8 * n)::integer) AS cap FROM total)
+    SELECT t.term, cap.total, cap.cap,
+           (SELECT count(*) FROM memory_keyword_ids($2, to_tsquery('simple', t.term), cap.cap)) AS df
+    FROM unnest($1::text[]) AS t(term) CROSS JOIN cap
+"""
 
 
 async def keyword_search(
@@ -423,17 +463,11 @@ async def keyword_search(
     document frequencies count the user's memories, capped: a term in `cap` or more of them is too common
     to rank by (low IDF) and costly to score at 100k memories."""
     n = len(where.params)
-    total = max(float(await conn.fetchval(_MEMORY_ROWS_ESTIMATE)), 1.0)
-    cap = int(max(KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE * total))
-    dfs = await conn.fetch(
-        """
-        SELECT t.term, (SELECT count(*) FROM memory_keyword_ids($2, to_tsquery('simple', t.term), $3)) AS df
-        FROM unnest($1::text[]) AS t(term)
-        """,
-        list(terms),
-        user_id,
-        cap,
-    )
+    # The table's size estimate and the document frequencies in one round trip.
+    dfs = await conn.fetch(_DOCUMENT_FREQUENCIES, list(terms), user_id, KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE)
+    if not dfs:
+        return [], set()
+    total, cap = float(dfs[0]["total"]), int(dfs[0]["cap"])
     present = [(r["term"], int(r["df"])) for r in dfs if 0 < r["df"] < cap]
     if not present:
         return [], set()
