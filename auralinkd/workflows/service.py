@@ -3,8 +3,13 @@
 A run is an asyncio task on the replica that started it, holding a lease on its row (renewed while it
 runs). Each thing it does is an event: stored in PostgreSQL with the run's next seq, under the run
 owner's tenant, and published on the bus (`workflows.run.<id>`) so a watcher on any replica sees it.
-LLM tokens go on the bus only. A daemon that dies mid-run leaves its lease to lapse; the next daemon
-that starts adopts the run and its engine resumes it from the last checkpoint.
+LLM tokens go on the bus only. Those events carry no organization, so only WatchRun (which checks the
+caller may see the run) shows them. Each change of a run's state is also announced, with the run's
+organization, on `workflows.runs.<change>` (started, resumed, interrupted, completed, failed, cancelled):
+the org's WatchEvents sees that a run changed, never its inputs, output or error.
+
+A daemon that dies mid-run leaves its lease to lapse; the next daemon that starts adopts the run and its
+engine resumes it from the last checkpoint.
 
 CancelRun marks the run cancelled and asks, on the bus, the replica that drives it to stop its task.
 """
@@ -38,6 +43,13 @@ log = logging.getLogger(__name__)
 
 TOPIC = "workflows.run."
 CANCEL_TOPIC = "workflows.cancel"
+RUNS_TOPIC = "workflows.runs."
+# Event kinds that change a run's state: the change's name on RUNS_TOPIC, and the state the run is in after it.
+LIFECYCLE = {
+    "run_started": ("started", "running"), "run_resumed": ("resumed", "running"),
+    "interrupted": ("interrupted", "waiting_input"), "run_completed": ("completed", "completed"),
+    "run_failed": ("failed", "failed"), "run_cancelled": ("cancelled", "cancelled"),
+}  # fmt: skip
 TERMINAL = ("completed", "failed", "cancelled")
 # Events after which WatchRun ends: the run is over, or waits for someone to answer it.
 FINAL_KINDS = ("run_completed", "run_failed", "run_cancelled", "interrupted")
@@ -312,6 +324,7 @@ class WorkflowService:
         assert row is not None
         self._note_state("cancelled")
         await self._publish(row["id"], seq, "run_cancelled", row["current_step"] or "", {}, at)
+        await self._announce(row, "run_cancelled", row["current_step"] or "")
         self._stop_local(row["id"])
         await self._bus.publish(CANCEL_TOPIC, {"run_id": str(row["id"])})
         return _run(row)
@@ -400,9 +413,11 @@ class WorkflowService:
             if fresh:
                 self._note_state("running")
                 await self._emit(caller, ident, "run_started", "", {"inputs": context.inputs})
+                await self._announce(row, "run_started", "")
                 outcome: Outcome = await runner.start(context)
             else:
                 await self._emit(caller, ident, "run_resumed", "", {"after_crash": answer is None})
+                await self._announce(row, "run_resumed", "")
                 outcome = await runner.resume(context, answer)
         except asyncio.CancelledError:
             live = self._live.get(ident)
@@ -438,6 +453,7 @@ class WorkflowService:
                 seq, at = await store.insert_event(conn, row, kind, step, data)
             self._note_state(status)
             await self._publish(ident, seq, kind, step, data, at)
+            await self._announce(row, kind, step or row["current_step"] or "")
 
     async def _emit(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
         live = self._live.get(ident)
@@ -457,6 +473,15 @@ class WorkflowService:
         self, ident: UUID, seq: int, kind: str, step: str, data: dict[str, Any], at: datetime | None = None
     ) -> None:
         await self._bus.publish(f"{TOPIC}{ident}", {"seq": seq, "kind": kind, "step": step, "data": data})
+
+    async def _announce(self, row: dict[str, Any], kind: str, step: str) -> None:
+        """Tell the run's organization (WatchEvents) that the run changed state: names and ids only."""
+        change, state = LIFECYCLE[kind]
+        data = {
+            "run_id": str(row["id"]), "workflow": row["workflow_name"], "version": row["workflow_version"],
+            "engine": row["engine"], "state": state, "step": step, "user_id": str(row["user_id"]),
+        }  # fmt: skip
+        await self._bus.publish(f"{RUNS_TOPIC}{change}", data, org=row["organization_id"])
 
     def _note_state(self, state: str) -> None:
         if self.on_state is not None:

@@ -6,25 +6,36 @@ server standing in for the remote provider (a model per step, so each step's rep
   the approved brief is in the owner's memory;
 - a bad definition is INVALID_ARGUMENT naming the path; another org's workflow and run read as missing;
 - cancellation mid-step; budget exhaustion mid-run (FAILED with RESOURCE_EXHAUSTED);
-- daemon start imports no framework; the first run does.
+- daemon start imports no framework; the first run does;
+- each run's state changes reach its organization's WatchEvents (names and ids only), and no other org's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import grpc
 import pytest
 import yaml
 
-from auralink.v1 import providers_pb2, providers_pb2_grpc, workflows_pb2, workflows_pb2_grpc
+from auralink.v1 import (
+    providers_pb2,
+    providers_pb2_grpc,
+    system_pb2,
+    system_pb2_grpc,
+    workflows_pb2,
+    workflows_pb2_grpc,
+)
 from auralinkd.access.tokens import TokenService
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support import Daemon, bearer
@@ -86,10 +97,12 @@ async def usage_run_ids(dsn: str) -> list[str]:
         await conn.close()
 
 
-def wait_state(stub: Any, daemon: Daemon, run_id: str, states: set[int], timeout_s: float = 60) -> Any:
+def wait_state(stub: Any, daemon: Daemon, run_id: str, states: set[int], timeout_s: float = 60, token: str = "") -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
-        run = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run_id), metadata=bearer(daemon.token), timeout=10)
+        run = stub.GetRun(
+            workflows_pb2.GetRunRequest(run_id=run_id), metadata=bearer(token or daemon.token), timeout=10
+        )
         if run.state in states or time.monotonic() > deadline:
             return run
         time.sleep(0.2)
@@ -423,3 +436,91 @@ def test_tool_steps_call_mcp_and_a_tool_failure_fails_the_run(pg16_server: Any, 
         failed = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
         assert failed.state == workflows_pb2.RUN_STATE_FAILED and failed.current_step == "boom"
         assert "'fail'" in failed.error and "broken because the test says so" in failed.error, failed.error
+
+
+class _Watch:
+    """One WatchEvents stream read on a thread: its events (heartbeats left out) as they come."""
+
+    def __init__(self, channel: Any, token: str) -> None:
+        request = system_pb2.WatchEventsRequest(topics=["workflows."])
+        request.heartbeat_interval.FromSeconds(1)
+        self.events: list[Any] = []
+        self._open = threading.Event()
+        self._stream = system_pb2_grpc.SystemServiceStub(channel).WatchEvents(
+            request, metadata=bearer(token), timeout=300
+        )
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        assert self._open.wait(30), "WatchEvents sent no first heartbeat"
+
+    def _read(self) -> None:
+        with contextlib.suppress(grpc.RpcError):
+            for event in self._stream:
+                self._open.set()
+                if not event.heartbeat:
+                    self.events.append(event)
+
+    def changes(self, run_id: str) -> list[str]:
+        return [e.topic.removeprefix("workflows.runs.") for e in self.events if e.data["run_id"] == run_id]
+
+    def close(self) -> None:
+        self._stream.cancel()
+        self._thread.join(10)
+
+
+def test_run_state_changes_reach_the_orgs_watch_events_and_no_other_org(daemon: Daemon) -> None:
+    other = _other_org_token(daemon)
+    ask = "engine: langgraph\ninputs: [secret]\nnodes: [{id: ask, type: human, prompt: 'name?'}]\n"
+    broken = "engine: langgraph\nnodes: [{id: a, type: agent, prompt: hi, model: nowhere/none}]\n"
+    with daemon.channel() as channel:
+        stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+        mine, theirs = bearer(daemon.token), bearer(other)
+        for name, source, meta in (("ask", ask, mine), ("broken", broken, mine), ("ask", ask, theirs)):
+            stub.CreateWorkflow(workflows_pb2.CreateWorkflowRequest(name=name, definition=source), metadata=meta)
+        watch_a, watch_b = _Watch(channel, daemon.token), _Watch(channel, other)
+        try:
+            waiting, done = {workflows_pb2.RUN_STATE_WAITING_INPUT}, {workflows_pb2.RUN_STATE_COMPLETED}
+
+            def start(meta: Any, name: str = "ask") -> str:
+                inputs = {"secret": "kept-out-of-events"} if name == "ask" else {}
+                run_id = stub.StartRun(workflows_pb2.StartRunRequest(workflow=name, inputs=inputs), metadata=meta).id
+                return str(run_id)
+
+            answered = start(mine)
+            assert wait_state(stub, daemon, answered, waiting).state in waiting
+            stub.ResumeRun(workflows_pb2.ResumeRunRequest(run_id=answered, input="Ada"), metadata=mine)
+            assert wait_state(stub, daemon, answered, done).state in done
+            cancelled = start(mine)
+            assert wait_state(stub, daemon, cancelled, waiting).state in waiting
+            stub.CancelRun(workflows_pb2.CancelRunRequest(run_id=cancelled), metadata=mine)
+            failed = start(mine, "broken")
+            assert wait_state(stub, daemon, failed, {workflows_pb2.RUN_STATE_FAILED}).state
+            foreign = start(theirs)
+            assert wait_state(stub, daemon, foreign, waiting, token=other).state in waiting
+
+            expected = {
+                answered: ["started", "interrupted", "resumed", "completed"],
+                cancelled: ["started", "interrupted", "cancelled"],
+                failed: ["started", "failed"],
+            }
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (
+                any(watch_a.changes(r) != c for r, c in expected.items())
+                or watch_b.changes(foreign) != ["started", "interrupted"]
+            ):
+                time.sleep(0.2)
+        finally:
+            watch_a.close()
+            watch_b.close()
+    assert {r: watch_a.changes(r) for r in expected} == expected
+    assert watch_b.changes(foreign) == ["started", "interrupted"]
+    # Each org saw its own runs and nothing of the other's; the per-run events (tokens, outputs) stay off it.
+    org_a, org_b = {e.organization_id for e in watch_a.events}, {e.organization_id for e in watch_b.events}
+    assert len(org_a) == len(org_b) == 1 and org_a != org_b
+    assert {e.data["run_id"] for e in watch_a.events} == set(expected)
+    assert {e.data["run_id"] for e in watch_b.events} == {foreign}
+    for event in watch_a.events + watch_b.events:
+        assert event.topic.startswith("workflows.runs."), event.topic
+        assert "kept-out-of-events" not in str(event) and "Ada" not in str(event)
+    last = watch_a.events[-1]
+    assert (last.data["workflow"], last.data["engine"], last.data["state"]) == ("broken", "langgraph", "failed")
