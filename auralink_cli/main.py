@@ -63,7 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("mcp", "MCP: tool servers, their tools and tool calls."),
     "storage": ("storage", "Objects: put, get, list, delete, signed URLs."),
     "speech": ("speech", "Speech: say text, transcribe audio, list voices."),
-    "workflows": ("workflows", "Workflow definitions (LangGraph, ...)."),
+    "workflows": ("workflows", "Workflow definitions (LangGraph, AutoGen, CrewAI, Prefect)."),
     "runs": ("workflows", "Runs of workflows: start, watch, cancel, resume."),
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))

@@ -23,7 +23,9 @@ from auralink_cli.render.workflows import event_text, run_table, state_word, wor
 if TYPE_CHECKING:
     from auralink_cli.client import Client
 
-workflows_app = typer.Typer(name="workflows", help="Workflow definitions (LangGraph, ...).", no_args_is_help=True)
+workflows_app = typer.Typer(
+    name="workflows", help="Workflow definitions (LangGraph, AutoGen, CrewAI, Prefect).", no_args_is_help=True
+)
 runs_app = typer.Typer(name="runs", help="Runs of workflows: start, watch, cancel, resume.", no_args_is_help=True)
 RunArg = Annotated[str, typer.Argument(help="A run id.")]
 WorkflowArg = Annotated[str, typer.Argument(help="A workflow name or id.")]
@@ -175,7 +177,8 @@ def start(
     version: Annotated[int, typer.Option("--version", min=0, help="0: the latest.")] = 0,
     watch_: Annotated[bool, typer.Option("--watch", "-w", help="Follow its events until it ends or waits.")] = False,
 ) -> None:
-    """Start a run of a workflow; with --watch, follow it (exit 0 completed, 12 failed, 13 waiting for input)."""
+    """Start a run of a workflow; with --watch, follow it (exit 0 completed, 12 failed or cancelled, 13 waiting
+    for input)."""
     from auralink.v1 import workflows_pb2
 
     request = workflows_pb2.StartRunRequest(workflow=workflow, version=version, inputs=_inputs(input_))
