@@ -19,7 +19,7 @@ from auralinkd.errors import AuralinkError, DeadlineExceeded, InvalidArgument, P
 from auralinkd.providers.catalog import LITELLM_PREFIX
 from auralinkd.providers.llm import callbacks_registered, inline_request_building, litellm_module
 from auralinkd.providers.local import LocalModel, make_handler
-from auralinkd.providers.openai_wire import OPENAI_WIRE, OpenAIWire
+from auralinkd.providers.openai_wire import OPENAI_WIRE, Chunk, OpenAIWire
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +292,8 @@ class Gateway:
         return kwargs
 
     def _direct(self, litellm: Any, target: Target) -> bool:
-        """Whether a unary call may skip litellm's dispatcher (openai_wire.py): OpenAI wire, a key to send, and
-        no litellm callback that would expect the dispatcher's events."""
+        """Whether a call (unary or streamed) may skip litellm's dispatcher (openai_wire.py): OpenAI wire, a key
+        to send, and no litellm callback that would expect the dispatcher's events."""
         return (
             self._openai_wire is not None
             and target.provider_type in OPENAI_WIRE
@@ -374,22 +374,17 @@ class Gateway:
         prompt_tokens = completion_tokens = 0
         try:
             async with asyncio.timeout(attempt_s + 0.5) as scope:
-                response = await self._acompletion(litellm, target, kwargs)
-                async for chunk in response:
-                    usage = getattr(chunk, "usage", None)
-                    if usage is not None:
-                        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or prompt_tokens)
-                        completion_tokens = int(getattr(usage, "completion_tokens", 0) or completion_tokens)
-                    if not chunk.choices:
-                        continue
-                    choice = chunk.choices[0]
-                    if choice.finish_reason:
-                        finish = str(choice.finish_reason)
-                    text = getattr(choice.delta, "content", None)
-                    if text:
-                        parts.append(text)
+                async for chunk in self._chunks(litellm, target, kwargs):
+                    if chunk.prompt_tokens:
+                        prompt_tokens = int(chunk.prompt_tokens)
+                    if chunk.completion_tokens:
+                        completion_tokens = int(chunk.completion_tokens)
+                    if chunk.finish_reason:
+                        finish = chunk.finish_reason
+                    if chunk.text:
+                        parts.append(chunk.text)
                         scope.reschedule(None)  # the reply has started: from here the caller's deadline rules
-                        yield Delta(text)
+                        yield Delta(chunk.text)
         except Exception as exc:  # noqa: BLE001 - classified below
             raise _classify(litellm, exc, attempt_s, target) from None
         text = "".join(parts)
@@ -409,6 +404,29 @@ class Gateway:
             latency_s=latency,
             attempts=[],
         )
+
+    async def _chunks(self, litellm: Any, target: Target, kwargs: dict[str, Any]) -> AsyncIterator[Chunk]:
+        """A streamed reply's chunks: read straight off the OpenAI wire where `_direct` allows, else from
+        litellm's stream."""
+        if self._direct(litellm, target):
+            assert self._openai_wire is not None and target.api_key
+            async for chunk in self._openai_wire.stream(
+                model=target.model, messages=kwargs["messages"], max_tokens=kwargs["max_tokens"],
+                temperature=kwargs.get("temperature"), timeout_s=kwargs["timeout"], api_base=target.api_base,
+                api_key=target.api_key,
+            ):  # fmt: skip
+                yield chunk
+            return
+        response = await self._acompletion(litellm, target, kwargs)
+        async for item in response:
+            usage = getattr(item, "usage", None)
+            choice = item.choices[0] if item.choices else None
+            yield Chunk(
+                text=(getattr(choice.delta, "content", None) or "") if choice else "",
+                finish_reason=str(choice.finish_reason) if choice and choice.finish_reason else None,
+                prompt_tokens=getattr(usage, "prompt_tokens", None) if usage is not None else None,
+                completion_tokens=getattr(usage, "completion_tokens", None) if usage is not None else None,
+            )
 
 
 def cost(target: Target, prompt_tokens: int, completion_tokens: int) -> float:

@@ -7,8 +7,8 @@ Two more per-call costs are cut (bench/llm_gateway.py measures what each saves):
 - `acompletion` builds each request in a worker thread (`run_in_executor`), a thread hop per call that
   costs most on a busy machine. Inside `inline_request_building()` that step runs on the event loop
   instead; the gateway opts in only for providers whose request building does no I/O.
-Unary OpenAI-wire calls skip `acompletion` altogether for litellm's provider layer (openai_wire.py); these
-settings serve streams and every other provider.
+OpenAI-wire calls, unary or streamed, skip `acompletion` altogether for litellm's provider layer
+(openai_wire.py); these settings serve every other provider.
 """
 
 from __future__ import annotations

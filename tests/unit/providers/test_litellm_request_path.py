@@ -133,7 +133,7 @@ def acompletion_calls() -> Iterator[list[str]]:
     litellm.acompletion = original
 
 
-async def test_unary_openai_wire_calls_skip_the_dispatcher_and_streams_keep_it(
+async def test_openai_wire_calls_unary_and_streamed_skip_the_dispatcher(
     fake: FakeOpenAI, acompletion_calls: list[str]
 ) -> None:
     gateway = Gateway(LocalModel(None), "smollm2-135m", 2, 60)
@@ -142,8 +142,24 @@ async def test_unary_openai_wire_calls_skip_the_dispatcher_and_streams_keep_it(
     assert acompletion_calls == []
     assert fake.received[-1].body["temperature"] == 0.5 and fake.received[-1].body["max_tokens"] == 8
     assert fake.received[-1].authorization == "Bearer sk-test-inline-0000"
-    [item async for item in gateway.stream([target(fake)], HI, 8, None, None)]
-    assert acompletion_calls == ["openai/gpt-4o-mini"]
+    streamed = [item async for item in gateway.stream([target(fake)], HI, 8, 0.5, None)]
+    assert acompletion_calls == []
+    assert [getattr(i, "text", None) for i in streamed[:-1]] == ["inline", " reply"]
+    final = streamed[-1]
+    assert (final.text, final.finish_reason, final.prompt_tokens, final.completion_tokens) == (
+        "inline reply",
+        "stop",
+        12,
+        7,
+    )
+    sent = fake.received[-1]
+    assert sent.body["stream"] is True and sent.body["stream_options"] == {"include_usage": True}
+    assert sent.body["temperature"] == 0.5 and sent.body["max_tokens"] == 8
+    assert sent.authorization == "Bearer sk-test-inline-0000"
+    # A provider without an OpenAI wire keeps litellm's dispatcher for its streams.
+    with pytest.raises(AuralinkError):  # the fake speaks no Azure deployment paths: only the route matters
+        [item async for item in gateway.stream([target(fake, "azure")], HI, 8, None, None)]
+    assert acompletion_calls == ["azure/gpt-4o-mini"]
 
 
 async def test_a_registered_litellm_callback_sends_unary_calls_through_the_dispatcher(
@@ -203,3 +219,61 @@ async def test_the_direct_path_answers_and_fails_exactly_as_acompletion_does(
         assert outcomes[0] == ("same either way", "stop", 30, 4)
     else:
         assert isinstance(outcomes[0][0], type) and issubclass(outcomes[0][0], Exception)
+
+
+@pytest.mark.parametrize(
+    ("model", "behaviour"),
+    [
+        ("ok-stream", {"reply": "the same words either way", "prompt_tokens": 30, "completion_tokens": 5}),
+        ("limited-stream", {"status": 429}),
+        ("broken-stream", {"status": 500}),
+        ("locked-stream", {"status": 401}),
+        ("missing-stream", {"status": 404}),
+    ],
+)
+async def test_the_direct_stream_answers_and_fails_exactly_as_acompletion_does(
+    fake: FakeOpenAI, model: str, behaviour: dict[str, Any]
+) -> None:
+    from auralinkd.providers.openai_wire import OpenAIWire
+
+    litellm = litellm_module()
+    fake.behave(model, **behaviour)
+    wire = OpenAIWire.create(litellm)
+    assert wire is not None
+
+    async def direct() -> tuple[str, str | None, int | None, int | None]:
+        text, finish, prompt, completion = "", None, None, None
+        async for chunk in wire.stream(model=model, messages=HI, max_tokens=8, temperature=None, timeout_s=5,
+                                       api_base=fake.base_url, api_key="sk-test-inline-0000"):  # fmt: skip
+            text += chunk.text
+            finish = chunk.finish_reason or finish
+            prompt = chunk.prompt_tokens or prompt
+            completion = chunk.completion_tokens or completion
+        return text, finish, prompt, completion
+
+    async def dispatched() -> tuple[str, str | None, int | None, int | None]:
+        response = await litellm.acompletion(model=f"openai/{model}", messages=HI, max_tokens=8, timeout=5,
+                                             api_base=fake.base_url, api_key="sk-test-inline-0000", num_retries=0,
+                                             max_retries=0, stream=True,
+                                             stream_options={"include_usage": True})  # fmt: skip
+        text, finish, prompt, completion = "", None, None, None
+        async for chunk in response:
+            if getattr(chunk, "usage", None) is not None:
+                prompt, completion = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+            if chunk.choices:
+                text += chunk.choices[0].delta.content or ""
+                finish = chunk.choices[0].finish_reason or finish
+        return text, finish, prompt, completion
+
+    outcomes: list[Any] = []
+    for call in (direct, dispatched):
+        try:
+            outcomes.append(await call())
+        except Exception as exc:  # noqa: BLE001 - the type is what is compared
+            outcomes.append((type(exc), getattr(exc, "status_code", None)))
+            assert "sk-test-inline-0000" not in str(exc)
+    assert outcomes[0] == outcomes[1]
+    if behaviour.get("status") is None:
+        assert outcomes[0] == ("the same words either way", "stop", 30, 5)
+    else:
+        assert isinstance(outcomes[0][0], type) and outcomes[0][1] == behaviour["status"]
