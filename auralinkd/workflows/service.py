@@ -405,6 +405,7 @@ class WorkflowService:
             run_id=ident, caller=caller, definition=_json(row["definition"]), inputs=_json(row["inputs"]) or {},
             services=self._services, emit=lambda k, s, d: self._emit(caller, ident, k, s, d),
             live=lambda k, s, d: self._publish(ident, 0, k, s, d),
+            checkpoint=_RunCheckpoint(self._database, caller, ident),
         )  # fmt: skip
         try:
             runner = engine(row["engine"])
@@ -533,6 +534,28 @@ class WorkflowService:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._checkpoints.close()
+
+
+@dataclass
+class _RunCheckpoint:
+    """An engine's checkpoints of one run, read and written as the run's owner (RLS applies)."""
+
+    database: Database
+    caller: Caller
+    run_id: UUID
+
+    async def put(self, key: str, value: Any) -> None:
+        async with self.database.tenant(self.caller.tenant) as conn:
+            if not await store.put_checkpoint(conn, self.run_id, key, value):
+                raise asyncio.CancelledError  # the run ended (cancelled) or is gone: stop here, as _append does
+
+    async def get(self, key: str) -> Any:
+        async with self.database.tenant(self.caller.tenant) as conn:
+            return await store.get_checkpoint(conn, self.run_id, key)
+
+    async def all(self, prefix: str = "") -> dict[str, Any]:
+        async with self.database.tenant(self.caller.tenant) as conn:
+            return await store.checkpoints(conn, self.run_id, prefix)
 
 
 def _owner(row: dict[str, Any]) -> Caller:

@@ -1,4 +1,4 @@
-"""SQL of the workflows domain: definitions (versioned), runs and their events. Parameters only.
+"""SQL of the workflows domain: definitions (versioned), runs, their events and engine checkpoints. Parameters only.
 
 Tenant queries run under RLS (migration 016): another org's definition, or another user's run, is not
 there. The lease queries (which replica drives a run; adopting runs whose daemon died) run as the
@@ -179,6 +179,39 @@ async def events_after(conn: asyncpg.Connection, run_id: UUID, after_seq: int) -
         after_seq,
     )
     return [dict(r) for r in rows]
+
+
+# -- checkpoints (migration 019) ------------------------------------------------------------------
+
+
+async def put_checkpoint(conn: asyncpg.Connection, run_id: UUID, key: str, data: Any) -> bool:
+    """Stores (or replaces) the run's checkpoint `key`; False when the run is not there (gone, or not the
+    caller's) or has ended."""
+    row = await conn.fetchrow(
+        """INSERT INTO workflow_run_checkpoints AS c (run_id, key, organization_id, user_id, data)
+           SELECT id, $2, organization_id, user_id, $3::jsonb FROM workflow_runs
+           WHERE id = $1 AND status NOT IN ('completed', 'failed', 'cancelled')
+           ON CONFLICT (run_id, key) DO UPDATE SET data = excluded.data
+           RETURNING c.run_id""",
+        run_id, key, json.dumps(data),
+    )  # fmt: skip
+    return row is not None
+
+
+async def get_checkpoint(conn: asyncpg.Connection, run_id: UUID, key: str) -> Any:
+    """The run's checkpoint `key` (None when there is none)."""
+    value = await conn.fetchval("SELECT data FROM workflow_run_checkpoints WHERE run_id = $1 AND key = $2", run_id, key)
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def checkpoints(conn: asyncpg.Connection, run_id: UUID, prefix: str) -> dict[str, Any]:
+    """The run's checkpoints whose key starts with `prefix`, by key."""
+    rows = await conn.fetch(
+        "SELECT key, data FROM workflow_run_checkpoints WHERE run_id = $1 AND starts_with(key, $2) ORDER BY key",
+        run_id,
+        prefix,
+    )
+    return {r["key"]: json.loads(r["data"]) if isinstance(r["data"], str) else r["data"] for r in rows}
 
 
 # -- leases (daemon role) -------------------------------------------------------------------------

@@ -523,6 +523,8 @@ def org_rows(tag: str) -> list[Row]:
         ),  # fmt: skip
         Row("workflow_runs", {"id": i("wf_run"), **owned, "workflow_id": i("wf_def"), "status": "running"}),
         Row("workflow_run_events", {"run_id": i("wf_run"), "seq": 1, **owned, "kind": "run_started"}),
+        # 019 (engine checkpoints) -------------------------------------------------------------
+        Row("workflow_run_checkpoints", {"run_id": i("wf_run"), "key": "task:first", **owned, "data": {"output": "x"}}),
     ]
 
 

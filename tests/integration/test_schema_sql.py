@@ -114,6 +114,8 @@ EXPECTED_TABLES = {
     "workflow_definitions",
     "workflow_runs",
     "workflow_run_events",
+    # 019
+    "workflow_run_checkpoints",
 }
 
 

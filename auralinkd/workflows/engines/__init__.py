@@ -2,8 +2,10 @@
 
 An engine validates a definition without its framework (create must stay cheap and must not load
 it), then runs it: `start` from the inputs, `resume` after an interrupt or a crash (from the engine's
-last checkpoint), and `cancel` is the caller cancelling the task that runs `start`/`resume`. Framework
-imports live only inside the engine's module, inside the functions that need them.
+last checkpoint), and `cancel` is the caller cancelling the task that runs `start`/`resume`. LangGraph
+keeps its checkpoints in its own PostgresSaver; the other engines keep theirs through
+`RunContext.checkpoint` (our database, under the run owner's tenant), written as each step finishes.
+Framework imports live only inside the engine's module, inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ class Services:
     llm_timeout_s: float = 120.0
 
 
+class Checkpoint(Protocol):
+    """A run's engine checkpoints: JSON values under keys the engine names, stored under the run owner's
+    tenant and kept until the run is deleted (another replica that adopts the run reads them)."""
+
+    async def put(self, key: str, value: Any) -> None: ...
+
+    async def get(self, key: str) -> Any: ...
+
+    async def all(self, prefix: str = "") -> dict[str, Any]: ...
+
+
 @dataclass
 class RunContext:
     run_id: UUID
@@ -47,6 +60,7 @@ class RunContext:
     services: Services
     emit: Emit
     live: Live
+    checkpoint: Checkpoint
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -54,7 +54,7 @@ _AGENT = {"name", "system", "description", "model", "agent", "max_tokens", "temp
 _RESERVED = ("user", "selector")
 
 
-class AutoGenEngine(common.FromTheStart):
+class AutoGenEngine(common.Resumable):
     name = "autogen"
 
     # -- validation (no framework import) ---------------------------------------------------------
@@ -128,7 +128,7 @@ class AutoGenEngine(common.FromTheStart):
 
     # -- running ----------------------------------------------------------------------------------
 
-    async def drive(self, run: RunContext) -> Outcome:
+    async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
         from autogen_core import CancellationToken
 
         errors: list[BaseException] = []

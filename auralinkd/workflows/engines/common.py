@@ -89,20 +89,27 @@ def check_templates(templates: list[tuple[str, str]], inputs: list[str]) -> None
                 raise bad(path, f"names {{{name}}}, which is not among the inputs ({', '.join(inputs) or 'none'})")
 
 
-class FromTheStart:
-    """An engine with no checkpoint of its own: a run resumed after a crash starts again from the beginning."""
+class Resumable:
+    """An engine whose checkpoints are kept through `RunContext.checkpoint`: `start` runs from the inputs;
+    `resume` (after a crash: the next daemon adopted the run) continues after the last finished step."""
 
     async def start(self, run: RunContext) -> Outcome:
         missing = [k for k in run.definition["inputs"] if k not in run.inputs]
         if missing:
             raise bad(f"inputs.{missing[0]}", "is required by this workflow")
-        return await self.drive(run)
+        return await self.drive(run, resumed=False)
 
     async def resume(self, run: RunContext, answer: str | None) -> Outcome:
-        return await self.drive(run)
+        return await self.drive(run, resumed=True)
 
-    async def drive(self, run: RunContext) -> Outcome:
+    async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
         raise NotImplementedError
+
+
+async def restored(run: RunContext, step: str, completed: list[str]) -> None:
+    """The event that says a resumed run continues at `step`, after the `completed` steps (not run again,
+    their usage not counted again)."""
+    await run.emit("checkpoint_restored", step, {"completed": completed})
 
 
 def agent_options(agent: dict[str, Any], path: str) -> dict[str, Any]:

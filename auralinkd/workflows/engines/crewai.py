@@ -31,7 +31,12 @@ The extension point is CrewAI's own `BaseLLM`: every LLM call (agents' and the m
 run id); tools are CrewAI tools whose `_arun` calls MCPService. The crew runs with `akickoff` on the daemon's
 event loop. Each task is a step (step_started at its first LLM call, step_finished with its output and its
 tokens and cost). CrewAI's telemetry and tracing are off (CREWAI_DISABLE_TELEMETRY, CREWAI_TRACING_ENABLED).
-A run interrupted by a crash starts again from its first task.
+
+Checkpoints: each task's callback (CrewAI's own, awaited by `akickoff`) stores its output (`task:<id>`) before
+its step_finished. A run resumed after a crash kicks off a crew of the unfinished tasks only; a finished task
+keeps its stored output (CrewAI reads it as context through `Task.output`), and a checkpoint_restored event
+names the task it continues at. CrewAI's `Crew.replay` does not fit: its task-output store is one SQLite file
+of the machine's latest kickoff, under the user's home rather than the data dir.
 
 CrewAI is imported only inside `_crew` and the run functions, so validating a definition does not load it.
 """
@@ -65,7 +70,7 @@ def _quiet_framework() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-class CrewAIEngine(common.FromTheStart):
+class CrewAIEngine(common.Resumable):
     name = "crewai"
 
     # -- validation (no framework import) ---------------------------------------------------------
@@ -139,20 +144,29 @@ class CrewAIEngine(common.FromTheStart):
 
     # -- running ----------------------------------------------------------------------------------
 
-    async def drive(self, run: RunContext) -> Outcome:
+    async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
+        done = {}
+        if resumed:
+            done = {k.removeprefix("task:"): v["output"] for k, v in (await run.checkpoint.all("task:")).items()}
         steps = _Steps(run)
-        crew, tasks = await _crew(run, steps)
-        try:
-            result = await crew.akickoff()
-        except Exception as exc:
-            if steps.error is not None:  # the gateway's refusal says why, with its status
-                raise steps.error from exc
-            raise
-        await steps.finish_open(tasks)
+        crew, tasks = await _crew(run, steps, done)
+        left = [t["id"] for t in run.definition["tasks"] if t["id"] not in done]
+        if done:
+            await common.restored(run, left[0] if left else "", [t for t in tasks if t in done])
+        if crew is None:  # every task had finished: the crew's answer is the last one's
+            answer = tasks[run.definition["tasks"][-1]["id"]].output.raw
+        else:
+            try:
+                answer = (await crew.akickoff()).raw
+            except Exception as exc:
+                if steps.error is not None:  # the gateway's refusal says why, with its status
+                    raise steps.error from exc
+                raise
+            await steps.finish_open(tasks)
         outputs = {ident: (task.output.raw if task.output is not None else "") for ident, task in tasks.items()}
-        output: dict[str, Any] = {"answer": result.raw, "tasks": outputs}
-        if run.definition.get("remember") and result.raw:
-            output["memory_id"] = await common.store(run, "remember", result.raw, run.definition["remember"]["tags"])
+        output: dict[str, Any] = {"answer": answer, "tasks": outputs}
+        if run.definition.get("remember") and answer:
+            output["memory_id"] = await common.store(run, "remember", answer, run.definition["remember"]["tags"])
         return Outcome(output=output)
 
 
@@ -189,16 +203,25 @@ class _Steps:
         step, usage, self.current, self.usage = self.current, self.usage, "", {}
         await self.run.emit("step_finished", step, {"type": "task", "output": output, **usage})
 
+    async def finished(self, ident: str, output: str) -> None:
+        """A task's callback: its output is the run's checkpoint first, then its step_finished event."""
+        await self.run.checkpoint.put(f"task:{ident}", {"output": output})
+        usage = self.usage if self.current == ident else {}
+        self.current, self.usage = "", {}
+        await self.run.emit("step_finished", ident, {"type": "task", "output": output, **usage})
+
 
 class _Refused(RuntimeError):
     """The gateway refused a call (budget, permission, ...): raised with no exception chain, so CrewAI's
     rate-limit retry does not take RESOURCE_EXHAUSTED for a provider's throttle and try again."""
 
 
-async def _crew(run: RunContext, steps: _Steps) -> tuple[Any, dict[str, Any]]:
-    """The definition as a CrewAI Crew, each agent with its GatewayLLM and MCP tools."""
+async def _crew(run: RunContext, steps: _Steps, done: dict[str, str]) -> tuple[Any, dict[str, Any]]:
+    """The definition as a CrewAI Crew of the tasks not `done` (None when none is left), each agent with its
+    GatewayLLM and MCP tools, and every task by id (a done one with its stored output)."""
     _quiet_framework()
     from crewai import Agent, Crew, Process, Task
+    from crewai.tasks.task_output import TaskOutput
 
     definition = run.definition
     tasks: dict[str, Any] = {}
@@ -224,18 +247,31 @@ async def _crew(run: RunContext, steps: _Steps) -> tuple[Any, dict[str, Any]]:
             name=spec["id"], description=fill(spec["description"], run.inputs),
             expected_output=fill(spec["expected_output"], run.inputs),
             agent=agents[spec["agent"]] if spec["agent"] else None, context=[tasks[c] for c in spec["context"]] or None,
+            callback=functools.partial(_finished, steps, spec["id"]),
         )  # fmt: skip
+        if spec["id"] in done:
+            task.output = TaskOutput(
+                description=task.description, name=spec["id"], raw=done[spec["id"]],
+                agent=task.agent.role if task.agent is not None else "",
+            )  # fmt: skip
         tasks[spec["id"]] = task
         steps.task_ids[id(task)] = spec["id"]
+    left = [tasks[s["id"]] for s in definition["tasks"] if s["id"] not in done]
+    if not left:
+        return None, tasks
     extra: dict[str, Any] = {}
     if definition["process"] == "hierarchical":
         extra["manager_llm"] = llm_type.for_run(run, steps, tasks, {"model": definition["manager_model"]})
     crew = Crew(
-        agents=list(agents.values()), tasks=list(tasks.values()),
+        agents=list(agents.values()), tasks=left,
         process=Process.hierarchical if definition["process"] == "hierarchical" else Process.sequential,
         verbose=False, memory=False, tracing=False, **extra,
     )  # fmt: skip
     return crew, tasks
+
+
+async def _finished(steps: _Steps, ident: str, output: Any) -> None:
+    await steps.finished(ident, output.raw)
 
 
 async def _specs(run: RunContext, refs: list[str]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:

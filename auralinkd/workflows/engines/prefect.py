@@ -49,7 +49,7 @@ def _configure() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-class PrefectEngine(common.FromTheStart):
+class PrefectEngine(common.Resumable):
     name = "prefect"
 
     def validate(self, definition: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class PrefectEngine(common.FromTheStart):
             raise bad("output", "a prefect run's output is each step's output and the flow run's id")
         return {"description": str(definition.get("description", ""))[:2000], "inputs": inputs, "steps": clean}
 
-    async def drive(self, run: RunContext) -> Outcome:
+    async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
         _configure()
         from prefect import flow, task
         from prefect.runtime import flow_run
