@@ -1,6 +1,6 @@
 """Capacity: concurrent real-time audio streams through CompressStream with frame round-trip p99 < 20 ms.
 
-    python -m bench compress_capacity [--quick] [--inprocess] [--offload auto|inline|thread|compare]
+    python -m bench compress_capacity [--quick] [--pin] [--inprocess] [--offload auto|inline|thread|compare]
 
 Each stream sends a 20 ms, 16 kHz mono speech frame every 20 ms (50/s) on its own CompressStream
 (ADAPTIVE, Opus) and times each frame from send to response. The stream count doubles from 1 until
@@ -14,10 +14,15 @@ libopus through ctypes, as the daemon encodes; the PyAV/FFmpeg encode is recorde
 A second view that noise hurts less: the daemon's CPU time per frame (from /proc, over the trials
 that passed) against the anchor's encode cost -- the per-frame overhead of gRPC, auth and the
 service around the codec. And the gRPC floor: the CPU per frame of an echo CompressStream (grpc.aio,
-no codec, no service) in a child process, at a fixed 8 streams.
+no codec, no service) in a child process, at a fixed 8 streams, and of an echo CompressBatchStream at
+64; encode + floor is the least a frame can cost the server, so the floor bounds capacity too (the
+"ceiling" figures: the server's cores x 20 ms / (anchor + floor), against the anchor).
 
 The load generator is this process: one asyncio loop (grpc.aio), outside the daemon, so it does not
-share the daemon's GIL; it does share the machine's CPUs, and its CPU share is recorded per trial.
+share the daemon's GIL; it does share the machine's CPUs, and its CPU per frame is recorded per trial
+beside the daemon's (their sum is the machine's CPU per frame). --pin separates the two: the server
+(and everything it starts) runs on the first CPU this process may use, the load generator on the
+others, and the anchor is the server's cores only.
 By default it measures a real `auralinkd serve` over its unix socket. --inprocess serves the bare
 servicer in a child process instead (no auth, no guard), which is also how --offload compares running
 the codecs inline on the event loop against asyncio.to_thread.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
@@ -35,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +59,7 @@ RATE = 16000
 SAMPLES = RATE * FRAME_MS // 1000
 WARMUP_S = 0.5
 ECHO_STREAMS = 8
+ECHO_BATCH_STREAMS = 64
 LATE_SHARE = 0.01
 
 
@@ -95,6 +103,25 @@ def pyav_ms_per_frame(signal: np.ndarray, frames: int = 1500) -> float:
         f.sample_rate, f.pts = RATE, i * SAMPLES
         enc.encode(f)
     return (time.thread_time() - c0) * 1000 / frames
+
+
+@contextlib.contextmanager
+def spawning_on(cpus: set[int]) -> Iterator[None]:
+    """Processes started inside run on `cpus` (a child inherits its parent thread's affinity, and so do the
+    threads and processes it starts); this thread's own affinity is put back after."""
+    own = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, own)
+
+
+def pin_own_threads(cpus: set[int]) -> None:
+    """Every thread of this process (gRPC's included) on `cpus`; threads started later inherit it."""
+    for tid in os.listdir("/proc/self/task"):
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(tid), cpus)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -302,6 +329,15 @@ class EchoServicer(compression_pb2_grpc.AICCompressionServiceServicer):
         async for r in request_iterator:
             yield pb.CompressFrameResponse(session_id=r.session_id, sequence=r.sequence, data=r.payload)
 
+    async def CompressBatchStream(self, request_iterator: Any, context: Any) -> Any:
+        async for batch in request_iterator:
+            yield pb.CompressBatchResponse(
+                frames=[
+                    pb.CompressFrameResponse(session_id=r.session_id, sequence=r.sequence, data=r.payload)
+                    for r in batch.frames
+                ]
+            )
+
 
 def serve_forever(offload: str, path: str, profile: str | None = None) -> None:
     """The --inprocess server: the servicer alone (no auth), in its own process so that the load
@@ -365,10 +401,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     load_start = [round(x, 2) for x in os.getloadavg()]
     signal = speech.corpus(RATE, speech.HELD_OUT_VOICES[:1], sentences=1)
     frames = [signal[i : i + SAMPLES].tobytes() for i in range(0, len(signal) - SAMPLES + 1, SAMPLES)]
-    cores = os.cpu_count() or 1
+    allowed = sorted(os.sched_getaffinity(0))
+    if args.pin and len(allowed) < 2:
+        raise SystemExit("--pin needs two CPUs: one for the server, the rest for the load generator")
+    server_cpus, client_cpus = ({allowed[0]}, set(allowed[1:])) if args.pin else (set(allowed), set(allowed))
+    pin_own_threads(client_cpus)
+    cores = len(server_cpus)  # the anchor's cores: those the server may use
     seconds = args.seconds or (2.0 if args.quick else 5.0)
     limit = args.limit or (32 if args.quick else 2048)
-    results: dict[str, Any] = {"cores": cores, "load_average_at_start": load_start}
+    results: dict[str, Any] = {
+        "cores": cores,
+        "pinned": args.pin,
+        "server_cpus": sorted(server_cpus),
+        "client_cpus": sorted(client_cpus),
+        "load_average_at_start": load_start,
+    }
     anchors = [anchor_ms_per_frame(signal, 500 if args.quick else 1500)]
     results["pyav_encode_ms_per_frame"] = round(pyav_ms_per_frame(signal, 500 if args.quick else 1500), 4)
     print(
@@ -382,14 +429,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     for key in modes:
         batch = key == "batch"
         offload = "auto" if batch else key
-        if args.inprocess or offload != "auto":
-            daemon, address = start_inprocess(offload, args.profile)
-            token = ""
-            where = f"bare servicer process, offload={offload}"
-        else:
-            tmp = tempfile.mkdtemp(prefix="alcap", dir="/tmp")
-            daemon, address, token = start_daemon(tmp)
-            where = "auralinkd over its unix socket"
+        with spawning_on(server_cpus):
+            if args.inprocess or offload != "auto":
+                daemon, address = start_inprocess(offload, args.profile)
+                token = ""
+                where = f"bare servicer process, offload={offload}"
+            else:
+                tmp = tempfile.mkdtemp(prefix="alcap", dir="/tmp")
+                daemon, address, token = start_daemon(tmp)
+                where = "auralinkd over its unix socket"
+        pin_own_threads(client_cpus)  # gRPC threads the start-up checks made
         if batch:
             where += ", CompressBatchStream (one message per 20 ms tick)"
         md = (("authorization", f"Bearer {token}"),) if token else ()
@@ -420,19 +469,30 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms_at_capacity": best["p50_ms"] if best else None,
             # CPU per frame at the busiest passing level (fixed costs amortised the most)
             "daemon_cpu_ms_per_frame": best["daemon_cpu_ms_per_frame"] if best else None,
+            "loadgen_cpu_ms_per_frame": best["loadgen_cpu_ms_per_frame"] if best else None,
+            "machine_cpu_ms_per_frame": (
+                round(best["daemon_cpu_ms_per_frame"] + best["loadgen_cpu_ms_per_frame"], 4) if best else None
+            ),
             "daemon_marginal_cpu_ms_per_frame": slope,
             "daemon_idle_cpu_share": intercept,
             "trials": trials,
         }
     if not args.streams and not args.no_echo:
-        # The gRPC floor at a load every run passed: CPU per frame of an echo CompressStream.
-        echo, address = start_inprocess("echo")
-        try:
-            r = await trial(address, (), ECHO_STREAMS, seconds, frames, echo.pid)
-        finally:
-            stop_daemon(echo)
-        print(f"  grpc echo floor at {ECHO_STREAMS} streams: {r}", file=sys.stderr, flush=True)
-        results["grpc_echo"] = r
+        # The gRPC floor at a load every run passed: CPU per frame of an echo CompressStream, and of an
+        # echo CompressBatchStream when the batch transport was measured.
+        floors = [("grpc_echo", ECHO_STREAMS, False)]
+        if "batch" in modes:
+            floors.append(("grpc_echo_batch", ECHO_BATCH_STREAMS, True))
+        for name, streams, batch in floors:
+            with spawning_on(server_cpus):
+                echo, address = start_inprocess("echo")
+            pin_own_threads(client_cpus)
+            try:
+                r = await trial(address, (), streams, seconds, frames, echo.pid, batch)
+            finally:
+                stop_daemon(echo)
+            print(f"  {name} floor at {streams} streams: {r}", file=sys.stderr, flush=True)
+            results[name] = r
     # The anchor again after the trials: the machine's load moves, so the figure uses the median.
     anchors += [anchor_ms_per_frame(signal, 500 if args.quick else 1500)]
     results["anchor_ms_per_frame"] = statistics.median(a[0] for a in anchors)
@@ -456,6 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help="length of each trial (default 2 with --quick, else 5)")
     ap.add_argument("--limit", type=int, help="the most streams the search tries (default 32 with --quick)")
     ap.add_argument("--no-echo", action="store_true", help="skip the gRPC echo floor")
+    ap.add_argument(
+        "--pin", action="store_true",
+        help="server on the first CPU, load generator on the others; the anchor counts the server's CPU only",
+    )  # fmt: skip
     ap.add_argument("--serve", nargs=2, metavar=("OFFLOAD", "SOCKET"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve:
@@ -465,9 +529,11 @@ def main(argv: list[str] | None = None) -> int:
     anchor = results["anchor_ms_per_frame"]
     per_core = BUDGET_MS / anchor
     cores = results["cores"]
+    all_cpus = len(set(results["server_cpus"]) | set(results["client_cpus"]))
     figures = []
+    where_cpus = f"server on CPU {results['server_cpus']}, load generator on {results['client_cpus']}"
     print(f"anchor: plain Opus encode {anchor:.3f} ms/frame -> {per_core:.0f} streams/core, {per_core * cores:.0f} on "
-          f"{cores} cores (load average at start {results['load_average_at_start']})")  # fmt: skip
+          f"{cores} cores ({where_cpus}; load average at start {results['load_average_at_start']})")  # fmt: skip
     for key in ("auto", "inline", "thread", "batch"):
         if key not in results:
             continue
@@ -495,6 +561,28 @@ def main(argv: list[str] | None = None) -> int:
                     "streams_per_core_at_this_cost": round(BUDGET_MS / cpu, 1),
                 }
             )
+            # The load generator's CPU per frame, and the machine's (both): where the two share the
+            # CPUs, cores x 20 ms over the machine's cost per frame bounds the streams.
+            machine = run_["machine_cpu_ms_per_frame"]
+            figures.append(
+                {
+                    "name": f"load generator CPU ms per frame ({run_['where']})",
+                    "value": run_["loadgen_cpu_ms_per_frame"],
+                    "baseline": round(anchor, 4),
+                    "unit": "ms",
+                    "baseline_name": "plain Opus encode cost per frame",
+                }
+            )
+            figures.append(
+                {
+                    "name": f"machine CPU ms per frame, daemon + load generator ({run_['where']})",
+                    "value": machine,
+                    "baseline": round(anchor, 4),
+                    "unit": "ms",
+                    "baseline_name": "plain Opus encode cost per frame",
+                    "streams_at_this_cost_on_all_cpus": round(BUDGET_MS * all_cpus / machine, 1),
+                }
+            )
         marginal = run_["daemon_marginal_cpu_ms_per_frame"]
         if marginal:
             figures.append(
@@ -511,21 +599,40 @@ def main(argv: list[str] | None = None) -> int:
             f"{run_['where']}: {got} streams at p99 {run_['p99_ms_at_capacity']} ms "
             f"= {got / (per_core * cores):.3f} of the anchor; daemon CPU {cpu} ms/frame "
             f"({(cpu or 0) / anchor:.1f}x the encode alone; marginal {run_['daemon_marginal_cpu_ms_per_frame']} ms, "
-            f"idle {run_['daemon_idle_cpu_share']} of a core)"
+            f"idle {run_['daemon_idle_cpu_share']} of a core); load generator {run_['loadgen_cpu_ms_per_frame']} "
+            f"ms/frame, machine {run_['machine_cpu_ms_per_frame']} ms/frame"
         )
-    echo = results.get("grpc_echo")
-    if echo:
+    for name, streams, rpc in (("grpc_echo", ECHO_STREAMS, "CompressStream"),
+                               ("grpc_echo_batch", ECHO_BATCH_STREAMS, "CompressBatchStream")):  # fmt: skip
+        echo = results.get(name)
+        if not echo:
+            continue
+        floor = echo["daemon_cpu_ms_per_frame"]
         figures.append(
             {
-                "name": f"gRPC echo CPU ms per frame (grpc.aio CompressStream, no codec, {ECHO_STREAMS} streams)",
-                "value": echo["daemon_cpu_ms_per_frame"],
+                "name": f"gRPC echo CPU ms per frame (grpc.aio {rpc}, no codec, {streams} streams)",
+                "value": floor,
                 "baseline": round(anchor, 4),
                 "unit": "ms",
                 "baseline_name": "plain Opus encode cost per frame",
                 "p99_ms": echo["p99_ms"],
+                "loadgen_cpu_ms_per_frame": echo["loadgen_cpu_ms_per_frame"],
             }
         )
-        print(f"gRPC floor: an echo CompressStream costs {echo['daemon_cpu_ms_per_frame']} ms CPU per frame")
+        # The most streams the server's cores could carry if the service around the codec cost nothing:
+        # each frame costs at least the encode plus this floor.
+        ceiling = BUDGET_MS * cores / (anchor + floor)
+        figures.append(
+            {
+                "name": f"{rpc} ceiling: streams at encode + echo floor on the server's {cores} core(s)",
+                "value": round(ceiling, 1),
+                "baseline": round(per_core * cores),
+                "unit": "streams",
+                "baseline_name": f"plain Opus encode only: {anchor:.3f} ms/frame x {cores} cores",
+            }
+        )
+        print(f"gRPC floor: an echo {rpc} costs {floor} ms CPU per frame -> at most {ceiling:.0f} streams "
+              f"= {ceiling / (per_core * cores):.2f} of the anchor with a free service")  # fmt: skip
     path = write_results(
         "compress_capacity",
         figures,
@@ -535,10 +642,15 @@ def main(argv: list[str] | None = None) -> int:
             "anchor_samples_ms": results["anchor_samples_ms"],
             "load_average_at_start": results["load_average_at_start"],
             "load_average_at_end": results["load_average_at_end"],
-            "conditions": "load generator (one asyncio process) and daemon share the machine's CPUs with other work",
+            "conditions": (
+                f"server on CPU {results['server_cpus']}, load generator (one asyncio process) on "
+                f"{results['client_cpus']}; other work on the machine shares them"
+            ),
+            "pinned": results["pinned"],
             "runs": {k: results[k] for k in ("auto", "inline", "thread", "batch") if k in results},
             "pyav_encode_ms_per_frame": results["pyav_encode_ms_per_frame"],
             "grpc_echo": results.get("grpc_echo"),
+            "grpc_echo_batch": results.get("grpc_echo_batch"),
         },
         directory=args.results_dir,
     )

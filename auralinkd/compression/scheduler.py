@@ -11,8 +11,9 @@ stays inline, except where the post-filter batches across sessions (CUDA): a cal
 others to join its batch, so it runs in a thread.
 
 A batch tick goes to worker threads, split by session (a session's frames stay in order in one
-thread) over as many threads as cores; a small tick takes one hop. Each frame of a tick fails or
-succeeds alone: its result is the coded frame or the AuralinkError of its own slot.
+thread) over as many threads as the CPUs this process may run on; a small tick takes one hop. Each
+frame of a tick fails or succeeds alone: its result is the coded frame or the AuralinkError of its
+own slot.
 
 Nothing here knows gRPC: the servicer (or any other front end) hands in FrameIn values.
 """
@@ -35,7 +36,7 @@ T = TypeVar("T")
 
 INLINE_TYPES = frozenset({FrameType.AUDIO, FrameType.DATA})
 INLINE_MAX_BYTES = 64 * 1024
-TICK_WORKERS = os.cpu_count() or 1
+TICK_WORKERS = len(os.sched_getaffinity(0))  # the CPUs this process may run on, not the machine's
 TICK_SPLIT_MIN_FRAMES = 8  # below this, one thread hop for the whole tick
 OFFLOAD_POLICIES = ("auto", "inline", "thread")
 

@@ -85,3 +85,7 @@ def test_compress_capacity_quick_measures_streams_against_the_opus_anchor(tmp_pa
     streams = next(f for f in results["figures"] if f["name"].startswith("audio streams at p99 < 20 ms"))
     assert streams["value"] >= 0 and streams["baseline"] > 0  # no timing assertion: the figure exists
     assert results["meta"]["runs"]["auto"]["trials"]
+    # Both gRPC floors, and the ceilings they put on capacity: below the anchor whatever the machine's load.
+    for rpc in ("CompressStream", "CompressBatchStream"):
+        ceiling = next(f for f in results["figures"] if f["name"].startswith(f"{rpc} ceiling"))
+        assert 0 < ceiling["value"] < ceiling["baseline"]
