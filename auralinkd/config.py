@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # Workflow runs: a run's replica renews its lease on the run this often (a third of it); a run whose
     # lease lapsed (its daemon died) is adopted by a daemon and resumed from its last checkpoint.
     workflow_lease_s: float = Field(15.0, ge=0.5, le=3600)
+    # How often the daemon asks the Prefect server for due flow runs of its schedules (and, before the first
+    # schedule, checks whether one exists).
+    workflow_schedule_poll_s: float = Field(5.0, ge=0.2, le=300)
 
     # MCP. stdio connections may run only these commands (comma-separated names on PATH or absolute paths);
     # HTTP connections may reach loopback/private addresses only when listed here (hosts, host:port, CIDRs).

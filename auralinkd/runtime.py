@@ -128,6 +128,7 @@ from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
 from auralinkd.telemetry.tracing import tracing_requested
 from auralinkd.translation.service import TranslationService
+from auralinkd.workflows.schedules import ScheduleService
 from auralinkd.workflows.service import WorkflowService
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ class Runtime:
         self._completions: CompletionService | None = None
         self._mcp: MCPService | None = None
         self.workflows: WorkflowService | None = None
+        self.schedules: ScheduleService | None = None
         # Optional plain HTTP (/metrics, signed object URLs): routes are added before start() reaches it.
         self.http = HttpListener(settings.http_address) if settings.http_address else None
         self.mcp_sessions = SessionPool(settings.data_dir / "mcp", settings.mcp_restart_backoff_max_s)
@@ -305,6 +307,10 @@ class Runtime:
             self.database, self.audit, self.bus, completions, self.memory, self.replica_id,
             lambda: self.database.dsn, lease_s=settings.workflow_lease_s, mcp=mcp,
         )  # fmt: skip
+        # Prefect loads when the first schedule exists, in the background task, never here.
+        self.schedules = ScheduleService(
+            self.database, self.audit, self.workflows, poll_s=settings.workflow_schedule_poll_s
+        )
         speech = SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
         if self.metrics is not None:
             self.workflows.on_state = self.metrics.record_workflow_run
@@ -339,7 +345,7 @@ class Runtime:
             MCPServicer: MCPServicer(mcp),
             StorageServicer: StorageServicer(storage),
             SpeechServicer: SpeechServicer(speech),
-            WorkflowServicer: WorkflowServicer(self.workflows, streams),
+            WorkflowServicer: WorkflowServicer(self.workflows, streams, self.schedules),
         }
         registrations = [Registration(servicers[cls], descriptor, add) for cls, descriptor, add in API]
         guard = CallGuard(
@@ -402,6 +408,7 @@ class Runtime:
         self._background(self.denylist.follow, "token-revocations")
         self._background(authenticator.follow_api_key_revocations, "api-key-revocations")
         self._background(self.workflows.run, "workflow-runs")  # leases; adopts runs a dead daemon left
+        self._background(self.schedules.run, "workflow-schedules")  # Prefect's flow runs, once a schedule exists
         self._background(mcp.follow_changes, "mcp-connection-invalidation")
         if self.http is not None:
             await self.http.start()
@@ -489,6 +496,9 @@ class Runtime:
             await self.memory.access.flush()  # access counts of the last recalls
         with suppress(Exception):
             await self.memory.planner_statistics.close()  # an ANALYZE after an import, if one is running
+        if self.schedules is not None:
+            with suppress(Exception):
+                await self.schedules.close()  # and the local Prefect server, if this daemon started it
         if self.workflows is not None:
             with suppress(Exception):
                 await self.workflows.close()  # runs stop where they are; the next daemon resumes them

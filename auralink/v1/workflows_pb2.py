@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61uralink/v1/workflows.proto\x12\x0b\x61uralink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n\x08Workflow\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x12\n\ndefinition\x18\x06 \x01(\t\x12\x12\n\ncreated_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x15\x43reateWorkflowRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\x12\x12\n\ndefinition\x18\x03 \x01(\t\"7\n\x12GetWorkflowRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"=\n\x14ListWorkflowsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Z\n\x15ListWorkflowsResponse\x12(\n\tworkflows\x18\x01 \x03(\x0b\x32\x15.auralink.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x15\x44\x65leteWorkflowRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\"2\n\x16\x44\x65leteWorkflowResponse\x12\x18\n\x10versions_deleted\x18\x01 \x01(\x05\"\xda\x03\n\x03Run\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x15\n\rworkflow_name\x18\x03 \x01(\t\x12\x18\n\x10workflow_version\x18\x04 \x01(\x05\x12\x0e\n\x06\x65ngine\x18\x05 \x01(\t\x12$\n\x05state\x18\x06 \x01(\x0e\x32\x15.auralink.v1.RunState\x12,\n\x06inputs\x18\x07 \x03(\x0b\x32\x1c.auralink.v1.Run.InputsEntry\x12\x0e\n\x06output\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x14\n\x0c\x63urrent_step\x18\n \x01(\t\x12\x16\n\x0ewaiting_prompt\x18\x0b \x01(\t\x12\x12\n\ncreated_by\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9d\x01\n\x0fStartRunRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x38\n\x06inputs\x18\x03 \x03(\x0b\x32(.auralink.v1.StartRunRequest.InputsEntry\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"J\n\x0fListRunsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x10\n\x08workflow\x18\x03 \x01(\t\"K\n\x10ListRunsResponse\x12\x1e\n\x04runs\x18\x01 \x03(\x0b\x32\x10.auralink.v1.Run\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"4\n\x0fWatchRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x05\"\x8e\x01\n\x08RunEvent\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x05\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\t\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\theartbeat\x18\x07 \x01(\x08\"1\n\x10ResumeRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05input\x18\x02 \x01(\t*\xb8\x01\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11RUN_STATE_PENDING\x10\x01\x12\x15\n\x11RUN_STATE_RUNNING\x10\x02\x12\x1b\n\x17RUN_STATE_WAITING_INPUT\x10\x03\x12\x17\n\x13RUN_STATE_COMPLETED\x10\x04\x12\x14\n\x10RUN_STATE_FAILED\x10\x05\x12\x17\n\x13RUN_STATE_CANCELLED\x10\x06\x32\xd4\x05\n\x0fWorkflowService\x12K\n\x0e\x43reateWorkflow\x12\".auralink.v1.CreateWorkflowRequest\x1a\x15.auralink.v1.Workflow\x12\x45\n\x0bGetWorkflow\x12\x1f.auralink.v1.GetWorkflowRequest\x1a\x15.auralink.v1.Workflow\x12V\n\rListWorkflows\x12!.auralink.v1.ListWorkflowsRequest\x1a\".auralink.v1.ListWorkflowsResponse\x12Y\n\x0e\x44\x65leteWorkflow\x12\".auralink.v1.DeleteWorkflowRequest\x1a#.auralink.v1.DeleteWorkflowResponse\x12:\n\x08StartRun\x12\x1c.auralink.v1.StartRunRequest\x1a\x10.auralink.v1.Run\x12\x36\n\x06GetRun\x12\x1a.auralink.v1.GetRunRequest\x1a\x10.auralink.v1.Run\x12G\n\x08ListRuns\x12\x1c.auralink.v1.ListRunsRequest\x1a\x1d.auralink.v1.ListRunsResponse\x12<\n\tCancelRun\x12\x1d.auralink.v1.CancelRunRequest\x1a\x10.auralink.v1.Run\x12\x41\n\x08WatchRun\x12\x1c.auralink.v1.WatchRunRequest\x1a\x15.auralink.v1.RunEvent0\x01\x12<\n\tResumeRun\x12\x1d.auralink.v1.ResumeRunRequest\x1a\x10.auralink.v1.Runb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x61uralink/v1/workflows.proto\x12\x0b\x61uralink.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x01\n\x08Workflow\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x12\n\ndefinition\x18\x06 \x01(\t\x12\x12\n\ncreated_by\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x15\x43reateWorkflowRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x65ngine\x18\x02 \x01(\t\x12\x12\n\ndefinition\x18\x03 \x01(\t\"7\n\x12GetWorkflowRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"=\n\x14ListWorkflowsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"Z\n\x15ListWorkflowsResponse\x12(\n\tworkflows\x18\x01 \x03(\x0b\x32\x15.auralink.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x15\x44\x65leteWorkflowRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\"2\n\x16\x44\x65leteWorkflowResponse\x12\x18\n\x10versions_deleted\x18\x01 \x01(\x05\"\x8c\x04\n\x03Run\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x15\n\rworkflow_name\x18\x03 \x01(\t\x12\x18\n\x10workflow_version\x18\x04 \x01(\x05\x12\x0e\n\x06\x65ngine\x18\x05 \x01(\t\x12$\n\x05state\x18\x06 \x01(\x0e\x32\x15.auralink.v1.RunState\x12,\n\x06inputs\x18\x07 \x03(\x0b\x32\x1c.auralink.v1.Run.InputsEntry\x12\x0e\n\x06output\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x14\n\x0c\x63urrent_step\x18\n \x01(\t\x12\x16\n\x0ewaiting_prompt\x18\x0b \x01(\t\x12\x12\n\ncreated_by\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bschedule_id\x18\x10 \x01(\t\x12\x1b\n\x13prefect_flow_run_id\x18\x11 \x01(\t\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9d\x01\n\x0fStartRunRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x38\n\x06inputs\x18\x03 \x03(\x0b\x32(.auralink.v1.StartRunRequest.InputsEntry\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"J\n\x0fListRunsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x10\n\x08workflow\x18\x03 \x01(\t\"K\n\x10ListRunsResponse\x12\x1e\n\x04runs\x18\x01 \x03(\x0b\x32\x10.auralink.v1.Run\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"4\n\x0fWatchRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x05\"\x8e\x01\n\x08RunEvent\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x05\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04step\x18\x04 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\t\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\theartbeat\x18\x07 \x01(\x08\"1\n\x10ResumeRunRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\r\n\x05input\x18\x02 \x01(\t\"\xe6\x02\n\x08Schedule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x15\n\rworkflow_name\x18\x03 \x01(\t\x12\x18\n\x10workflow_version\x18\x04 \x01(\x05\x12\x0c\n\x04\x63ron\x18\x05 \x01(\t\x12\x10\n\x08timezone\x18\x06 \x01(\t\x12\x31\n\x06inputs\x18\x07 \x03(\x0b\x32!.auralink.v1.Schedule.InputsEntry\x12\x0f\n\x07retries\x18\x08 \x01(\x05\x12\x11\n\ttimeout_s\x18\t \x01(\x01\x12\x1d\n\x15prefect_deployment_id\x18\n \x01(\t\x12\x12\n\ncreated_by\x18\x0b \x01(\t\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xdc\x01\n\x15\x43reateScheduleRequest\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0c\n\x04\x63ron\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\x12>\n\x06inputs\x18\x04 \x03(\x0b\x32..auralink.v1.CreateScheduleRequest.InputsEntry\x12\x0f\n\x07retries\x18\x05 \x01(\x05\x12\x11\n\ttimeout_s\x18\x06 \x01(\x01\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\x14ListSchedulesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x10\n\x08workflow\x18\x03 \x01(\t\"Z\n\x15ListSchedulesResponse\x12(\n\tschedules\x18\x01 \x03(\x0b\x32\x15.auralink.v1.Schedule\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\",\n\x15\x44\x65leteScheduleRequest\x12\x13\n\x0bschedule_id\x18\x01 \x01(\t\"\x18\n\x16\x44\x65leteScheduleResponse*\xb8\x01\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11RUN_STATE_PENDING\x10\x01\x12\x15\n\x11RUN_STATE_RUNNING\x10\x02\x12\x1b\n\x17RUN_STATE_WAITING_INPUT\x10\x03\x12\x17\n\x13RUN_STATE_COMPLETED\x10\x04\x12\x14\n\x10RUN_STATE_FAILED\x10\x05\x12\x17\n\x13RUN_STATE_CANCELLED\x10\x06\x32\xd4\x07\n\x0fWorkflowService\x12K\n\x0e\x43reateWorkflow\x12\".auralink.v1.CreateWorkflowRequest\x1a\x15.auralink.v1.Workflow\x12\x45\n\x0bGetWorkflow\x12\x1f.auralink.v1.GetWorkflowRequest\x1a\x15.auralink.v1.Workflow\x12V\n\rListWorkflows\x12!.auralink.v1.ListWorkflowsRequest\x1a\".auralink.v1.ListWorkflowsResponse\x12Y\n\x0e\x44\x65leteWorkflow\x12\".auralink.v1.DeleteWorkflowRequest\x1a#.auralink.v1.DeleteWorkflowResponse\x12:\n\x08StartRun\x12\x1c.auralink.v1.StartRunRequest\x1a\x10.auralink.v1.Run\x12\x36\n\x06GetRun\x12\x1a.auralink.v1.GetRunRequest\x1a\x10.auralink.v1.Run\x12G\n\x08ListRuns\x12\x1c.auralink.v1.ListRunsRequest\x1a\x1d.auralink.v1.ListRunsResponse\x12<\n\tCancelRun\x12\x1d.auralink.v1.CancelRunRequest\x1a\x10.auralink.v1.Run\x12\x41\n\x08WatchRun\x12\x1c.auralink.v1.WatchRunRequest\x1a\x15.auralink.v1.RunEvent0\x01\x12<\n\tResumeRun\x12\x1d.auralink.v1.ResumeRunRequest\x1a\x10.auralink.v1.Run\x12K\n\x0e\x43reateSchedule\x12\".auralink.v1.CreateScheduleRequest\x1a\x15.auralink.v1.Schedule\x12V\n\rListSchedules\x12!.auralink.v1.ListSchedulesRequest\x1a\".auralink.v1.ListSchedulesResponse\x12Y\n\x0e\x44\x65leteSchedule\x12\".auralink.v1.DeleteScheduleRequest\x1a#.auralink.v1.DeleteScheduleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,8 +36,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUN_INPUTSENTRY']._serialized_options = b'8\001'
   _globals['_STARTRUNREQUEST_INPUTSENTRY']._loaded_options = None
   _globals['_STARTRUNREQUEST_INPUTSENTRY']._serialized_options = b'8\001'
-  _globals['_RUNSTATE']._serialized_start=1751
-  _globals['_RUNSTATE']._serialized_end=1935
+  _globals['_SCHEDULE_INPUTSENTRY']._loaded_options = None
+  _globals['_SCHEDULE_INPUTSENTRY']._serialized_options = b'8\001'
+  _globals['_CREATESCHEDULEREQUEST_INPUTSENTRY']._loaded_options = None
+  _globals['_CREATESCHEDULEREQUEST_INPUTSENTRY']._serialized_options = b'8\001'
+  _globals['_RUNSTATE']._serialized_start=2630
+  _globals['_RUNSTATE']._serialized_end=2814
   _globals['_WORKFLOW']._serialized_start=78
   _globals['_WORKFLOW']._serialized_end=257
   _globals['_CREATEWORKFLOWREQUEST']._serialized_start=259
@@ -53,27 +57,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEWORKFLOWRESPONSE']._serialized_start=589
   _globals['_DELETEWORKFLOWRESPONSE']._serialized_end=639
   _globals['_RUN']._serialized_start=642
-  _globals['_RUN']._serialized_end=1116
-  _globals['_RUN_INPUTSENTRY']._serialized_start=1071
-  _globals['_RUN_INPUTSENTRY']._serialized_end=1116
-  _globals['_STARTRUNREQUEST']._serialized_start=1119
-  _globals['_STARTRUNREQUEST']._serialized_end=1276
-  _globals['_STARTRUNREQUEST_INPUTSENTRY']._serialized_start=1071
-  _globals['_STARTRUNREQUEST_INPUTSENTRY']._serialized_end=1116
-  _globals['_GETRUNREQUEST']._serialized_start=1278
-  _globals['_GETRUNREQUEST']._serialized_end=1309
-  _globals['_LISTRUNSREQUEST']._serialized_start=1311
-  _globals['_LISTRUNSREQUEST']._serialized_end=1385
-  _globals['_LISTRUNSRESPONSE']._serialized_start=1387
-  _globals['_LISTRUNSRESPONSE']._serialized_end=1462
-  _globals['_CANCELRUNREQUEST']._serialized_start=1464
-  _globals['_CANCELRUNREQUEST']._serialized_end=1498
-  _globals['_WATCHRUNREQUEST']._serialized_start=1500
-  _globals['_WATCHRUNREQUEST']._serialized_end=1552
-  _globals['_RUNEVENT']._serialized_start=1555
-  _globals['_RUNEVENT']._serialized_end=1697
-  _globals['_RESUMERUNREQUEST']._serialized_start=1699
-  _globals['_RESUMERUNREQUEST']._serialized_end=1748
-  _globals['_WORKFLOWSERVICE']._serialized_start=1938
-  _globals['_WORKFLOWSERVICE']._serialized_end=2662
+  _globals['_RUN']._serialized_end=1166
+  _globals['_RUN_INPUTSENTRY']._serialized_start=1121
+  _globals['_RUN_INPUTSENTRY']._serialized_end=1166
+  _globals['_STARTRUNREQUEST']._serialized_start=1169
+  _globals['_STARTRUNREQUEST']._serialized_end=1326
+  _globals['_STARTRUNREQUEST_INPUTSENTRY']._serialized_start=1121
+  _globals['_STARTRUNREQUEST_INPUTSENTRY']._serialized_end=1166
+  _globals['_GETRUNREQUEST']._serialized_start=1328
+  _globals['_GETRUNREQUEST']._serialized_end=1359
+  _globals['_LISTRUNSREQUEST']._serialized_start=1361
+  _globals['_LISTRUNSREQUEST']._serialized_end=1435
+  _globals['_LISTRUNSRESPONSE']._serialized_start=1437
+  _globals['_LISTRUNSRESPONSE']._serialized_end=1512
+  _globals['_CANCELRUNREQUEST']._serialized_start=1514
+  _globals['_CANCELRUNREQUEST']._serialized_end=1548
+  _globals['_WATCHRUNREQUEST']._serialized_start=1550
+  _globals['_WATCHRUNREQUEST']._serialized_end=1602
+  _globals['_RUNEVENT']._serialized_start=1605
+  _globals['_RUNEVENT']._serialized_end=1747
+  _globals['_RESUMERUNREQUEST']._serialized_start=1749
+  _globals['_RESUMERUNREQUEST']._serialized_end=1798
+  _globals['_SCHEDULE']._serialized_start=1801
+  _globals['_SCHEDULE']._serialized_end=2159
+  _globals['_SCHEDULE_INPUTSENTRY']._serialized_start=1121
+  _globals['_SCHEDULE_INPUTSENTRY']._serialized_end=1166
+  _globals['_CREATESCHEDULEREQUEST']._serialized_start=2162
+  _globals['_CREATESCHEDULEREQUEST']._serialized_end=2382
+  _globals['_CREATESCHEDULEREQUEST_INPUTSENTRY']._serialized_start=1121
+  _globals['_CREATESCHEDULEREQUEST_INPUTSENTRY']._serialized_end=1166
+  _globals['_LISTSCHEDULESREQUEST']._serialized_start=2384
+  _globals['_LISTSCHEDULESREQUEST']._serialized_end=2463
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_start=2465
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_end=2555
+  _globals['_DELETESCHEDULEREQUEST']._serialized_start=2557
+  _globals['_DELETESCHEDULEREQUEST']._serialized_end=2601
+  _globals['_DELETESCHEDULERESPONSE']._serialized_start=2603
+  _globals['_DELETESCHEDULERESPONSE']._serialized_end=2627
+  _globals['_WORKFLOWSERVICE']._serialized_start=2817
+  _globals['_WORKFLOWSERVICE']._serialized_end=3797
 # @@protoc_insertion_point(module_scope)

@@ -84,6 +84,21 @@ class WorkflowServiceStub(object):
                 request_serializer=auralink_dot_v1_dot_workflows__pb2.ResumeRunRequest.SerializeToString,
                 response_deserializer=auralink_dot_v1_dot_workflows__pb2.Run.FromString,
                 _registered_method=True)
+        self.CreateSchedule = channel.unary_unary(
+                '/auralink.v1.WorkflowService/CreateSchedule',
+                request_serializer=auralink_dot_v1_dot_workflows__pb2.CreateScheduleRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_workflows__pb2.Schedule.FromString,
+                _registered_method=True)
+        self.ListSchedules = channel.unary_unary(
+                '/auralink.v1.WorkflowService/ListSchedules',
+                request_serializer=auralink_dot_v1_dot_workflows__pb2.ListSchedulesRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_workflows__pb2.ListSchedulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteSchedule = channel.unary_unary(
+                '/auralink.v1.WorkflowService/DeleteSchedule',
+                request_serializer=auralink_dot_v1_dot_workflows__pb2.DeleteScheduleRequest.SerializeToString,
+                response_deserializer=auralink_dot_v1_dot_workflows__pb2.DeleteScheduleResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer(object):
@@ -156,6 +171,30 @@ class WorkflowServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSchedule(self, request, context):
+        """A cron schedule of a workflow (any engine), registered as a Prefect deployment on the Prefect server. Each
+        flow run Prefect starts (at the cron time, or `prefect deployment run`) is a run of the workflow owned by
+        the schedule's creator: in ListRuns with schedule_id and prefect_flow_run_id set. INVALID_ARGUMENT names
+        the bad field (cron, timezone, inputs.<name>, ...); an unknown workflow is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSchedules(self, request, context):
+        """The caller's schedules (an org admin: the org's), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSchedule(self, request, context):
+        """Removes the schedule and its Prefect deployment; its runs stay.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -208,6 +247,21 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.ResumeRun,
                     request_deserializer=auralink_dot_v1_dot_workflows__pb2.ResumeRunRequest.FromString,
                     response_serializer=auralink_dot_v1_dot_workflows__pb2.Run.SerializeToString,
+            ),
+            'CreateSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSchedule,
+                    request_deserializer=auralink_dot_v1_dot_workflows__pb2.CreateScheduleRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_workflows__pb2.Schedule.SerializeToString,
+            ),
+            'ListSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedules,
+                    request_deserializer=auralink_dot_v1_dot_workflows__pb2.ListSchedulesRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_workflows__pb2.ListSchedulesResponse.SerializeToString,
+            ),
+            'DeleteSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSchedule,
+                    request_deserializer=auralink_dot_v1_dot_workflows__pb2.DeleteScheduleRequest.FromString,
+                    response_serializer=auralink_dot_v1_dot_workflows__pb2.DeleteScheduleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -480,6 +534,87 @@ class WorkflowService(object):
             '/auralink.v1.WorkflowService/ResumeRun',
             auralink_dot_v1_dot_workflows__pb2.ResumeRunRequest.SerializeToString,
             auralink_dot_v1_dot_workflows__pb2.Run.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.WorkflowService/CreateSchedule',
+            auralink_dot_v1_dot_workflows__pb2.CreateScheduleRequest.SerializeToString,
+            auralink_dot_v1_dot_workflows__pb2.Schedule.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.WorkflowService/ListSchedules',
+            auralink_dot_v1_dot_workflows__pb2.ListSchedulesRequest.SerializeToString,
+            auralink_dot_v1_dot_workflows__pb2.ListSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/auralink.v1.WorkflowService/DeleteSchedule',
+            auralink_dot_v1_dot_workflows__pb2.DeleteScheduleRequest.SerializeToString,
+            auralink_dot_v1_dot_workflows__pb2.DeleteScheduleResponse.FromString,
             options,
             channel_credentials,
             insecure,

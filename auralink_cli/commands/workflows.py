@@ -18,7 +18,7 @@ import typer
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import CliError
-from auralink_cli.render.workflows import event_text, run_table, state_word, workflow_table
+from auralink_cli.render.workflows import event_text, run_table, schedule_table, state_word, workflow_table
 
 if TYPE_CHECKING:
     from auralink_cli.client import Client
@@ -27,6 +27,10 @@ workflows_app = typer.Typer(
     name="workflows", help="Workflow definitions (LangGraph, AutoGen, CrewAI, Prefect).", no_args_is_help=True
 )
 runs_app = typer.Typer(name="runs", help="Runs of workflows: start, watch, cancel, resume.", no_args_is_help=True)
+schedules_app = typer.Typer(
+    name="schedules", help="Cron schedules of workflows (Prefect deployments): list, rm.", no_args_is_help=True
+)
+workflows_app.add_typer(schedules_app, name="schedules")
 RunArg = Annotated[str, typer.Argument(help="A run id.")]
 WorkflowArg = Annotated[str, typer.Argument(help="A workflow name or id.")]
 RUN_FAILED = exit_codes.RUN_FAILED
@@ -154,6 +158,90 @@ def remove(ctx: typer.Context, workflow: WorkflowArg, yes: Annotated[bool, commo
     common.require_confirmation(yes, f"Delete workflow {workflow}, every version and its runs?")
     data = _call(ctx, lambda c: c.workflows.DeleteWorkflow(workflows_pb2.DeleteWorkflowRequest(workflow=workflow)))
     common.deleted(common.settings_of(ctx), "workflow", workflow, f"deleted {workflow}", **data)
+
+
+# -- schedules ------------------------------------------------------------------------------------
+
+# Creating the first schedule may start the daemon's local Prefect server (its database migrated on first use).
+SCHEDULE_TIMEOUT_S = 300.0
+
+
+@workflows_app.command("schedule")
+def schedule(
+    ctx: typer.Context,
+    workflow: WorkflowArg,
+    cron: Annotated[str, typer.Option("--cron", help="Five cron fields, e.g. '*/5 * * * *'.")],
+    input_: Annotated[list[str], typer.Option("--input", "-i", help="KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA name the cron is read in.")] = "UTC",
+    retries: Annotated[int, typer.Option("--retries", min=0, max=10, help="Prefect flow retries.")] = 0,
+    timeout: Annotated[float, typer.Option("--run-timeout", min=0, help="Seconds a run may take (0: 3600).")] = 0.0,
+) -> None:
+    """Run a workflow on a cron schedule: a Prefect deployment; each flow run Prefect starts is a run of yours."""
+    from auralink.v1 import workflows_pb2
+
+    request = workflows_pb2.CreateScheduleRequest(
+        workflow=workflow, cron=cron, timezone=timezone, inputs=_inputs(input_), retries=retries, timeout_s=timeout
+    )
+    wait = max(common.settings_of(ctx).timeout, SCHEDULE_TIMEOUT_S)
+    data = _call(ctx, lambda c: c.workflows.CreateSchedule(request, timeout=wait))
+    common.emit(common.settings_of(ctx), data, schedule_table)
+
+
+@schedules_app.command("list")
+@common.watchable
+def list_schedules(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Option("--workflow", help="Only this workflow's schedules.")] = "",
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
+    """Your schedules (an org admin: the org's), newest first."""
+    from auralink.v1 import workflows_pb2
+    from auralink_cli.client import Client
+
+    settings = common.settings_of(ctx)
+    with Client(settings) as client:
+        stub = client.workflows
+
+        def fetch(size: int, token: str) -> tuple[list[Any], str]:
+            request = workflows_pb2.ListSchedulesRequest(page_size=size, page_token=token, workflow=workflow)
+            resp = stub.ListSchedules(request)
+            return list(resp.schedules), resp.next_page_token
+
+        items, next_token = common.paginate(fetch, limit, page_token)
+    data = {"schedules": [common.to_dict(s) for s in items], "next_page_token": next_token}
+    columns = [
+        ("ID", lambda s: s["id"]),
+        ("WORKFLOW", lambda s: f"{s['workflow_name']} v{s['workflow_version']}"),
+        ("CRON", lambda s: s["cron"]),
+        ("TIMEZONE", lambda s: s["timezone"]),
+        ("CREATED", lambda s: common.when(s["create_time"])),
+    ]
+    common.emit(
+        settings,
+        data,
+        lambda d: [
+            common.rows_table(d["schedules"], columns, "(no schedules)"),
+            *common.more_note(d["next_page_token"]),
+        ],
+        wide=True,
+    )
+
+
+@schedules_app.command("rm")
+def remove_schedule(
+    ctx: typer.Context,
+    schedule_id: Annotated[str, typer.Argument(help="A schedule id.")],
+    yes: Annotated[bool, common.YesOption] = False,
+) -> None:
+    """Delete a schedule and its Prefect deployment (its runs stay)."""
+    from auralink.v1 import workflows_pb2
+
+    common.require_confirmation(yes, f"Delete schedule {schedule_id} and its Prefect deployment?")
+    request = workflows_pb2.DeleteScheduleRequest(schedule_id=schedule_id)
+    wait = max(common.settings_of(ctx).timeout, SCHEDULE_TIMEOUT_S)
+    _call(ctx, lambda c: c.workflows.DeleteSchedule(request, timeout=wait))
+    common.deleted(common.settings_of(ctx), "schedule", schedule_id, f"deleted schedule {schedule_id}")
 
 
 # -- runs -----------------------------------------------------------------------------------------

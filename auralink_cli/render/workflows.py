@@ -42,8 +42,29 @@ def run_table(r: dict[str, Any]) -> Any:
             ("Inputs", ", ".join(f"{k}={v}" for k, v in sorted(r["inputs"].items())) or "-"),
             ("Output", r["output"] or "-"),
             ("Error", r["error"] or "-"),
+            (
+                "Started by",
+                f"schedule {r['schedule_id']} (Prefect flow run {r['prefect_flow_run_id']})"
+                if r.get("schedule_id")
+                else "-",
+            ),
             ("Created", common.when(r["create_time"])),
             ("Ended", common.when(r["end_time"])),
+        ]
+    )
+
+
+def schedule_table(s: dict[str, Any]) -> Any:
+    return common.fields_table(
+        [
+            ("ID", s["id"]),
+            ("Workflow", f"{s['workflow_name']} v{s['workflow_version']}"),
+            ("Cron", f"{s['cron']} ({s['timezone']})"),
+            ("Inputs", ", ".join(f"{k}={v}" for k, v in sorted(s["inputs"].items())) or "-"),
+            ("Retries", s["retries"]),
+            ("Timeout", f"{s['timeout_s']:g} s"),
+            ("Prefect deployment", s["prefect_deployment_id"]),
+            ("Created", common.when(s["create_time"])),
         ]
     )
 

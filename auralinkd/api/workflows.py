@@ -1,4 +1,4 @@
-"""WorkflowService servicer: definitions and runs, proto <-> domain."""
+"""WorkflowService servicer: definitions, runs and schedules, proto <-> domain."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from auralinkd.api.context import current_caller
 from auralinkd.api.convert import timestamp
 from auralinkd.api.permissions import requires
 from auralinkd.streams import Streams
+from auralinkd.workflows.schedules import Schedule, ScheduleService
 from auralinkd.workflows.service import Run, Workflow, WorkflowService
 
 _STATES = {
@@ -37,13 +38,25 @@ def run_to_proto(r: Run) -> pb.Run:
         output=json.dumps(r.output, sort_keys=True) if r.output is not None else "", error=r.error,
         current_step=r.current_step, waiting_prompt=r.waiting_prompt, created_by=str(r.created_by),
         create_time=timestamp(r.created_at), start_time=timestamp(r.started_at), end_time=timestamp(r.completed_at),
+        schedule_id=str(r.schedule_id or ""), prefect_flow_run_id=str(r.prefect_flow_run_id or ""),
+    )  # fmt: skip
+
+
+def schedule_to_proto(s: Schedule) -> pb.Schedule:
+    return pb.Schedule(
+        id=str(s.id), workflow_id=str(s.workflow_id), workflow_name=s.workflow_name,
+        workflow_version=s.workflow_version, cron=s.cron, timezone=s.timezone,
+        inputs={str(k): str(v) for k, v in s.inputs.items()}, retries=s.retries, timeout_s=s.timeout_s,
+        prefect_deployment_id=str(s.prefect_deployment_id), created_by=str(s.created_by),
+        create_time=timestamp(s.created_at),
     )  # fmt: skip
 
 
 class WorkflowServicer(pb_grpc.WorkflowServiceServicer):
-    def __init__(self, workflows: WorkflowService, streams: Streams) -> None:
+    def __init__(self, workflows: WorkflowService, streams: Streams, schedules: ScheduleService) -> None:
         self._workflows = workflows
         self._streams = streams
+        self._schedules = schedules
 
     @requires("workflows:create")
     async def CreateWorkflow(self, request: pb.CreateWorkflowRequest, context: Any) -> pb.Workflow:
@@ -114,3 +127,23 @@ class WorkflowServicer(pb_grpc.WorkflowServiceServicer):
             current_caller(), request.run_id, request.input, context.time_remaining()
         )
         return run_to_proto(run)
+
+    @requires("workflows:run")
+    async def CreateSchedule(self, request: pb.CreateScheduleRequest, context: Any) -> pb.Schedule:
+        created = await self._schedules.create(
+            current_caller(), request.workflow, request.cron, request.timezone, dict(request.inputs), request.retries,
+            request.timeout_s,
+        )  # fmt: skip
+        return schedule_to_proto(created)
+
+    @requires("workflows:read")
+    async def ListSchedules(self, request: pb.ListSchedulesRequest, context: Any) -> pb.ListSchedulesResponse:
+        items, token = await self._schedules.list(
+            current_caller(), request.page_size, request.page_token, request.workflow
+        )
+        return pb.ListSchedulesResponse(schedules=[schedule_to_proto(s) for s in items], next_page_token=token)
+
+    @requires("workflows:run")
+    async def DeleteSchedule(self, request: pb.DeleteScheduleRequest, context: Any) -> pb.DeleteScheduleResponse:
+        await self._schedules.delete(current_caller(), request.schedule_id)
+        return pb.DeleteScheduleResponse()

@@ -87,6 +87,8 @@ class Run:
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    schedule_id: UUID | None = None
+    prefect_flow_run_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ def _run(row: dict[str, Any]) -> Run:
         inputs=_json(row["inputs"]) or {}, output=_json(row["output"]), error=row["error"] or "",
         current_step=row["current_step"] or "", waiting_prompt=row["waiting_prompt"] or "",
         created_by=row["user_id"], created_at=row["created_at"], started_at=row["started_at"],
-        completed_at=row["completed_at"],
+        completed_at=row["completed_at"], schedule_id=row.get("schedule_id"),
+        prefect_flow_run_id=row.get("prefect_flow_run_id"),
     )  # fmt: skip
 
 
@@ -162,6 +165,16 @@ def parse_definition(source: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidArgument.for_field("definition", "must be a mapping (nodes, edges, ...)")
     return value
+
+
+def check_inputs(inputs: dict[str, str]) -> None:
+    if len(inputs) > MAX_INPUTS:
+        raise InvalidArgument.for_field("inputs", f"at most {MAX_INPUTS} inputs")
+    for key, value in inputs.items():
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", key):
+            raise InvalidArgument.for_field(f"inputs.{key}", "names must be letters, digits and _")
+        if len(value) > 100_000:
+            raise InvalidArgument.for_field(f"inputs.{key}", "must be at most 100000 characters")
 
 
 class WorkflowService:
@@ -214,6 +227,11 @@ class WorkflowService:
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             return _workflow(await self._find(conn, ref, version))
 
+    async def find(self, conn: Any, ref: str, version: int) -> dict[str, Any]:
+        """The definition row (its `definition` parsed) named by id or name, or NOT_FOUND."""
+        row = await self._find(conn, ref, version)
+        return row | {"definition": _json(row["definition"])}
+
     async def _find(self, conn: Any, ref: str, version: int) -> dict[str, Any]:
         ref = ref.strip()
         if not ref:
@@ -264,13 +282,7 @@ class WorkflowService:
     async def start_run(
         self, caller: Caller, ref: str, version: int, inputs: dict[str, str], timeout_s: float | None = None
     ) -> Run:
-        if len(inputs) > MAX_INPUTS:
-            raise InvalidArgument.for_field("inputs", f"at most {MAX_INPUTS} inputs")
-        for key, value in inputs.items():
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", key):
-                raise InvalidArgument.for_field(f"inputs.{key}", "names must be letters, digits and _")
-            if len(value) > 100_000:
-                raise InvalidArgument.for_field(f"inputs.{key}", "must be at most 100000 characters")
+        check_inputs(inputs)
         p = caller.principal
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
             definition = await self._find(conn, ref, version)
@@ -288,6 +300,54 @@ class WorkflowService:
         assert row is not None
         self._launch(row, None, fresh=True)
         return _run(row)
+
+    async def start_scheduled(self, schedule: dict[str, Any], flow_run_id: UUID) -> Run:
+        """A run of the schedule's workflow for a flow run Prefect started, owned by the schedule's creator (their
+        budgets, usage and memory scope), recording the schedule and the flow run."""
+        caller = schedule_owner(schedule)
+        p = caller.principal
+        inputs = {str(k): str(v) for k, v in (_json(schedule["inputs"]) or {}).items()}
+        async with self._database.tenant(caller.tenant) as conn:
+            definition = await store.get_definition(conn, schedule["workflow_id"], "", 0)
+            if definition is None:
+                raise NotFound(f"no workflow {schedule['workflow_id']} (deleted since it was scheduled)")
+            wanted = [k for k in _json(definition["definition"]).get("inputs", []) if k not in inputs]
+            if wanted:
+                raise InvalidArgument.for_field(f"inputs.{wanted[0]}", "is required by this workflow")
+            run_id = await store.insert_run(
+                conn, p.org_id, p.user_id, p.is_org_admin, definition["id"], inputs, self._replica_id, self._lease_s,
+                schedule_id=schedule["id"], flow_run_id=flow_run_id,
+            )  # fmt: skip
+            await self._audit.record(
+                conn, caller, "WorkflowService/StartRun", "workflow_run", str(run_id),
+                metadata={"workflow": definition["name"], "version": definition["version"],
+                          "schedule": str(schedule["id"]), "prefect_flow_run_id": str(flow_run_id)},
+            )  # fmt: skip
+            row = await store.get_run(conn, run_id)
+        assert row is not None
+        self._launch(row, None, fresh=True)
+        return _run(row)
+
+    async def wait_run(self, caller: Caller, ident: UUID, poll_s: float = 1.0) -> Run:
+        """The run once it has ended (driven here, or by the replica that adopted it)."""
+        while True:
+            live = self._live.get(ident)
+            if live is not None:
+                await asyncio.wait({live.task})
+            async with self._database.tenant(caller.tenant) as conn:
+                row = await store.get_run(conn, ident)
+            if row is None or row["status"] in TERMINAL:
+                return _run(row) if row is not None else await self.get_run(caller, str(ident))
+            await asyncio.sleep(poll_s)
+
+    async def time_out(self, caller: Caller, ident: UUID, error: str) -> None:
+        """Ends a run that overran its schedule's timeout: FAILED with `error`, its task stopped (any replica)."""
+        live = self._live.get(ident)
+        if live is not None:
+            live.cancelled = True
+        await self._finish(caller, ident, "failed", "run_failed", {"error": error}, error=error)
+        self._stop_local(ident)
+        await self._bus.publish(CANCEL_TOPIC, {"run_id": str(ident)})
 
     async def get_run(self, caller: Caller, run_id: str, timeout_s: float | None = None) -> Run:
         async with self._database.tenant(caller.tenant, timeout_s=timeout_s) as conn:
@@ -566,3 +626,13 @@ def _owner(row: dict[str, Any]) -> Caller:
         credential_id=f"workflow-run:{row['id']}",
     )  # fmt: skip
     return Caller(principal, request_id=f"run-{row['id']}")
+
+
+def schedule_owner(row: dict[str, Any]) -> Caller:
+    """A schedule's creator as a caller, for what Prefect starts from it: their tenant, not a credential."""
+    principal = Principal(
+        user_id=row["user_id"], org_id=row["organization_id"],
+        permissions=frozenset({ORG_ADMIN_PERMISSION}) if row["owner_is_admin"] else frozenset(),
+        credential_id=f"workflow-schedule:{row['id']}",
+    )  # fmt: skip
+    return Caller(principal, request_id=f"schedule-{row['id']}")

@@ -1,4 +1,5 @@
-"""SQL of the workflows domain: definitions (versioned), runs, their events and engine checkpoints. Parameters only.
+"""SQL of the workflows domain: definitions (versioned), runs, their events, engine checkpoints and schedules.
+Parameters only.
 
 Tenant queries run under RLS (migration 016): another org's definition, or another user's run, is not
 there. The lease queries (which replica drives a run; adopting runs whose daemon died) run as the
@@ -16,8 +17,8 @@ import asyncpg
 
 _DEF = "d.id, d.name, d.engine, d.version, d.description, d.definition, d.created_by, d.created_at"
 _RUN = """r.id, r.organization_id, r.user_id, r.owner_is_admin, r.workflow_id, r.status, r.inputs, r.output,
-    r.error, r.current_step, r.waiting_prompt, r.started_at, r.completed_at, r.created_at,
-    d.name AS workflow_name, d.version AS workflow_version, d.engine, d.definition"""
+    r.error, r.current_step, r.waiting_prompt, r.started_at, r.completed_at, r.created_at, r.schedule_id,
+    r.prefect_flow_run_id, d.name AS workflow_name, d.version AS workflow_version, d.engine, d.definition"""
 
 
 def _dict(row: asyncpg.Record | None) -> dict[str, Any] | None:
@@ -85,14 +86,14 @@ async def delete_definitions(conn: asyncpg.Connection, name: str) -> int:
 
 async def insert_run(
     conn: asyncpg.Connection, org_id: UUID, user_id: UUID, is_admin: bool, workflow_id: UUID, inputs: dict[str, str],
-    replica_id: str, lease_s: float,
+    replica_id: str, lease_s: float, schedule_id: UUID | None = None, flow_run_id: UUID | None = None,
 ) -> UUID:  # fmt: skip
     return await conn.fetchval(  # type: ignore[no-any-return]
         """INSERT INTO workflow_runs (organization_id, user_id, owner_is_admin, workflow_id, status, inputs,
-                                      replica_id, lease_until, started_at)
-           VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6, now() + make_interval(secs => $7), now())
+                                      replica_id, lease_until, started_at, schedule_id, prefect_flow_run_id)
+           VALUES ($1, $2, $3, $4, 'running', $5::jsonb, $6, now() + make_interval(secs => $7), now(), $8, $9)
            RETURNING id""",
-        org_id, user_id, is_admin, workflow_id, json.dumps(inputs), replica_id, lease_s,
+        org_id, user_id, is_admin, workflow_id, json.dumps(inputs), replica_id, lease_s, schedule_id, flow_run_id,
     )  # fmt: skip
 
 
@@ -254,3 +255,64 @@ async def adopt_orphans(
         driving,
     )
     return [dict(r) for r in rows]
+
+
+# -- schedules (tenant, except the daemon's own reads of every schedule) ----------------------------
+
+_SCHEDULE = """s.id, s.organization_id, s.user_id, s.owner_is_admin, s.workflow_id, s.cron, s.timezone, s.inputs,
+    s.retries, s.timeout_s, s.prefect_deployment_id, s.created_at, d.name AS workflow_name,
+    d.version AS workflow_version"""
+
+
+async def insert_schedule(
+    conn: asyncpg.Connection, schedule_id: UUID, org_id: UUID, user_id: UUID, is_admin: bool, values: dict[str, Any]
+) -> dict[str, Any]:
+    await conn.execute(
+        """INSERT INTO workflow_schedules (id, organization_id, user_id, owner_is_admin, workflow_id, cron, timezone,
+                                           inputs, retries, timeout_s, prefect_deployment_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)""",
+        schedule_id, org_id, user_id, is_admin, values["workflow_id"], values["cron"], values["timezone"],
+        json.dumps(values["inputs"]), values["retries"], values["timeout_s"], values["deployment_id"],
+    )  # fmt: skip
+    row = await get_schedule(conn, schedule_id)
+    assert row is not None
+    return row
+
+
+async def get_schedule(conn: asyncpg.Connection, schedule_id: UUID) -> dict[str, Any] | None:
+    return _dict(
+        await conn.fetchrow(
+            f"""SELECT {_SCHEDULE} FROM workflow_schedules s JOIN workflow_definitions d ON d.id = s.workflow_id
+                WHERE s.id = $1""",
+            schedule_id,
+        )
+    )
+
+
+async def list_schedules(
+    conn: asyncpg.Connection, after: tuple[datetime, UUID] | None, limit: int, name: str | None
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""SELECT {_SCHEDULE} FROM workflow_schedules s JOIN workflow_definitions d ON d.id = s.workflow_id
+            WHERE ($1::text IS NULL OR d.name = $1)
+              AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))
+            ORDER BY s.created_at DESC, s.id DESC LIMIT $4""",
+        name, after[0] if after else None, after[1] if after else None, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def delete_schedule(conn: asyncpg.Connection, schedule_id: UUID) -> None:
+    await conn.execute("DELETE FROM workflow_schedules WHERE id = $1", schedule_id)
+
+
+async def every_schedule(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every org's schedules (daemon role): the deployments this daemon serves."""
+    rows = await conn.fetch(
+        f"SELECT {_SCHEDULE} FROM workflow_schedules s JOIN workflow_definitions d ON d.id = s.workflow_id"
+    )
+    return [dict(r) for r in rows]
+
+
+async def any_schedule(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM workflow_schedules)"))

@@ -258,6 +258,24 @@ SWEEP: list[Entry] = [
         no_valid_run="the shipped example end to end, with --watch, cancel and resume, in tests/e2e/test_workflows.py",
     ),
     Entry(
+        "workflows schedule",
+        None,
+        ["--bogus"],
+        no_valid_run="a Prefect deployment read back and a flow run of it, in tests/e2e/test_workflow_schedules.py",
+    ),
+    Entry(
+        "workflows schedules list",
+        None,
+        ["--bogus"],
+        no_valid_run="a Prefect deployment read back and a flow run of it, in tests/e2e/test_workflow_schedules.py",
+    ),
+    Entry(
+        "workflows schedules rm",
+        None,
+        ["--bogus"],
+        no_valid_run="a Prefect deployment read back and a flow run of it, in tests/e2e/test_workflow_schedules.py",
+    ),
+    Entry(
         "runs start",
         None,
         ["--bogus"],

@@ -10,7 +10,7 @@ AutoGen:
 
 CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory).
 
-Prefect: the shipped example through the CLI (a flow run on Prefect's temporary local server, offline).
+Prefect: the shipped example through the CLI (a flow run on the daemon's local Prefect server, offline).
 
 Every engine on the offline local model (SmolLM2): structure only.
 
@@ -219,8 +219,8 @@ PREFECT_EXAMPLE = REPO / "examples" / "workflows" / "prefect-brief.yaml"
 
 
 def test_prefect_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
-    """The shipped Prefect example: each step a Prefect task of one flow run (its id in the output), on Prefect's
-    temporary local server with its database in the daemon's data dir; usage rows carry the run id."""
+    """The shipped Prefect example: each step a Prefect task of one flow run (its id in the output), on the daemon's
+    local Prefect server with its database in the daemon's data dir; usage rows carry the run id."""
     with FakeOpenAI() as fake:
         fake.behave("drafter", reply="Otters hold hands. They float. They nap.")
         fake.behave("tightener", reply="Otters hold hands and nap.")

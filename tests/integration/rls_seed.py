@@ -518,13 +518,32 @@ def org_rows(tag: str) -> list[Row]:
         # 016 (workflows) ------------------------------------------------------------------------
         Row(
             "workflow_definitions",
-            {"id": i("wf_def"), **scoped, "created_by": user, "name": f"wf-{tag}", "engine": "langgraph",
-             "version": 1, "definition": {"nodes": []}, "source": "nodes: []"},
+            {
+                "id": i("wf_def"),
+                **scoped,
+                "created_by": user,
+                "name": f"wf-{tag}",
+                "engine": "langgraph",
+                "version": 1,
+                "definition": {"nodes": []},
+                "source": "nodes: []",
+            },
         ),  # fmt: skip
         Row("workflow_runs", {"id": i("wf_run"), **owned, "workflow_id": i("wf_def"), "status": "running"}),
         Row("workflow_run_events", {"run_id": i("wf_run"), "seq": 1, **owned, "kind": "run_started"}),
         # 019 (engine checkpoints) -------------------------------------------------------------
         Row("workflow_run_checkpoints", {"run_id": i("wf_run"), "key": "task:first", **owned, "data": {"output": "x"}}),
+        # 020 (workflow schedules) ---------------------------------------------------------------
+        Row(
+            "workflow_schedules",
+            {
+                "id": i("wf_schedule"),
+                **owned,
+                "workflow_id": i("wf_def"),
+                "cron": "*/5 * * * *",
+                "prefect_deployment_id": i("wf_deployment"),
+            },
+        ),  # fmt: skip
     ]
 
 

@@ -116,6 +116,8 @@ EXPECTED_TABLES = {
     "workflow_run_events",
     # 019
     "workflow_run_checkpoints",
+    # 020
+    "workflow_schedules",
 }
 
 

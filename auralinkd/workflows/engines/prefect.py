@@ -12,21 +12,31 @@ Definition (YAML or JSON):
       - {id: polish, prompt: "Polish this: {draft}"}
 
 Each step is a Prefect task whose LLM call goes through our CompletionService (budgets, failover, BYOK keys, a
-usage row with the run id); the flow run is recorded by Prefect (its id is in the run's output). With no
-AURALINK_PREFECT_API_URL, the flows report to Prefect's own temporary local server, which Prefect starts on
-first use with its database under the daemon's data dir (PREFECT_HOME); with it set, to that Prefect server.
-A run interrupted by a crash starts again from its first step. Schedules (`workflows schedule`) are not built.
+usage row with the run id); the flow run is recorded by Prefect (its id is in the run's output). The flows report
+to the Prefect server of `prefect_server.api_url()`: the daemon's local one (its database under the data dir)
+or AURALINK_PREFECT_API_URL's. A run interrupted by a crash starts again from its first step.
 
-Prefect is imported only inside `drive`, so validating a definition does not load it.
+Schedules (any engine's workflow): `register` makes a deployment of the flow SCHEDULE_FLOW with a cron schedule
+and the inputs as its parameters; `serve` is this daemon acting as a Prefect runner for those deployments: it
+polls the server for their scheduled flow runs, claims each by proposing Pending (the server's orchestration
+rules let one claimant win, so replicas can all serve), and runs it in this process with Prefect's flow engine
+(the schedule's retries and timeout as the flow's), its body starting an AuraLink run through `fire`.
+
+Prefect is imported only inside these functions, so validating a definition does not load it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
-from pathlib import Path
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
-from auralinkd.errors import AuralinkError
+from auralinkd.errors import AuralinkError, InvalidArgument, Unavailable
+from auralinkd.workflows import prefect_server
 from auralinkd.workflows.engines import Outcome, RunContext, common
 from auralinkd.workflows.engines.common import bad, fill, text
 
@@ -35,16 +45,16 @@ _STEP = {"id", "prompt", "system", "model", "agent", "max_tokens", "temperature"
 MAX_STEPS = 100
 
 
-def _configure() -> None:
-    """Before Prefect's import: its home (and the temporary server's database) in the data dir, or the API of
-    an existing Prefect server; no analytics (offline machines); Prefect's logs to the daemon's at WARNING."""
-    api = os.environ.get("AURALINK_PREFECT_API_URL", "")
-    if api:
-        os.environ["PREFECT_API_URL"] = api
-    else:
-        os.environ.pop("PREFECT_API_URL", None)
-    data_dir = Path(os.environ.get("AURALINK_DATA_DIR", ".data"))
-    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
+log = logging.getLogger(__name__)
+
+SCHEDULE_FLOW = "auralink-schedule"
+
+
+async def _configure() -> None:
+    """Before Prefect's import: the API of our Prefect server (the local one started now if need be), its home
+    in the data dir, no analytics (offline machines), Prefect's logs to the daemon's at WARNING."""
+    os.environ["PREFECT_API_URL"] = await asyncio.to_thread(prefect_server.api_url)
+    os.environ.setdefault("PREFECT_HOME", str(prefect_server.home()))
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -84,7 +94,7 @@ class PrefectEngine(common.Resumable):
         return {"description": str(definition.get("description", ""))[:2000], "inputs": inputs, "steps": clean}
 
     async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
-        _configure()
+        await _configure()
         from prefect import flow, task
         from prefect.runtime import flow_run
 
@@ -136,3 +146,145 @@ class PrefectEngine(common.Resumable):
 
 
 ENGINE = PrefectEngine()
+
+
+# -- schedules ------------------------------------------------------------------------------------
+
+
+async def check_schedule(cron: str, timezone: str) -> None:
+    """INVALID_ARGUMENT naming `cron` or `timezone` when Prefect's CronSchedule would refuse them."""
+    await _configure()
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error.get("loc") else "cron"
+        name = name if name in ("cron", "timezone") else "cron"
+        detail = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+        raise InvalidArgument.for_field(name, f"{detail} (got {cron if name == 'cron' else timezone!r})") from None
+
+
+async def register(schedule_id: UUID, workflow: str, cron: str, timezone: str, inputs: dict[str, str]) -> UUID:
+    """A deployment of SCHEDULE_FLOW named after the schedule, with the cron schedule; its id."""
+    await _configure()
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        async with get_client() as client:
+            flow_id = await client.create_flow_from_name(SCHEDULE_FLOW)
+            return await client.create_deployment(
+                flow_id, name=str(schedule_id), description=f"AuraLink workflow {workflow}",
+                schedules=[DeploymentScheduleCreate(schedule=CronSchedule(cron=cron, timezone=timezone), active=True)],
+                parameters={"inputs": dict(inputs)}, tags=["auralink", f"workflow:{workflow}"],
+                enforce_parameter_schema=False,
+            )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - the server's own error, said as unavailable
+        raise Unavailable(f"the Prefect server refused or did not answer: {type(exc).__name__}: {exc}") from exc
+
+
+async def unregister(deployment_id: UUID) -> None:
+    """Deletes the deployment (its scheduled flow runs go with it); one already gone is fine."""
+    await _configure()
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        async with get_client() as client:
+            await client.delete_deployment(deployment_id)
+    except ObjectNotFound:
+        pass
+    except Exception as exc:  # noqa: BLE001
+        raise Unavailable(f"the Prefect server refused or did not answer: {type(exc).__name__}: {exc}") from exc
+
+
+# fire(schedule, flow_run_id): starts the AuraLink run and waits for its end; raises when it did not complete.
+Fire = Callable[[dict[str, Any], UUID], Awaitable[dict[str, Any]]]
+
+
+async def serve(
+    schedules: Callable[[], Awaitable[list[dict[str, Any]]]], fire: Fire, poll_s: float, on_stop: Callable[[], None]
+) -> None:
+    """Runs the scheduled flow runs of our deployments as they come due, until cancelled (`on_stop` is called
+    before the flow runs still going are cancelled)."""
+    await _configure()
+    from prefect.client.orchestration import get_client
+
+    running: dict[UUID, asyncio.Task[None]] = {}
+    async with get_client() as client:
+        try:
+            while True:
+                try:
+                    await _poll(client, schedules, fire, running)
+                except Exception as exc:  # noqa: BLE001 - the server may be restarting: try again next poll
+                    log.warning("prefect schedules: %s: %s", type(exc).__name__, exc)
+                await asyncio.sleep(poll_s)
+        except asyncio.CancelledError:
+            on_stop()
+            for task in list(running.values()):
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)
+            raise
+
+
+async def _poll(
+    client: Any, schedules: Callable[[], Awaitable[list[dict[str, Any]]]], fire: Fire,
+    running: dict[UUID, asyncio.Task[None]],
+) -> None:  # fmt: skip
+    """Claims and starts each flow run of our deployments that is due now."""
+    by_deployment = {s["prefect_deployment_id"]: s for s in await schedules()}
+    if not by_deployment:
+        return
+    due = await client.get_scheduled_flow_runs_for_deployments(
+        deployment_ids=list(by_deployment), scheduled_before=datetime.now(UTC)
+    )
+    for flow_run in due:
+        schedule = by_deployment.get(flow_run.deployment_id)
+        if schedule is None or flow_run.id in running or not await _claim(client, flow_run):
+            continue
+        task = asyncio.create_task(_execute(schedule, flow_run, fire), name=f"prefect-run-{flow_run.id}")
+        running[flow_run.id] = task
+        task.add_done_callback(lambda _t, ident=flow_run.id: running.pop(ident, None))
+
+
+async def _claim(client: Any, flow_run: Any) -> bool:
+    """Pending, as Prefect's own runner proposes it: False when another runner (a replica) claimed it first."""
+    from prefect.exceptions import Abort
+    from prefect.states import Pending
+    from prefect.utilities.engine import propose_state
+
+    try:
+        state = await propose_state(client, Pending(), flow_run_id=flow_run.id)
+    except Abort:
+        return False
+    return bool(state.is_pending())
+
+
+async def _execute(schedule: dict[str, Any], flow_run: Any, fire: Fire) -> None:
+    """The claimed flow run through Prefect's flow engine: Running, then Completed or Failed (after the retries),
+    or TimedOut; each attempt is one AuraLink run."""
+    from prefect import flow
+    from prefect.flow_engine import run_flow_async
+
+    async def body(inputs: dict[str, str]) -> dict[str, Any]:
+        return await fire(schedule | {"inputs": dict(inputs)}, flow_run.id)
+
+    scheduled = flow(
+        body, name=SCHEDULE_FLOW, retries=int(schedule["retries"]), timeout_seconds=float(schedule["timeout_s"]),
+        validate_parameters=False, log_prints=False,
+    )  # fmt: skip
+    parameters = flow_run.parameters or {"inputs": _json(schedule["inputs"])}
+    try:
+        await run_flow_async(scheduled, flow_run=flow_run, parameters=parameters, return_type="state")
+    except Exception as exc:  # noqa: BLE001 - Prefect recorded the failure on the flow run
+        log.warning("scheduled flow run %s: %s: %s", flow_run.id, type(exc).__name__, exc)
+
+
+def _json(value: Any) -> Any:
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
