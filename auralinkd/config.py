@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # How often the daemon asks the Prefect server for due flow runs of its schedules (and, before the first
     # schedule, checks whether one exists).
     workflow_schedule_poll_s: float = Field(5.0, ge=0.2, le=300)
+    # An existing Prefect server's API for Prefect runs and schedules; empty: a local one the daemon starts on
+    # first need, its database under <data_dir>/prefect.
+    prefect_api_url: str = ""
 
     # MCP. stdio connections may run only these commands (comma-separated names on PATH or absolute paths);
     # HTTP connections may reach loopback/private addresses only when listed here (hosts, host:port, CIDRs).

@@ -28,13 +28,21 @@ STARTUP_TIMEOUT_S = 300.0  # migrations of a fresh database on a loaded machine
 _lock = threading.Lock()
 _process: subprocess.Popen[bytes] | None = None
 _url = ""
+_configured: dict[str, str] = {}
+
+
+def configure(data_dir: Path, api_url: str) -> None:
+    """The daemon's settings (data_dir, prefect_api_url), given at start; without them, the environment's."""
+    _configured.update(data_dir=str(data_dir), api_url=api_url.strip())
 
 
 def home() -> Path:
-    return Path(os.environ.get("AURALINK_DATA_DIR", ".data")) / "prefect"
+    return Path(_configured.get("data_dir") or os.environ.get("AURALINK_DATA_DIR", ".data")) / "prefect"
 
 
 def external_url() -> str:
+    if "api_url" in _configured:
+        return _configured["api_url"]
     return os.environ.get("AURALINK_PREFECT_API_URL", "").strip()
 
 

@@ -54,7 +54,7 @@ async def _configure() -> None:
     """Before Prefect's import: the API of our Prefect server (the local one started now if need be), its home
     in the data dir, no analytics (offline machines), Prefect's logs to the daemon's at WARNING."""
     os.environ["PREFECT_API_URL"] = await asyncio.to_thread(prefect_server.api_url)
-    os.environ.setdefault("PREFECT_HOME", str(prefect_server.home()))
+    os.environ["PREFECT_HOME"] = str(prefect_server.home())
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
