@@ -78,6 +78,15 @@ class ScheduleService:
         self._wake = asyncio.Event()
         self._stopping = False
         self._timeouts: set[asyncio.Task[None]] = set()
+        workflows.on_schedules_deleted = self._unregister
+
+    async def _unregister(self, deployments: list[UUID]) -> None:
+        """The deployments of schedules deleted with their workflow (a failure is logged: rows are gone already)."""
+        for deployment_id in deployments:
+            try:
+                await _prefect().unregister(deployment_id)
+            except AuralinkError as exc:
+                log.warning("prefect deployment %s of a deleted workflow stays: %s", deployment_id, exc)
 
     async def create(
         self, caller: Caller, workflow: str, cron: str, timezone: str, inputs: dict[str, str], retries: int,

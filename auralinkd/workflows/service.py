@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -191,6 +191,8 @@ class WorkflowService:
         self._services = Services(completions=completions, memory=memory, checkpoints=None, mcp=mcp)
         self._live: dict[UUID, _Live] = {}
         self.on_state: Callable[[str], None] | None = None  # metrics hook: a run entered this state
+        # ScheduleService: removes the Prefect deployments of schedules deleted with their workflow.
+        self.on_schedules_deleted: Callable[[list[UUID]], Awaitable[None]] | None = None
 
     # -- definitions ------------------------------------------------------------------------------
 
@@ -270,11 +272,16 @@ class WorkflowService:
                 from auralinkd.errors import PermissionDenied
 
                 raise PermissionDenied("only the workflow's creator or an org admin may delete it")
+            # Every member's schedules of it go too (the rows by cascade): their Prefect deployments after commit.
+            async with self._database.system() as system:
+                deployments = await store.schedule_deployments_of(system, caller.principal.org_id, row["name"])
             count = await store.delete_definitions(conn, row["name"])
             await self._audit.record(
                 conn, caller, "WorkflowService/DeleteWorkflow", "workflow", str(row["id"]),
                 metadata={"name": row["name"], "versions": count},
             )  # fmt: skip
+        if deployments and self.on_schedules_deleted is not None:
+            await self.on_schedules_deleted(deployments)
         return count
 
     # -- runs -------------------------------------------------------------------------------------

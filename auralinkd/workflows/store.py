@@ -314,5 +314,16 @@ async def every_schedule(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def schedule_deployments_of(conn: asyncpg.Connection, org_id: UUID, name: str) -> list[UUID]:
+    """The Prefect deployments of every schedule of the org's workflow `name` (daemon role: every member's)."""
+    rows = await conn.fetch(
+        """SELECT s.prefect_deployment_id FROM workflow_schedules s JOIN workflow_definitions d ON d.id = s.workflow_id
+           WHERE d.organization_id = $1 AND d.name = $2""",
+        org_id,
+        name,
+    )
+    return [r["prefect_deployment_id"] for r in rows]
+
+
 async def any_schedule(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM workflow_schedules)"))

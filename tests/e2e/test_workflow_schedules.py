@@ -6,7 +6,8 @@ database in the data dir) and our real services, with the local OpenAI-wire serv
 - a flow run of the deployment, created as Prefect's scheduler creates them, is claimed by the daemon and is a
   COMPLETED run in ListRuns (schedule and flow run recorded, owned by the schedule's creator), its steps' usage
   rows carrying the run id; Prefect's flow run ends COMPLETED;
-- a failing workflow with retries=1: Prefect retries the flow run, each attempt one FAILED run;
+- a failing workflow with retries=1: Prefect retries the flow run, each attempt one FAILED run; deleting the
+  workflow deletes its schedule's deployment;
 - bad cron / timezone are INVALID_ARGUMENT naming the field; an unknown workflow or schedule is NOT_FOUND.
 
 One daemon for the module: the Prefect server's first start (its migrations) is the slow part.
@@ -147,7 +148,13 @@ def test_prefect_retries_a_failed_run(daemon: Daemon, fake: FakeOpenAI, tmp_path
     runs = _runs_of(daemon, str(flow_run.id), 2)
     assert [r["state"] for r in runs] == ["FAILED", "FAILED"], (runs, daemon.logs()[-4000:])
     assert _flow_run_state(daemon, str(flow_run.id), {"COMPLETED", "FAILED", "CRASHED"}) == "FAILED"
-    ok(daemon.cli("workflows", "schedules", "rm", created["id"], "--yes"))
+    # Deleting the workflow deletes its schedules, and their deployments on the Prefect server.
+    ok(daemon.cli("workflows", "rm", "flaky", "--yes"))
+    assert as_json(daemon, "workflows", "schedules", "list")["schedules"] == []
+    from prefect.exceptions import ObjectNotFound
+
+    with pytest.raises(ObjectNotFound):
+        _prefect(daemon, lambda c: c.read_deployment(UUID(created["prefect_deployment_id"])))
 
 
 def test_bad_schedules_are_refused_with_the_field(daemon: Daemon) -> None:
