@@ -8,7 +8,8 @@ AutoGen:
 - a selector team whose agent calls MCP tools through MCPService (one fails: the failure goes back to the
   model, as AutoGen does, and is an event), the selector's own calls through the gateway;
 
-CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory).
+CrewAI: the shipped example through the CLI (tasks as steps, task context, usage rows with the run id, memory);
+an agent's MCP tool (the real mcp-server-time) called from CrewAI's ReAct loop through MCPService.
 
 Prefect: the shipped example through the CLI (a flow run on the daemon's local Prefect server, offline).
 
@@ -252,3 +253,51 @@ def test_prefect_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None
         assert (daemon.data_dir / "prefect" / "prefect.db").exists()  # Prefect's own record of the flow run
         ok(daemon.cli("usage", timeout_s=60))
         assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]
+
+
+TIME_ARGUMENTS = {"source_timezone": "UTC", "time": "12:00", "target_timezone": "Asia/Kolkata"}
+CREWAI_TOOLS = """engine: crewai
+agents:
+  - {id: clock, role: Clock, goal: "Tell times in other zones.", model: fake/clock, tools: [time/convert_time]}
+tasks:
+  - {id: convert, description: "What is 12:00 UTC in Kolkata?", expected_output: The time there., agent: clock}
+"""
+
+
+def test_crewai_agent_calls_a_real_mcp_tool(pg16_server: Any, migrated_templates: Any) -> None:
+    """A CrewAI agent with a tool of an MCP connection (the real mcp-server-time over stdio): the scripted model
+    asks for it in CrewAI's ReAct text, CrewAI calls it through MCPService, its result is an event, goes back to
+    the model as CrewAI's observation, and the answer built on it is the run's output."""
+    from auralink.v1 import mcp_pb2, mcp_pb2_grpc
+    from tests.e2e.mcp_support import TIME, mcp_daemon_on
+
+    # The tool as CrewAI names it to the model (its sanitised name of our `time__convert_time`).
+    action = f"Thought: I convert it.\nAction: time_convert_time\nAction Input: {json.dumps(TIME_ARGUMENTS)}"
+    with mcp_daemon_on(pg16_server, migrated_templates) as daemon, FakeOpenAI() as fake:
+        fake.behave("clock", replies=[action, "Thought: I know it now.\nFinal Answer: 17:30 in Kolkata."])
+        add_fake_provider(daemon, fake, ["clock"])
+        meta = bearer(daemon.token)
+        with daemon.channel() as channel:
+            connection = mcp_pb2.MCPConnection(name="time", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=TIME)
+            mcp_pb2_grpc.MCPServiceStub(channel).CreateConnection(
+                mcp_pb2.CreateConnectionRequest(connection=connection), metadata=meta, timeout=30
+            )
+            stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+            stub.CreateWorkflow(
+                workflows_pb2.CreateWorkflowRequest(name="clock", definition=CREWAI_TOOLS), metadata=meta, timeout=10
+            )
+            run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="clock"), metadata=meta, timeout=10)
+            events = list(stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=180))
+            assert events[-1].kind == "run_completed", [(e.kind, e.step, e.data[:300]) for e in events][-5:]
+            calls = [(e.step, json.loads(e.data)) for e in events if e.kind == "tool_call"]
+            assert calls == [("convert", {"connection": "time", "tool": "convert_time"})], calls
+            results = [json.loads(e.data) for e in events if e.kind == "tool_result"]
+            assert len(results) == 1 and not results[0]["is_error"], results
+            # The real server's answer: 12:00 UTC is 17:30 in Kolkata (UTC+5:30), dated today.
+            assert "Asia/Kolkata" in results[0]["output"] and "T17:30:00" in results[0]["output"]
+            final = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
+            assert json.loads(final.output)["answer"] == "17:30 in Kolkata."
+        # CrewAI gave the tool's result back to the model as its observation, in the second (last) call.
+        assert fake.models_called() == ["clock", "clock"]
+        second = json.dumps(fake.received[-1].body["messages"])
+        assert "T17:30:00" in second and "Observation" in second

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 import wave
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,6 +37,9 @@ class Behaviour:
     # Tool calling: answer a request with tools by calling these ({"name", "arguments"}) until a tool result
     # comes back; then reply, with "{tool_result}" in `reply` replaced by the last tool message.
     tool_calls: list[dict[str, Any]] | None = None
+    # Successive chat replies (the last one repeats), for text-protocol agents such as CrewAI's ReAct loop that
+    # ask for a tool in one reply ("Action: ...") and answer in the next; `reply` when unset.
+    replies: list[str] | None = None
 
 
 @dataclass
@@ -57,6 +60,7 @@ class FakeOpenAI:
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _served: dict[str, int] = field(default_factory=dict)  # chat replies served per model (for `replies`)
 
     def behave(self, model: str, **kwargs: Any) -> None:
         self.behaviours[model] = Behaviour(**kwargs)
@@ -118,7 +122,7 @@ class FakeOpenAI:
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._json(404, {"error": {"message": "not found"}})
                     return
-                behaviour = fake.behaviours.get(model, Behaviour())
+                behaviour = fake._next_reply(model)
                 if behaviour.delay_s:
                     time.sleep(behaviour.delay_s)
                 if fake.required_key is not None and auth != f"Bearer {fake.required_key}":
@@ -192,6 +196,16 @@ class FakeOpenAI:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
         self._thread.start()
         return self
+
+    def _next_reply(self, model: str) -> Behaviour:
+        """The model's behaviour for its next chat call: with `replies`, the next of them as its reply."""
+        behaviour = self.behaviours.get(model, Behaviour())
+        if not behaviour.replies:
+            return behaviour
+        with self._lock:
+            served = self._served.get(model, 0)
+            self._served[model] = served + 1
+        return replace(behaviour, reply=behaviour.replies[min(served, len(behaviour.replies) - 1)])
 
     def stop(self) -> None:
         if self._server is not None:
@@ -283,21 +297,6 @@ def _embeddings(model: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """`python -m tests.fakes.openai_server`: serve until interrupted and print the base URL (for manual runs)."""
-    with FakeOpenAI() as server:
-        print(server.base_url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()
-
-
 def _multipart_fields(raw: bytes) -> dict[str, Any]:
     """The text fields of a multipart/form-data body (the audio file itself is left out)."""
     fields: dict[str, Any] = {}
@@ -322,3 +321,18 @@ def _tone_wav(seconds: float = 0.5, rate: int = 24000) -> bytes:
         w.setframerate(rate)
         w.writeframes(frames)
     return buffer.getvalue()
+
+
+def main() -> None:
+    """`python -m tests.fakes.openai_server`: serve until interrupted and print the base URL (for manual runs)."""
+    with FakeOpenAI() as server:
+        print(server.base_url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -356,6 +356,7 @@ def _tool(run: RunContext, steps: _Steps, spec: dict[str, Any], route: tuple[str
     from crewai.utilities.pydantic_schema_utils import create_model_from_schema
 
     connection, tool_name = route
+    loop = asyncio.get_running_loop()
     schema = dict(spec["parameters"])
     schema.setdefault("title", f"{spec['name']}_arguments")
 
@@ -365,7 +366,13 @@ def _tool(run: RunContext, steps: _Steps, spec: dict[str, Any], route: tuple[str
         args_schema: Any = create_model_from_schema(schema)
 
         def _run(self, **kwargs: Any) -> str:
-            raise RuntimeError("MCP tools run asynchronously (_arun)")
+            # CrewAI's async executor calls this (its CrewStructuredTool's func) in a worker thread: the same
+            # call, on the daemon's loop.
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run_coroutine_threadsafe(self._arun(**kwargs), loop).result()
+            raise RuntimeError("MCPServiceTool._run on the event loop: CrewAI must use _arun here")
 
         async def _arun(self, **kwargs: Any) -> str:
             arguments = {k: v for k, v in kwargs.items() if v is not None}
