@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import grpc
 
+from auralink.v1 import system_pb2
 from auralink.v1 import workflows_pb2 as pb
 from tui import messages as m
 from tui.sources.link import UNARY_TIMEOUT_S, Area, Link, backoff
 
 SERVICE = "auralink.v1.WorkflowService"
+RUNS_TOPIC = "workflows.runs."  # a run's state changed (auralinkd/workflows/service.py announces it)
 ENDS = frozenset({"run_completed", "run_failed", "run_cancelled"})
 # Events after which the run's row (state, step, prompt) has changed.
 CHANGES = ENDS | {"run_started", "step_started", "interrupted", "resumed"}
@@ -23,14 +25,24 @@ class WorkflowsSource(Area):
     NAME = "workflows"
     _watch: asyncio.Task[None] | None = None
 
-    def __init__(self, link: Link, *, interval_s: float = 3.0) -> None:
+    def __init__(self, link: Link, *, interval_s: float = 60.0) -> None:
         super().__init__(link)
         self.interval_s = interval_s
 
     def background(self) -> list[Awaitable[Any]]:
-        # Runs started or ended elsewhere (the CLI, a schedule, another replica) reach the list: the bus
-        # carries run events without an organization, so WatchEvents does not show them to a tenant.
-        return [self.link.poll(self.interval_s, SERVICE, self.load_runs)]
+        # Runs started or changed elsewhere (the CLI, a schedule, another replica) reach the list through the
+        # org's WatchEvents (workflows.runs.*); the slow poll covers a daemon that does not announce them.
+        return [
+            self.link.stream("events", self._run_changes),  # a refusal here is the event log's, not this area's
+            self.link.poll(self.interval_s, SERVICE, self.load_runs),
+        ]
+
+    async def _run_changes(self) -> AsyncIterator[None]:
+        request = system_pb2.WatchEventsRequest(topics=[RUNS_TOPIC])
+        async for event in self.client.system.WatchEvents(request, metadata=self.md()):
+            if not event.heartbeat and SERVICE in self.link.services:
+                await self.load_runs()
+            yield None
 
     async def on_connect(self) -> None:
         if self.link.unavailable_unless(self.NAME, SERVICE):
