@@ -11,6 +11,12 @@ the org's WatchEvents sees that a run changed, never its inputs, output or error
 A daemon that dies mid-run leaves its lease to lapse; the next daemon that starts adopts the run and its
 engine resumes it from the last checkpoint.
 
+A step's events and checkpoints commit without waiting for their WAL flush (synchronous_commit off; the
+flush of each was most of a step's cost): committed, they are in PostgreSQL for every replica and survive
+the daemon's death. Only a crash of PostgreSQL itself may lose the last moments of them (never reorder
+them), and any flushed commit after them (the run's end, a lease renewal, the next checkpoint of another
+table) flushes them too; a run that lost its last checkpoint that way repeats that step.
+
 CancelRun marks the run cancelled and asks, on the bus, the replica that drives it to stop its task.
 """
 
@@ -529,7 +535,7 @@ class WorkflowService:
             await self._append(caller, ident, kind, step, data)
 
     async def _append(self, caller: Caller, ident: UUID, kind: str, step: str, data: dict[str, Any]) -> None:
-        async with self._database.tenant(caller.tenant) as conn:
+        async with self._database.tenant(caller.tenant, flush_wait=False) as conn:
             # One round trip: lock the run, note the step, append the event (none if the run ended meanwhile).
             appended = await store.append_event(conn, ident, kind, step, data, kind == "step_started")
             if appended is None:
@@ -612,7 +618,7 @@ class _RunCheckpoint:
     run_id: UUID
 
     async def put(self, key: str, value: Any) -> None:
-        async with self.database.tenant(self.caller.tenant) as conn:
+        async with self.database.tenant(self.caller.tenant, flush_wait=False) as conn:
             if not await store.put_checkpoint(conn, self.run_id, key, value):
                 raise asyncio.CancelledError  # the run ended (cancelled) or is gone: stop here, as _append does
 

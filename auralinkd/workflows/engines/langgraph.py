@@ -366,7 +366,8 @@ class Checkpoints:
 
                 self._conn = await AsyncConnection.connect(
                     self.dsn(), autocommit=True, prepare_threshold=0, row_factory=dict_row,
-                    options="-c search_path=workflow_checkpoints",
+                    # Commits do not wait for their WAL flush: see the service's docstring.
+                    options="-c search_path=workflow_checkpoints -c synchronous_commit=off",
                 )  # fmt: skip
                 saver = AsyncPostgresSaver(conn=self._conn)
                 await saver.setup()
