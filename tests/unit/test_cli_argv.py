@@ -14,8 +14,8 @@ from auralink_cli.main import normalize_argv
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY_MODULES = (
-    "torch", "litellm", "transformers", "autogen", "autogen_agentchat", "langchain", "crewai", "auralinkd",
-    "langgraph", "langchain_core", "prefect", "psycopg",
+    "torch", "litellm", "transformers", "autogen", "autogen_agentchat", "autogen_core", "autogen_ext", "langchain",
+    "crewai", "auralinkd", "langgraph", "langchain_core", "prefect", "psycopg",
 )  # fmt: skip
 
 
