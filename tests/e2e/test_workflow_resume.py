@@ -1,4 +1,4 @@
-"""Durability of the AutoGen, CrewAI and Prefect engines (LangGraph's is in test_workflows.py): a real daemon is
+"""Durability of the AutoGen and CrewAI engines (LangGraph's is in test_workflows.py): a real daemon is
 killed with SIGKILL while a run's second step waits on its model; the next daemon on the same database adopts
 the run (its lease lapsed) and the engine continues from its checkpoint in our database. The first step's model
 is not called again (the local OpenAI-wire server counts the calls), the second step reads the first's stored
@@ -66,7 +66,7 @@ def _final(engine: str, output: dict[str, Any]) -> dict[str, str]:
     return dict(output["steps"])
 
 
-@pytest.mark.parametrize("engine", ["crewai"])
+@pytest.mark.parametrize("engine", ["autogen", "crewai"])
 def test_a_run_resumes_after_its_last_finished_step_after_kill_9(pg16_fresh_dsn: str, engine: str) -> None:
     root = short_tempdir()
     daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="2"))

@@ -28,7 +28,15 @@ with the run id); tools are a `Workbench` over MCPService; memory is a `Memory` 
 owner. Events: memory_read, step_started when an agent's model is first called in its turn, tool_call and
 tool_result, and step_finished with its reply and the turn's tokens and cost.
 
-A run that was interrupted by a crash starts again from its task (AutoGen keeps no checkpoint here).
+Checkpoints: the conversation (AutoGen's own `dump()` of each chat message, the task's first) is stored after
+each agent's message, before the next agent's model is called. A run resumed after a crash gives a new team
+the stored conversation as its task (`run_stream(task=[...], output_task_messages=False)`): every agent reads
+it, the termination conditions count it, a round-robin team starts at the agent after the last stored turn
+and has the turns left, and a checkpoint_restored event names that agent and the turns done. A team's own
+`save_state()` is not the checkpoint: taken while the team runs (AutoGen's docs warn) it can hold a message
+that the group chat manager and the other agents have not received yet. Not kept across a crash: a
+selector's last pick (a resumed selector team picks again), a timeout condition's clock, the agents' tool
+call events (their model context restarts from the conversation).
 
 AutoGen is imported only inside `_team` and the run functions, so validating a definition does not load it.
 """
@@ -39,6 +47,7 @@ import asyncio
 import contextlib
 import functools
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from auralinkd.errors import AuralinkError
@@ -131,12 +140,21 @@ class AutoGenEngine(common.Resumable):
     async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
         from autogen_core import CancellationToken
 
+        saved = await run.checkpoint.get(_KEY) if resumed else None
+        progress = _Progress(run, list(saved["thread"]), list(saved["messages"])) if saved else _Progress(run, [], [])
+        done = progress.turns()
         errors: list[BaseException] = []
-        team, clients = _team(run, errors)
+        team, clients, first = _team(run, errors, progress, done)
+        if saved:
+            await common.restored(run, first, done)
+        if team is None:  # the conversation had used up its turns before the crash
+            messages = progress.messages
+            answer = next((m["content"] for m in reversed(messages) if m["source"] != "selector"), "")
+            return await _finish(run, {"answer": answer, "messages": messages, "stop_reason": "max_turns"})
         token = CancellationToken()
         # The team runs in its own task: when ours is cancelled (CancelRun, the daemon stopping), the token
         # cancels the model and tool calls in flight first, so AutoGen's runtime goes idle and stops at once.
-        consume = asyncio.ensure_future(_consume(run, team, clients, token))
+        consume = asyncio.ensure_future(_consume(run, team, clients, token, progress))
         try:
             result = await asyncio.shield(consume)
         except asyncio.CancelledError:
@@ -152,38 +170,109 @@ class AutoGenEngine(common.Resumable):
             if original is not None:
                 raise original from exc
             raise
-        answer = result["answer"]
-        if run.definition.get("remember") and answer:
-            result["memory_id"] = await common.store(run, "remember", answer, run.definition["remember"]["tags"])
-        return Outcome(output=result)
+        return await _finish(run, result)
 
 
-async def _consume(run: RunContext, team: Any, clients: dict[str, GatewayClientBase], token: Any) -> dict[str, Any]:
+async def _finish(run: RunContext, result: dict[str, Any]) -> Outcome:
+    answer = result["answer"]
+    if run.definition.get("remember") and answer:
+        result["memory_id"] = await common.store(run, "remember", answer, run.definition["remember"]["tags"])
+    return Outcome(output=result)
+
+
+_KEY = "conversation"
+# The chat messages an AutoGen team may hold, by the `type` their dump() writes.
+_CHAT_TYPES = ("TextMessage", "ToolCallSummaryMessage", "StopMessage", "HandoffMessage", "MultiModalMessage")
+
+
+@dataclass
+class _Progress:
+    """The conversation as checkpointed (`conversation`): AutoGen's own dumps of its chat messages (the task's
+    first) and the run's output messages, stored as each agent's message comes. An agent's turn does not call
+    its model until every earlier turn's message is stored, so a crash mid-turn loses only that turn."""
+
+    run: RunContext
+    thread: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    started: int = 0  # agent turns that called their model (each ends in one chat message)
+    saved: int = 0  # agent turns whose message is stored
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.started = self.saved = len(self.turns())
+
+    def turns(self) -> list[str]:
+        """The agents whose turns the stored thread holds, in order."""
+        return [m["source"] for m in self.thread if m.get("source") not in ("user", "")]
+
+    async def turn_starts(self, agent: bool) -> None:
+        """Before the first model call of a turn (an agent's, or the selector's pick): the earlier turns'
+        messages are stored first. Turns do not overlap in a group chat."""
+        while self.saved < self.started:
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), 30)
+            except TimeoutError:
+                break  # not expected (each turn's message reaches the stream); never hold a run up for it
+        self.started += agent
+
+    async def save(self, message: Any, agent: bool) -> None:
+        self.thread.append(dict(message.dump()))
+        if agent:
+            self.messages.append({"source": message.source, "content": message.to_text()})
+            await self.run.checkpoint.put(_KEY, {"thread": self.thread, "messages": self.messages})
+            self.saved += 1
+            self.changed.set()
+
+    def task(self) -> list[Any]:
+        """The stored thread as AutoGen chat messages: a resumed team's task."""
+        from autogen_agentchat import messages
+
+        return [getattr(messages, m["type"]).load(m) for m in self.thread if m.get("type") in _CHAT_TYPES]
+
+
+async def _consume(
+    run: RunContext, team: Any, clients: dict[str, GatewayClientBase], token: Any, progress: _Progress
+) -> dict[str, Any]:
     from autogen_agentchat.base import TaskResult
     from autogen_agentchat.messages import BaseChatMessage
 
-    task = fill(run.definition["task"], run.inputs)
-    messages: list[dict[str, Any]] = []
+    # A resumed team's task is the stored conversation: every agent reads it, the termination conditions
+    # count it, and the first to speak is the one after the last stored turn.
+    task: Any = progress.task() if progress.thread else fill(run.definition["task"], run.inputs)
     stop_reason = ""
-    async for item in team.run_stream(task=task, cancellation_token=token):
+    stream = team.run_stream(task=task, cancellation_token=token, output_task_messages=not progress.thread)
+    async for item in stream:
         if isinstance(item, TaskResult):
             stop_reason = item.stop_reason or ""
             continue
-        if not isinstance(item, BaseChatMessage) or item.source == "user":
+        if not isinstance(item, BaseChatMessage):
+            continue
+        if item.source == "user":
+            progress.thread.append(dict(item.dump()))
             continue
         content = item.to_text()
-        messages.append({"source": item.source, "content": content})
         client = clients.get(item.source)
         if client is not None and client.turn_open():
             # A turn that ended without a reply of the model's own (its last tool round's summary).
             data = {"type": "agent", "output": content, "message": type(item).__name__, **client.take_usage()}
+            await progress.save(item, True)
             await run.emit("step_finished", item.source, data)
+        elif client is not None and item.source != "selector":
+            await progress.save(item, True)
+        else:
+            progress.messages.append({"source": item.source, "content": content})
+    messages = progress.messages
     answer = next((m["content"] for m in reversed(messages) if m["source"] != "selector"), "")
     return {"answer": answer, "messages": messages, "stop_reason": stop_reason}
 
 
-def _team(run: RunContext, errors: list[BaseException]) -> tuple[Any, dict[str, GatewayClientBase]]:
-    """The definition as an AutoGen team, each agent with its GatewayClient, MCP workbench and memory."""
+def _team(
+    run: RunContext, errors: list[BaseException], progress: _Progress, done: list[str]
+) -> tuple[Any, dict[str, GatewayClientBase], str]:
+    """The definition as an AutoGen team, each agent with its GatewayClient, MCP workbench and memory, and the
+    agent that speaks first (a selector team's: chosen by its model). After the `done` turns of a resumed run,
+    a round-robin team starts at the agent after the last one and has the turns left (None: none are)."""
     from autogen_agentchat.agents import AssistantAgent
     from autogen_agentchat.conditions import MaxMessageTermination, TextMentionTermination, TimeoutTermination
     from autogen_agentchat.teams import RoundRobinGroupChat, SelectorGroupChat
@@ -193,7 +282,7 @@ def _team(run: RunContext, errors: list[BaseException]) -> tuple[Any, dict[str, 
     clients: dict[str, Any] = {}
     agents = []
     for spec in definition["agents"]:
-        client = client_type(run, spec["name"], spec, errors)
+        client = client_type(run, spec["name"], spec, errors, progress)
         clients[spec["name"]] = client
         agents.append(
             AssistantAgent(
@@ -218,17 +307,25 @@ def _team(run: RunContext, errors: list[BaseException]) -> tuple[Any, dict[str, 
     condition = None
     for c in conditions:
         condition = c if condition is None else condition | c
+    max_turns = definition["max_turns"]
+    if max_turns is not None and done:
+        max_turns -= len(done)
+        if max_turns <= 0:
+            return None, clients, ""
     if definition["team"] == "selector":
         selector = definition["selector"]
-        client = client_type(run, "selector", {"model": selector.get("model", "")}, errors, own_step=True)
+        client = client_type(run, "selector", {"model": selector.get("model", "")}, errors, progress, own_step=True)
         extra: dict[str, Any] = {"selector_prompt": selector["prompt"]} if selector.get("prompt") else {}
         team = SelectorGroupChat(
-            agents, client, termination_condition=condition, max_turns=definition["max_turns"],
+            agents, client, termination_condition=condition, max_turns=max_turns,
             allow_repeated_speaker=selector.get("allow_repeated_speaker", False), **extra,
         )  # fmt: skip
-    else:
-        team = RoundRobinGroupChat(agents, termination_condition=condition, max_turns=definition["max_turns"])
-    return team, clients
+        return team, clients, ""
+    if done:
+        after = [a.name for a in agents].index(done[-1]) + 1
+        agents = agents[after:] + agents[:after]
+    team = RoundRobinGroupChat(agents, termination_condition=condition, max_turns=max_turns)
+    return team, clients, agents[0].name
 
 
 class GatewayClientBase:
@@ -253,9 +350,11 @@ def gateway_client_type() -> Any:
         selector's calls (own_step) are each a step of their own."""
 
         def __init__(
-            self, run: RunContext, step: str, spec: dict[str, Any], errors: list[BaseException], own_step: bool = False
-        ) -> None:
+            self, run: RunContext, step: str, spec: dict[str, Any], errors: list[BaseException], progress: _Progress,
+            own_step: bool = False,
+        ) -> None:  # fmt: skip
             self._run = run
+            self._progress = progress
             self._step = step
             self._spec = spec
             self._errors = errors
@@ -325,6 +424,7 @@ def gateway_client_type() -> Any:
 
         async def _call(self, messages: list[Any], tools: list[Any]) -> Any:
             if not self._open:
+                await self._progress.turn_starts(not self._own_step)  # earlier turns' messages are stored first
                 self._open = True
                 await self._run.emit("step_started", self._step, {"type": "selector" if self._own_step else "agent"})
             specs = [_function_spec(t) for t in tools]
