@@ -9,9 +9,11 @@ with its background services on (the scheduler creates the flow runs of cron sch
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,6 +70,7 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    _stop_orphan(root / "server.pid")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT__SERVER_EPHEMERAL")}
     env.update(
         PREFECT_HOME=str(root), PREFECT_UI_ENABLED="false", PREFECT__SERVER_FINAL="1",
@@ -84,6 +87,7 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
         )  # fmt: skip
     finally:
         output.close()
+    (root / "server.pid").write_text(f"{process.pid}\n")
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     started = time.monotonic()
@@ -101,6 +105,25 @@ def _start() -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"the local Prefect server did not answer in {STARTUP_TIMEOUT_S:.0f} s")
+
+
+def _stop_orphan(pid_file: Path) -> None:
+    """A server a killed daemon left on this data dir (its database is this one's): terminated first."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"prefect.server.api.server" in cmdline:
+        log.warning("stopping the local Prefect server (pid %d) a previous daemon left running", pid)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists():
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def stop() -> None:
