@@ -24,6 +24,7 @@ def usage(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="A duration ago (7d) or an ISO time.")] = "",
     until: Annotated[str, typer.Option("--until")] = "",
+    run: Annotated[str, typer.Option("--run", help="Only the calls of this workflow run (its id).")] = "",
 ) -> None:
     """Cost and tokens by agent, user and model (yours; the whole org's for org admins)."""
     if ctx.invoked_subcommand is not None:
@@ -31,7 +32,7 @@ def usage(
     from auralink.v1 import providers_pb2
 
     settings = common.settings_of(ctx)
-    request = providers_pb2.GetUsageRequest()
+    request = providers_pb2.GetUsageRequest(workflow_run_id=run)
     if since:
         request.start_time.CopyFrom(common.timestamp(common.parse_time(since, "--since")))
     if until:

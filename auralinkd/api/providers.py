@@ -261,8 +261,9 @@ class AIProviderServicer(pb_grpc.AIProviderServiceServicer):
 
     @requires("usage:read")
     async def GetUsage(self, request: pb.GetUsageRequest, context: Any) -> pb.GetUsageResponse:
+        run_id = UUID(request.workflow_run_id) if request.workflow_run_id else None  # a UUID: validated already
         rows = await self._providers.usage(
-            current_caller(), optional_datetime(request, "start_time"), optional_datetime(request, "end_time")
+            current_caller(), optional_datetime(request, "start_time"), optional_datetime(request, "end_time"), run_id
         )
         return pb.GetUsageResponse(
             rows=[

@@ -107,6 +107,7 @@ FIELDS: dict[str, Bound] = {
     "auralink.v1.UnlinkMemoriesRequest.target_id": _U,
     "auralink.v1.ListRelatedMemoriesRequest.id": _U,
     "auralink.v1.CompleteRequest.agent_id": _U,
+    "auralink.v1.GetUsageRequest.workflow_run_id": _U,
     "auralink.v1.DeleteProviderKeyRequest.id": _U,
     "auralink.v1.DeleteBudgetRequest.id": _U,
     "auralink.v1.GetConversationRequest.id": _U,

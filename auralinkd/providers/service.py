@@ -478,10 +478,13 @@ class ProviderService:
                 )
         return result
 
-    async def usage(self, caller: Caller, start: datetime | None, end: datetime | None) -> list[UsageRow]:
+    async def usage(
+        self, caller: Caller, start: datetime | None, end: datetime | None, run_id: UUID | None = None
+    ) -> list[UsageRow]:
+        """Usage rows summed by agent, user, provider, model and operation; `run_id`: one workflow run's only."""
         await self.usage_writer.flush()
         async with self._database.tenant(caller.tenant) as conn:
-            rows = await store.usage_summary(conn, start, end)
+            rows = await store.usage_summary(conn, start, end, run_id)
         return [
             UsageRow(
                 r["agent_id"],

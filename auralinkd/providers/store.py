@@ -237,7 +237,9 @@ async def spent(conn: asyncpg.Connection, scope: str, subject: UUID | None, sinc
     return float(value)
 
 
-async def usage_summary(conn: asyncpg.Connection, start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
+async def usage_summary(
+    conn: asyncpg.Connection, start: datetime | None, end: datetime | None, run_id: UUID | None = None
+) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT agent_id, user_id, provider, model, operation, count(*) AS calls,
                   sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
@@ -246,10 +248,12 @@ async def usage_summary(conn: asyncpg.Connection, start: datetime | None, end: d
                   coalesce(sum((metadata->>'characters')::bigint), 0) AS characters
            FROM usage_records
            WHERE ($1::timestamptz IS NULL OR created_at >= $1) AND ($2::timestamptz IS NULL OR created_at < $2)
+             AND ($3::text IS NULL OR metadata->>'workflow_run_id' = $3)
            GROUP BY agent_id, user_id, provider, model, operation
            ORDER BY sum(cost_usd) DESC, count(*) DESC""",
         start,
         end,
+        str(run_id) if run_id is not None else None,
     )
     return [dict(r) for r in rows]
 

@@ -157,6 +157,14 @@ def test_example_workflow_through_the_cli(daemon: Daemon, pg16_fresh_dsn: str, t
         assert fake.models_called() == ["drafter"]
         ok(daemon.cli("usage", timeout_s=60))  # flushes queued usage records before reporting
         assert asyncio.run(usage_run_ids(pg16_fresh_dsn)) == [run_id]
+        # `usage --run RUN`: that run's calls only; a run without calls (or another org's) has none.
+        of_run = as_json(daemon, "usage", "--run", run_id)
+        assert [(r["model"], int(r["calls"]), int(r["prompt_tokens"])) for r in of_run["rows"]] == [
+            ("drafter", 1, 20)
+        ], of_run
+        assert as_json(daemon, "usage", "--run", "00000000-0000-0000-0000-000000000000")["rows"] == []
+        refused = daemon.cli("usage", "--run", "not-a-run")
+        assert refused.returncode == 2 and "workflow_run_id" in refused.stderr, refused.stderr
         # The approved brief is in the owner's memory, found by the next run's recall step.
         second = daemon.cli(
             "-o", "json", "runs", "start", "research-brief", "--input", "topic=sea otters", "--watch", timeout_s=180
