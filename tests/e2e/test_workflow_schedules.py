@@ -8,6 +8,7 @@ database in the data dir) and our real services, with the local OpenAI-wire serv
   rows carrying the run id; Prefect's flow run ends COMPLETED;
 - a failing workflow with retries=1: Prefect retries the flow run, each attempt one FAILED run; deleting the
   workflow deletes its schedule's deployment;
+- a run still going at the schedule's timeout: Prefect's flow timeout; the run ends FAILED, DEADLINE_EXCEEDED;
 - bad cron / timezone are INVALID_ARGUMENT naming the field; an unknown workflow or schedule is NOT_FOUND.
 
 One daemon for the module: the Prefect server's first start (its migrations) is the slow part.
@@ -52,7 +53,7 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture(scope="module")
 def daemon(pg16_server: EmbeddedServer, fake: FakeOpenAI) -> Iterator[Daemon]:
     with daemon_on_new_database(pg16_server.dsn, workflow_schedule_poll_s="0.5") as handle:
-        add_fake_provider(handle, fake, ["drafter", "tightener", "flaky"])
+        add_fake_provider(handle, fake, ["drafter", "tightener", "flaky", "slow"])
         yield handle
 
 
@@ -155,6 +156,21 @@ def test_prefect_retries_a_failed_run(daemon: Daemon, fake: FakeOpenAI, tmp_path
 
     with pytest.raises(ObjectNotFound):
         _prefect(daemon, lambda c: c.read_deployment(UUID(created["prefect_deployment_id"])))
+
+
+def test_a_run_past_the_schedules_timeout_fails_deadline_exceeded(
+    daemon: Daemon, fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake.behave("slow", delay_s=30, reply="too late")
+    (tmp_path / "slow.yaml").write_text(FLAKY.replace("fake/flaky", "fake/slow"))
+    ok(daemon.cli("workflows", "create", "-f", str(tmp_path / "slow.yaml"), "--name", "slow"))
+    created = as_json(daemon, "workflows", "schedule", "slow", "--cron", YEARLY, "--run-timeout", "2")
+    flow_run = _prefect(daemon, lambda c: c.create_flow_run_from_deployment(UUID(created["prefect_deployment_id"])))
+    (run,) = _runs_of(daemon, str(flow_run.id), 1, timeout_s=120)
+    assert run["state"] == "FAILED" and run["error"].startswith("DEADLINE_EXCEEDED:"), (run, daemon.logs()[-3000:])
+    state = _prefect(daemon, lambda c: c.read_flow_run(flow_run.id)).state
+    assert (state.type.value, state.name) == ("FAILED", "TimedOut"), state
+    ok(daemon.cli("workflows", "schedules", "rm", created["id"], "--yes"))
 
 
 def test_bad_schedules_are_refused_with_the_field(daemon: Daemon) -> None:
