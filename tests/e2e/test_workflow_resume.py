@@ -1,4 +1,4 @@
-"""Durability of the AutoGen and CrewAI engines (LangGraph's is in test_workflows.py): a real daemon is
+"""Durability of the AutoGen, CrewAI and Prefect engines (LangGraph's is in test_workflows.py): a real daemon is
 killed with SIGKILL while a run's second step waits on its model; the next daemon on the same database adopts
 the run (its lease lapsed) and the engine continues from its checkpoint in our database. The first step's model
 is not called again (the local OpenAI-wire server counts the calls), the second step reads the first's stored
@@ -9,6 +9,7 @@ step_finished (or usage) for the first step.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import time
@@ -46,6 +47,33 @@ steps:
 }
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc): the daemon's local Prefect server."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115 - read at once
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _kill_9(daemon: Daemon) -> None:
+    """SIGKILL to the daemon and to its children, as when its machine or container dies (a child left running
+    would hold the old local Prefect server on the data dir's database)."""
+    assert daemon.proc is not None
+    children = _children(daemon.proc.pid)
+    daemon.stop(signal.SIGKILL)
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _wait_ended(stub: Any, meta: Any, run_id: str, timeout_s: float = 120) -> Any:
     """The run once it ended. Each call may wait long: the adopting daemon imports the framework first."""
     deadline = time.monotonic() + timeout_s
@@ -66,7 +94,7 @@ def _final(engine: str, output: dict[str, Any]) -> dict[str, str]:
     return dict(output["steps"])
 
 
-@pytest.mark.parametrize("engine", ["autogen", "crewai"])
+@pytest.mark.parametrize("engine", sorted(TWO_STEPS))
 def test_a_run_resumes_after_its_last_finished_step_after_kill_9(pg16_fresh_dsn: str, engine: str) -> None:
     root = short_tempdir()
     daemon = Daemon(root / "d", daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="2"))
@@ -88,7 +116,7 @@ def test_a_run_resumes_after_its_last_finished_step_after_kill_9(pg16_fresh_dsn:
             while "gpt-4o" not in fake.models_called() and time.monotonic() < deadline:
                 time.sleep(0.05)  # the second step's call has reached the provider: kill the daemon mid-call
             assert fake.models_called() == ["gpt-4o-mini", "gpt-4o"], daemon.logs()[-3000:]
-            daemon.stop(signal.SIGKILL)
+            _kill_9(daemon)
             fake.behave("gpt-4o", reply="second done")
             daemon.start()
             with daemon.channel() as channel:

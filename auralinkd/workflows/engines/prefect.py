@@ -14,7 +14,13 @@ Definition (YAML or JSON):
 Each step is a Prefect task whose LLM call goes through our CompletionService (budgets, failover, BYOK keys, a
 usage row with the run id); the flow run is recorded by Prefect (its id is in the run's output). The flows report
 to the Prefect server of `prefect_server.api_url()`: the daemon's local one (its database under the data dir)
-or AURALINK_PREFECT_API_URL's. A run interrupted by a crash starts again from its first step.
+or AURALINK_PREFECT_API_URL's.
+
+Checkpoints are Prefect's own result persistence and caching: each step's task persists its result (JSON) under
+the cache key `<run id>-<step id>`, in `RunResults`, a Prefect result storage (`WritableFileSystem`) over the
+run's checkpoints in our database (not a file of one replica's data dir). A run resumed after a crash runs the
+flow again: a finished step's task finds its result under its key and returns it without running (no second
+LLM call, usage row or step events), and a checkpoint_restored event names the step it continues at.
 
 Schedules (any engine's workflow): `register` makes a deployment of the flow SCHEDULE_FLOW with a cron schedule
 and the inputs as its parameters; `serve` is this daemon acting as a Prefect runner for those deployments: it
@@ -28,6 +34,7 @@ Prefect is imported only inside these functions, so validating a definition does
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -96,7 +103,19 @@ class PrefectEngine(common.Resumable):
     async def drive(self, run: RunContext, *, resumed: bool) -> Outcome:
         await _configure()
         from prefect import flow, task
+        from prefect.cache_policies import CacheKeyFnPolicy
         from prefect.runtime import flow_run
+
+        steps = [s["id"] for s in run.definition["steps"]]
+        if resumed:
+            stored = await run.checkpoint.all(_PREFIX)
+            done = [s for s in steps if f"{_PREFIX}{_cache_key(run, s)}" in stored]
+            if done:
+                left = [s for s in steps if s not in done]
+                await common.restored(run, left[0] if left else "", done)
+        storage = _storage_type().of(run)
+        # Prefect takes a result storage saved on its server only; the document holds no data (the run is not in it).
+        await storage.asave("auralink-run-results", overwrite=True)
 
         refused: list[AuralinkError] = []
 
@@ -125,6 +144,10 @@ class PrefectEngine(common.Resumable):
                 retries=s["retries"],
                 timeout_seconds=s["timeout_s"],
                 retry_condition_fn=no_retry_when_refused,
+                persist_result=True,
+                result_storage=storage,
+                result_serializer="json",
+                cache_policy=CacheKeyFnPolicy(cache_key_fn=functools.partial(_step_key, run, s["id"])),
             )  # fmt: skip
             for s in run.definition["steps"]
         }
@@ -143,6 +166,58 @@ class PrefectEngine(common.Resumable):
                 raise refused[0] from exc
             raise
         return Outcome(output=common.jsonable(output))
+
+
+_PREFIX = "result:"
+
+
+def _cache_key(run: RunContext, step: str) -> str:
+    return f"{run.run_id}-{step}"
+
+
+def _step_key(run: RunContext, step: str, *_: Any) -> str:
+    """A step's cache key (Prefect's cache_key_fn): the run and the step, so a re-run of the flow finds it."""
+    return _cache_key(run, step)
+
+
+@functools.cache
+def _storage_type() -> Any:
+    """`RunResults`: Prefect result storage over a run's checkpoints (defined on first use, after Prefect's import)."""
+    from prefect.filesystems import WritableFileSystem
+    from pydantic import PrivateAttr
+
+    class RunResults(WritableFileSystem):
+        """A run's Prefect result records, each a checkpoint `result:<key>` of the run (as its owner, RLS)."""
+
+        _block_type_name = "AuraLink run results"
+        _run: Any = PrivateAttr(default=None)
+
+        @classmethod
+        def of(cls, run: RunContext) -> Any:
+            storage = cls()
+            storage._run = run
+            return storage
+
+        def _resolve_path(self, path: str) -> None:
+            return None  # keys are names, not paths under a base directory
+
+        async def aread_path(self, path: str) -> bytes:
+            stored = await self._run.checkpoint.get(f"{_PREFIX}{path}")
+            if stored is None:
+                raise FileNotFoundError(path)
+            return str(stored["record"]).encode()
+
+        async def awrite_path(self, path: str, content: bytes) -> str:
+            await self._run.checkpoint.put(f"{_PREFIX}{path}", {"record": content.decode()})
+            return path
+
+        def read_path(self, path: str) -> bytes:
+            raise RuntimeError("RunResults is read by Prefect's async task engine only")
+
+        def write_path(self, path: str, content: bytes) -> str:
+            raise RuntimeError("RunResults is written by Prefect's async task engine only")
+
+    return RunResults
 
 
 ENGINE = PrefectEngine()
