@@ -60,7 +60,10 @@ SCHEDULE_FLOW = "auralink-schedule"
 async def _configure() -> None:
     """Before Prefect's import: the API of our Prefect server (the local one started now if need be), its home
     in the data dir, no analytics (offline machines), Prefect's logs to the daemon's at WARNING."""
-    os.environ["PREFECT_API_URL"] = await asyncio.to_thread(prefect_server.api_url)
+    try:
+        os.environ["PREFECT_API_URL"] = await asyncio.to_thread(prefect_server.api_url)
+    except (OSError, RuntimeError) as exc:
+        raise Unavailable(f"no Prefect server: {exc}") from exc
     os.environ["PREFECT_HOME"] = str(prefect_server.home())
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
