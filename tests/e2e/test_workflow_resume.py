@@ -62,8 +62,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _kill_9(daemon: Daemon) -> None:
-    """SIGKILL to the daemon and to its children, as when its machine or container dies (a child left running
-    would hold the old local Prefect server on the data dir's database)."""
+    """SIGKILL to the daemon and to its children (its local Prefect server), as when its container dies."""
     assert daemon.proc is not None
     children = _children(daemon.proc.pid)
     daemon.stop(signal.SIGKILL)
