@@ -19,6 +19,8 @@
   Reported: median and p99 of each, the added milliseconds d - a (target: <= 2 ms median), and the shares
   b - a' (litellm), c - b (our domain path) and d - c (gRPC, guard and the daemon's process), the last three
   from the attribution loop, where d - a is reported as well.
+- CPU per call (machine load inflates it far less than wall time): a', b and c in this process, and the
+  daemon's process per Complete against the bare gateway's process per Complete (d vs f).
 - Leak check: the daemon's RSS after 100 Complete calls versus after 10,000 (--quick: 50 vs 500).
 - Local model (skipped with --quick): tokens/s of local/smollm2-135m in this process and streamed through
   the daemon's StreamComplete, after a load that is reported separately.
@@ -42,7 +44,7 @@ from typing import Any
 import grpc
 import httpx
 
-from bench.common import REPO_ROOT, start_daemon, stop_daemon, write_results
+from bench.common import REPO_ROOT, _cpu_seconds, start_daemon, stop_daemon, write_results
 
 AREA = "llm_gateway"
 MODEL = "gpt-4o-mini"
@@ -177,7 +179,9 @@ async def overhead(
     world: InProcess,
     samples: int,
     bare_stub: Any,
+    pids: tuple[int, int],
 ) -> tuple[list[dict[str, Any]], dict[str, list[float]], Callable[[], None]]:
+    """`pids`: the daemon's and the bare gateway's processes (their CPU per call)."""
     from auralink.v1 import providers_pb2 as pb
     from auralink.v1 import system_pb2
     from auralinkd.providers.completions import CompletionRequest
@@ -266,6 +270,9 @@ async def overhead(
     }
     view = await interleaved(client_view, samples)
     parts = await interleaved(attribution, samples)
+    cpu = await cpu_per_call(
+        {"a_httpx_async": a_async, "b_litellm": b, "c_domain": c}, {"d_rpc": (d, pids[0]), "f_bare": (f, pids[1])}
+    )
     sync_client.close()  # noqa: ASYNC212
     await async_client.aclose()
     times = {**{f"{name}@attribution" if name in client_view else name: v for name, v in parts.items()}, **view}
@@ -345,7 +352,47 @@ async def overhead(
             "a Ping through the same guard (client-view loop)",
         },
     ]
-    return figures, times, rpc
+    return figures + cpu, times, rpc
+
+
+async def cpu_per_call(
+    in_process: dict[str, Callable[[], Awaitable[None]]],
+    servers: dict[str, tuple[Callable[[], Awaitable[None]], int]],
+    calls: int = 400,
+) -> list[dict[str, Any]]:
+    """CPU milliseconds per call, which machine load inflates far less than wall time: the in-process paths
+    by this process's CPU time (the provider is another process), the RPCs by the serving process's, less
+    what that process uses idle. Each path in turns of calls/4, a 0.2 s pause after each turn counted (the
+    write-behind work a call leaves lands there)."""
+    idle: dict[int, float] = {}
+    for _, pid in servers.values():
+        before = _cpu_seconds(pid) or 0.0
+        await asyncio.sleep(2)
+        idle[pid] = ((_cpu_seconds(pid) or 0.0) - before) / 2
+    cpu = dict.fromkeys([*in_process, *servers], 0.0)
+    for _ in range(4):
+        for name, path in in_process.items():
+            started = time.process_time()
+            for _ in range(calls // 4):
+                await path()
+            await asyncio.sleep(0.2)
+            cpu[name] += time.process_time() - started
+        for name, (path, pid) in servers.items():
+            before, wall = _cpu_seconds(pid) or 0.0, time.perf_counter()
+            for _ in range(calls // 4):
+                await path()
+            await asyncio.sleep(0.2)
+            cpu[name] += (_cpu_seconds(pid) or 0.0) - before - idle[pid] * (time.perf_counter() - wall)
+    ms = {name: total / calls * 1000 for name, total in cpu.items()}
+    return [
+        {"name": "cpu_ms_per_call/b_litellm", "value": ms["b_litellm"], "baseline": ms["a_httpx_async"],
+         "unit": "ms CPU", "note": "this process; baseline: a' (httpx.AsyncClient), the same HTTP call"},
+        {"name": "cpu_ms_per_call/c_domain", "value": ms["c_domain"], "baseline": ms["b_litellm"], "unit": "ms CPU",
+         "note": "this process; baseline: b (c - b: keys, configs, budget check, breaker, usage)"},
+        {"name": "cpu_ms_per_call/d_rpc_daemon", "value": ms["d_rpc"], "baseline": ms["f_bare"], "unit": "ms CPU",
+         "note": "the daemon process per Complete (idle use subtracted); baseline: the bare grpc.aio gateway "
+         "process (bench/bare_gateway.py) per Complete"},
+    ]  # fmt: skip
 
 
 def cached_load(world: InProcess) -> float:
@@ -500,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 progress(f"measuring {samples} interleaved samples of each path")
                 found, _, rpc = loop.run_until_complete(
-                    overhead(stub, system_stub, md, base_url, world, samples, bare_stub)
+                    overhead(stub, system_stub, md, base_url, world, samples, bare_stub, (process.pid, bare.pid))
                 )
                 figures += found
                 load["during_overhead"] = load_average()
