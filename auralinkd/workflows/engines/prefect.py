@@ -116,9 +116,7 @@ class PrefectEngine(common.Resumable):
             if done:
                 left = [s for s in steps if s not in done]
                 await common.restored(run, left[0] if left else "", done)
-        storage = _storage_type().of(run)
-        # Prefect takes a result storage saved on its server only; the document holds no data (the run is not in it).
-        await storage.asave("auralink-run-results", overwrite=True)
+        storage = await _storage(run)
 
         refused: list[AuralinkError] = []
 
@@ -183,6 +181,22 @@ def _step_key(run: RunContext, step: str, *_: Any) -> str:
     return _cache_key(run, step)
 
 
+_saved: dict[str, Any] = {}  # Prefect API URL -> RunResults saved there
+
+
+async def _storage(run: RunContext) -> Any:
+    """The run's RunResults. Prefect takes only a result storage saved on its server: the block document (it
+    holds no data; the run is a private attribute) is saved once per server, and each run's is a copy of it."""
+    url = os.environ.get("PREFECT_API_URL", "")
+    if url not in _saved:
+        saved = _storage_type()()
+        await saved.asave("auralink-run-results", overwrite=True)
+        _saved[url] = saved
+    storage = _saved[url].model_copy()
+    storage._run = run
+    return storage
+
+
 @functools.cache
 def _storage_type() -> Any:
     """`RunResults`: Prefect result storage over a run's checkpoints (defined on first use, after Prefect's import)."""
@@ -194,12 +208,6 @@ def _storage_type() -> Any:
 
         _block_type_name = "AuraLink run results"
         _run: Any = PrivateAttr(default=None)
-
-        @classmethod
-        def of(cls, run: RunContext) -> Any:
-            storage = cls()
-            storage._run = run
-            return storage
 
         def _resolve_path(self, path: str) -> None:
             return None  # keys are names, not paths under a base directory
