@@ -9,7 +9,6 @@ can match the per-model partial index `WHERE model = '…'` on `embedding::vecto
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -441,15 +440,48 @@ _MEMORY_ROWS_ESTIMATE = """
                 ELSE reltuples END
     FROM pg_class WHERE oid = 'public.memories'::regclass
 """
-# Per term: how many of the user's memories hold it, counted up to the cap (a term in `cap` or more is too
-# common to rank by): greatest($3, floor($4 * estimated rows)).
-_DOCUMENT_FREQUENCIES = f"""
-    WITH total AS (SELECT greatest(({_MEMORY_ROWS_ESTIMATE}), 1.0)::float8 AS n),
-         cap AS (SELECT n AS total, greatest($3::integer, floor($4::float8 * n)::integer) AS cap FROM total)
-    SELECT t.term, cap.total, cap.cap,
-           (SELECT count(*) FROM memory_keyword_ids($2, to_tsquery('simple', t.term), cap.cap)) AS df
-    FROM unnest($1::text[]) AS t(term) CROSS JOIN cap
-"""
+
+
+def _keyword_sql(where: Where) -> str:
+    """One statement: each term's matching ids looked up once (memory_keyword_ids, counted up to the cap,
+    greatest($3, floor($4 * the estimated rows)): a term in `cap` or more memories is too common to rank by),
+    the IDFs of the others, and the best memories by BM25 under the filters. Always one row at least: the
+    first column holds the terms ranked by; a row's id is null when nothing matched."""
+    n = len(where.params)
+    return f"""
+        WITH lim AS (
+            SELECT e.total, greatest(${n + 3}::integer, floor(${n + 4}::float8 * e.total)::integer) AS cap
+            FROM (SELECT greatest(({_MEMORY_ROWS_ESTIMATE}), 1.0)::float8 AS total) AS e
+        ),
+        found AS MATERIALIZED (
+            SELECT t.term, lim.total, lim.cap,
+                   ARRAY(SELECT k.id FROM memory_keyword_ids(${n + 2}, to_tsquery('simple', t.term), lim.cap) AS k)
+                   AS ids
+            FROM unnest(${n + 1}::text[]) AS t(term) CROSS JOIN lim
+        ),
+        present AS (
+            SELECT f.term, f.ids, cardinality(f.ids) AS df, f.total FROM found f
+            WHERE cardinality(f.ids) > 0 AND cardinality(f.ids) < f.cap
+        ),
+        scored AS MATERIALIZED (
+            SELECT p.term, p.ids, ln(1 + (greatest(p.total, max(p.df) OVER ()) - p.df + 0.5) / (p.df + 0.5)) AS idf
+            FROM present p
+        )
+        SELECT (SELECT coalesce(array_agg(s.term), '{{}}') FROM scored s) AS present, r.id, r.score
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL (
+            SELECT m.id, m.created_at,
+                   sum(s.idf) * {BM25_K1 + 1}
+                   / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(m.content_tsv) / {AVG_LEXEMES})) AS score
+            FROM scored s CROSS JOIN LATERAL unnest(s.ids) AS k(id)
+            JOIN memories m ON m.id = k.id
+            WHERE {where.sql}
+            GROUP BY m.id
+            ORDER BY score DESC, m.created_at DESC
+            LIMIT ${n + 5}
+        ) AS r ON true
+        ORDER BY r.score DESC, r.created_at DESC
+    """
 
 
 async def keyword_search(
@@ -459,37 +491,14 @@ async def keyword_search(
     more than common ones, which ts_rank cannot do), damped by document length (tf taken as 1).
     Also the terms ranked by (those that some memory contains and that are not too common).
 
-    Matching goes through memory_keyword_ids (migration 012), the GIN index under the RLS predicate;
-    document frequencies count the user's memories, capped: a term in `cap` or more of them is too common
-    to rank by (low IDF) and costly to score at 100k memories."""
-    n = len(where.params)
-    # The table's size estimate and the document frequencies in one round trip.
-    dfs = await conn.fetch(_DOCUMENT_FREQUENCIES, list(terms), user_id, KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE)
-    if not dfs:
-        return [], set()
-    total, cap = float(dfs[0]["total"]), int(dfs[0]["cap"])
-    present = [(r["term"], int(r["df"])) for r in dfs if 0 < r["df"] < cap]
-    if not present:
-        return [], set()
-    total = max(total, *(df for _, df in present))
-    idfs = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for _, df in present]
-    sql = f"""
-        WITH t AS MATERIALIZED (
-            SELECT to_tsquery('simple', x.term) AS q, x.idf
-            FROM unnest(${n + 1}::text[], ${n + 2}::float8[]) AS x(term, idf)
-        )
-        SELECT m.id,
-               sum(t.idf) * {BM25_K1 + 1}
-               / (1 + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(m.content_tsv) / {AVG_LEXEMES})) AS score
-        FROM t CROSS JOIN LATERAL memory_keyword_ids(${n + 3}, t.q, ${n + 4}) AS k
-        JOIN memories m ON m.id = k.id
-        WHERE {where.sql}
-        GROUP BY m.id
-        ORDER BY score DESC, m.created_at DESC
-        LIMIT ${n + 5}
-    """
-    rows = await conn.fetch(sql, *where.params, [t for t, _ in present], idfs, user_id, cap, limit)
-    return [(r["id"], float(r["score"])) for r in rows], {t for t, _ in present}
+    Matching goes through memory_keyword_ids (migration 012), the GIN index under the RLS predicate, once per
+    term; document frequencies count the user's memories, capped: a term in `cap` or more of them is too
+    common to rank by (low IDF) and costly to score at 100k memories. One round trip (_keyword_sql)."""
+    rows = await conn.fetch(
+        _keyword_sql(where), *where.params, list(terms), user_id, KEYWORD_COMMON_MIN, KEYWORD_COMMON_SHARE, limit
+    )
+    hits = [(r["id"], float(r["score"])) for r in rows if r["id"] is not None]
+    return hits, set(rows[0]["present"]) if rows else set()
 
 
 # -- reading ------------------------------------------------------------------------------------
