@@ -311,8 +311,9 @@ class Runtime:
         # Prefect loads when the first schedule exists, in the background task, never here.
         prefect_server.configure(settings.data_dir, settings.prefect_api_url)
         self.schedules = ScheduleService(
-            self.database, self.audit, self.workflows, poll_s=settings.workflow_schedule_poll_s
-        )
+            self.database, self.audit, self.workflows, poll_s=settings.workflow_schedule_poll_s,
+            settle_after_s=max(4 * settings.workflow_lease_s, 4 * settings.workflow_schedule_poll_s),
+        )  # fmt: skip
         speech = SpeechService(Espeak(), self.whisper, storage, self.memory, ProviderSpeech(completions))
         if self.metrics is not None:
             self.workflows.on_state = self.metrics.record_workflow_run

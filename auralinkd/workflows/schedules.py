@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -70,8 +70,12 @@ def _prefect() -> Any:
 
 
 class ScheduleService:
-    def __init__(self, database: Database, audit: AuditLog, workflows: WorkflowService, poll_s: float = 5.0) -> None:
+    def __init__(
+        self, database: Database, audit: AuditLog, workflows: WorkflowService, poll_s: float = 5.0,
+        settle_after_s: float = 60.0,
+    ) -> None:  # fmt: skip
         self._database = database
+        self._settle_after_s = settle_after_s
         self._audit = audit
         self._workflows = workflows
         self._poll_s = poll_s
@@ -166,7 +170,7 @@ class ScheduleService:
         while True:
             try:
                 await self._until_a_schedule()
-                await _prefect().serve(self._every, self._fire, self._poll_s, on_stop=self._stop)
+                await _prefect().serve(self._every, self._fire, self._poll_s, on_stop=self._stop, settle=self._settle)
             except asyncio.CancelledError:
                 self._stopping = True
                 raise
@@ -189,6 +193,17 @@ class ScheduleService:
     async def _every(self) -> list[dict[str, Any]]:
         async with self._database.system() as conn:
             return await store.every_schedule(conn)
+
+    async def _settle(self, flow_run_id: UUID, since: datetime) -> str | None:
+        """What a flow run left Pending/Running by a stopped daemon became (see engines.prefect.Settle)."""
+        async with self._database.system() as conn:
+            run = await store.latest_run_of_flow_run(conn, flow_run_id, self._settle_after_s)
+        if run is None:
+            quiet = (datetime.now(UTC) - since).total_seconds() > self._settle_after_s
+            return "again" if quiet else None
+        if run["status"] not in ("completed", "failed", "cancelled") or not run["settled"]:
+            return None  # still going (adopted by a daemon), or just ended: its daemon sets the state itself
+        return "completed" if run["status"] == "completed" else "failed"
 
     def _stop(self) -> None:
         self._stopping = True

@@ -325,5 +325,17 @@ async def schedule_deployments_of(conn: asyncpg.Connection, org_id: UUID, name: 
     return [r["prefect_deployment_id"] for r in rows]
 
 
+async def latest_run_of_flow_run(conn: asyncpg.Connection, flow_run_id: UUID, grace_s: float) -> dict[str, Any] | None:
+    """The newest run a Prefect flow run started (daemon role): its status, and whether it ended over `grace_s` ago."""
+    return _dict(
+        await conn.fetchrow(
+            """SELECT status, coalesce(completed_at < now() - make_interval(secs => $2), false) AS settled
+               FROM workflow_runs WHERE prefect_flow_run_id = $1 ORDER BY created_at DESC LIMIT 1""",
+            flow_run_id,
+            grace_s,
+        )
+    )
+
+
 async def any_schedule(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM workflow_schedules)"))

@@ -9,6 +9,8 @@ database in the data dir) and our real services, with the local OpenAI-wire serv
 - a failing workflow with retries=1: Prefect retries the flow run, each attempt one FAILED run; deleting the
   workflow deletes its schedule's deployment;
 - a run still going at the schedule's timeout: Prefect's flow timeout; the run ends FAILED, DEADLINE_EXCEEDED;
+- kill -9 of the daemon mid scheduled run: the next daemon stops the local Prefect server the dead one left,
+  adopts and finishes the run, and settles the flow run Prefect still thought Running (COMPLETED);
 - bad cron / timezone are INVALID_ARGUMENT naming the field; an unknown workflow or schedule is NOT_FOUND.
 
 One daemon for the module: the Prefect server's first start (its migrations) is the slow part.
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +35,7 @@ from auralink.v1 import workflows_pb2, workflows_pb2_grpc
 from auralink_cli import exit_codes as codes
 from tests.e2e.test_workflows import add_fake_provider, as_json, ok, usage_run_ids
 from tests.fakes.openai_server import FakeOpenAI
-from tests.support import Daemon, EmbeddedServer, bearer, daemon_on_new_database
+from tests.support import Daemon, EmbeddedServer, bearer, daemon_env, daemon_on_new_database, short_tempdir
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 BRIEF = """engine: prefect
@@ -171,6 +175,42 @@ def test_a_run_past_the_schedules_timeout_fails_deadline_exceeded(
     state = _prefect(daemon, lambda c: c.read_flow_run(flow_run.id)).state
     assert (state.type.value, state.name) == ("FAILED", "TimedOut"), state
     ok(daemon.cli("workflows", "schedules", "rm", created["id"], "--yes"))
+
+
+def test_a_flow_run_left_by_a_killed_daemon_is_settled(pg16_fresh_dsn: str, tmp_path: Path) -> None:
+    root = short_tempdir()
+    env = daemon_env(root / "d", database_url=pg16_fresh_dsn, workflow_lease_s="2", workflow_schedule_poll_s="0.5")
+    killed = Daemon(root / "d", env)
+    try:
+        killed.start()
+        with FakeOpenAI() as fake:
+            fake.behave("held", reply="late", delay_s=120)
+            add_fake_provider(killed, fake, ["held"])
+            (tmp_path / "held.yaml").write_text(FLAKY.replace("fake/flaky", "fake/held"))
+            ok(killed.cli("workflows", "create", "-f", str(tmp_path / "held.yaml"), "--name", "held"))
+            created = as_json(killed, "workflows", "schedule", "held", "--cron", YEARLY)
+            deployment = UUID(created["prefect_deployment_id"])
+            flow_run = _prefect(killed, lambda c: c.create_flow_run_from_deployment(deployment))
+            deadline = time.monotonic() + 120
+            while "held" not in fake.models_called() and time.monotonic() < deadline:
+                time.sleep(0.2)  # the run's step waits on its model: kill the daemon mid-call
+            assert fake.models_called() == ["held"], killed.logs()[-3000:]
+            orphan = int((root / "d" / "prefect" / "server.pid").read_text())
+            killed.stop(signal.SIGKILL)  # its local Prefect server lives on
+            assert _flow_run_state(killed, str(flow_run.id), set(), timeout_s=0) == "RUNNING"
+            fake.behave("held", reply="on time")
+            killed.start()  # the same data dir and database: a new daemon
+            (run,) = _runs_of(killed, str(flow_run.id), 1, timeout_s=180)
+            assert run["state"] == "COMPLETED", (run, killed.logs()[-3000:])
+            assert (
+                not Path(f"/proc/{orphan}").exists() or b"prefect" not in Path(f"/proc/{orphan}/cmdline").read_bytes()
+            )
+            # Prefect's view catches up once the run has been over a while (4 leases here).
+            state = _flow_run_state(killed, str(flow_run.id), {"COMPLETED", "FAILED"}, timeout_s=90)
+            assert state == "COMPLETED", killed.logs()[-3000:]
+    finally:
+        killed.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_bad_schedules_are_refused_with_the_field(daemon: Daemon) -> None:

@@ -290,11 +290,16 @@ async def unregister(deployment_id: UUID) -> None:
 
 # fire(schedule, flow_run_id): starts the AuraLink run and waits for its end; raises when it did not complete.
 Fire = Callable[[dict[str, Any], UUID], Awaitable[dict[str, Any]]]
+# settle(flow_run_id): for a flow run left Pending/Running by a daemon that died: "completed" or "failed" (its
+# AuraLink run ended a while ago), "again" (no run was started for it), None (leave it: still going, or too recent).
+Settle = Callable[[UUID, datetime], Awaitable[str | None]]
+SETTLE_EVERY = 20  # polls
 
 
 async def serve(
-    schedules: Callable[[], Awaitable[list[dict[str, Any]]]], fire: Fire, poll_s: float, on_stop: Callable[[], None]
-) -> None:
+    schedules: Callable[[], Awaitable[list[dict[str, Any]]]], fire: Fire, poll_s: float, on_stop: Callable[[], None],
+    settle: Settle | None = None,
+) -> None:  # fmt: skip
     """Runs the scheduled flow runs of our deployments as they come due, until cancelled (`on_stop` is called
     before the flow runs still going are cancelled)."""
     await _configure()
@@ -303,11 +308,15 @@ async def serve(
     running: dict[UUID, asyncio.Task[None]] = {}
     async with get_client() as client:
         try:
+            polls = 0
             while True:
                 try:
                     await _poll(client, schedules, fire, running)
+                    if settle is not None and polls % SETTLE_EVERY == 0:
+                        await _settle(client, await schedules(), settle, running)
                 except Exception as exc:  # noqa: BLE001 - the server may be restarting: try again next poll
                     log.warning("prefect schedules: %s: %s", type(exc).__name__, exc)
+                polls += 1
                 await asyncio.sleep(poll_s)
         except asyncio.CancelledError:
             on_stop()
@@ -335,6 +344,43 @@ async def _poll(
         task = asyncio.create_task(_execute(schedule, flow_run, fire), name=f"prefect-run-{flow_run.id}")
         running[flow_run.id] = task
         task.add_done_callback(lambda _t, ident=flow_run.id: running.pop(ident, None))
+
+
+async def _settle(
+    client: Any, schedules: list[dict[str, Any]], settle: Settle, running: dict[UUID, asyncio.Task[None]]
+) -> None:
+    """Flow runs of our deployments that Prefect still thinks Pending or Running but no daemon runs (the one that
+    claimed them died): Completed/Failed as their AuraLink run ended (adopted and finished by another daemon), or
+    Scheduled again when none was started."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Completed, Failed, Scheduled
+
+    if not schedules:
+        return
+    stuck = await client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=[s["prefect_deployment_id"] for s in schedules]),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING])),
+        ),
+        limit=200,
+    )
+    for flow_run in stuck:
+        if flow_run.id in running or flow_run.state is None:
+            continue
+        verdict = await settle(flow_run.id, flow_run.state.timestamp)
+        if verdict is None:
+            continue
+        state = {"completed": Completed, "failed": Failed, "again": Scheduled}[verdict](
+            message="settled by AuraLink: the daemon that ran it stopped"
+        )
+        log.info("prefect flow run %s left by a stopped daemon: %s", flow_run.id, state.name)
+        await client.set_flow_run_state(flow_run.id, state, force=True)
 
 
 async def _claim(client: Any, flow_run: Any) -> bool:
