@@ -196,12 +196,16 @@ def test_a_flow_run_left_by_a_killed_daemon_is_settled(pg16_fresh_dsn: str, tmp_
                 time.sleep(0.2)  # the run's step waits on its model: kill the daemon mid-call
             assert fake.models_called() == ["held"], killed.logs()[-3000:]
             orphan = int((root / "d" / "prefect" / "server.pid").read_text())
+            old_url = (root / "d" / "prefect" / "api_url").read_text()
             killed.stop(signal.SIGKILL)  # its local Prefect server lives on
             assert _flow_run_state(killed, str(flow_run.id), set(), timeout_s=0) == "RUNNING"
             fake.behave("held", reply="on time")
             killed.start()  # the same data dir and database: a new daemon
             (run,) = _runs_of(killed, str(flow_run.id), 1, timeout_s=180)
             assert run["state"] == "COMPLETED", (run, killed.logs()[-3000:])
+            deadline = time.monotonic() + 180
+            while (root / "d" / "prefect" / "api_url").read_text() == old_url and time.monotonic() < deadline:
+                time.sleep(0.5)  # the new daemon's Prefect server is starting (the old one stopped first)
             assert (
                 not Path(f"/proc/{orphan}").exists() or b"prefect" not in Path(f"/proc/{orphan}/cmdline").read_bytes()
             )
