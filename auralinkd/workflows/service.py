@@ -419,9 +419,9 @@ class WorkflowService:
     async def watch(self, caller: Caller, run_id: str, after_seq: int) -> AsyncIterator[RunEvent]:
         """Stored events after `after_seq`, then live ones (tokens included), until the run ends or waits;
         EOFError once the event bus has closed (the daemon is stopping)."""
-        async with self._database.tenant(caller.tenant) as conn:
-            row = await self._find_run(conn, run_id)
-        ident = row["id"]
+        ident = _uuid("run_id", run_id)
+        # Subscribed before the first read, so no event falls between the table and the bus. The first read
+        # is also the look-up: another user's run (or none) has no events and is NOT_FOUND.
         subscription = self._bus.subscribe([f"{TOPIC}{ident}"])
         last = max(after_seq, 0)
         try:
