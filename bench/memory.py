@@ -14,8 +14,9 @@ Figures, each against a baseline measured in the same run:
   8.5k inserted through the store's batch inserts with vectors cached in bench/.cache/, git-ignored) and at
   100k (plus 90k synthetic: real vectors plus noise, COPY, HNSW index rebuilt; said so in the results);
   the database part alone (query vector cached) is reported too, and the plan of the semantic query;
-- the same recalls on the old path (a pool that resets connections on release, the memory rows read in a
-  statement of their own: `legacy_service`), interleaved query by query, and the statements per recall of each;
+- the same recalls on the old path (a pool that resets connections on release, the keyword search in three
+  statements, the memory rows read in one of their own: `legacy_service`, `legacy_recall`), interleaved query
+  by query, and the statements per recall of each;
 - HNSW recall@10 vs exact search on the same data (target >= 0.97), at ef_search 40 and at the recall's own.
 `--quick` shrinks everything (1000 memories, a third of the questions, no 100k); `--quality` runs only the
 retrieval quality, on every question (results: bench/results/memory_quality.json).
@@ -255,22 +256,65 @@ async def legacy_service(dsn: str, model: Any) -> Any:
     return _service(db, model)
 
 
+async def legacy_keyword_search(
+    conn: Any, terms: list[str], user_id: Any, where: Any, limit: int
+) -> tuple[list[tuple[Any, float]], set[str]]:
+    """The keyword search as it was: the row estimate, the document frequencies and the BM25 search in three
+    statements, each term's index lookup made twice."""
+    import math
+
+    from auralinkd.memory import store
+
+    n = len(where.params)
+    total = max(float(await conn.fetchval(store._MEMORY_ROWS_ESTIMATE)), 1.0)
+    cap = int(max(store.KEYWORD_COMMON_MIN, store.KEYWORD_COMMON_SHARE * total))
+    dfs = await conn.fetch(
+        "SELECT t.term, (SELECT count(*) FROM memory_keyword_ids($2, to_tsquery('simple', t.term), $3)) AS df "
+        "FROM unnest($1::text[]) AS t(term)",
+        list(terms),
+        user_id,
+        cap,
+    )
+    present = [(r["term"], int(r["df"])) for r in dfs if 0 < r["df"] < cap]
+    if not present:
+        return [], set()
+    total = max(total, *(df for _, df in present))
+    idfs = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for _, df in present]
+    k1, b, avg = store.BM25_K1, store.BM25_B, store.AVG_LEXEMES
+    sql = f"""
+        WITH t AS MATERIALIZED (
+            SELECT to_tsquery('simple', x.term) AS q, x.idf
+            FROM unnest(${n + 1}::text[], ${n + 2}::float8[]) AS x(term, idf)
+        )
+        SELECT m.id, sum(t.idf) * {k1 + 1} / (1 + {k1} * (1 - {b} + {b} * length(m.content_tsv) / {avg})) AS score
+        FROM t CROSS JOIN LATERAL memory_keyword_ids(${n + 3}, t.q, ${n + 4}) AS k
+        JOIN memories m ON m.id = k.id
+        WHERE {where.sql}
+        GROUP BY m.id
+        ORDER BY score DESC, m.created_at DESC
+        LIMIT ${n + 5}
+    """  # fmt: skip
+    rows = await conn.fetch(sql, *where.params, [t for t, _ in present], idfs, user_id, cap, limit)
+    return [(r["id"], float(r["score"])) for r in rows], {t for t, _ in present}
+
+
 async def legacy_recall(svc: Any, caller: Any, query: str) -> Any:
-    """svc.recall with the semantic search not reading the memory rows (the service then reads them in a
-    statement of their own, as it used to). The document-frequency statement still carries the row
-    estimate, so this baseline has one statement fewer than the old path had (it ran during the embedding)."""
+    """svc.recall as it was: the keyword search in three statements (legacy_keyword_search), and the semantic
+    search not reading the memory rows (the service then reads them in a statement of their own)."""
     from auralinkd.memory import service
 
-    original = service.recalling.semantic
+    semantic_now, keyword_now = service.recalling.semantic, service.recalling.store.keyword_search
 
     async def semantic(*args: Any, fetch: Any = None, **kwargs: Any) -> Any:
-        return await original(*args, **kwargs)
+        return await semantic_now(*args, **kwargs)
 
     service.recalling.semantic = semantic
+    service.recalling.store.keyword_search = legacy_keyword_search
     try:
         return await svc.recall(caller, query, limit=10)
     finally:
-        service.recalling.semantic = original
+        service.recalling.semantic = semantic_now
+        service.recalling.store.keyword_search = keyword_now
 
 
 async def statements_per_recall(svc: Any, caller: Any, query: str, legacy: bool = False) -> int:
