@@ -110,13 +110,14 @@ class PrefectEngine(common.Resumable):
         from prefect.runtime import flow_run
 
         steps = [s["id"] for s in run.definition["steps"]]
+        stored: dict[str, Any] = {}
         if resumed:
             stored = await run.checkpoint.all(_PREFIX)
             done = [s for s in steps if f"{_PREFIX}{_cache_key(run, s)}" in stored]
             if done:
                 left = [s for s in steps if s not in done]
                 await common.restored(run, left[0] if left else "", done)
-        storage = await _storage(run)
+        storage = await _storage(run, stored)
 
         refused: list[AuralinkError] = []
 
@@ -184,9 +185,10 @@ def _step_key(run: RunContext, step: str, *_: Any) -> str:
 _saved: dict[str, Any] = {}  # Prefect API URL -> RunResults saved there
 
 
-async def _storage(run: RunContext) -> Any:
-    """The run's RunResults. Prefect takes only a result storage saved on its server: the block document (it
-    holds no data; the run is a private attribute) is saved once per server, and each run's is a copy of it."""
+async def _storage(run: RunContext, stored: dict[str, Any]) -> Any:
+    """The run's RunResults over the result checkpoints `stored` when the drive began. Prefect takes only a
+    result storage saved on its server: the block document (it holds no data; the run is a private
+    attribute) is saved once per server, and each run's is a copy of it."""
     url = os.environ.get("PREFECT_API_URL", "")
     if url not in _saved:
         saved = _storage_type()()
@@ -194,6 +196,7 @@ async def _storage(run: RunContext) -> Any:
         _saved[url] = saved
     storage = _saved[url].model_copy()
     storage._run = run
+    storage._known = dict(stored)
     return storage
 
 
@@ -208,18 +211,24 @@ def _storage_type() -> Any:
 
         _block_type_name = "AuraLink run results"
         _run: Any = PrivateAttr(default=None)
+        # The run's result checkpoints: those stored when the drive began, then each one written. Only the
+        # run's driver writes them, so Prefect's look-up before each step (a miss on a fresh run) reads
+        # this instead of the database.
+        _known: dict[str, Any] = PrivateAttr(default_factory=dict)
 
         def _resolve_path(self, path: str) -> None:
             return None  # keys are names, not paths under a base directory
 
         async def aread_path(self, path: str) -> bytes:
-            stored = await self._run.checkpoint.get(f"{_PREFIX}{path}")
+            stored = self._known.get(f"{_PREFIX}{path}")
             if stored is None:
                 raise FileNotFoundError(path)
             return str(stored["record"]).encode()
 
         async def awrite_path(self, path: str, content: bytes) -> str:
-            await self._run.checkpoint.put(f"{_PREFIX}{path}", {"record": content.decode()})
+            value = {"record": content.decode()}
+            await self._run.checkpoint.put(f"{_PREFIX}{path}", value)
+            self._known[f"{_PREFIX}{path}"] = value
             return path
 
         def read_path(self, path: str) -> bytes:
