@@ -29,7 +29,7 @@ READ_METHODS: dict[str, tuple[str, ...]] = {
     "SystemService": ("GetStatus", "Ping"),
     "TranslationService": ("ListLanguages",),
     "UserService": ("GetUser", "ListUsers"),
-    "WorkflowService": ("GetWorkflow", "ListWorkflows", "GetRun", "ListRuns"),
+    "WorkflowService": ("GetWorkflow", "ListWorkflows", "GetRun", "ListRuns", "ListSchedules"),
 }
 
 RETRY_POLICY = {
