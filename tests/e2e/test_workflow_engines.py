@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -183,6 +184,31 @@ def test_crewai_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
         assert fake.models_called() == ["researcher", "writer"]
         ok(daemon.cli("usage", timeout_s=60))
         assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]
+
+
+def test_a_prefect_run_whose_prefect_server_does_not_answer_fails_unavailable(daemon: Daemon) -> None:
+    """AURALINK_PREFECT_API_URL on a port nothing listens on: the run ends FAILED with UNAVAILABLE naming the
+    Prefect server (as one that is slow or refusing would), never INTERNAL, and WatchRun ends with run_failed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    daemon.stop()
+    daemon.env["AURALINK_PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    daemon.start()
+    with daemon.channel() as channel:
+        stub = workflows_pb2_grpc.WorkflowServiceStub(channel)
+        meta = bearer(daemon.token)
+        definition = "engine: prefect\nsteps: [{id: a, prompt: hi}]\n"
+        stub.CreateWorkflow(
+            workflows_pb2.CreateWorkflowRequest(name="one", definition=definition), metadata=meta, timeout=10
+        )
+        run = stub.StartRun(workflows_pb2.StartRunRequest(workflow="one"), metadata=meta, timeout=10)
+        watch = stub.WatchRun(workflows_pb2.WatchRunRequest(run_id=run.id), metadata=meta, timeout=300)
+        kinds = [e.kind for e in watch if not e.heartbeat]
+        final = stub.GetRun(workflows_pb2.GetRunRequest(run_id=run.id), metadata=meta, timeout=10)
+    assert kinds == ["run_started", "run_failed"], kinds
+    assert final.state == workflows_pb2.RUN_STATE_FAILED
+    assert final.error.startswith("UNAVAILABLE: the Prefect server refused or did not answer"), final.error
 
 
 LOCAL_SMOKE = {

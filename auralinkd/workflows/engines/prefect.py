@@ -34,10 +34,11 @@ Prefect is imported only inside these functions, so validating a definition does
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -117,7 +118,8 @@ class PrefectEngine(common.Resumable):
             if done:
                 left = [s for s in steps if s not in done]
                 await common.restored(run, left[0] if left else "", done)
-        storage = await _storage(run, stored)
+        with _server_errors():
+            storage = await _storage(run, stored)
 
         refused: list[AuralinkError] = []
 
@@ -162,12 +164,32 @@ class PrefectEngine(common.Resumable):
             return {"steps": {s["id"]: state[s["id"]] for s in run.definition["steps"]}, "flow_run_id": flow_run.id}
 
         try:
-            output = await workflow(dict(run.inputs))
+            with _server_errors():
+                output = await workflow(dict(run.inputs))
         except Exception as exc:
             if refused:
                 raise refused[0] from exc
             raise
         return Outcome(output=common.jsonable(output))
+
+
+@contextlib.contextmanager
+def _server_errors() -> Iterator[None]:
+    """Prefect's API calls within: an HTTP error (the server refused, or did not answer in time, as a local
+    server still starting its services on a loaded machine may not) is UNAVAILABLE naming the Prefect server,
+    as a server that did not start is; never INTERNAL. A step's own failure is not one: the gateway's errors
+    are ours."""
+    import httpx
+
+    try:
+        yield
+    except Exception as exc:
+        cause: BaseException | None = exc  # Prefect says "Failed to reach API" as a RuntimeError from the HTTP one
+        while cause is not None and not isinstance(cause, httpx.HTTPError | AuralinkError):
+            cause = cause.__cause__
+        if not isinstance(cause, httpx.HTTPError):
+            raise
+        raise Unavailable(f"the Prefect server refused or did not answer: {type(exc).__name__}: {exc}") from exc
 
 
 _PREFIX = "result:"
