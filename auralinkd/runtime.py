@@ -128,7 +128,7 @@ from auralinkd.system.stats import CallStats
 from auralinkd.telemetry.calls import CallProbes
 from auralinkd.telemetry.tracing import tracing_requested
 from auralinkd.translation.service import TranslationService
-from auralinkd.workflows import prefect_server
+from auralinkd.workflows import engines, prefect_server
 from auralinkd.workflows.schedules import ScheduleService
 from auralinkd.workflows.service import WorkflowService
 
@@ -310,6 +310,7 @@ class Runtime:
         )  # fmt: skip
         # Prefect loads when the first schedule exists, in the background task, never here.
         prefect_server.configure(settings.data_dir, settings.prefect_api_url)
+        engines.configure(settings.data_dir)  # frameworks' own files (CrewAI's) go under it
         self.schedules = ScheduleService(
             self.database, self.audit, self.workflows, poll_s=settings.workflow_schedule_poll_s,
             settle_after_s=max(4 * settings.workflow_lease_s, 4 * settings.workflow_schedule_poll_s),

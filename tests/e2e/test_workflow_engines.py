@@ -147,7 +147,12 @@ CREWAI_EXAMPLE = REPO / "examples" / "workflows" / "crewai-brief.yaml"
 def test_crewai_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
     """The shipped CrewAI example: two sequential tasks, each a step; the writer's task reads the researcher's
     output (its context); every LLM call is a usage row carrying the run id; no telemetry leaves the daemon
-    (the machine is offline: a telemetry call would fail the run or hang it)."""
+    (the machine is offline: a telemetry call would fail the run or hang it). CrewAI's own files are in the
+    data dir, none in the user's data home (XDG_DATA_HOME: ~/.local/share's place, here an empty folder)."""
+    share = tmp_path / "share"
+    daemon.stop()
+    daemon.env["XDG_DATA_HOME"] = str(share)
+    daemon.start()
     with FakeOpenAI() as fake:
         fake.behave("researcher", reply="Final Answer: Otters hold hands.", prompt_tokens=30, completion_tokens=6)
         fake.behave("writer", reply="Final Answer: Sea otters hold hands while they sleep.")
@@ -184,6 +189,8 @@ def test_crewai_example_through_the_cli(daemon: Daemon, tmp_path: Path) -> None:
         assert fake.models_called() == ["researcher", "writer"]
         ok(daemon.cli("usage", timeout_s=60))
         assert asyncio.run(usage_run_ids(daemon.env["AURALINK_DATABASE_URL"])) == [run_id, run_id]
+    assert (daemon.data_dir / "crewai" / "latest_kickoff_task_outputs.db").is_file()
+    assert not share.exists() or not any(share.iterdir()), sorted(str(p) for p in share.rglob("*"))
 
 
 def test_a_prefect_run_whose_prefect_server_does_not_answer_fails_unavailable(daemon: Daemon) -> None:

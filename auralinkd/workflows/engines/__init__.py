@@ -11,8 +11,10 @@ Framework imports live only inside the engine's module, inside the functions tha
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -88,6 +90,17 @@ class Engine(Protocol):
 
 
 _loaded: dict[str, Engine] = {}
+_data_dir: list[Path] = []
+
+
+def configure(data_dir: Path) -> None:
+    """The daemon's data dir, given at start: a framework that keeps files of its own keeps them under it."""
+    _data_dir[:] = [Path(data_dir).resolve()]
+
+
+def data_dir() -> Path:
+    """The daemon's data dir (absolute); without `configure`, the environment's."""
+    return _data_dir[0] if _data_dir else Path(os.environ.get("AURALINK_DATA_DIR", ".data")).resolve()
 
 
 def engine(name: str) -> Engine:

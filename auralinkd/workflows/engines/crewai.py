@@ -36,7 +36,7 @@ Checkpoints: each task's callback (CrewAI's own, awaited by `akickoff`) stores i
 its step_finished. A run resumed after a crash kicks off a crew of the unfinished tasks only; a finished task
 keeps its stored output (CrewAI reads it as context through `Task.output`), and a checkpoint_restored event
 names the task it continues at. CrewAI's `Crew.replay` does not fit: its task-output store is one SQLite file
-of the machine's latest kickoff, under the user's home rather than the data dir.
+of the machine's latest kickoff (kept under <data_dir>/crewai), not a store per run.
 
 CrewAI is imported only inside `_crew` and the run functions, so validating a definition does not load it.
 """
@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auralinkd.errors import AuralinkError
+from auralinkd.workflows import engines
 from auralinkd.workflows.engines import Outcome, RunContext, common
 from auralinkd.workflows.engines.common import bad, fill, text
 
@@ -63,7 +64,11 @@ _TASK = {"id", "description", "expected_output", "agent", "context"}
 
 def _quiet_framework() -> None:
     """Before CrewAI's import: offline machines, so no telemetry or tracing; litellm (if CrewAI loads it)
-    with its local price map, as the gateway loads it."""
+    with its local price map, as the gateway loads it. CrewAI's own files (the latest kickoff's task outputs,
+    written with every crew) go under <data_dir>/crewai, not the user's ~/.local/share: CrewAI takes
+    CREWAI_STORAGE_DIR as its storage directory's name under the platform data dir, and an absolute one is
+    that directory itself."""
+    os.environ["CREWAI_STORAGE_DIR"] = str(engines.data_dir() / "crewai")
     os.environ["CREWAI_DISABLE_TELEMETRY"] = "true"
     os.environ["CREWAI_DISABLE_TRACKING"] = "true"
     os.environ["CREWAI_TRACING_ENABLED"] = "false"
