@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -20,6 +21,14 @@ from tests.support import (
     unique_name,
     with_database,
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A job started with `&` by a non-interactive shell runs with SIGINT ignored, and an ignored signal stays
+    ignored in every child: the CLIs the tests start would then never see the Ctrl-C they send. Python's own
+    handler here is reset to the default in each child at exec."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
