@@ -1,6 +1,6 @@
 # AuraLink Core daemon.
 #   Runtime image:  docker build -t auralink .                       run: docker run --init -v auralink:/data auralink
-#   With RunBenchmark's quality measures (PESQ, STOI, espeak-ng):  docker build --target bench -t auralink:bench .
+#   With RunBenchmark's quality measures (PESQ, STOI):  docker build --target bench -t auralink:bench .
 # Run with `--init` (or Kubernetes' shareProcessNamespace-free default plus tini, as here): the embedded PostgreSQL
 # forks, and PID 1 must reap its children and forward SIGTERM so a stop is clean. The image's entrypoint is tini.
 FROM python:3.11-slim AS runtime
@@ -13,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LITELLM_LOCAL_MODEL_COST_MAP=True \
     HF_HUB_OFFLINE=1
 
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tini \
+# espeak-ng is the offline voice of Synthesize and of voice agents (without it they are FAILED_PRECONDITION).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tini espeak-ng \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -51,11 +52,9 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s \
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["auralinkd", "serve"]
 
-# RunBenchmark (`auralink compress bench`): espeak-ng renders its speech corpus; the bench extra brings the
-# quality measures. Not in the runtime image.
+# RunBenchmark (`auralink compress bench`): the bench extra brings the quality measures (PESQ, STOI); the
+# runtime image's espeak-ng renders its speech corpus. Not in the runtime image.
 FROM runtime AS bench
 USER root
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng \
-    && rm -rf /var/lib/apt/lists/* \
-    && pip install "/app[bench]"
+RUN pip install "/app[bench]"
 USER auralink

@@ -115,8 +115,9 @@ class StorageServiceServicer(object):
 
     def SignUrl(self, request, context):
         """Permission: storage:sign. A URL that reads (GET) or writes (PUT) one key without a token until it
-        expires (at most 7 days). S3: a native presigned URL. Local backend: served by the daemon's HTTP
-        listener (AURALINK_HTTP_ADDRESS), signed with an HMAC over method, key and expiry.
+        expires (at most 7 days). GET on S3: a native presigned URL. PUT on every backend, and GET on the local
+        one: served by the daemon's HTTP listener (AURALINK_HTTP_ADDRESS), which records the object and checks
+        the quota as PutObject does; signed with an HMAC over method, key, expiry and content type.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -3,8 +3,8 @@
 Columns as used here: `server_url` holds the endpoint of an HTTP connection, or the command of a stdio
 one; `settings` holds what has no column (description, args, the names of env and header entries, the
 call timeout); `encrypted_credentials` + `wrapped_data_key` + `nonce` + `kek_id` hold the sealed env and
-header values (the provider key vault's envelope); `status`, `last_error`, `last_connected_at` and
-`server_info` the last health a daemon saw.
+header values (the provider key vault's envelope). Health is per replica and lives in memory
+(mcp/sessions.py): the `status`, `last_error`, `last_connected_at` and `server_info` columns are not written.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Kubernetes' own OpenAPI schemas (kubernetes-validate, strict), and the pieces ch
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 from typing import Any
 
@@ -116,3 +117,11 @@ def test_the_dockerfile_runs_as_the_deployments_non_root_user_and_exposes_its_po
     container = _one(rendered, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert {p["containerPort"] for p in container["ports"]} <= exposed
     assert any(line.startswith("HEALTHCHECK ") for line in lines)
+
+
+def test_the_runtime_image_has_the_offline_voice() -> None:
+    """Synthesize and voice agents need espeak-ng; the image the Deployment runs is the `runtime` stage."""
+    stages = re.split(r"(?m)^FROM ", (ROOT / "Dockerfile").read_text())
+    runtime = next(stage for stage in stages if stage.split("\n", 1)[0].rstrip().endswith(" AS runtime"))
+    installs = [line for line in runtime.splitlines() if "apt-get install" in line]
+    assert any(re.search(r"\bespeak-ng\b", line) for line in installs), installs
