@@ -255,6 +255,7 @@ def test_streamable_http_with_a_sealed_header_refreshes_tools_on_list_changed(
         )
     assert ("http", "late_tool") in {(t.connection_name, t.name) for t in everything.tools}
     assert tested.connection.state == mcp_pb2.MCP_CONNECTION_STATE_CONNECTED and tested.tools
+    assert "hdr-secret" not in mcp_daemon.logs()  # sent on every request above, never logged
 
 
 def test_update_changes_the_connection_and_restarts_its_session(mcp_daemon: Daemon) -> None:
