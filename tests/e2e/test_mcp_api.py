@@ -22,7 +22,7 @@ import pytest
 from google.protobuf import field_mask_pb2, json_format, struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from auralink.v1 import access_pb2, access_pb2_grpc, mcp_pb2, mcp_pb2_grpc
+from auralink.v1 import access_pb2, access_pb2_grpc, mcp_pb2, mcp_pb2_grpc, providers_pb2, providers_pb2_grpc
 from auralinkd.access.tokens import TokenService
 from tests.conftest import MigratedTemplates
 from tests.e2e.mcp_support import FAKES, GIT, TIME, mcp_daemon_on
@@ -152,6 +152,32 @@ def test_time_server_over_stdio_lists_its_tools_and_converts_a_time(mcp_daemon: 
     assert "Asia/Kolkata" not in rows[-1]["m"]  # arguments only as a hash
     stored = sql(mcp_daemon, "SELECT encrypted_credentials FROM mcp_connections WHERE id = $1::uuid", created.id)
     assert stored[0]["encrypted_credentials"] and b"not-a-secret" not in stored[0]["encrypted_credentials"]
+
+
+def test_kek_rotation_rewraps_connection_secrets_and_the_server_still_gets_them(mcp_daemon: Daemon) -> None:
+    created = create(
+        mcp_daemon, name="fakes-kek", transport=mcp_pb2.MCP_TRANSPORT_STDIO, command=sys.executable,
+        args=[FAKES], env={"FAKES_TOKEN": "sealed-before-rotation"},
+    )  # fmt: skip
+    assert call(mcp_daemon, "fakes-kek", "env_value", {"variable": "FAKES_TOKEN"}).content[0].text == (
+        "sealed-before-rotation"
+    )
+    before = sql(mcp_daemon, "SELECT kek_id, wrapped_data_key FROM mcp_connections WHERE id = $1::uuid", created.id)
+
+    with mcp_daemon.channel() as channel:
+        rotated = providers_pb2_grpc.AIProviderServiceStub(channel).RotateKeyEncryptionKey(
+            providers_pb2.RotateKeyEncryptionKeyRequest(), metadata=bearer(mcp_daemon.token), timeout=30
+        )
+        # The session starts again from the stored row: the env is unsealed under the new key.
+        stub(channel).TestConnection(
+            mcp_pb2.TestConnectionRequest(connection="fakes-kek"), metadata=bearer(mcp_daemon.token), timeout=30
+        )
+    after = sql(mcp_daemon, "SELECT kek_id, wrapped_data_key FROM mcp_connections WHERE id = $1::uuid", created.id)
+    assert before[0]["kek_id"] == rotated.previous_kek_id != rotated.kek_id == after[0]["kek_id"]
+    assert after[0]["wrapped_data_key"] != before[0]["wrapped_data_key"]
+    assert call(mcp_daemon, "fakes-kek", "env_value", {"variable": "FAKES_TOKEN"}).content[0].text == (
+        "sealed-before-rotation"
+    )
 
 
 def test_schema_invalid_arguments_are_invalid_argument_naming_the_field(mcp_daemon: Daemon) -> None:

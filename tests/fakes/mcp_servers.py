@@ -36,6 +36,11 @@ def build(name: str = "fakes") -> FastMCP:
         os._exit(3)
 
     @server.tool()
+    def env_value(variable: str) -> str:
+        """The value of one of this process's environment variables (a sealed connection env reaches it)."""
+        return os.environ.get(variable, "")
+
+    @server.tool()
     async def hang(seconds: float = 3600) -> str:
         """Never answers in time."""
         await asyncio.sleep(seconds)
