@@ -213,6 +213,25 @@ def paginate(
             return items, token
 
 
+def listed(
+    settings: Settings, call: Callable[[Client, int, str], Any], field: str, limit: int, page_token: str = ""
+) -> dict[str, Any]:
+    """A List* RPC read over as many pages as `limit` asks, as its JSON shape: {field: [...], next_page_token}.
+
+    `call(client, page_size, page_token)` sends one request: `lambda c, size, token: c.agents.ListAgents(...)`.
+    """
+
+    def fetch(client: Client) -> tuple[list[Any], str]:
+        def page(size: int, token: str) -> tuple[Sequence[Any], str]:
+            resp = call(client, size, token)
+            return list(getattr(resp, field)), resp.next_page_token
+
+        return paginate(page, limit, page_token)
+
+    items, next_token = connected(settings, fetch)
+    return {field: [to_dict(item) for item in items], "next_page_token": next_token}
+
+
 # --- output (table helpers: auralink_cli/render/tables.py) ----------------------------------------
 
 

@@ -100,12 +100,21 @@ def create(
 
 @agents_app.command("list")
 @common.watchable
-def list_agents(ctx: typer.Context) -> None:
+def list_agents(
+    ctx: typer.Context,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
     """The agents of your organization."""
     from auralink.v1 import agents_pb2
 
-    data = _call(ctx, lambda c: c.agents.ListAgents(agents_pb2.ListAgentsRequest(page_size=500)))
-    common.emit(common.settings_of(ctx), data, agents_table, wide=True)
+    settings = common.settings_of(ctx)
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.agents.ListAgents(agents_pb2.ListAgentsRequest(page_size=size, page_token=token)),
+        "agents", limit, page_token,
+    )  # fmt: skip
+    common.emit(settings, data, agents_table, wide=True)
 
 
 @agents_app.command("show")

@@ -110,11 +110,19 @@ def add(
 
 @connections_app.command("list")
 @common.watchable
-def list_connections(ctx: typer.Context) -> None:
+def list_connections(
+    ctx: typer.Context,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
     """The MCP connections of your organization, with their state in this daemon."""
     from auralink.v1 import mcp_pb2
 
-    data = _call(ctx, lambda c: c.mcp.ListConnections(mcp_pb2.ListConnectionsRequest(page_size=500)))
+    data = common.listed(
+        common.settings_of(ctx),
+        lambda c, size, token: c.mcp.ListConnections(mcp_pb2.ListConnectionsRequest(page_size=size, page_token=token)),
+        "connections", limit, page_token,
+    )  # fmt: skip
     columns = [
         ("NAME", lambda c: c["name"]),
         ("TRANSPORT", lambda c: "stdio" if c["transport"] == "STDIO" else "http"),

@@ -67,15 +67,23 @@ def add(
 
 @providers_app.command("list")
 @common.watchable
-def list_providers(ctx: typer.Context) -> None:
+def list_providers(
+    ctx: typer.Context,
+    limit: Annotated[int, common.LimitOption] = common.DEFAULT_LIMIT,
+    page_token: Annotated[str, common.PageTokenOption] = "",
+) -> None:
     """The providers of your organization, and the built-in local model."""
     from auralink.v1 import providers_pb2
 
     settings = common.settings_of(ctx)
-    resp = common.connected(
-        settings, lambda c: c.providers.ListProviders(providers_pb2.ListProvidersRequest(page_size=500))
-    )
-    common.emit(settings, common.to_dict(resp), providers_table, wide=True)
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.providers.ListProviders(
+            providers_pb2.ListProvidersRequest(page_size=size, page_token=token)
+        ),
+        "providers", limit, page_token,
+    )  # fmt: skip
+    common.emit(settings, data, providers_table, wide=True)
 
 
 @providers_app.command("remove")

@@ -181,17 +181,22 @@ def get(
 def ls(
     ctx: typer.Context,
     prefix: Annotated[str, typer.Argument(help="Only keys that start with it.")] = "",
-    page_size: Annotated[int, typer.Option("--page-size", help="Objects per page (max 500).")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", "--page-size", min=0, help="Show at most N objects (0: all of them).")
+    ] = common.DEFAULT_LIMIT,
     page_token: Annotated[str, common.PageTokenOption] = "",
 ) -> None:
     """List objects (by key, in byte order)."""
     from auralink.v1 import storage_pb2 as pb
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        request = pb.ListObjectsRequest(prefix=prefix, page_size=page_size, page_token=page_token)
-        data = common.to_dict(client.storage.ListObjects(request))
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.storage.ListObjects(
+            pb.ListObjectsRequest(prefix=prefix, page_size=size, page_token=token)
+        ),
+        "objects", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, objects_table, wide=True)
 
 

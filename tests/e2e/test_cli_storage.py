@@ -54,6 +54,10 @@ def test_put_ls_sign_curl_get_and_rm(web_daemon: Daemon, tmp_path: Path) -> None
     upload = _json(d.cli("storage", "sign", "docs/up.json", "--put", "-t", "application/json", "-o", "json"))
     sent = httpx.put(upload["url"], content=b'{"a": 1}', headers=upload["headers"], timeout=10)
     assert sent.status_code == 200, sent.text
+    first = _json(d.cli("storage", "ls", "docs/", "--limit", "1", "-o", "json"))
+    assert [o["key"] for o in first["objects"]] == ["docs/notes.txt"] and first["next_page_token"]
+    rest = _json(d.cli("storage", "ls", "docs/", "--page-token", first["next_page_token"], "-o", "json"))
+    assert [o["key"] for o in rest["objects"]] == ["docs/up.json"] and not rest["next_page_token"]
 
     target = tmp_path / "copy.txt"
     fetched = _json(d.cli("storage", "get", "docs/notes.txt", "--out", str(target), "-o", "json"))
