@@ -16,7 +16,7 @@ import typer
 from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import USAGE, CliError
-from auralink_cli.render.mcp import connection_table, content_text, state_name, tools_table
+from auralink_cli.render.mcp import connection_table, connections_table, content_text, state_name, tools_table
 
 if TYPE_CHECKING:
     from auralink_cli.client import Client
@@ -123,22 +123,7 @@ def list_connections(
         lambda c, size, token: c.mcp.ListConnections(mcp_pb2.ListConnectionsRequest(page_size=size, page_token=token)),
         "connections", limit, page_token,
     )  # fmt: skip
-    columns = [
-        ("NAME", lambda c: c["name"]),
-        ("TRANSPORT", lambda c: "stdio" if c["transport"] == "STDIO" else "http"),
-        ("TARGET", lambda c: c["command"] or c["url"]),
-        ("STATE", state_name),
-        ("TOOLS", lambda c: c["tool_count"] or "-"),
-    ]
-    common.emit(
-        common.settings_of(ctx),
-        data,
-        lambda d: [
-            common.rows_table(d["connections"], columns, "(no connections)"),
-            *common.more_note(d["next_page_token"]),
-        ],
-        wide=True,
-    )
+    common.emit(common.settings_of(ctx), data, connections_table, wide=True)
 
 
 @connections_app.command("show")

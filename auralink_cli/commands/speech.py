@@ -17,6 +17,7 @@ from auralink_cli import output
 from auralink_cli.commands import _access as common
 from auralink_cli.commands import storage
 from auralink_cli.exit_codes import USAGE, CliError
+from auralink_cli.render.speech import voices_table
 
 speech_app = typer.Typer(name="speech", help="Speech: say text, transcribe audio, list voices.", no_args_is_help=True)
 
@@ -112,10 +113,4 @@ def voices(
     data = common.to_dict(
         common.connected(settings, lambda c: c.speech.ListVoices(pb.ListVoicesRequest(language=language)))
     )
-    columns = [
-        ("ID", lambda v: v["id"]),
-        ("NAME", lambda v: v["name"]),
-        ("GENDER", lambda v: v["gender"] or "-"),
-        ("MODEL", lambda v: v["model"]),
-    ]
-    common.emit(settings, data, lambda d: common.rows_table(d["voices"], columns, "no voices"), wide=True)
+    common.emit(settings, data, voices_table, wide=True)

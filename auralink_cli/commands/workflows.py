@@ -18,7 +18,15 @@ import typer
 from auralink_cli import exit_codes, output
 from auralink_cli.commands import _access as common
 from auralink_cli.exit_codes import CliError
-from auralink_cli.render.workflows import event_text, run_table, schedule_table, state_word, workflow_table
+from auralink_cli.render.workflows import (
+    event_text,
+    run_table,
+    runs_table,
+    schedule_table,
+    schedules_table,
+    workflow_table,
+    workflows_table,
+)
 
 if TYPE_CHECKING:
     from auralink_cli.client import Client
@@ -105,34 +113,16 @@ def list_workflows(
 ) -> None:
     """The organization's workflows (latest version of each), by name."""
     from auralink.v1 import workflows_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        stub = client.workflows
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            resp = stub.ListWorkflows(workflows_pb2.ListWorkflowsRequest(page_size=size, page_token=token))
-            return list(resp.workflows), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"workflows": [common.to_dict(w) for w in items], "next_page_token": next_token}
-    columns = [
-        ("NAME", lambda w: w["name"]),
-        ("ENGINE", lambda w: w["engine"]),
-        ("VERSION", lambda w: w["version"]),
-        ("ID", lambda w: w["id"]),
-        ("CREATED", lambda w: common.when(w["create_time"])),
-    ]
-    common.emit(
+    data = common.listed(
         settings,
-        data,
-        lambda d: [
-            common.rows_table(d["workflows"], columns, "(no workflows)"),
-            *common.more_note(d["next_page_token"]),
-        ],
-        wide=True,
-    )
+        lambda c, size, token: c.workflows.ListWorkflows(
+            workflows_pb2.ListWorkflowsRequest(page_size=size, page_token=token)
+        ),
+        "workflows", limit, page_token,
+    )  # fmt: skip
+    common.emit(settings, data, workflows_table, wide=True)
 
 
 @workflows_app.command("show")
@@ -197,35 +187,16 @@ def list_schedules(
 ) -> None:
     """Your schedules (an org admin: the org's), newest first."""
     from auralink.v1 import workflows_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        stub = client.workflows
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = workflows_pb2.ListSchedulesRequest(page_size=size, page_token=token, workflow=workflow)
-            resp = stub.ListSchedules(request)
-            return list(resp.schedules), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"schedules": [common.to_dict(s) for s in items], "next_page_token": next_token}
-    columns = [
-        ("ID", lambda s: s["id"]),
-        ("WORKFLOW", lambda s: f"{s['workflow_name']} v{s['workflow_version']}"),
-        ("CRON", lambda s: s["cron"]),
-        ("TIMEZONE", lambda s: s["timezone"]),
-        ("CREATED", lambda s: common.when(s["create_time"])),
-    ]
-    common.emit(
+    data = common.listed(
         settings,
-        data,
-        lambda d: [
-            common.rows_table(d["schedules"], columns, "(no schedules)"),
-            *common.more_note(d["next_page_token"]),
-        ],
-        wide=True,
-    )
+        lambda c, size, token: c.workflows.ListSchedules(
+            workflows_pb2.ListSchedulesRequest(page_size=size, page_token=token, workflow=workflow)
+        ),
+        "schedules", limit, page_token,
+    )  # fmt: skip
+    common.emit(settings, data, schedules_table, wide=True)
 
 
 @schedules_app.command("rm")
@@ -329,32 +300,16 @@ def list_runs(
 ) -> None:
     """Your runs (an org admin: the org's), newest first."""
     from auralink.v1 import workflows_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        stub = client.workflows
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = workflows_pb2.ListRunsRequest(page_size=size, page_token=token, workflow=workflow)
-            resp = stub.ListRuns(request)
-            return list(resp.runs), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"runs": [common.to_dict(r) for r in items], "next_page_token": next_token}
-    columns = [
-        ("ID", lambda r: r["id"]),
-        ("WORKFLOW", lambda r: f"{r['workflow_name']} v{r['workflow_version']}"),
-        ("STATE", lambda r: state_word(r["state"])),
-        ("STEP", lambda r: r["current_step"] or "-"),
-        ("CREATED", lambda r: common.when(r["create_time"])),
-    ]
-    common.emit(
+    data = common.listed(
         settings,
-        data,
-        lambda d: [common.rows_table(d["runs"], columns, "(no runs)"), *common.more_note(d["next_page_token"])],
-        wide=True,
-    )
+        lambda c, size, token: c.workflows.ListRuns(
+            workflows_pb2.ListRunsRequest(page_size=size, page_token=token, workflow=workflow)
+        ),
+        "runs", limit, page_token,
+    )  # fmt: skip
+    common.emit(settings, data, runs_table, wide=True)
 
 
 @runs_app.command("show")

@@ -61,3 +61,14 @@ def content_text(item: dict[str, Any]) -> str:
         return resource.get("text") or f"[resource {resource['uri']}]"
     link = item.get("resource_link") or {}
     return f"[link {link.get('uri', '')}]"
+
+
+def connections_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("NAME", lambda c: c["name"]),
+        ("TRANSPORT", lambda c: "stdio" if c["transport"] == "STDIO" else "http"),
+        ("TARGET", lambda c: c["command"] or c["url"]),
+        ("STATE", state_name),
+        ("TOOLS", lambda c: c["tool_count"] or "-"),
+    ]
+    return [common.rows_table(d["connections"], columns, "(no connections)"), *common.more_note(d["next_page_token"])]

@@ -90,3 +90,36 @@ def event_text(e: dict[str, Any]) -> str:
     if kind == "state":
         return f"{where}state {json.dumps(d.get('values'))[:200]}"
     return f"{where}{kind.replace('_', ' ')}"
+
+
+def workflows_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("NAME", lambda w: w["name"]),
+        ("ENGINE", lambda w: w["engine"]),
+        ("VERSION", lambda w: w["version"]),
+        ("ID", lambda w: w["id"]),
+        ("CREATED", lambda w: common.when(w["create_time"])),
+    ]
+    return [common.rows_table(d["workflows"], columns, "(no workflows)"), *common.more_note(d["next_page_token"])]
+
+
+def schedules_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("ID", lambda s: s["id"]),
+        ("WORKFLOW", lambda s: f"{s['workflow_name']} v{s['workflow_version']}"),
+        ("CRON", lambda s: s["cron"]),
+        ("TIMEZONE", lambda s: s["timezone"]),
+        ("CREATED", lambda s: common.when(s["create_time"])),
+    ]
+    return [common.rows_table(d["schedules"], columns, "(no schedules)"), *common.more_note(d["next_page_token"])]
+
+
+def runs_table(d: dict[str, Any]) -> Any:
+    columns = [
+        ("ID", lambda r: r["id"]),
+        ("WORKFLOW", lambda r: f"{r['workflow_name']} v{r['workflow_version']}"),
+        ("STATE", lambda r: state_word(r["state"])),
+        ("STEP", lambda r: r["current_step"] or "-"),
+        ("CREATED", lambda r: common.when(r["create_time"])),
+    ]
+    return [common.rows_table(d["runs"], columns, "(no runs)"), *common.more_note(d["next_page_token"])]
