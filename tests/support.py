@@ -27,6 +27,12 @@ BIN = Path(sys.executable).parent
 # The system PostgreSQL 15, or on a bare machine a pgvector-less stand-in (tests/bare_services.py).
 PG15_ADMIN_DSN = bare_services.PG15_ADMIN_DSN
 SYSTEM_REDIS_URL = os.environ.get("AURALINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# The workflow frameworks' top-level packages: neither daemon start, `auralink --help` nor a definition's
+# validation may import one (framework imports live in auralinkd/workflows/engines/<engine>.py, loaded lazily).
+WORKFLOW_FRAMEWORKS = (
+    "langgraph", "langchain_core", "langchain", "crewai", "autogen", "autogen_agentchat", "autogen_core",
+    "autogen_ext", "prefect", "psycopg",
+)  # fmt: skip
 
 
 def short_tempdir(prefix: str = "al") -> Path:

@@ -6,7 +6,7 @@ Use it as a token directly, or trade it for a short-lived JWT with `auralink aut
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -65,19 +65,15 @@ def list_keys(
 ) -> None:
     """List your API keys (prefixes only, never secrets)."""
     from auralink.v1 import access_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        credentials = client.credentials
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = access_pb2.ListApiKeysRequest(page_size=size, page_token=token, include_revoked=include_revoked)
-            resp = credentials.ListApiKeys(request)
-            return list(resp.api_keys), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"api_keys": [common.to_dict(k) for k in items], "next_page_token": next_token}
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.credentials.ListApiKeys(
+            access_pb2.ListApiKeysRequest(page_size=size, page_token=token, include_revoked=include_revoked)
+        ),
+        "api_keys", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, keys_table, wide=True)
 
 

@@ -118,12 +118,13 @@ def list_connections(
     """The MCP connections of your organization, with their state in this daemon."""
     from auralink.v1 import mcp_pb2
 
+    settings = common.settings_of(ctx)
     data = common.listed(
-        common.settings_of(ctx),
+        settings,
         lambda c, size, token: c.mcp.ListConnections(mcp_pb2.ListConnectionsRequest(page_size=size, page_token=token)),
         "connections", limit, page_token,
     )  # fmt: skip
-    common.emit(common.settings_of(ctx), data, connections_table, wide=True)
+    common.emit(settings, data, connections_table, wide=True)
 
 
 @connections_app.command("show")

@@ -135,21 +135,15 @@ def list_orgs(
 ) -> None:
     """List organizations (your own; every one for platform operators)."""
     from auralink.v1 import access_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        orgs = client.orgs
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = access_pb2.ListOrganizationsRequest(
-                page_size=size, page_token=token, include_inactive=include_inactive
-            )
-            resp = orgs.ListOrganizations(request)
-            return list(resp.organizations), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"organizations": [common.to_dict(o) for o in items], "next_page_token": next_token}
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.orgs.ListOrganizations(
+            access_pb2.ListOrganizationsRequest(page_size=size, page_token=token, include_inactive=include_inactive)
+        ),
+        "organizations", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, orgs_table, wide=True)
 
 

@@ -115,18 +115,15 @@ def list_roles(
 ) -> None:
     """List the system roles and your organization's custom roles."""
     from auralink.v1 import access_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        roles = client.roles
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            resp = roles.ListRoles(access_pb2.ListRolesRequest(page_size=size, page_token=token))
-            return list(resp.roles), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"roles": [common.to_dict(r) for r in items], "next_page_token": next_token}
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.roles.ListRoles(
+            access_pb2.ListRolesRequest(page_size=size, page_token=token)
+        ),
+        "roles", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, roles_table, wide=True)
 
 

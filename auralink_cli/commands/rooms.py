@@ -67,19 +67,15 @@ def list_rooms(
 ) -> None:
     """The rooms of your organization, newest first (active ones unless --all)."""
     from auralink.v1 import rooms_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        stub = client.rooms
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = rooms_pb2.ListRoomsRequest(page_size=size, page_token=token, include_closed=all_)
-            resp = stub.ListRooms(request)
-            return list(resp.rooms), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"rooms": [common.to_dict(r) for r in items], "next_page_token": next_token}
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.rooms.ListRooms(
+            rooms_pb2.ListRoomsRequest(page_size=size, page_token=token, include_closed=all_)
+        ),
+        "rooms", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, rooms_table, wide=True)
 
 

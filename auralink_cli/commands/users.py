@@ -190,21 +190,17 @@ def list_users(
 ) -> None:
     """List the users of your organization."""
     from auralink.v1 import access_pb2
-    from auralink_cli.client import Client
 
     settings = common.settings_of(ctx)
-    with Client(settings) as client:
-        users = client.users
-
-        def fetch(size: int, token: str) -> tuple[list[Any], str]:
-            request = access_pb2.ListUsersRequest(
+    data = common.listed(
+        settings,
+        lambda c, size, token: c.users.ListUsers(
+            access_pb2.ListUsersRequest(
                 page_size=size, page_token=token, include_inactive=include_inactive, filter=filter_text
             )
-            resp = users.ListUsers(request)
-            return list(resp.users), resp.next_page_token
-
-        items, next_token = common.paginate(fetch, limit, page_token)
-    data = {"users": [common.to_dict(u) for u in items], "next_page_token": next_token}
+        ),
+        "users", limit, page_token,
+    )  # fmt: skip
     common.emit(settings, data, users_table, wide=True)
 
 

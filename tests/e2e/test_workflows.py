@@ -38,7 +38,7 @@ from auralink.v1 import (
 )
 from auralinkd.access.tokens import TokenService
 from tests.fakes.openai_server import FakeOpenAI
-from tests.support import Daemon, bearer
+from tests.support import WORKFLOW_FRAMEWORKS, Daemon, bearer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -317,12 +317,6 @@ def test_cancel_mid_step_and_budget_exhaustion_mid_run(daemon: Daemon, engine: s
         # $0.0075 spent before (the cancelled run's first step) is under $0.01: the first step runs and
         # uses the budget up; the second is refused before it reaches the provider.
         assert fake.models_called() == ["gpt-4o-mini"]
-
-
-WORKFLOW_FRAMEWORKS = (
-    "langgraph", "langchain_core", "langchain", "crewai", "autogen_agentchat", "autogen_core", "autogen_ext", "prefect",
-    "psycopg",
-)  # fmt: skip
 
 
 def test_daemon_start_imports_no_workflow_framework(daemon: Daemon, tmp_path: Path) -> None:

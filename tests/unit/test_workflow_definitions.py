@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from auralinkd.errors import InvalidArgument
 from auralinkd.workflows.engines import engine
+from tests.support import ROOT, WORKFLOW_FRAMEWORKS
 
 AUTOGEN = """
 task: "go {topic}"
@@ -53,7 +53,12 @@ def test_autogen_bad_definitions_name_the_path(changes: dict, path: str) -> None
     assert caught.value.violations[0].field == path, caught.value.message
 
 
+def _frameworks_loaded() -> set[str]:
+    return {m for m in sys.modules if m.split(".")[0] in WORKFLOW_FRAMEWORKS}
+
+
 def test_autogen_definition_normalised_without_importing_autogen() -> None:
+    loaded = _frameworks_loaded()
     clean = engine("autogen").validate(_autogen())
     assert clean["team"] == "round_robin" and clean["max_turns"] is None
     assert clean["agents"][0]["tools"] == ["conn/tool"] and clean["agents"][1]["memory"] == {
@@ -61,6 +66,7 @@ def test_autogen_definition_normalised_without_importing_autogen() -> None:
         "limit": 5,
     }
     assert engine("autogen").validate(_autogen(termination={}))["max_turns"] == 10
+    assert _frameworks_loaded() == loaded  # none newly imported (a fresh interpreter: the examples test below)
 
 
 CREWAI = """
@@ -112,32 +118,26 @@ def test_prefect_bad_definitions_name_the_path(steps: list, path: str) -> None:
 
 
 def test_prefect_steps_read_earlier_outputs_and_defaults_apply() -> None:
+    loaded = _frameworks_loaded()
     clean = engine("prefect").validate(
         {"inputs": ["t"], "retries": 2, "steps": [{"id": "a", "prompt": "{t}"}, {"id": "b", "prompt": "{a}"}]}
     )
     assert [(s["id"], s["retries"], s["timeout_s"]) for s in clean["steps"]] == [("a", 2, 300), ("b", 2, 300)]
+    assert _frameworks_loaded() == loaded
 
 
-FRAMEWORK_PACKAGES = ("langgraph", "langchain", "crewai", "autogen", "autogen_agentchat", "autogen_core", "prefect")
-SHIPPED_EXAMPLES = {
-    "langgraph": "research-brief.yaml",
-    "crewai": "crewai-brief.yaml",
-    "autogen": "autogen-review.yaml",
-    "prefect": "prefect-brief.yaml",
-}
-
-
-def test_validating_every_engines_definition_imports_no_framework() -> None:
-    """The shipped examples, as CLI and service pass them on, in a fresh interpreter (an earlier test in this
-    process may already have imported a framework)."""
-    examples = Path(__file__).resolve().parents[2] / "examples" / "workflows"
+def test_validating_every_shipped_example_imports_no_framework() -> None:
+    """Each examples/workflows file, as CLI and service pass it on, in a fresh interpreter (an earlier test in
+    this process may already have imported a framework)."""
+    examples = sorted(str(p) for p in (ROOT / "examples" / "workflows").glob("*.yaml"))
+    assert len(examples) >= 4, examples  # one per engine at least
     script = (
         "import json, sys, yaml\n"
         "from auralinkd.workflows.engines import engine\n"
-        f"for name, file in {SHIPPED_EXAMPLES!r}.items():\n"
-        f"    raw = yaml.safe_load(open({str(examples)!r} + '/' + file))\n"
+        f"for path in {examples!r}:\n"
+        "    raw = yaml.safe_load(open(path))\n"
         "    engine(raw.pop('engine')).validate({k: v for k, v in raw.items() if k != 'name'})\n"
-        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORK_PACKAGES!r})))\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {WORKFLOW_FRAMEWORKS!r})))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
